@@ -1,0 +1,34 @@
+# The two Quick start commands: `make run` (demo service on embedded SQLite) and
+# `make test` (lint, types and the whole test suite). Both set up .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[issuer,dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/baeji init
+	$(BIN)/baeji demo
+	$(BIN)/baeji serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest --cov --cov-report=term
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,121 @@
+"""Canonical bytes to sign: RDFC-1.0 (for eddsa-rdfc-2022) and JCS (RFC 8785).
+
+:func:`canonicalize_rdfc` is the single place JSON-LD canonicalization happens, so a faster
+implementation can replace it and be checked byte for byte against this one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pyld import jsonld
+
+from badges.context import document_loader
+from badges.errors import InvalidJsonLd, UndefinedTerm, UnknownContext
+
+# A vocabulary no real context uses: a term that expands under it was defined by no context.
+_UNDEFINED_VOCAB = "urn:baeji:undefined-term:"
+
+
+def _raise_from_pyld(err: Exception) -> None:
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, UnknownContext):
+            raise UnknownContext(str(cause)) from err
+        details = getattr(cause, "details", None)
+        nested = details.get("cause") if isinstance(details, dict) else None
+        cause = nested if isinstance(nested, BaseException) else cause.__cause__
+    raise InvalidJsonLd(f"JSON-LD processing failed: {err}") from err
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "documentLoader": document_loader,
+    }
+
+
+def canonicalize_rdfc(document: Mapping[str, Any]) -> str:
+    """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document.
+
+    Raises:
+        UnknownContext: the document names a context that is not bundled.
+        InvalidJsonLd: JSON-LD expansion or canonicalization failed.
+    """
+    try:
+        result: str = jsonld.normalize(dict(document), _options())
+    except Exception as err:  # pyld raises bare JsonLdError and sometimes plain errors
+        _raise_from_pyld(err)
+        raise  # pragma: no cover - _raise_from_pyld always raises
+    return result
+
+
+def canonicalize_jcs(document: Mapping[str, Any]) -> bytes:
+    """Return the JSON Canonicalization Scheme (RFC 8785) bytes of a JSON document.
+
+    Python's ``json`` with sorted keys and no whitespace matches JCS for the values
+    credentials hold (strings, integers, booleans, null); floats are refused rather than
+    risk a different number serialization.
+    """
+    _reject_floats(document)
+    return json.dumps(
+        document, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    ).encode("utf-8")
+
+
+def _reject_floats(value: object) -> None:
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidJsonLd("JCS of non-integer numbers is not supported")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _reject_floats(item)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_floats(item)
+
+
+def find_undefined_terms(document: Mapping[str, Any]) -> list[str]:
+    """Return the terms of ``document`` that no context defines, sorted.
+
+    Verifiers that canonicalize in "safe mode" (jsonld.js) refuse such documents, and
+    RDFC-1.0 drops them silently, so no Data Integrity signature would cover them.
+    """
+    probe = dict(document)
+    context = probe.get("@context", [])
+    contexts = list(context) if isinstance(context, list) else [context]
+    probe["@context"] = [*contexts, {"@vocab": _UNDEFINED_VOCAB}]
+    try:
+        expanded = jsonld.expand(probe, {"documentLoader": document_loader})
+    except Exception as err:
+        _raise_from_pyld(err)
+        raise  # pragma: no cover
+    found: set[str] = set()
+    _collect_undefined(expanded, found)
+    return sorted(found)
+
+
+def _collect_undefined(value: object, found: set[str]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _collect_undefined(item, found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith(_UNDEFINED_VOCAB):
+                found.add(key.removeprefix(_UNDEFINED_VOCAB))
+            if key == "@type":
+                types = item if isinstance(item, list) else [item]
+                found.update(
+                    t.removeprefix(_UNDEFINED_VOCAB)
+                    for t in types
+                    if isinstance(t, str) and t.startswith(_UNDEFINED_VOCAB)
+                )
+            _collect_undefined(item, found)
+
+
+def require_defined_terms(document: Mapping[str, Any]) -> None:
+    """Raise :class:`UndefinedTerm` if any term of ``document`` is undefined."""
+    if undefined := find_undefined_terms(document):
+        raise UndefinedTerm("terms not defined by any context: " + ", ".join(undefined))

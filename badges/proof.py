@@ -1,0 +1,172 @@
+"""Data Integrity proofs with the ``eddsa-rdfc-2022`` cryptosuite (W3C vc-di-eddsa).
+
+Create: hash the canonical proof configuration and the canonical unsecured document
+(SHA-256 each, proof configuration first), sign the 64 bytes with Ed25519, and write the
+signature as multibase base58btc. Verify re-does the hashing and checks the signature.
+The legacy names ``eddsa-2022`` and ``Ed25519Signature2020`` are read, never written.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from badges.canonical import canonicalize_rdfc
+from badges.errors import InvalidProof, MissingProof, UnsupportedCryptosuite
+from badges.model import format_datetime
+from keys import InvalidKeyEncoding, InvalidSignature, KeyType, PublicKey, Signer, multibase_decode
+from keys.encoding import multibase_encode
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+# Cryptosuites that hash and sign exactly as eddsa-rdfc-2022 does, under other names.
+_READABLE_SUITES = {
+    (PROOF_TYPE, CRYPTOSUITE),
+    (PROOF_TYPE, "eddsa-2022"),
+    ("Ed25519Signature2020", None),
+}
+
+
+def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the embedded proofs of a document as a list (a single object is accepted).
+
+    Raises:
+        MissingProof: the document has no ``proof``.
+        InvalidProof: ``proof`` is neither an object nor a list of objects.
+    """
+    proof = document.get("proof")
+    if proof is None or proof == []:
+        raise MissingProof("the credential has no embedded proof")
+    proofs = proof if isinstance(proof, list) else [proof]
+    if not all(isinstance(p, dict) for p in proofs):
+        raise InvalidProof("proof must be an object or a list of objects")
+    return list(proofs)
+
+
+def hash_data(unsecured: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
+    """Return ``SHA-256(canonical proof config) || SHA-256(canonical document)``.
+
+    ``proof_config`` is the proof without ``proofValue`` and with the document's
+    ``@context`` (vc-di-eddsa, "Proof Configuration (eddsa-rdfc-2022)").
+    """
+    config_hash = hashlib.sha256(canonicalize_rdfc(proof_config).encode("utf-8")).digest()
+    document_hash = hashlib.sha256(canonicalize_rdfc(unsecured).encode("utf-8")).digest()
+    return config_hash + document_hash
+
+
+def create_proof(
+    document: Mapping[str, Any],
+    signer: Signer,
+    *,
+    now: datetime,
+    verification_method: str | None = None,
+    proof_purpose: str = "assertionMethod",
+) -> dict[str, Any]:
+    """Create an ``eddsa-rdfc-2022`` proof over ``document`` (its existing proofs excluded).
+
+    Args:
+        document: the unsecured credential (JSON-LD, with ``@context``).
+        signer: an Ed25519 signer.
+        now: the ``created`` time.
+        verification_method: the key's URL; defaults to ``signer.key_id``.
+        proof_purpose: ``assertionMethod`` for credentials.
+
+    Returns:
+        The proof object, with ``proofValue``.
+
+    Raises:
+        UnsupportedCryptosuite: the signer is not Ed25519.
+        InvalidJsonLd: the document cannot be canonicalized.
+    """
+    if signer.key_type is not KeyType.ED25519:
+        raise UnsupportedCryptosuite(f"{CRYPTOSUITE} needs an Ed25519 key, not {signer.key_type}")
+    proof: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": format_datetime(now),
+        "verificationMethod": verification_method or signer.key_id,
+        "proofPurpose": proof_purpose,
+    }
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    config = {**proof, "@context": document.get("@context")}
+    proof["proofValue"] = multibase_encode(signer.sign(hash_data(unsecured, config)), "z")
+    return proof
+
+
+def add_proof(
+    document: Mapping[str, Any],
+    signer: Signer,
+    *,
+    now: datetime,
+    verification_method: str | None = None,
+) -> dict[str, Any]:
+    """Return a copy of ``document`` with a new proof appended to its ``proof`` array.
+
+    OB 3.0 requires ``proof`` to be an array in the plain-JSON form.
+    """
+    proof = create_proof(document, signer, now=now, verification_method=verification_method)
+    secured = copy.deepcopy(dict(document))
+    existing = secured.get("proof")
+    proofs = [] if existing is None else existing if isinstance(existing, list) else [existing]
+    secured["proof"] = [*proofs, proof]
+    return secured
+
+
+def check_proof_options(proof: Mapping[str, Any]) -> None:
+    """Check a proof's type, cryptosuite, purpose and value shape before any crypto.
+
+    Raises:
+        UnsupportedCryptosuite: the proof type or cryptosuite is not one we can verify.
+        InvalidProof: a required member is missing or malformed.
+    """
+    suite = (proof.get("type"), proof.get("cryptosuite"))
+    if suite not in _READABLE_SUITES:
+        raise UnsupportedCryptosuite(
+            f"unsupported proof {proof.get('type')!r} / {proof.get('cryptosuite')!r}"
+        )
+    if proof.get("proofPurpose") != "assertionMethod":
+        raise InvalidProof("proofPurpose must be assertionMethod")
+    value = proof.get("proofValue")
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise InvalidProof("proofValue must be multibase base58btc ('z...')")
+    if not isinstance(proof.get("verificationMethod"), str):
+        raise InvalidProof("proof has no verificationMethod")
+
+
+def verify_proof(
+    document: Mapping[str, Any], proof: Mapping[str, Any], public_key: PublicKey
+) -> None:
+    """Verify one embedded proof of ``document`` with ``public_key``.
+
+    The caller resolves the key from ``proof["verificationMethod"]`` and checks that its
+    controller is the issuer; this function checks only the cryptography.
+
+    Raises:
+        UnsupportedCryptosuite: unknown proof type or cryptosuite, or a non-Ed25519 key.
+        InvalidProof: malformed proof or a signature that does not verify.
+        InvalidJsonLd: the document cannot be canonicalized.
+    """
+    check_proof_options(proof)
+    if public_key.key_type is not KeyType.ED25519:
+        raise UnsupportedCryptosuite("eddsa proofs verify with Ed25519 keys only")
+    try:
+        signature = multibase_decode(proof["proofValue"])
+    except InvalidKeyEncoding as err:
+        raise InvalidProof("proofValue is not valid base58btc") from err
+    if len(signature) != 64:
+        raise InvalidProof("an Ed25519 signature is 64 bytes")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in options and proof.get("type") == PROOF_TYPE:
+        # vc-di-eddsa, "Verify Proof": a proof carrying its own @context must agree with
+        # the document's.
+        if options["@context"] != document.get("@context"):
+            raise InvalidProof("the proof's @context differs from the document's")
+    config = {**options, "@context": document.get("@context")}
+    try:
+        public_key.verify(signature, hash_data(unsecured, config))
+    except InvalidSignature as err:
+        raise InvalidProof("the proof signature does not verify") from err

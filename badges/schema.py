@@ -1,0 +1,78 @@
+"""Validation against the 1EdTech Open Badges 3.0 JSON Schemas (draft 2019-09).
+
+The schemas ship in ``badges/schemas/`` as published by 1EdTech (provenance in
+tests/vectors/README.md).
+
+Deliberate deviation: the OB 3.0 schema types ``credentialStatus`` as one object, while
+VC 2.0 allows an array and Baeji writes two entries (revocation and suspension). We
+validate each entry of such an array against the schema's own ``CredentialStatus``
+definition, and the rest of the credential against the unchanged schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft201909Validator
+
+from badges.errors import SchemaViolation
+
+ACHIEVEMENT_CREDENTIAL = "ob_v3p0_achievementcredential_schema.json"
+ENDORSEMENT_CREDENTIAL = "ob_v3p0_endorsementcredential_schema.json"
+PROFILE = "ob_v3p0_profile_schema.json"
+
+
+@cache
+def _validator(name: str) -> Draft201909Validator:
+    text = (resources.files("badges") / "schemas" / name).read_text(encoding="utf-8")
+    schema = json.loads(text)
+    Draft201909Validator.check_schema(schema)
+    return Draft201909Validator(schema)
+
+
+@cache
+def _status_validator() -> Draft201909Validator:
+    schema = _validator(ACHIEVEMENT_CREDENTIAL).schema
+    return Draft201909Validator({**schema["$defs"]["CredentialStatus"], "$defs": schema["$defs"]})
+
+
+def schema_errors(document: Mapping[str, Any], schema: str = ACHIEVEMENT_CREDENTIAL) -> list[str]:
+    """Return readable schema errors for ``document`` (empty when it validates)."""
+    if not isinstance(document, Mapping):
+        return ["the credential must be a JSON object"]
+    body = dict(document)
+    errors: list[str] = []
+    status = body.get("credentialStatus")
+    if isinstance(status, list) and schema != PROFILE:
+        del body["credentialStatus"]
+        for index, entry in enumerate(status):
+            errors.extend(
+                f"credentialStatus/{index}/{_where(e.absolute_path)}: {e.message}"
+                for e in _status_validator().iter_errors(entry)
+            )
+    errors.extend(
+        f"{_where(e.absolute_path)}: {e.message}" for e in _validator(schema).iter_errors(body)
+    )
+    return errors
+
+
+def _where(path: Any) -> str:
+    return "/".join(str(p) for p in path) or "(root)"
+
+
+def validate_schema(document: Mapping[str, Any], schema: str = ACHIEVEMENT_CREDENTIAL) -> None:
+    """Validate ``document`` against a bundled OB 3.0 schema.
+
+    Raises:
+        SchemaViolation: with every error found in ``errors``.
+    """
+    if errors := schema_errors(document, schema):
+        raise SchemaViolation(
+            f"the credential does not match the OB 3.0 JSON Schema: {errors[0]}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+            tuple(errors),
+        )

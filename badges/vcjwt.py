@@ -1,0 +1,206 @@
+"""VC-JWT as profiled by Open Badges 3.0 ("JSON Web Token Proof Format").
+
+The JWS payload is the credential itself (with its embedded proof) plus the registered
+claims ``iss``, ``jti``, ``nbf``, ``sub`` and, when the credential expires, ``exp``. The
+JOSE header has only ``alg``, ``kid`` and ``typ: JWT`` ("Additional JOSE Headers are NOT
+allowed"). Decoding also accepts the VC 1.1 form with the credential in a ``vc`` claim.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from badges.errors import (
+    InvalidJwtSignature,
+    JwtClaimMismatch,
+    MalformedJwt,
+    UnsupportedAlgorithm,
+)
+from keys import (
+    InvalidKeyEncoding,
+    InvalidSignature,
+    PublicKey,
+    Signer,
+    b64url_decode,
+    b64url_encode,
+)
+
+# Asymmetric algorithms we verify; "none" and every HMAC algorithm are refused outright,
+# since an HMAC "signature" keyed with a public key proves nothing (CVE-2015-9235 class).
+SUPPORTED_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
+_ALLOWED_HEADERS = frozenset({"alg", "kid", "typ", "jwk"})
+_ACCEPTED_TYP = frozenset({"JWT", "vc+jwt", "vc+ld+json+jwt"})
+MAX_JWT_BYTES = 1024 * 1024
+
+
+def _timestamp(value: str) -> int:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise JwtClaimMismatch(f"invalid dateTime {value!r}") from err
+    if parsed.tzinfo is None:
+        raise JwtClaimMismatch(f"dateTime without a timezone: {value!r}")
+    return int(parsed.timestamp())
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> Any:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
+
+
+def _subject_id(credential: Mapping[str, Any]) -> Any:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else None
+    return subject.get("id") if isinstance(subject, Mapping) else None
+
+
+def jwt_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the OB 3.0 registered claims for ``credential``."""
+    claims: dict[str, Any] = {
+        "iss": _issuer_id(credential),
+        "jti": credential.get("id"),
+        "nbf": _timestamp(str(credential.get("validFrom"))),
+    }
+    if (sub := _subject_id(credential)) is not None:
+        claims["sub"] = sub
+    if credential.get("validUntil"):
+        claims["exp"] = _timestamp(str(credential["validUntil"]))
+    return claims
+
+
+def _json_segment(value: Mapping[str, Any]) -> str:
+    return b64url_encode(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def encode_jwt(credential: Mapping[str, Any], signer: Signer, *, kid: str | None = None) -> str:
+    """Sign ``credential`` as a compact VC-JWT with ``signer``'s algorithm.
+
+    Args:
+        credential: the credential, with its embedded proof if it has one.
+        signer: RSA (RS256, the OB 3.0 minimum), Ed25519 (EdDSA) or P-256 (ES256).
+        kid: the URL of the public key; defaults to ``signer.key_id``.
+    """
+    header = {"alg": signer.algorithm, "kid": kid or signer.key_id, "typ": "JWT"}
+    payload = {**credential, **jwt_claims(credential)}
+    signing_input = f"{_json_segment(header)}.{_json_segment(payload)}"
+    signature = signer.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+@dataclass(frozen=True)
+class DecodedJwt:
+    """A compact JWS split and parsed, signature not yet checked."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def algorithm(self) -> str:
+        return str(self.header.get("alg"))
+
+    @property
+    def credential(self) -> dict[str, Any]:
+        """The credential: the ``vc`` claim (VC 1.1 form) or the payload minus JWT claims."""
+        vc = self.payload.get("vc")
+        if isinstance(vc, dict):
+            return vc
+        return {k: v for k, v in self.payload.items() if k not in _REGISTERED_CLAIMS}
+
+
+_REGISTERED_CLAIMS = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud"})
+
+
+def _parse_segment(segment: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(b64url_decode(segment))
+    except (InvalidKeyEncoding, ValueError, UnicodeDecodeError) as err:
+        raise MalformedJwt(f"the JWT {what} is not base64url JSON") from err
+    if not isinstance(value, dict):
+        raise MalformedJwt(f"the JWT {what} is not a JSON object")
+    return value
+
+
+def decode_jwt(token: str) -> DecodedJwt:
+    """Split and parse a compact JWS without checking the signature.
+
+    Raises:
+        MalformedJwt: not three base64url segments of JSON, or too large.
+        UnsupportedAlgorithm: ``alg`` is missing, ``none``, symmetric or unknown.
+    """
+    token = token.strip()
+    if len(token) > MAX_JWT_BYTES:
+        raise MalformedJwt("the JWT is larger than 1 MiB")
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts[:2]):
+        raise MalformedJwt("a compact JWS has three dot-separated segments")
+    header = _parse_segment(parts[0], "header")
+    alg = header.get("alg")
+    if alg not in SUPPORTED_ALGORITHMS:
+        raise UnsupportedAlgorithm(f"JWT algorithm {alg!r} is not accepted")
+    if extra := set(header) - _ALLOWED_HEADERS:
+        raise MalformedJwt("JOSE headers not allowed by OB 3.0: " + ", ".join(sorted(extra)))
+    if "typ" in header and header["typ"] not in _ACCEPTED_TYP:
+        raise MalformedJwt(f"unexpected JWT typ {header['typ']!r}")
+    payload = _parse_segment(parts[1], "payload")
+    try:
+        signature = b64url_decode(parts[2])
+    except InvalidKeyEncoding as err:
+        raise MalformedJwt("the JWT signature is not base64url") from err
+    return DecodedJwt(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def verify_jwt_signature(decoded: DecodedJwt, public_key: PublicKey) -> None:
+    """Check the JWS signature with ``public_key``.
+
+    The ``alg`` header must be the key's own algorithm: an RSA key never verifies an
+    ES256 or HS256 token, whatever the header says.
+
+    Raises:
+        UnsupportedAlgorithm: ``alg`` is not the algorithm of ``public_key``.
+        InvalidJwtSignature: the signature does not verify.
+    """
+    if decoded.algorithm != public_key.algorithm:
+        raise UnsupportedAlgorithm(
+            f"JWT alg {decoded.algorithm!r} does not match the {public_key.algorithm} key"
+        )
+    try:
+        public_key.verify(decoded.signature, decoded.signing_input)
+    except InvalidSignature as err:
+        raise InvalidJwtSignature("the JWT signature does not verify") from err
+
+
+def check_jwt_claims(decoded: DecodedJwt) -> None:
+    """Check that the registered claims agree with the credential (OB 3.0, "Verify a Credential").
+
+    ``iss`` = issuer id, ``jti`` = credential id, ``sub`` = subject id, ``nbf`` =
+    ``validFrom`` and ``exp`` = ``validUntil`` when present. Time windows are checked by
+    the verifier, which owns the clock.
+
+    Raises:
+        JwtClaimMismatch: a claim disagrees with the credential.
+    """
+    credential = decoded.credential
+    claims = decoded.payload
+    expected = {
+        "iss": _issuer_id(credential),
+        "jti": credential.get("id"),
+        "sub": _subject_id(credential),
+    }
+    for claim, value in expected.items():
+        if claim in claims and claims[claim] != value:
+            raise JwtClaimMismatch(f"JWT {claim!r} does not match the credential")
+    if "iss" not in claims:
+        raise JwtClaimMismatch("the JWT has no 'iss' claim")
+    if "nbf" in claims and credential.get("validFrom"):
+        if claims["nbf"] != _timestamp(str(credential["validFrom"])):
+            raise JwtClaimMismatch("JWT 'nbf' does not match validFrom")
+    if "exp" in claims and credential.get("validUntil"):
+        if claims["exp"] != _timestamp(str(credential["validUntil"])):
+            raise JwtClaimMismatch("JWT 'exp' does not match validUntil")

@@ -1,0 +1,232 @@
+"""Public key encodings: multibase, Multikey, did:key and JWK.
+
+References: W3C Controlled Identifiers 1.0 (Multikey), W3C vc-di-eddsa (Multikey for
+Ed25519), the did:key method, RFC 7517/7518/8037 (JWK for RSA, EC and OKP keys).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from keys.errors import InvalidKeyEncoding, UnsupportedKeyType
+
+PublicKeyObject = ed25519.Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
+
+# Multicodec prefixes (varint-encoded) from the multicodec table.
+ED25519_PUB_PREFIX = b"\xed\x01"
+ED25519_PRIV_PREFIX = b"\x80\x26"
+P256_PUB_PREFIX = b"\x80\x24"
+
+MIN_RSA_BITS = 2048
+
+
+def b58encode(data: bytes) -> str:
+    """Encode bytes in the Bitcoin base58 alphabet (base58btc)."""
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    number = int.from_bytes(data, "big")
+    out = []
+    while number:
+        number, rem = divmod(number, 58)
+        out.append(_B58_ALPHABET[rem])
+    return "1" * zeros + "".join(reversed(out))
+
+
+def b58decode(text: str) -> bytes:
+    """Decode base58btc text.
+
+    Raises:
+        InvalidKeyEncoding: a character is outside the alphabet.
+    """
+    number = 0
+    for char in text:
+        try:
+            number = number * 58 + _B58_INDEX[char]
+        except KeyError:
+            raise InvalidKeyEncoding(f"invalid base58 character {char!r}") from None
+    zeros = len(text) - len(text.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * zeros + body
+
+
+def b64url_encode(data: bytes) -> str:
+    """Encode bytes as base64url without padding (RFC 7515, section 2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url text.
+
+    Raises:
+        InvalidKeyEncoding: the text is not base64url.
+    """
+    if any(c in text for c in "+/="):
+        raise InvalidKeyEncoding("not base64url without padding")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as err:
+        raise InvalidKeyEncoding("invalid base64url") from err
+
+
+def multibase_encode(data: bytes, base: str = "z") -> str:
+    """Encode bytes as multibase: ``z`` base58btc or ``u`` base64url (no padding)."""
+    if base == "z":
+        return "z" + b58encode(data)
+    if base == "u":
+        return "u" + b64url_encode(data)
+    raise InvalidKeyEncoding(f"unsupported multibase prefix {base!r}")
+
+
+def multibase_decode(text: str) -> bytes:
+    """Decode a ``z`` (base58btc) or ``u`` (base64url) multibase string.
+
+    Raises:
+        InvalidKeyEncoding: empty text or an unsupported multibase prefix.
+    """
+    if not text:
+        raise InvalidKeyEncoding("empty multibase value")
+    if text[0] == "z":
+        return b58decode(text[1:])
+    if text[0] == "u":
+        return b64url_decode(text[1:])
+    raise InvalidKeyEncoding(f"unsupported multibase prefix {text[0]!r}")
+
+
+def public_key_to_multikey(key: PublicKeyObject) -> str:
+    """Return ``publicKeyMultibase`` for an Ed25519 or P-256 public key."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        raw = key.public_bytes_raw()
+        return multibase_encode(ED25519_PUB_PREFIX + raw)
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        from cryptography.hazmat.primitives import serialization
+
+        point = key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+        )
+        return multibase_encode(P256_PUB_PREFIX + point)
+    raise UnsupportedKeyType("Multikey encoding supports Ed25519 and P-256 keys only")
+
+
+def multikey_to_public_key(value: str) -> PublicKeyObject:
+    """Decode ``publicKeyMultibase`` (Ed25519 or P-256) into a public key.
+
+    Raises:
+        InvalidKeyEncoding: not base58btc, wrong multicodec prefix or wrong length.
+    """
+    if not value.startswith("z"):
+        raise InvalidKeyEncoding("publicKeyMultibase must be base58btc ('z' prefix)")
+    data = multibase_decode(value)
+    if data[:2] == ED25519_PUB_PREFIX:
+        if len(data) != 34:
+            raise InvalidKeyEncoding("an Ed25519 Multikey holds exactly 32 key bytes")
+        return ed25519.Ed25519PublicKey.from_public_bytes(data[2:])
+    if data[:2] == P256_PUB_PREFIX:
+        try:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data[2:])
+        except ValueError as err:
+            raise InvalidKeyEncoding("invalid P-256 point") from err
+    raise InvalidKeyEncoding("unsupported Multikey codec (expected Ed25519 or P-256)")
+
+
+def did_key_from_public_key(key: PublicKeyObject) -> str:
+    """Return the ``did:key`` DID of an Ed25519 or P-256 public key."""
+    return "did:key:" + public_key_to_multikey(key)
+
+
+def public_key_from_did_key(did: str) -> PublicKeyObject:
+    """Resolve a ``did:key`` DID (or DID URL) offline to its public key.
+
+    Raises:
+        InvalidKeyEncoding: not a did:key, or its fragment names another key.
+    """
+    if not did.startswith("did:key:"):
+        raise InvalidKeyEncoding("not a did:key DID")
+    base, _, fragment = did.partition("#")
+    multikey = base.removeprefix("did:key:")
+    if fragment and fragment != multikey:
+        raise InvalidKeyEncoding("did:key fragment must repeat the key")
+    return multikey_to_public_key(multikey)
+
+
+def _int_b64(value: int) -> str:
+    return b64url_encode(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
+
+
+def public_key_to_jwk(key: PublicKeyObject) -> dict[str, str]:
+    """Return the public JWK (RFC 7517) of a key; never includes private members."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.public_bytes_raw())}
+    if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
+        return {"kty": "RSA", "n": _int_b64(numbers.n), "e": _int_b64(numbers.e)}
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        numbers = key.public_numbers()
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64url_encode(numbers.x.to_bytes(32, "big")),
+            "y": b64url_encode(numbers.y.to_bytes(32, "big")),
+        }
+    raise UnsupportedKeyType("JWK encoding supports Ed25519, RSA and P-256 keys only")
+
+
+def jwk_to_public_key(jwk: dict[str, Any]) -> PublicKeyObject:
+    """Decode a public JWK (OKP/Ed25519, RSA >= 2048 bits, EC/P-256).
+
+    Raises:
+        InvalidKeyEncoding: a member is missing or malformed, or private material is present.
+        UnsupportedKeyType: another key type or curve, or an RSA key under 2048 bits.
+    """
+    if not isinstance(jwk, dict):
+        raise InvalidKeyEncoding("a JWK must be a JSON object")
+    if "d" in jwk:
+        raise InvalidKeyEncoding("a public JWK must not contain private key material ('d')")
+    kty = jwk.get("kty")
+    try:
+        if kty == "OKP":
+            if jwk.get("crv") != "Ed25519":
+                raise UnsupportedKeyType(f"unsupported OKP curve {jwk.get('crv')!r}")
+            x = b64url_decode(str(jwk["x"]))
+            if len(x) != 32:
+                raise InvalidKeyEncoding("an Ed25519 JWK 'x' holds exactly 32 bytes")
+            return ed25519.Ed25519PublicKey.from_public_bytes(x)
+        if kty == "RSA":
+            n = int.from_bytes(b64url_decode(str(jwk["n"])), "big")
+            e = int.from_bytes(b64url_decode(str(jwk["e"])), "big")
+            if n.bit_length() < MIN_RSA_BITS:
+                raise UnsupportedKeyType(f"RSA keys must have at least {MIN_RSA_BITS} bits")
+            return rsa.RSAPublicNumbers(e, n).public_key()
+        if kty == "EC":
+            if jwk.get("crv") != "P-256":
+                raise UnsupportedKeyType(f"unsupported EC curve {jwk.get('crv')!r}")
+            x = int.from_bytes(b64url_decode(str(jwk["x"])), "big")
+            y = int.from_bytes(b64url_decode(str(jwk["y"])), "big")
+            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+    except KeyError as err:
+        raise InvalidKeyEncoding(f"JWK is missing member {err.args[0]!r}") from err
+    except ValueError as err:
+        if isinstance(err, InvalidKeyEncoding | UnsupportedKeyType):
+            raise
+        raise InvalidKeyEncoding(f"invalid JWK: {err}") from err
+    raise UnsupportedKeyType(f"unsupported JWK key type {kty!r}")
+
+
+def jwk_thumbprint(jwk: dict[str, str]) -> str:
+    """Return the RFC 7638 SHA-256 thumbprint of a public JWK, base64url-encoded."""
+    required = {
+        "OKP": ("crv", "kty", "x"),
+        "RSA": ("e", "kty", "n"),
+        "EC": ("crv", "kty", "x", "y"),
+    }
+    members = required.get(jwk.get("kty", ""))
+    if members is None:
+        raise UnsupportedKeyType(f"unsupported JWK key type {jwk.get('kty')!r}")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return b64url_encode(hashlib.sha256(canonical.encode()).digest())
