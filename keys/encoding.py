@@ -70,7 +70,7 @@ def b64url_decode(text: str) -> bytes:
     if any(c in text for c in "+/="):
         raise InvalidKeyEncoding("not base64url without padding")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
     except (ValueError, TypeError) as err:
         raise InvalidKeyEncoding("invalid base64url") from err
 
