@@ -44,7 +44,10 @@ class JsonModel(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """Return the plain-JSON form: camelCase, no nulls, no empty arrays."""
-        return _prune(self.model_dump(by_alias=True, exclude_none=True, mode="json"))
+        pruned: dict[str, Any] = _prune(
+            self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        )
+        return pruned
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Any:
@@ -58,6 +61,10 @@ def _prune(value: Any) -> Any:
     if isinstance(value, list):
         return [_prune(v) for v in value]
     return value
+
+
+def _contexts(urls: tuple[str, ...]) -> Any:
+    return Field(alias="@context", default_factory=lambda: list(urls))
 
 
 def _types(*names: str) -> Any:
@@ -80,7 +87,7 @@ class Criteria(JsonModel):
 
 
 class Alignment(JsonModel):
-    """A link to a competency framework entry (e.g. NCS, the Korean National Competency Standards)."""
+    """A link to a competency framework entry (e.g. the Korean NCS)."""
 
     type: list[str] = _types("Alignment")
     target_name: str
@@ -240,9 +247,7 @@ class EndorsementSubject(JsonModel):
 class EndorsementCredential(_Credential):
     """A third party's endorsement of an achievement, profile or credential."""
 
-    context: list[str | dict[str, Any]] = Field(
-        alias="@context", default_factory=lambda: list(OB_CONTEXTS)
-    )
+    context: list[str | dict[str, Any]] = _contexts(OB_CONTEXTS)
     type: list[str] = _types("VerifiableCredential", "EndorsementCredential")
     name: str
     credential_subject: EndorsementSubject
@@ -252,9 +257,7 @@ class EndorsementCredential(_Credential):
 class OpenBadgeCredential(_Credential):
     """An Open Badges 3.0 credential (``AchievementCredential``)."""
 
-    context: list[str | dict[str, Any]] = Field(
-        alias="@context", default_factory=lambda: list(OB_CONTEXTS)
-    )
+    context: list[str | dict[str, Any]] = _contexts(OB_CONTEXTS)
     type: list[str] = _types("VerifiableCredential", "OpenBadgeCredential")
     image: Image | None = None
     awarded_date: DateTimeZ | None = None
@@ -286,9 +289,7 @@ class ClrSubject(JsonModel):
 class ClrCredential(_Credential):
     """A CLR 2.0 Comprehensive Learner Record."""
 
-    context: list[str | dict[str, Any]] = Field(
-        alias="@context", default_factory=lambda: list(CLR_CONTEXTS)
-    )
+    context: list[str | dict[str, Any]] = _contexts(CLR_CONTEXTS)
     type: list[str] = _types("VerifiableCredential", "ClrCredential")
     name: str
     partial: bool | None = None

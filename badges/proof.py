@@ -160,11 +160,10 @@ def verify_proof(
         raise InvalidProof("an Ed25519 signature is 64 bytes")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in options and proof.get("type") == PROOF_TYPE:
-        # vc-di-eddsa, "Verify Proof": a proof carrying its own @context must agree with
-        # the document's.
-        if options["@context"] != document.get("@context"):
-            raise InvalidProof("the proof's @context differs from the document's")
+    # vc-di-eddsa, "Verify Proof": a proof carrying its own @context must agree with the
+    # document's.
+    if "@context" in options and options["@context"] != document.get("@context"):
+        raise InvalidProof("the proof's @context differs from the document's")
     config = {**options, "@context": document.get("@context")}
     try:
         public_key.verify(signature, hash_data(unsecured, config))

@@ -37,6 +37,7 @@ def _validator(name: str) -> Draft201909Validator:
 @cache
 def _status_validator() -> Draft201909Validator:
     schema = _validator(ACHIEVEMENT_CREDENTIAL).schema
+    assert isinstance(schema, Mapping)  # noqa: S101 - the bundled schema is an object
     return Draft201909Validator({**schema["$defs"]["CredentialStatus"], "$defs": schema["$defs"]})
 
 

@@ -198,9 +198,7 @@ def check_jwt_claims(decoded: DecodedJwt) -> None:
             raise JwtClaimMismatch(f"JWT {claim!r} does not match the credential")
     if "iss" not in claims:
         raise JwtClaimMismatch("the JWT has no 'iss' claim")
-    if "nbf" in claims and credential.get("validFrom"):
-        if claims["nbf"] != _timestamp(str(credential["validFrom"])):
-            raise JwtClaimMismatch("JWT 'nbf' does not match validFrom")
-    if "exp" in claims and credential.get("validUntil"):
-        if claims["exp"] != _timestamp(str(credential["validUntil"])):
-            raise JwtClaimMismatch("JWT 'exp' does not match validUntil")
+    for claim, member in (("nbf", "validFrom"), ("exp", "validUntil")):
+        present = claim in claims and credential.get(member)
+        if present and claims[claim] != _timestamp(str(credential[member])):
+            raise JwtClaimMismatch(f"JWT {claim!r} does not match {member}")

@@ -164,8 +164,8 @@ def public_key_to_jwk(key: PublicKeyObject) -> dict[str, str]:
     if isinstance(key, ed25519.Ed25519PublicKey):
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.public_bytes_raw())}
     if isinstance(key, rsa.RSAPublicKey):
-        numbers = key.public_numbers()
-        return {"kty": "RSA", "n": _int_b64(numbers.n), "e": _int_b64(numbers.e)}
+        rsa_numbers = key.public_numbers()
+        return {"kty": "RSA", "n": _int_b64(rsa_numbers.n), "e": _int_b64(rsa_numbers.e)}
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         numbers = key.public_numbers()
         return {
@@ -193,10 +193,10 @@ def jwk_to_public_key(jwk: dict[str, Any]) -> PublicKeyObject:
         if kty == "OKP":
             if jwk.get("crv") != "Ed25519":
                 raise UnsupportedKeyType(f"unsupported OKP curve {jwk.get('crv')!r}")
-            x = b64url_decode(str(jwk["x"]))
-            if len(x) != 32:
+            raw = b64url_decode(str(jwk["x"]))
+            if len(raw) != 32:
                 raise InvalidKeyEncoding("an Ed25519 JWK 'x' holds exactly 32 bytes")
-            return ed25519.Ed25519PublicKey.from_public_bytes(x)
+            return ed25519.Ed25519PublicKey.from_public_bytes(raw)
         if kty == "RSA":
             n = int.from_bytes(b64url_decode(str(jwk["n"])), "big")
             e = int.from_bytes(b64url_decode(str(jwk["e"])), "big")

@@ -54,7 +54,7 @@ def test_dependency_direction(package: str) -> None:
 
 @pytest.mark.parametrize("package", ["keys", "badges"])
 def test_pure_packages_read_no_clock_and_open_no_socket(package: str) -> None:
-    """badges and keys never call datetime.now/utcnow/time.time and never import socket or HTTP clients."""
+    """badges and keys never read the clock and never import socket or HTTP clients."""
     for path in sorted((ROOT / package).rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         for needle in ("datetime.now(", "utcnow(", "time.time(", "date.today("):

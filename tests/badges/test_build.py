@@ -129,7 +129,7 @@ def test_undefined_terms_are_found(now: datetime) -> None:
 def test_naive_datetimes_are_refused() -> None:
     """Times without a timezone cannot enter a credential."""
     with pytest.raises(ValueError, match="timezone"):
-        sample_credential(now=datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+        sample_credential(now=datetime(2026, 1, 1))
 
 
 def test_credential_json_round_trips(now: datetime) -> None:

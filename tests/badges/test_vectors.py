@@ -52,7 +52,7 @@ def w3c(spec_dir: Path) -> dict[str, Any]:
 
 
 def test_w3c_canonical_document_and_hashes(w3c: dict[str, Any], spec_dir: Path) -> None:
-    """RDFC-1.0 of the W3C unsigned credential and proof config match the published N-Quads and hashes."""
+    """RDFC-1.0 of the W3C document and proof config match the published N-Quads and hashes."""
     raw = spec_dir / W3C_DIR
     suite = w3c["suites"]["eddsa-rdfc-2022"]
     document = canonicalize_rdfc(w3c["unsignedDocument"])
@@ -122,7 +122,7 @@ def test_w3c_employment_example_needs_an_unbundled_context(spec_dir: Path) -> No
     ids=["open-badge", "clr"],
 )
 def test_1edtech_vectors_every_step(name: str, spec_dir: Path) -> None:
-    """The 1EdTech OB and CLR vectors reproduce: canonical forms, both hashes, signature, proofValue."""
+    """The 1EdTech OB and CLR vectors reproduce every step, up to the proofValue."""
     vector = _load(spec_dir, name)
     unsigned = vector["unsignedCredential"]
     options = vector["proofOptions"]
