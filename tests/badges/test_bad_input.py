@@ -1,0 +1,104 @@
+"""Bad input to the credential core gets a typed error with a stable code, never a crash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from badges import (
+    BadgeError,
+    InvalidJsonLd,
+    InvalidProof,
+    MissingProof,
+    UnsupportedCryptosuite,
+    canonicalize_rdfc,
+    create_proof,
+    proofs_of,
+    sign_credential,
+    verify_proof,
+)
+from keys import PrivateKeySigner
+from tests.samples import sample_credential
+
+VC = "https://www.w3.org/ns/credentials/v2"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": 5, "id": "urn:x"},
+        {"@context": [VC, {"@version": 2.0}]},
+        {"@context": [VC], "id": 5},
+        {"@context": [VC], "@type": {"not": "a string"}},
+        {"@context": [VC, {"name": {"@id": "@type"}}]},
+    ],
+    ids=["context-number", "bad-version", "numeric-id", "type-object", "keyword-redefinition"],
+)
+def test_malformed_json_ld(document: dict[str, Any]) -> None:
+    """Malformed JSON-LD is an InvalidJsonLd (code invalid-json-ld or a subclass)."""
+    with pytest.raises(InvalidJsonLd) as info:
+        canonicalize_rdfc(document)
+    assert info.value.code in {"invalid-json-ld", "unknown-context"}
+
+
+def test_proof_needs_an_ed25519_key(now: datetime, rsa_signer: PrivateKeySigner) -> None:
+    """eddsa-rdfc-2022 refuses to sign with an RSA key."""
+    with pytest.raises(UnsupportedCryptosuite, match="Ed25519"):
+        create_proof(sample_credential(now=now).to_json(), rsa_signer, now=now)
+
+
+def test_wrong_key_type_refused_on_verify(
+    now: datetime, ed25519_signer: PrivateKeySigner, p256_signer: PrivateKeySigner
+) -> None:
+    """An eddsa proof never verifies under a P-256 key."""
+    signed = sign_credential(sample_credential(now=now), proof_signer=ed25519_signer, now=now)
+    (proof,) = proofs_of(signed.credential)
+    with pytest.raises(UnsupportedCryptosuite):
+        verify_proof(signed.credential, proof, p256_signer.public_key)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"cryptosuite": "ecdsa-rdfc-2019"}, UnsupportedCryptosuite),
+        ({"type": "RsaSignature2018"}, UnsupportedCryptosuite),
+        ({"proofPurpose": "authentication"}, InvalidProof),
+        ({"proofValue": "uAAAA"}, InvalidProof),
+        ({"proofValue": "z0000"}, InvalidProof),
+        ({"proofValue": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"}, InvalidProof),
+        ({"verificationMethod": None}, InvalidProof),
+        ({"@context": ["https://www.w3.org/ns/credentials/v2"]}, InvalidProof),
+    ],
+    ids=[
+        "other-suite",
+        "other-type",
+        "purpose",
+        "not-base58",
+        "bad-base58",
+        "short-signature",
+        "no-method",
+        "context-mismatch",
+    ],
+)
+def test_malformed_proofs(
+    change: dict[str, Any], error: type[BadgeError], now: datetime, ed25519_signer: PrivateKeySigner
+) -> None:
+    """Malformed or unsupported proofs raise typed errors before or instead of a crypto check."""
+    signed = sign_credential(sample_credential(now=now), proof_signer=ed25519_signer, now=now)
+    (proof,) = proofs_of(signed.credential)
+    with pytest.raises(error):
+        verify_proof(signed.credential, {**proof, **change}, ed25519_signer.public_key)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{}, {"proof": []}, {"proof": "z123"}, {"proof": [1]}],
+    ids=["absent", "empty", "string", "not-object"],
+)
+def test_missing_or_shapeless_proofs(document: dict[str, Any]) -> None:
+    """No proof is MissingProof; a proof that is not an object is InvalidProof."""
+    with pytest.raises((MissingProof, InvalidProof)) as info:
+        proofs_of(document)
+    assert info.value.code in {"missing-proof", "invalid-proof"}
