@@ -20,6 +20,7 @@ Every leaf has a stable kebab-case ``code``; messages may change, codes may not:
     ├── StatusListError             (also ValueError)   invalid-status-list
     │   └── StatusIndexOutOfRange   (also IndexError)   status-index-out-of-range
     ├── InvalidIdentityHash         (also ValueError)   invalid-identity-hash
+    ├── InvalidQrContent            (also ValueError)   invalid-qr-content
     └── BakingError                 (also ValueError)   baking-error
         ├── InvalidImage                                invalid-image
         ├── UnsafeXml                                   unsafe-xml
@@ -140,6 +141,12 @@ class InvalidIdentityHash(BadgeError, ValueError):
     """An IdentityHash is not ``sha256$<hex>`` or ``md5$<hex>``."""
 
     code = "invalid-identity-hash"
+
+
+class InvalidQrContent(BadgeError, ValueError):
+    """The text for a QR code is not an http(s) URL, or is too long to print legibly."""
+
+    code = "invalid-qr-content"
 
 
 class BakingError(BadgeError, ValueError):
