@@ -5,6 +5,15 @@ Pure code: no web framework, no database, no network, no clock (time is a parame
 
 from __future__ import annotations
 
+from badges.bake import (
+    bake_png,
+    bake_svg,
+    extract_credential,
+    extract_from_png,
+    extract_from_svg,
+    is_png,
+    is_svg,
+)
 from badges.build import (
     SignedCredential,
     build_clr,
@@ -34,6 +43,7 @@ from badges.errors import (
     InvalidJsonLd,
     InvalidJwtSignature,
     InvalidProof,
+    InvalidQrContent,
     JwtClaimMismatch,
     JwtError,
     MalformedCredential,
@@ -51,6 +61,7 @@ from badges.errors import (
     UnsupportedCryptosuite,
 )
 from badges.identity import email_identity, identity_hash, matches_identity_hash, normalize_email
+from badges.image import default_badge_png, default_badge_svg
 from badges.model import (
     Achievement,
     AchievementSubject,
@@ -76,6 +87,7 @@ from badges.model import (
     format_datetime,
 )
 from badges.proof import add_proof, create_proof, hash_data, proofs_of, verify_proof
+from badges.qr import decode_qr, qr_png, qr_svg
 from badges.schema import schema_errors, validate_schema
 from badges.status import Bitstring, build_status_list_credential, status_entry
 from badges.vcjwt import (
@@ -116,6 +128,7 @@ __all__ = [
     "InvalidJsonLd",
     "InvalidJwtSignature",
     "InvalidProof",
+    "InvalidQrContent",
     "JwtClaimMismatch",
     "JwtError",
     "MalformedCredential",
@@ -139,6 +152,8 @@ __all__ = [
     "UnsupportedAlgorithm",
     "UnsupportedCryptosuite",
     "add_proof",
+    "bake_png",
+    "bake_svg",
     "build_clr",
     "build_credential",
     "build_endorsement",
@@ -148,18 +163,28 @@ __all__ = [
     "check_jwt_claims",
     "create_proof",
     "decode_jwt",
+    "decode_qr",
+    "default_badge_png",
+    "default_badge_svg",
     "document_loader",
     "email_identity",
     "encode_jwt",
+    "extract_credential",
+    "extract_from_png",
+    "extract_from_svg",
     "find_undefined_terms",
     "format_datetime",
     "hash_data",
     "identity_hash",
+    "is_png",
+    "is_svg",
     "jwt_claims",
     "load_context",
     "matches_identity_hash",
     "normalize_email",
     "proofs_of",
+    "qr_png",
+    "qr_svg",
     "require_defined_terms",
     "schema_errors",
     "sign_credential",

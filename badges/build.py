@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from badges.canonical import require_defined_terms
 from badges.context import CLR_SCHEMA_URL, OB_SCHEMA_URL
 from badges.model import (
     Achievement,
@@ -202,12 +203,16 @@ def sign_credential(
 
     Raises:
         SchemaViolation: the credential does not match its OB 3.0 JSON Schema.
+        UndefinedTerm: a property or type is defined by no context (it would go unsigned).
         InvalidJsonLd: it cannot be canonicalized (e.g. an unknown context).
     """
     document = credential.to_json() if isinstance(credential, JsonModel) else dict(credential)
     if (schema := _schema_for(document)) is not None:
         # The schema requires a proof array; validate the shape it will have once signed.
         validate_schema({**document, "proof": [{"type": "DataIntegrityProof"}]}, schema)
+    # RDFC-1.0 silently drops terms no context defines, so they would go unsigned, and
+    # safe-mode verifiers (jsonld.js) refuse such credentials outright.
+    require_defined_terms(document)
     secured = add_proof(document, proof_signer, now=now, verification_method=verification_method)
     token = encode_jwt(secured, jwt_signer, kid=jwt_kid) if jwt_signer is not None else None
     return SignedCredential(secured, token)

@@ -80,7 +80,7 @@ class Bitstring:
 
         GZIP with mtime 0, so the same bits always encode to the same text (ETags stay stable).
         """
-        return "u" + b64url_encode(gzip.compress(bytes(self._bits), compresslevel=9, mtime=0))
+        return "u" + b64url_encode(gzip.compress(bytes(self._bits), compresslevel=6, mtime=0))
 
     @classmethod
     def decode(cls, encoded: str, *, min_entries: int = MIN_ENTRIES) -> Bitstring:

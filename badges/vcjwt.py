@@ -27,6 +27,7 @@ from keys import (
     Signer,
     b64url_decode,
     b64url_encode,
+    jwk_method_id,
 )
 
 # Asymmetric algorithms we verify; "none" and every HMAC algorithm are refused outright,
@@ -83,9 +84,10 @@ def encode_jwt(credential: Mapping[str, Any], signer: Signer, *, kid: str | None
     Args:
         credential: the credential, with its embedded proof if it has one.
         signer: RSA (RS256, the OB 3.0 minimum), Ed25519 (EdDSA) or P-256 (ES256).
-        kid: the URL of the public key; defaults to ``signer.key_id``.
+        kid: the URL of the public key; defaults to the JsonWebKey entry that
+            :func:`keys.build_did_document` publishes for the signer's key.
     """
-    header = {"alg": signer.algorithm, "kid": kid or signer.key_id, "typ": "JWT"}
+    header = {"alg": signer.algorithm, "kid": kid or jwk_method_id(signer.public_key), "typ": "JWT"}
     payload = {**credential, **jwt_claims(credential)}
     signing_input = f"{_json_segment(header)}.{_json_segment(payload)}"
     signature = signer.sign(signing_input.encode("ascii"))

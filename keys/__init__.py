@@ -5,7 +5,13 @@ Imports only the standard library and ``cryptography``.
 
 from __future__ import annotations
 
-from keys.did import build_did_document, did_web_from_url, did_web_to_url
+from keys.did import (
+    build_did_document,
+    did_web_from_url,
+    did_web_to_url,
+    jwk_method_id,
+    verification_method_id,
+)
 from keys.encoding import (
     b58decode,
     b58encode,
@@ -72,6 +78,7 @@ __all__ = [
     "did_key_from_public_key",
     "did_web_from_url",
     "did_web_to_url",
+    "jwk_method_id",
     "jwk_thumbprint",
     "jwk_to_public_key",
     "load_or_create_master_key",
@@ -81,4 +88,5 @@ __all__ = [
     "public_key_from_did_key",
     "public_key_to_jwk",
     "public_key_to_multikey",
+    "verification_method_id",
 ]

@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from keys.errors import InvalidDid
-from keys.signer import KeyType, VerificationKey
+from keys.signer import KeyType, PublicKey, VerificationKey
 
-DID_CONTEXTS = (
+# JsonWebKey is defined inline: the did/v1 context already defines publicKeyJwk, and an
+# inline term needs no context file that a JSON-LD processor would have to fetch.
+DID_CONTEXTS: tuple[str | dict[str, str], ...] = (
     "https://www.w3.org/ns/did/v1",
     "https://w3id.org/security/multikey/v1",
-    "https://w3id.org/security/jwk/v1",
+    {"JsonWebKey": "https://w3id.org/security#JsonWebKey"},
 )
 
 
@@ -64,6 +66,18 @@ def verification_method_id(did: str, key: VerificationKey, *, form: str) -> str:
     """Return the DID URL of ``key`` in ``form`` ``"multikey"`` or ``"jwk"``."""
     fragment = key.key_id.rsplit("#", 1)[-1]
     return f"{did}#{fragment}" if form == "multikey" else f"{did}#{fragment}-jwk"
+
+
+def jwk_method_id(key: PublicKey) -> str:
+    """Return the id of the JsonWebKey entry for ``key`` in the DID document we publish.
+
+    RSA keys appear only as JsonWebKey, under their own id; Ed25519 and P-256 keys appear
+    as Multikey under their own id and as JsonWebKey under ``<id>-jwk``. A JWT's ``kid``
+    must name the JsonWebKey entry.
+    """
+    if key.key_type is KeyType.RSA:
+        return key.key_id
+    return f"{key.key_id}-jwk"
 
 
 def build_did_document(
