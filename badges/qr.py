@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from urllib.parse import urlsplit
 
 import qrcode
@@ -156,10 +157,12 @@ def decode_qr(image: bytes) -> list[str]:
     if len(image) > MAX_QR_IMAGE_BYTES:
         raise ImageTooLarge(f"the image is {len(image)} bytes; at most {MAX_QR_IMAGE_BYTES} read")
     try:
-        # Image.open reads only the header; it raises DecompressionBombError itself past twice
-        # Pillow's MAX_IMAGE_PIXELS, which is larger than our own limit below.
-        opened = Image.open(io.BytesIO(image), formats=_RASTER_FORMATS)
-    except Image.DecompressionBombError as err:
+        # Image.open reads only the header. Past Pillow's MAX_IMAGE_PIXELS it warns, past
+        # twice that it raises; both are far above our own limit below, so both mean too large.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(image), formats=_RASTER_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageTooLarge(f"the image is too large to decode: {err}") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise InvalidImage("not a readable raster image (PNG, JPEG, GIF, BMP or WebP)") from err

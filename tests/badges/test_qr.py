@@ -233,3 +233,14 @@ def test_oversized_file_is_refused() -> None:
 def test_property_any_url_round_trips(url: str) -> None:
     """For any http(s) URL, the PNG decodes to it."""
     assert decode_qr(qr_png(url, box_size=4)) == [url]
+
+
+def test_regression_decompression_bomb_warning_is_too_large() -> None:
+    """An image between Pillow's warning and error thresholds is ImageTooLarge, not a warning.
+
+    Pillow only warns between 89M and 179M pixels; with warnings as errors that escaped.
+    """
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
+    with pytest.raises(ImageTooLarge, match="decompression bomb"):
+        decode_qr(buffer.getvalue())
