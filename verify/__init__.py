@@ -1,0 +1,79 @@
+"""Verify Open Badges 3.0 credentials: what an employer installs.
+
+:func:`verify_credential` takes a credential in any form (JSON, VC-JWT, baked PNG/SVG, QR
+image, URL) and returns a :class:`VerificationReport` with one result per check and a
+verdict. The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by
+default, a :class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
+
+Imports no web framework, database or issuer code.
+"""
+
+from __future__ import annotations
+
+from verify.algorithm import verify_credential
+from verify.errors import (
+    ConnectionFailed,
+    CredentialNotValid,
+    CredentialUnverifiable,
+    DocumentNotFound,
+    FetchError,
+    FetchTimeout,
+    HttpStatusError,
+    InvalidTrustStore,
+    NotInTrustStore,
+    ResponseTooLarge,
+    TooManyRedirects,
+    UnsafeUrl,
+    VerificationFailed,
+    VerifyError,
+)
+from verify.report import (
+    CHECK_IDS,
+    CheckResult,
+    CheckStatus,
+    DocumentRecord,
+    Verdict,
+    VerificationReport,
+)
+from verify.resolve import (
+    CachingFetcher,
+    DictFetcher,
+    FetchedDocument,
+    Fetcher,
+    HttpFetcher,
+    RevalidatingFetcher,
+)
+from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
+
+__all__ = [
+    "CHECK_IDS",
+    "CachingFetcher",
+    "CheckResult",
+    "CheckStatus",
+    "ConnectionFailed",
+    "CredentialNotValid",
+    "CredentialUnverifiable",
+    "DictFetcher",
+    "DocumentNotFound",
+    "DocumentRecord",
+    "FetchError",
+    "FetchTimeout",
+    "FetchedDocument",
+    "Fetcher",
+    "HttpFetcher",
+    "HttpStatusError",
+    "InvalidTrustStore",
+    "NotInTrustStore",
+    "RecordingFetcher",
+    "ResponseTooLarge",
+    "RevalidatingFetcher",
+    "TooManyRedirects",
+    "TrustStore",
+    "TrustedDocument",
+    "UnsafeUrl",
+    "Verdict",
+    "VerificationFailed",
+    "VerificationReport",
+    "VerifyError",
+    "verify_credential",
+]

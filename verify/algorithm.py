@@ -1,0 +1,246 @@
+"""The Open Badges 3.0 verification algorithm (OB 3.0 "Verification"; DIGEST §9).
+
+Input → structure → JSON-LD terms → issuer → key → proof / VC-JWT → status lists →
+validity window → recipient → endorsements and CLR-embedded credentials, each nested
+credential verified by the same steps into its own sub-report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from verify.checks import (
+    check_authenticity,
+    check_json_ld,
+    check_recipient,
+    check_status,
+    check_structure,
+    check_validity_window,
+    nested_sources,
+    result,
+    skipped,
+)
+from verify.report import CHECK_IDS, CheckResult, CheckStatus, Verdict, VerificationReport
+from verify.resolve import Fetcher, HttpFetcher
+from verify.session import FetchSession
+from verify.source import (
+    COMPACT_JWS,
+    InputProblem,
+    LoadedCredential,
+    credential_from_jwt,
+    load_source,
+)
+
+MAX_NESTING_DEPTH = 3
+MAX_NESTED_CREDENTIALS = 100
+
+
+@dataclass
+class _Budget:
+    """Nested credentials left to verify in this run (shared by the whole tree)."""
+
+    remaining: int = MAX_NESTED_CREDENTIALS
+
+
+def verify_credential(
+    source: Mapping[str, Any] | str | bytes,
+    *,
+    now: datetime,
+    fetcher: Fetcher | None = None,
+    email: str | None = None,
+    clock_skew: timedelta = timedelta(minutes=5),
+) -> VerificationReport:
+    """Verify an Open Badges 3.0 credential (or a CLR, or an endorsement) and report every check.
+
+    Args:
+        source: the credential as a dict or JSON text, a compact VC-JWT, baked PNG or SVG
+            bytes, a QR code image (its URL is fetched), or an https URL (fetched with
+            content negotiation for the JSON credential).
+        now: the time to verify at (timezone-aware); the verifier reads no clock.
+        fetcher: how documents (DID documents, JWKS, status lists, URLs) are fetched;
+            defaults to :class:`~verify.resolve.HttpFetcher` (HTTPS, public addresses only).
+            Pass a trust store's fetcher for offline verification.
+        email: the candidate's email, to check against the recipient's salted hash.
+        clock_skew: tolerance applied to ``validFrom`` / ``validUntil``.
+
+    Returns:
+        The report: one result per check, nested reports, and the verdict. A credential
+        that fails is reported, not raised; call :meth:`VerificationReport.raise_for_failure`
+        for an exception.
+
+    Raises:
+        ValueError: ``now`` is naive or ``clock_skew`` negative.
+        TypeError: ``source`` is of an unsupported type.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    if clock_skew < timedelta(0):
+        raise ValueError("clock_skew must not be negative")
+    session = FetchSession(fetcher if fetcher is not None else HttpFetcher(), now, clock_skew)
+    try:
+        loaded = load_source(source, session)
+    except InputProblem as problem:
+        status = CheckStatus.FAILED if problem.definite else CheckStatus.ERROR
+        first = result("input", status, problem.code, **problem.params)
+        report = VerificationReport.from_checks(
+            [first, *_not_checked(after="input")],
+            credential=None,
+            checked_at=now,
+        )
+    else:
+        report = _verify(loaded, session, email=email, role="credential", depth=0, budget=_Budget())
+    return replace(report, documents=tuple(session.records))
+
+
+def _not_checked(*, after: str) -> list[CheckResult]:
+    ids = CHECK_IDS[CHECK_IDS.index(after) + 1 :]
+    return [skipped(check_id, "input-unreadable") for check_id in ids]
+
+
+def _input_result(loaded: LoadedCredential) -> CheckResult:
+    return result(
+        "input", CheckStatus.PASSED, f"input-{loaded.form}", form=loaded.form, url=loaded.url
+    )
+
+
+def _verify(
+    loaded: LoadedCredential,
+    session: FetchSession,
+    *,
+    email: str | None,
+    role: str,
+    depth: int,
+    budget: _Budget,
+) -> VerificationReport:
+    credential = loaded.credential
+    structure = check_structure(credential)
+    json_ld = check_json_ld(credential, has_jwt=loaded.token is not None)
+    authenticity = check_authenticity(credential, loaded.token, session)
+    status = check_status(
+        credential,
+        authenticity.issuer_document,
+        session,
+        established=authenticity.established,
+    )
+    validity = check_validity_window(credential, session.now, session.clock_skew)
+    recipient = check_recipient(credential, email)
+
+    endorsement_sources, embedded_sources = nested_sources(credential)
+    children: list[VerificationReport] = []
+    nested_results: list[CheckResult] = []
+    for check_id, sources, child_role in (
+        ("endorsements", endorsement_sources, "endorsement"),
+        ("embedded-credentials", embedded_sources, "embedded-credential"),
+    ):
+        outcome, reports = _verify_nested(
+            check_id,
+            sources,
+            session,
+            role=child_role,
+            depth=depth + 1,
+            budget=budget,
+            parent_established=authenticity.established,
+        )
+        nested_results.append(outcome)
+        children.extend(reports)
+
+    checks = [
+        _input_result(loaded),
+        structure,
+        json_ld,
+        *authenticity.results,
+        *status,
+        validity,
+        recipient,
+        *nested_results,
+    ]
+    return VerificationReport.from_checks(
+        checks,
+        credential=credential,
+        children=children,
+        checked_at=session.now,
+        role=role,
+    )
+
+
+def _load_nested(item: Any) -> LoadedCredential:
+    if isinstance(item, dict):
+        return LoadedCredential(item, None, "json")
+    if isinstance(item, str) and COMPACT_JWS.fullmatch(item.strip()):
+        token = item.strip()
+        return LoadedCredential(credential_from_jwt(token), token, "jwt")
+    raise InputProblem("not-json-or-jwt")
+
+
+def _verify_nested(
+    check_id: str,
+    sources: list[Any],
+    session: FetchSession,
+    *,
+    role: str,
+    depth: int,
+    budget: _Budget,
+    parent_established: bool,
+) -> tuple[CheckResult, list[VerificationReport]]:
+    if not sources:
+        return skipped(check_id, "no-endorsements" if role == "endorsement" else "not-a-clr"), []
+    if not parent_established:
+        return skipped(check_id, "authenticity-not-established"), []
+    if depth > MAX_NESTING_DEPTH:
+        return result(check_id, CheckStatus.FAILED, "nesting-too-deep", limit=MAX_NESTING_DEPTH), []
+    if len(sources) > budget.remaining:
+        return result(
+            check_id, CheckStatus.FAILED, "too-many-nested", limit=MAX_NESTED_CREDENTIALS
+        ), []
+    budget.remaining -= len(sources)
+    reports: list[VerificationReport] = []
+    for item in sources:
+        try:
+            loaded = _load_nested(item)
+        except InputProblem as problem:
+            first = result("input", CheckStatus.FAILED, problem.code, **problem.params)
+            reports.append(
+                VerificationReport.from_checks(
+                    [first, *_not_checked(after="input")],
+                    credential=None,
+                    checked_at=session.now,
+                    role=role,
+                )
+            )
+            continue
+        reports.append(_verify(loaded, session, email=None, role=role, depth=depth, budget=budget))
+    return _summarize(check_id, reports, role=role), reports
+
+
+def _summarize(check_id: str, reports: list[VerificationReport], *, role: str) -> CheckResult:
+    count = len(reports)
+    verdicts = [r.verdict for r in reports]
+    bad = [v for v in verdicts if v is not Verdict.VALID]
+    worst = max(verdicts, key=lambda v: v.severity)
+    details: dict[str, Any] = {
+        "count": count,
+        "bad": len(bad),
+        "verdicts": [v.value for v in verdicts],
+        "ids": [
+            r.credential.get("id") if isinstance(r.credential, Mapping) else None for r in reports
+        ],
+    }
+    if role == "endorsement":
+        if not bad:
+            return result(check_id, CheckStatus.PASSED, "endorsements-valid", **details)
+        return result(check_id, CheckStatus.FAILED, "endorsements-not-valid", **details)
+    if not bad:
+        return result(check_id, CheckStatus.PASSED, "embedded-valid", **details)
+    if worst is Verdict.UNVERIFIABLE:
+        return result(check_id, CheckStatus.ERROR, "embedded-unverifiable", **details)
+    return result(
+        check_id,
+        CheckStatus.FAILED,
+        "embedded-not-valid",
+        verdict=worst.value,
+        summary=sorted({v.value for v in bad}),
+        **details,
+    )

@@ -1,0 +1,343 @@
+"""The ``baeji`` command group and its ``verify`` command.
+
+``baeji verify PATH|URL`` works with only the verifier installed. Other commands come from
+the ``baeji.commands`` entry point group (the issuer package adds its operator commands
+there); a group whose import fails because its extra is not installed is skipped.
+
+Exit codes (DESIGN.md, "Interfaces"): 0 valid, 1 not valid (invalid, revoked, suspended,
+expired, not yet valid), 2 usage error, 3 could not verify.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from badges.model import format_datetime
+from verify.algorithm import verify_credential
+from verify.errors import InvalidTrustStore, NotInTrustStore
+from verify.report import CheckStatus, Verdict, VerificationReport
+from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
+from verify.source import MAX_INPUT_BYTES
+from verify.trust import RecordingFetcher, TrustStore
+
+ENTRY_POINT_GROUP = "baeji.commands"
+
+
+class VerdictExit(click.ClickException):
+    """Ends the command with the exit code of a verdict; the report is already printed."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print nothing more: the report on stdout says everything."""
+
+
+class NotValidExit(VerdictExit):
+    """The credential is not valid (exit 1)."""
+
+    exit_code = 1
+
+
+class UnverifiableExit(VerdictExit):
+    """The credential could not be verified (exit 3)."""
+
+    exit_code = 3
+
+
+class CouldNotVerify(click.ClickException):
+    """Verification itself broke down (exit 3)."""
+
+    exit_code = 3
+
+
+class _TrustThenNetwork:
+    """Serve documents from a trust file first, then from the network."""
+
+    def __init__(self, store: TrustStore, network: Fetcher) -> None:
+        self._store = store.fetcher()
+        self._network = network
+
+    def fetch(self, url: str, *, accept: str) -> FetchedDocument:
+        """Return the trust file's copy of ``url``, or fetch it live."""
+        try:
+            return self._store.fetch(url, accept=accept)
+        except NotInTrustStore:
+            return self._network.fetch(url, accept=accept)
+
+
+def _default_lang() -> str:
+    for name in ("BAEJI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+_MARKS = {
+    CheckStatus.PASSED: "✓",
+    CheckStatus.FAILED: "✗",
+    CheckStatus.SKIPPED: "-",
+    CheckStatus.ERROR: "!",
+}
+
+
+def _headline(report: VerificationReport, lang: str) -> str:
+    credential = report.credential or {}
+    issuer = credential.get("issuer")
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    name = credential.get("name")
+    subject = credential.get("credentialSubject")
+    if not name and isinstance(subject, dict) and isinstance(subject.get("achievement"), dict):
+        name = subject["achievement"].get("name")
+    parts = [f"{report.verdict.label(lang).upper()} ({report.verdict.value})"]
+    if name:
+        parts.append(f"“{name}”")
+    if issuer_id:
+        by = "발급" if lang == "ko" else "issued by"
+        who = f"{issuer_name} <{issuer_id}>" if issuer_name else str(issuer_id)
+        parts.append(f"— {who} {by}" if lang == "ko" else f"— {by} {who}")
+    return " ".join(parts)
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _render(report: VerificationReport, lang: str, indent: str = "") -> list[str]:
+    lines = [indent + _headline(report, lang)]
+    title_width = max(_width(c.title(lang)) for c in report.checks)
+    label_width = max(_width(s.label(lang)) for s in CheckStatus)
+    for check in report.checks:
+        mark = _MARKS[check.status]
+        label = _pad(check.status.label(lang), label_width)
+        title = _pad(check.title(lang), title_width)
+        lines.append(f"{indent}  {mark} {label} {title}  {check.message(lang)}")
+    for number, child in enumerate(report.children, start=1):
+        role = {
+            "endorsement": ("endorsement", "보증"),
+            "embedded-credential": ("embedded credential", "포함된 자격증명"),
+        }.get(child.role, (child.role, child.role))
+        lines.append(f"{indent}  ↳ {role[1] if lang == 'ko' else role[0]} {number}:")
+        lines.extend(_render(child, lang, indent + "    "))
+    return lines
+
+
+def _age_line(report: VerificationReport, lang: str) -> str | None:
+    oldest = report.oldest_document
+    if oldest is None or oldest.captured_at is None or report.checked_at is None:
+        return None
+    age = report.checked_at - oldest.captured_at
+    days, hours = age.days, age.seconds // 3600
+    captured = format_datetime(oldest.captured_at)
+    if lang == "ko":
+        return f"오프라인 데이터: 가장 오래된 문서는 {captured}에 저장됨 ({days}일 {hours}시간 전)"
+    return f"Offline data: the oldest document was captured {captured} ({days} d {hours} h old)"
+
+
+def _read_target(target: str) -> str | bytes:
+    if target.lower().startswith(("https://", "http://")):
+        return target
+    if target == "-":
+        with click.open_file("-", "rb") as stdin:
+            data: bytes = stdin.read(MAX_INPUT_BYTES + 1)
+        return data
+    path = Path(target)
+    if not path.is_file():
+        raise click.BadParameter(f"no such file: {target}", param_hint="PATH|URL")
+    # Read one byte past the limit so an oversize file is reported, not loaded whole.
+    with path.open("rb") as handle:
+        return handle.read(MAX_INPUT_BYTES + 1)
+
+
+def _load_trust(path: str) -> TrustStore:
+    try:
+        return TrustStore.load(path)
+    except (InvalidTrustStore, OSError) as err:
+        raise click.BadParameter(str(err), param_hint="--trust") from err
+
+
+def _existing_trust(path: str) -> TrustStore:
+    """The trust file ``--save-trust`` will add to (empty if it does not exist yet)."""
+    if not Path(path).exists():
+        return TrustStore()
+    try:
+        return TrustStore.load(path)
+    except (InvalidTrustStore, OSError) as err:
+        raise click.BadParameter(
+            f"{err}; refusing to overwrite it", param_hint="--save-trust"
+        ) from err
+
+
+@click.command("verify")
+@click.argument("target", metavar="PATH|URL")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ko", "en"]),
+    default=_default_lang,
+    show_default="from LANG",
+    help="Language of the messages.",
+)
+@click.option("--email", metavar="EMAIL", help="Check that the badge was issued to this email.")
+@click.option("--offline", is_flag=True, help="Use only the documents in the --trust file.")
+@click.option(
+    "--trust",
+    "trust_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Trust file of issuer documents and status lists (with --offline: the only source).",
+)
+@click.option(
+    "--save-trust",
+    "save_trust_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Save the documents fetched while verifying, for --offline use later.",
+)
+@click.option(
+    "--allow-local",
+    is_flag=True,
+    help="Development only: allow plain HTTP and loopback/private addresses.",
+)
+@click.option(
+    "--clock-skew",
+    type=click.IntRange(0, 86_400),
+    default=300,
+    show_default=True,
+    help="Seconds of clock difference tolerated for validFrom/validUntil.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 120.0),
+    default=5.0,
+    show_default=True,
+    help="Seconds allowed for each fetch.",
+)
+def verify_command(
+    target: str,
+    as_json: bool,
+    lang: str,
+    email: str | None,
+    offline: bool,
+    trust_path: str | None,
+    save_trust_path: str | None,
+    allow_local: bool,
+    clock_skew: int,
+    timeout: float,
+) -> None:
+    """Verify an Open Badges 3.0 credential: a JSON, JWT, PNG, SVG or QR image file, or a URL.
+
+    Exit status: 0 valid, 1 not valid, 2 usage error, 3 could not verify.
+    """
+    if offline and trust_path is None:
+        raise click.UsageError("--offline needs --trust FILE")
+    if offline and save_trust_path is not None:
+        raise click.UsageError(
+            "--save-trust records live fetches; it cannot be used with --offline"
+        )
+    source = _read_target(target)
+    store = _load_trust(trust_path) if trust_path is not None else None
+    existing = _existing_trust(save_trust_path) if save_trust_path is not None else None
+    fetcher: Fetcher
+    if offline and store is not None:
+        fetcher = store.fetcher()
+    else:
+        fetcher = HttpFetcher(allow_local=allow_local, timeout=timeout)
+        if store is not None:
+            fetcher = _TrustThenNetwork(store, fetcher)
+    # The command line is the composition boundary: the one place the verifier reads a clock.
+    now = datetime.now(UTC)
+    recorder = RecordingFetcher(fetcher, now=now) if save_trust_path else None
+    try:
+        report = verify_credential(
+            source,
+            now=now,
+            fetcher=recorder or fetcher,
+            email=email,
+            clock_skew=timedelta(seconds=clock_skew),
+        )
+    except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
+        raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
+    _print_report(report, lang=lang, as_json=as_json)
+    if recorder is not None and existing is not None and save_trust_path is not None:
+        captured = recorder.store()
+        saved = existing.merged(captured)
+        saved.save(save_trust_path)
+        click.echo(
+            f"Saved {len(captured)} document(s) to {save_trust_path} ({len(saved)} in the file).",
+            err=True,
+        )
+    if report.verdict is Verdict.VALID:
+        return
+    if report.verdict is Verdict.UNVERIFIABLE:
+        raise UnverifiableExit(report.verdict.value)
+    raise NotValidExit(report.verdict.value)
+
+
+def _print_report(report: VerificationReport, *, lang: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+        return
+    for line in _render(report, lang):
+        click.echo(line)
+    if (age := _age_line(report, lang)) is not None:
+        click.echo(age)
+
+
+class BaejiGroup(click.Group):
+    """A click group that also offers the commands of installed ``baeji.commands`` plugins."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugins_loaded = False
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                loaded = entry_point.load()
+            except ImportError:
+                # The plugin's extra (e.g. the web stack for issuer commands) is not installed.
+                continue
+            commands = [loaded] if isinstance(loaded, click.Command) else list(loaded)
+            for command in commands:
+                if isinstance(command, click.Command) and command.name not in self.commands:
+                    self.add_command(command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """All command names, plugins included."""
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, loading plugins only if it is not built in."""
+        if cmd_name not in self.commands:
+            self._load_plugins()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=BaejiGroup)
+@click.version_option(package_name="baeji")
+def main() -> None:
+    """Baeji (배지): issue and verify Open Badges 3.0 credentials."""
+
+
+main.add_command(verify_command)
+
+__all__ = ["BaejiGroup", "main", "verify_command"]

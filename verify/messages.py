@@ -1,0 +1,438 @@
+"""Report texts in English and Korean, keyed by stable codes.
+
+Codes never change; the texts may. Templates use ``str.format`` fields filled from a
+check's details; a missing field shows as ``?`` rather than failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("en", "ko")
+
+_VERDICTS: dict[str, tuple[str, str]] = {
+    "valid": ("Valid", "유효함"),
+    "revoked": ("Revoked", "취소됨"),
+    "suspended": ("Suspended", "일시 정지됨"),
+    "expired": ("Expired", "만료됨"),
+    "not-yet-valid": ("Not yet valid", "아직 유효하지 않음"),
+    "invalid": ("Invalid", "유효하지 않음"),
+    "unverifiable": ("Could not verify", "확인할 수 없음"),
+}
+
+_STATUSES: dict[str, tuple[str, str]] = {
+    "passed": ("passed", "통과"),
+    "failed": ("failed", "실패"),
+    "skipped": ("skipped", "건너뜀"),
+    "error": ("error", "오류"),
+}
+
+_TITLES: dict[str, tuple[str, str]] = {
+    "input": ("Input", "입력"),
+    "structure": ("Structure", "구조"),
+    "json-ld": ("JSON-LD terms", "JSON-LD 용어"),
+    "issuer": ("Issuer", "발급자"),
+    "key": ("Signing key", "서명 키"),
+    "proof": ("Data Integrity proof", "Data Integrity 서명"),
+    "jwt": ("VC-JWT", "VC-JWT 서명"),
+    "status": ("Status lists", "상태 목록"),
+    "revocation": ("Revocation", "취소 여부"),
+    "suspension": ("Suspension", "정지 여부"),
+    "validity-window": ("Validity period", "유효 기간"),
+    "recipient": ("Recipient", "수령인"),
+    "endorsements": ("Endorsements", "보증"),
+    "embedded-credentials": ("Embedded credentials", "포함된 자격증명"),
+}
+
+# code -> (English, Korean)
+_MESSAGES: dict[str, tuple[str, str]] = {
+    # input
+    "input-json": ("Read a JSON credential.", "JSON 자격증명을 읽었습니다."),
+    "input-jwt": ("Read a VC-JWT.", "VC-JWT를 읽었습니다."),
+    "input-png": (
+        "Extracted the credential baked into the PNG image.",
+        "PNG 이미지에 담긴 자격증명을 꺼냈습니다.",
+    ),
+    "input-svg": (
+        "Extracted the credential baked into the SVG image.",
+        "SVG 이미지에 담긴 자격증명을 꺼냈습니다.",
+    ),
+    "input-qr": (
+        "Read the QR code and fetched the credential from {url}.",
+        "QR 코드를 읽고 {url}에서 자격증명을 가져왔습니다.",
+    ),
+    "input-url": (
+        "Fetched the credential from {url}.",
+        "{url}에서 자격증명을 가져왔습니다.",
+    ),
+    "input-too-large": (
+        "The input is larger than {limit} bytes.",
+        "입력이 {limit}바이트보다 큽니다.",
+    ),
+    "json-too-deep": (
+        "The JSON is nested more than {limit} levels deep.",
+        "JSON이 {limit}단계보다 깊게 중첩되어 있습니다.",
+    ),
+    "invalid-json": (
+        "The input is not valid JSON: {reason}",
+        "입력이 올바른 JSON이 아닙니다: {reason}",
+    ),
+    "not-a-credential": (
+        "The input is not a credential: {reason}",
+        "입력이 자격증명이 아닙니다: {reason}",
+    ),
+    "empty-input": ("The input is empty.", "입력이 비어 있습니다."),
+    "not-an-object": (
+        "The JSON is not an object, so not a credential.",
+        "JSON이 객체가 아니어서 자격증명이 아닙니다.",
+    ),
+    "not-json-or-jwt": (
+        "The input is neither JSON, a VC-JWT, an image nor a URL.",
+        "입력이 JSON, VC-JWT, 이미지, URL 중 어느 것도 아닙니다.",
+    ),
+    "input-unreadable": (
+        "Not checked: the input could not be read.",
+        "확인하지 않음: 입력을 읽을 수 없습니다.",
+    ),
+    "malformed-jwt": (
+        "The VC-JWT is malformed: {reason}",
+        "VC-JWT 형식이 잘못되었습니다: {reason}",
+    ),
+    "no-credential-in-image": (
+        "The image holds neither a baked credential nor a QR code.",
+        "이미지에 담긴 자격증명도 QR 코드도 없습니다.",
+    ),
+    "invalid-image": ("The image is damaged: {reason}", "이미지가 손상되었습니다: {reason}"),
+    "unsafe-xml": (
+        "The SVG declares a DTD or entities and was refused unread.",
+        "SVG에 DTD 또는 엔터티 선언이 있어 읽지 않고 거부했습니다.",
+    ),
+    "image-too-large": ("The image is too large: {reason}", "이미지가 너무 큽니다: {reason}"),
+    "baking-error": (
+        "The credential could not be extracted: {reason}",
+        "자격증명을 꺼낼 수 없습니다: {reason}",
+    ),
+    "qr-without-credential": (
+        "The QR code does not hold a credential URL: {reason}",
+        "QR 코드에 자격증명 URL이 없습니다: {reason}",
+    ),
+    "credential-not-found": (
+        "There is no credential at {url}.",
+        "{url}에 자격증명이 없습니다.",
+    ),
+    "credential-unreachable": (
+        "Could not fetch the credential from {url}: {reason}",
+        "{url}에서 자격증명을 가져올 수 없습니다: {reason}",
+    ),
+    # structure
+    "structure-ok": (
+        "The credential has the required fields and matches the {schema} JSON Schema.",
+        "필수 항목이 모두 있고 {schema} JSON 스키마에 맞습니다.",
+    ),
+    "structure-ok-legacy": (
+        "The required fields are present (a VCDM 1.1 credential: no JSON Schema is bundled "
+        "for that version).",
+        "필수 항목이 모두 있습니다 "
+        "(VCDM 1.1 자격증명: 이 버전의 JSON 스키마는 내장되어 있지 않습니다).",
+    ),
+    "structure-ok-clr": (
+        "The required fields are present (no CLR 2.0 JSON Schema is published).",
+        "필수 항목이 모두 있습니다 (CLR 2.0 JSON 스키마는 공개되어 있지 않습니다).",
+    ),
+    "structure-invalid": (
+        "{count} structural problem(s); the first: {first}",
+        "구조 문제 {count}건. 첫 번째: {first}",
+    ),
+    "unsupported-credential-type": (
+        "Type {types} is not an Open Badge, endorsement or CLR credential.",
+        "유형 {types}은(는) 오픈 배지, 보증 또는 CLR 자격증명이 아닙니다.",
+    ),
+    # json-ld
+    "json-ld-ok": (
+        "Every @context is bundled and every term is defined, so the proof covers every field.",
+        "모든 @context가 내장되어 있고 모든 용어가 정의되어, 서명이 모든 항목을 보호합니다.",
+    ),
+    "json-ld-no-proof": (
+        "Not checked: the credential carries no proof.",
+        "확인하지 않음: 자격증명에 서명이 없습니다.",
+    ),
+    "json-ld-not-needed": (
+        "Not needed: a VC-JWT signs the exact bytes of this credential.",
+        "필요하지 않음: VC-JWT가 이 자격증명의 바이트 전체에 서명합니다.",
+    ),
+    "unknown-context": (
+        "Unknown JSON-LD context {context}; contexts are never fetched.",
+        "알 수 없는 JSON-LD 컨텍스트 {context}. 컨텍스트는 내려받지 않습니다.",
+    ),
+    "undefined-term": (
+        "Terms defined by no context, so no signature covers them: {terms}",
+        "어떤 컨텍스트에도 정의되지 않아 서명이 보호하지 않는 용어: {terms}",
+    ),
+    "invalid-json-ld": (
+        "JSON-LD processing failed: {reason}",
+        "JSON-LD 처리에 실패했습니다: {reason}",
+    ),
+    # issuer
+    "issuer-resolved": (
+        "Issuer {issuer} resolved ({method}).",
+        "발급자 {issuer}을(를) 확인했습니다 ({method}).",
+    ),
+    "no-proof-to-check": (
+        "Not checked: there is no proof to check.",
+        "확인하지 않음: 확인할 서명이 없습니다.",
+    ),
+    "no-issuer": ("The credential names no issuer.", "자격증명에 발급자가 없습니다."),
+    "unknown-issuer": (
+        "The issuer's document {url} does not exist.",
+        "발급자 문서 {url}이(가) 존재하지 않습니다.",
+    ),
+    "issuer-unreachable": (
+        "Could not fetch the issuer's document {url}: {reason}",
+        "발급자 문서 {url}을(를) 가져올 수 없습니다: {reason}",
+    ),
+    "issuer-not-resolvable": (
+        "The issuer id {issuer} is neither a DID nor an HTTPS URL; its keys can only come "
+        "from a trust file.",
+        "발급자 ID {issuer}은(는) DID도 HTTPS URL도 아니어서, "
+        "키는 신뢰 파일로만 확인할 수 있습니다.",
+    ),
+    "invalid-issuer-document": (
+        "The issuer's document is malformed: {reason}",
+        "발급자 문서 형식이 잘못되었습니다: {reason}",
+    ),
+    "issuer-document-mismatch": (
+        "The document at {url} is about {document_id}, not the issuer {issuer}.",
+        "{url}의 문서는 발급자 {issuer}가 아니라 {document_id}에 관한 것입니다.",
+    ),
+    # key
+    "key-controlled": (
+        "The signing keys are published by the issuer and controlled by it: {keys}",
+        "서명 키가 발급자 문서에 공개되어 있고 발급자가 관리합니다: {keys}",
+    ),
+    "key-not-found": (
+        "Key {key} is not published in the issuer's document.",
+        "키 {key}이(가) 발급자 문서에 없습니다.",
+    ),
+    "key-not-controlled": (
+        "Key {key} is not controlled by the issuer {issuer}.",
+        "키 {key}은(는) 발급자 {issuer}가 관리하는 키가 아닙니다.",
+    ),
+    "key-not-assertion-method": (
+        "Key {key} is not listed under the issuer's assertionMethod.",
+        "키 {key}이(가) 발급자의 assertionMethod에 없습니다.",
+    ),
+    "key-only-in-credential": (
+        "The JWT carries its own key, which the issuer does not publish; a key inside the "
+        "credential proves nothing.",
+        "JWT에 들어 있는 키를 발급자가 공개하지 않았습니다. "
+        "자격증명 안의 키로는 아무것도 증명할 수 없습니다.",
+    ),
+    "invalid-key": ("Key {key} is malformed: {reason}", "키 {key} 형식이 잘못되었습니다: {reason}"),
+    "key-unreachable": (
+        "Could not fetch the key document {url}: {reason}",
+        "키 문서 {url}을(를) 가져올 수 없습니다: {reason}",
+    ),
+    "no-key-to-check": (
+        "No proof could be checked, so no key either.",
+        "확인할 수 있는 서명이 없어 키도 확인하지 않았습니다.",
+    ),
+    "issuer-not-resolved": (
+        "Not checked: the issuer's document could not be resolved.",
+        "확인하지 않음: 발급자 문서를 확인할 수 없습니다.",
+    ),
+    # proof
+    "proof-verified": (
+        "Data Integrity proof ({suites}) verified.",
+        "Data Integrity 서명({suites})을 확인했습니다.",
+    ),
+    "proof-not-present": (
+        "No embedded proof; the VC-JWT secures this credential.",
+        "내장 서명이 없습니다. 이 자격증명은 VC-JWT로 보호됩니다.",
+    ),
+    "missing-proof": ("The credential carries no proof.", "자격증명에 서명이 없습니다."),
+    "unsupported-cryptosuite": (
+        "Proof type {suite} is not supported.",
+        "서명 방식 {suite}은(는) 지원하지 않습니다.",
+    ),
+    "invalid-proof": (
+        "The Data Integrity proof does not verify: {reason}",
+        "Data Integrity 서명이 맞지 않습니다: {reason}",
+    ),
+    "proof-not-checked": (
+        "Not checked: no trusted key for it ({reason}).",
+        "확인하지 않음: 신뢰할 수 있는 키가 없습니다 ({reason}).",
+    ),
+    # jwt
+    "jwt-verified": (
+        "VC-JWT signature ({alg}) verified; its claims agree with the credential.",
+        "VC-JWT 서명({alg})을 확인했고, 클레임이 자격증명과 일치합니다.",
+    ),
+    "jwt-not-present": ("The input is not a VC-JWT.", "입력이 VC-JWT가 아닙니다."),
+    "unsupported-algorithm": (
+        "JWT algorithm refused: {reason}",
+        "허용하지 않는 JWT 알고리즘입니다: {reason}",
+    ),
+    "invalid-jwt-signature": (
+        "The VC-JWT signature does not verify.",
+        "VC-JWT 서명이 맞지 않습니다.",
+    ),
+    "jwt-claim-mismatch": (
+        "The JWT claims disagree with the credential: {reason}",
+        "JWT 클레임이 자격증명과 다릅니다: {reason}",
+    ),
+    "jwt-not-checked": (
+        "Not checked: no trusted key for it ({reason}).",
+        "확인하지 않음: 신뢰할 수 있는 키가 없습니다 ({reason}).",
+    ),
+    # status
+    "status-lists-verified": (
+        "{count} status list(s) fetched; each is signed by the issuer.",
+        "상태 목록 {count}개를 가져왔고, 모두 발급자가 서명했습니다.",
+    ),
+    "no-status": ("The credential has no status entries.", "자격증명에 상태 항목이 없습니다."),
+    "authenticity-not-established": (
+        "Not checked: the credential's authenticity is not established.",
+        "확인하지 않음: 자격증명의 진위가 확인되지 않았습니다.",
+    ),
+    "status-list-unreachable": (
+        "Could not fetch the status list {url}: {reason}",
+        "상태 목록 {url}을(를) 가져올 수 없습니다: {reason}",
+    ),
+    "status-list-invalid": (
+        "The status list {url} could not be verified: {reason}",
+        "상태 목록 {url}을(를) 검증할 수 없습니다: {reason}",
+    ),
+    "status-list-wrong-issuer": (
+        "The status list {url} is issued by {list_issuer}, not by the credential's issuer.",
+        "상태 목록 {url}의 발급자는 자격증명 발급자가 아닌 {list_issuer}입니다.",
+    ),
+    "unsupported-status": (
+        "Status entry of type {type} is not supported: {reason}",
+        "{type} 유형의 상태 항목은 지원하지 않습니다: {reason}",
+    ),
+    # revocation / suspension
+    "not-revoked": ("Not revoked.", "취소되지 않았습니다."),
+    "revoked": ("The issuer has revoked this credential.", "발급자가 이 자격증명을 취소했습니다."),
+    "no-revocation-entry": (
+        "The credential has no revocation entry.",
+        "자격증명에 취소 상태 항목이 없습니다.",
+    ),
+    "not-suspended": ("Not suspended.", "정지되지 않았습니다."),
+    "suspended": (
+        "The issuer has suspended this credential.",
+        "발급자가 이 자격증명을 일시 정지했습니다.",
+    ),
+    "no-suspension-entry": (
+        "The credential has no suspension entry.",
+        "자격증명에 정지 상태 항목이 없습니다.",
+    ),
+    "status-unknown": (
+        "Unknown: the status list could not be read ({reason}).",
+        "알 수 없음: 상태 목록을 읽을 수 없습니다 ({reason}).",
+    ),
+    # validity window
+    "within-validity-period": (
+        "Valid from {valid_from} until {valid_until}.",
+        "{valid_from}부터 {valid_until}까지 유효합니다.",
+    ),
+    "valid-without-end": (
+        "Valid since {valid_from}; no end date.",
+        "{valid_from}부터 유효하며 만료일이 없습니다.",
+    ),
+    "expired": ("Expired on {valid_until}.", "{valid_until}에 만료되었습니다."),
+    "not-yet-valid": ("Not valid before {valid_from}.", "{valid_from}부터 유효합니다."),
+    "invalid-date": ("Malformed date: {reason}", "날짜 형식이 잘못되었습니다: {reason}"),
+    # recipient
+    "recipient-matched": (
+        "The email {email} matches the recipient.",
+        "이메일 {email}이(가) 수령인과 일치합니다.",
+    ),
+    "recipient-mismatch": (
+        "The email {email} does not match the recipient.",
+        "이메일 {email}이(가) 수령인과 일치하지 않습니다.",
+    ),
+    "no-recipient-email": (
+        "The credential holds no email identifier to compare with.",
+        "자격증명에 비교할 이메일 식별자가 없습니다.",
+    ),
+    "recipient-not-requested": (
+        "No email given; the recipient was not checked.",
+        "이메일을 입력하지 않아 수령인을 확인하지 않았습니다.",
+    ),
+    # nested credentials
+    "endorsements-valid": (
+        "{count} endorsement(s) verified.",
+        "보증 {count}건을 확인했습니다.",
+    ),
+    "endorsements-not-valid": (
+        "{bad} of {count} endorsement(s) did not verify; this does not change the "
+        "credential's own verdict.",
+        "보증 {count}건 중 {bad}건을 확인하지 못했습니다. "
+        "자격증명 자체의 판정에는 영향이 없습니다.",
+    ),
+    "no-endorsements": ("No endorsements.", "보증이 없습니다."),
+    "embedded-valid": (
+        "All {count} embedded credential(s) verified.",
+        "포함된 자격증명 {count}건을 모두 확인했습니다.",
+    ),
+    "embedded-not-valid": (
+        "{bad} of {count} embedded credential(s) are not valid ({summary}).",
+        "포함된 자격증명 {count}건 중 {bad}건이 유효하지 않습니다 ({summary}).",
+    ),
+    "embedded-unverifiable": (
+        "{bad} of {count} embedded credential(s) could not be verified.",
+        "포함된 자격증명 {count}건 중 {bad}건을 확인할 수 없습니다.",
+    ),
+    "not-a-clr": ("Not a CLR; nothing embedded.", "CLR이 아니어서 포함된 자격증명이 없습니다."),
+    "nesting-too-deep": (
+        "Nested credentials go deeper than {limit} levels; not verified.",
+        "중첩된 자격증명이 {limit}단계보다 깊어 확인하지 않았습니다.",
+    ),
+    "too-many-nested": (
+        "More than {limit} nested credentials; not verified.",
+        "중첩된 자격증명이 {limit}건보다 많아 확인하지 않았습니다.",
+    ),
+}
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "ko" else pair[0]
+
+
+def render(code: str, params: Mapping[str, Any]) -> dict[str, str]:
+    """Return the message for ``code`` in every language, filled from ``params``."""
+    pair = _MESSAGES.get(code, (code, code))
+    fields = _Fields({k: _text(v) for k, v in params.items()})
+    return {lang: _pick(pair, lang).format_map(fields) for lang in LANGUAGES}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def is_known(code: str) -> bool:
+    """Whether ``code`` has a message."""
+    return code in _MESSAGES
+
+
+def verdict_label(verdict: str, lang: str) -> str:
+    """The verdict in words."""
+    return _pick(_VERDICTS[verdict], lang)
+
+
+def status_label(status: str, lang: str) -> str:
+    """The check status in words."""
+    return _pick(_STATUSES[status], lang)
+
+
+def check_title(check_id: str, lang: str) -> str:
+    """The check's name in words."""
+    return _pick(_TITLES.get(check_id, (check_id, check_id)), lang)

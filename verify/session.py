@@ -1,0 +1,127 @@
+"""One verification run's view of the network: memoized fetches and the documents used.
+
+A CLR with twenty badges from one issuer needs that issuer's DID document and status lists
+once, not twenty times; a failed fetch is remembered too, so it is not retried within the
+run. The number of distinct documents per run is capped, so a hostile credential cannot
+make the verifier fetch without bound.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from verify.errors import FetchError
+from verify.report import DocumentRecord
+from verify.resolve import FetchedDocument, Fetcher
+
+MAX_JSON_DEPTH = 64
+MAX_DOCUMENTS = 64
+
+JSON_ACCEPT = "application/json, application/ld+json;q=0.9"
+DID_ACCEPT = "application/did+json, application/did+ld+json, application/json;q=0.9"
+STATUS_ACCEPT = "application/vc+ld+json, application/vc, application/json;q=0.9"
+CREDENTIAL_ACCEPT = (
+    "application/vc+ld+json, application/vc, application/ld+json;q=0.9, "
+    "application/json;q=0.8, application/vc+jwt;q=0.7, text/plain;q=0.5"
+)
+
+
+class DocumentInvalid(ValueError):
+    """A fetched document is not JSON of the expected shape (internal)."""
+
+
+class TooDeep(ValueError):
+    """JSON nested beyond :data:`MAX_JSON_DEPTH` (internal)."""
+
+
+def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise :class:`TooDeep` if ``value`` nests containers more than ``limit`` levels.
+
+    Iterative, so the check itself cannot exhaust the stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise TooDeep(f"JSON nested deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Parse JSON with a nesting limit.
+
+    Raises:
+        TooDeep: nested beyond :data:`MAX_JSON_DEPTH`.
+        DocumentInvalid: not JSON.
+    """
+    try:
+        value = json.loads(data)
+    except RecursionError as err:
+        raise TooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from err
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DocumentInvalid(f"not JSON: {err}") from err
+    check_depth(value)
+    return value
+
+
+@dataclass
+class FetchSession:
+    """The fetcher, clock and memo of one verification run (internal)."""
+
+    fetcher: Fetcher
+    now: datetime
+    clock_skew: timedelta
+    _results: dict[tuple[str, str], FetchedDocument | FetchError] = field(default_factory=dict)
+    records: list[DocumentRecord] = field(default_factory=list)
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def fetch(self, url: str, accept: str) -> FetchedDocument:
+        """Fetch ``url`` once per run.
+
+        Raises:
+            FetchError: the fetch failed (now or earlier in this run), or the run has
+                fetched its maximum number of documents.
+        """
+        key = (url.split("#", 1)[0], accept)
+        if key not in self._results:
+            if len(self._results) >= MAX_DOCUMENTS:
+                raise FetchError(
+                    f"more than {MAX_DOCUMENTS} documents needed for one verification", url=url
+                )
+            try:
+                document = self.fetcher.fetch(key[0], accept=accept)
+            except FetchError as err:
+                self._results[key] = err
+                raise
+            self._results[key] = document
+            self.records.append(DocumentRecord(document.url, document.captured_at))
+        result = self._results[key]
+        if isinstance(result, FetchError):
+            raise result
+        return result
+
+    def fetch_json(self, url: str, accept: str = JSON_ACCEPT) -> dict[str, Any]:
+        """Fetch ``url`` and parse it as a JSON object.
+
+        Raises:
+            FetchError: see :meth:`fetch`.
+            DocumentInvalid: the body is not a JSON object (or nests too deeply).
+        """
+        document = self.fetch(url, accept)
+        try:
+            value = parse_json(document.body)
+        except TooDeep as err:
+            raise DocumentInvalid(str(err)) from err
+        if not isinstance(value, dict):
+            raise DocumentInvalid(f"{url} is not a JSON object")
+        return value
