@@ -1,0 +1,64 @@
+"""The Baeji issuing service: HTTP API, public documents, database and operator CLI.
+
+Run it with ``baeji serve`` (development) or ``gunicorn 'issuer:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from issuer.config import DEFAULTS, Settings, default_database_url, default_instance_path
+
+__all__ = ["create_app", "settings_of"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Flask application.
+
+    Args:
+        test_config: configuration used instead of the ``BAEJI_*`` environment (tests);
+            keys as in the environment without the prefix (``DATABASE_URL``, ``BASE_URL``,
+            ``MASTER_KEY``, ``INSTANCE_PATH``...).
+    """
+    instance_path = Path(
+        (test_config or {}).get("INSTANCE_PATH") or default_instance_path()
+    ).resolve()
+    app = Flask(__name__, instance_path=str(instance_path))
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env("BAEJI")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = default_database_url(instance_path)
+    os.makedirs(instance_path, exist_ok=True)
+
+    from issuer import db, errors
+    from issuer.api import achievements, credentials, docs, public, verification
+
+    settings = Settings.from_config(app.config, instance_path)
+    app.extensions.setdefault("issuer", {})["settings"] = settings
+    db.init_app(app, db.make_engine(app.config["DATABASE_URL"]))
+    errors.init_app(app)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    for blueprint in (
+        achievements.bp,
+        credentials.bp,
+        verification.bp,
+        docs.bp,
+        public.bp,
+    ):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    """Return the :class:`Settings` of an application made by :func:`create_app`."""
+    settings: Settings = app.extensions["issuer"]["settings"]
+    return settings

@@ -1,0 +1,111 @@
+"""HTTP blueprints, and what they share: request parsing, auth, and OpenAPI annotations.
+
+Views stay thin: parse the request into a schema, call :mod:`issuer.services`, return a
+schema. Each API view carries an :class:`Operation` (set by :func:`operation`) from which
+``/api/openapi.json`` is generated, so the document describes the models that actually
+validate the requests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from pydantic import BaseModel
+
+from issuer import accounts, settings_of
+from issuer.accounts import Caller
+from issuer.config import Settings
+from issuer.db import get_session
+from issuer.errors import InvalidJson, UnsupportedMediaType
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+_OPENAPI_ATTRIBUTE = "_baeji_openapi"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """The OpenAPI description of one view."""
+
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    body_types: tuple[str, ...] = ("application/json",)
+    responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
+    auth: bool = True
+    description: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+def operation(**kwargs: Any) -> Callable[[ViewT], ViewT]:
+    """Attach an :class:`Operation` to a view (read by :mod:`issuer.api.docs`)."""
+    described = Operation(**kwargs)
+
+    def attach(view: ViewT) -> ViewT:
+        setattr(view, _OPENAPI_ATTRIBUTE, described)
+        return view
+
+    return attach
+
+
+def operation_of(view: Callable[..., Any]) -> Operation | None:
+    """Return the :class:`Operation` of a view, if it has one."""
+    found = getattr(view, _OPENAPI_ATTRIBUTE, None)
+    return found if isinstance(found, Operation) else None
+
+
+def settings() -> Settings:
+    """Return the current application's settings."""
+    return settings_of(current_app)
+
+
+def caller() -> Caller:
+    """Authenticate this request's bearer API key (once per request).
+
+    Raises:
+        Unauthorized: missing, unknown or revoked key.
+    """
+    if "caller" not in g:
+        g.caller = accounts.authenticate(get_session(), request.headers.get("Authorization"))
+    found: Caller = g.caller
+    return found
+
+
+def json_body(*, optional: bool = False) -> Any:
+    """Return the request body parsed as JSON.
+
+    Raises:
+        UnsupportedMediaType: the body is not ``application/json``.
+        InvalidJson: the body is not valid JSON (or nests absurdly deep).
+    """
+    data = request.get_data(cache=True)
+    if optional and not data:
+        return None
+    if not request.is_json:
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as err:
+        # ValueError covers UnicodeDecodeError and over-long integers.
+        raise InvalidJson("the request body is not valid JSON") from err
+
+
+def parse(model: type[ModelT], *, optional: bool = False) -> ModelT:
+    """Validate the JSON body against ``model`` (an empty optional body is ``{}``).
+
+    Raises:
+        InvalidJson: not a JSON object.
+        ValidationError: the object does not match ``model`` (becomes a 422).
+    """
+    data = json_body(optional=optional)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidJson("the request body must be a JSON object")
+    return model.model_validate(data)

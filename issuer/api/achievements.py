@@ -1,0 +1,75 @@
+"""``/api/v1/achievements``: the calling issuer's courses."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from issuer import catalog
+from issuer.api import caller, operation, parse, settings
+from issuer.db import get_session
+from issuer.schemas import AchievementCreate, AchievementList, AchievementOut, AchievementUpdate
+
+bp = Blueprint("achievements", __name__, url_prefix="/api/v1")
+TAG = "achievements"
+
+
+@bp.post("/achievements")
+@operation(
+    summary="Create an achievement",
+    tag=TAG,
+    body=AchievementCreate,
+    responses={201: AchievementOut},
+)
+def create() -> tuple[Response, int, dict[str, str]]:
+    """Create an achievement (course) for the calling issuer."""
+    who = caller()
+    data = parse(AchievementCreate)
+    conf = settings()
+    row = catalog.create_achievement(
+        get_session(), conf, who.issuer, data, now=conf.clock(), actor=who.actor
+    )
+    out = catalog.achievement_out(conf, who.issuer, row)
+    return jsonify(out.to_json()), 201, {"Location": f"/api/v1/achievements/{row.id}"}
+
+
+@bp.get("/achievements")
+@operation(summary="List achievements", tag=TAG, responses={200: AchievementList})
+def index() -> Response:
+    """List the calling issuer's achievements, newest first."""
+    who = caller()
+    conf = settings()
+    rows = catalog.list_achievements(get_session(), who.issuer)
+    out = AchievementList(
+        achievements=[catalog.achievement_out(conf, who.issuer, row) for row in rows]
+    )
+    return jsonify(out.to_json())
+
+
+@bp.get("/achievements/<ref>")
+@operation(summary="Get an achievement", tag=TAG, responses={200: AchievementOut})
+def show(ref: str) -> Response:
+    """Return one achievement of the calling issuer (by uuid)."""
+    who = caller()
+    conf = settings()
+    row = catalog.get_achievement(get_session(), conf, who.issuer, ref)
+    return jsonify(catalog.achievement_out(conf, who.issuer, row).to_json())
+
+
+@bp.patch("/achievements/<ref>")
+@operation(
+    summary="Update an achievement",
+    tag=TAG,
+    body=AchievementUpdate,
+    responses={200: AchievementOut},
+    description="Members left out keep their value; null clears an optional member. "
+    "Credentials already issued keep the achievement as it was when they were signed.",
+)
+def update(ref: str) -> Response:
+    """Partially update an achievement of the calling issuer."""
+    who = caller()
+    patch = parse(AchievementUpdate)
+    conf = settings()
+    row = catalog.update_achievement(
+        get_session(), conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor
+    )
+    return jsonify(catalog.achievement_out(conf, who.issuer, row).to_json())

@@ -1,0 +1,238 @@
+"""``/api/v1/credentials`` and ``/api/v1/learners``: issuing, status changes, reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from issuer import services
+from issuer.api import caller, json_body, operation, parse, settings
+from issuer.db import get_session
+from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
+from issuer.schemas import (
+    BatchCreate,
+    BatchIssued,
+    BatchOptions,
+    CredentialCreate,
+    CredentialList,
+    CredentialOut,
+    IssuedCredential,
+    StatusChange,
+)
+from issuer.services import BatchOutcome, StatusAction
+from issuer.upload import read_csv
+
+bp = Blueprint("credentials", __name__, url_prefix="/api/v1")
+TAG = "credentials"
+_CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel"})
+_IDEMPOTENCY = {
+    "Idempotency-Key": "Optional, up to 255 printable ASCII characters. The same key with "
+    "the same body returns the same credentials (header Idempotent-Replayed: true); with "
+    "another body it is a 409."
+}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all("\x21" <= c <= "\x7e" for c in key):
+        raise InvalidHeader("Idempotency-Key must be 1-255 printable ASCII characters")
+    return key
+
+
+def _issued(
+    outcome: BatchOutcome, body: dict[str, Any], *, location: str | None = None
+) -> tuple[Response, int, dict[str, str]]:
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    if location is not None:
+        headers["Location"] = location
+    return jsonify(body), 201, headers
+
+
+@bp.post("/credentials")
+@operation(
+    summary="Issue a credential",
+    tag=TAG,
+    body=CredentialCreate,
+    responses={201: IssuedCredential},
+    headers=_IDEMPOTENCY,
+    description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
+    "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
+    "learner.",
+)
+def issue() -> tuple[Response, int, dict[str, str]]:
+    """Issue one credential."""
+    who = caller()
+    key = _idempotency_key()
+    data = parse(CredentialCreate)
+    conf = settings()
+    outcome = services.issue_credential(
+        get_session(),
+        conf,
+        who.issuer,
+        data,
+        now=conf.clock(),
+        actor=who.actor,
+        idempotency_key=key,
+    )
+    body = services.issued_out(conf, outcome.issued[0]).to_json()
+    return _issued(outcome, body, location=body["id"])
+
+
+@bp.post("/credentials/batch")
+@operation(
+    summary="Issue a batch of credentials (JSON or CSV)",
+    tag=TAG,
+    body=BatchCreate,
+    body_types=("application/json", "text/csv", "multipart/form-data"),
+    responses={201: BatchIssued},
+    headers=_IDEMPOTENCY,
+    query={
+        "achievementId": "CSV only: the achievement of rows without an achievementId column",
+        "jwtAlg": "CSV only: RS256 (default) or EdDSA",
+    },
+    description="Every row is validated first; if any is invalid the answer (422 "
+    "invalid-rows) lists each bad row with its reason and nothing is issued. Otherwise all "
+    "rows are issued in one transaction. JSON: a BatchCreate object or a bare list of rows. "
+    "CSV (text/csv body, or a multipart 'file' field): UTF-8 with or without BOM, UTF-16, or "
+    "CP949/EUC-KR; columns email/이메일, name/이름/성명, achievementId/과정ID, validFrom, "
+    "validUntil, activityStartDate, activityEndDate, creditsEarned, term, narrative.",
+)
+def batch() -> tuple[Response, int, dict[str, str]]:
+    """Issue many credentials, all or none."""
+    who = caller()
+    key = _idempotency_key()
+    rows, options, lines = _batch_rows()
+    conf = settings()
+    outcome = services.issue_batch(
+        get_session(),
+        conf,
+        who.issuer,
+        rows,
+        now=conf.clock(),
+        actor=who.actor,
+        achievement_id=options.achievement_id,
+        jwt_alg=options.jwt_alg,
+        lines=lines,
+        idempotency_key=key,
+    )
+    body = BatchIssued(
+        count=len(outcome.issued),
+        credentials=[services.issued_out(conf, issued) for issued in outcome.issued],
+    ).to_json()
+    return _issued(outcome, body)
+
+
+def _batch_rows() -> tuple[list[Any], BatchOptions, list[int] | None]:
+    if request.mimetype in _CSV_TYPES or request.mimetype == "multipart/form-data":
+        if request.mimetype == "multipart/form-data":
+            upload = request.files.get("file")
+            if upload is None:
+                raise InvalidCsv("send the CSV file in a form field named 'file'")
+            data = upload.read()
+            fields = {**request.args.to_dict(), **request.form.to_dict()}
+        else:
+            data = request.get_data(cache=True)
+            fields = request.args.to_dict()
+        options = BatchOptions.model_validate(fields)
+        parsed = read_csv(data)
+        if not parsed.rows:
+            raise InvalidCsv("the file has a header but no rows")
+        return list(parsed.rows), options, parsed.lines
+    if not request.is_json:
+        raise UnsupportedMediaType("send application/json, text/csv or a multipart CSV upload")
+    body = json_body()
+    if isinstance(body, list):
+        return body, BatchOptions(), None
+    if not isinstance(body, dict) or not isinstance(body.get("credentials"), list):
+        raise InvalidJson("send a list of rows, or an object with a 'credentials' list")
+    options = BatchOptions.model_validate({k: v for k, v in body.items() if k != "credentials"})
+    return list(body["credentials"]), options, None
+
+
+@bp.get("/credentials/<ref>")
+@operation(summary="Get a credential", tag=TAG, responses={200: CredentialOut})
+def show(ref: str) -> Response:
+    """Return one credential of the calling issuer, with its status."""
+    who = caller()
+    conf = settings()
+    row = services.get_credential(get_session(), conf, who.issuer, ref)
+    return jsonify(services.credential_out(conf, row).to_json())
+
+
+def _change(ref: str, action: StatusAction) -> Response:
+    who = caller()
+    change = parse(StatusChange, optional=action == "unsuspend")
+    conf = settings()
+    row = services.change_status(
+        get_session(),
+        conf,
+        who.issuer,
+        ref,
+        action,
+        reason=change.reason,
+        now=conf.clock(),
+        actor=who.actor,
+    )
+    return jsonify(services.credential_out(conf, row, full=False).to_json())
+
+
+@bp.post("/credentials/<ref>/revoke")
+@operation(
+    summary="Revoke a credential",
+    tag=TAG,
+    body=StatusChange,
+    responses={200: CredentialOut},
+    description="Final. Sets the credential's bit in its revocation status list, which is "
+    "re-signed at once. A reason is required.",
+)
+def revoke(ref: str) -> Response:
+    """Revoke a credential (final)."""
+    return _change(ref, "revoke")
+
+
+@bp.post("/credentials/<ref>/suspend")
+@operation(
+    summary="Suspend a credential",
+    tag=TAG,
+    body=StatusChange,
+    responses={200: CredentialOut},
+    description="Reversible with unsuspend. A reason is required.",
+)
+def suspend(ref: str) -> Response:
+    """Suspend a credential."""
+    return _change(ref, "suspend")
+
+
+@bp.post("/credentials/<ref>/unsuspend")
+@operation(
+    summary="Lift a suspension",
+    tag=TAG,
+    body=StatusChange,
+    responses={200: CredentialOut},
+)
+def unsuspend(ref: str) -> Response:
+    """Lift a suspension."""
+    return _change(ref, "unsuspend")
+
+
+@bp.get("/learners/<ref>/credentials")
+@operation(
+    summary="List a learner's credentials from this issuer",
+    tag=TAG,
+    responses={200: CredentialList},
+    description="The learner is named by the urn:uuid of credentialSubject.id, its uuid, "
+    "or their email address.",
+)
+def learner(ref: str) -> Response:
+    """List one learner's credentials from the calling issuer."""
+    who = caller()
+    conf = settings()
+    found, rows = services.learner_credentials(get_session(), conf, who.issuer, ref)
+    out = CredentialList(
+        learner_id=f"urn:uuid:{found.id}",
+        credentials=[services.credential_out(conf, row, full=False) for row in rows],
+    )
+    return jsonify(out.to_json())

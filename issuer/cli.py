@@ -1,0 +1,495 @@
+"""Operator commands of the ``baeji`` group (loaded through the ``baeji.commands`` entry point).
+
+Each command builds the application from the ``BAEJI_*`` environment (or uses the Flask
+app passed as the Click context object, as tests do) and calls :mod:`issuer.services`
+directly; there is no HTTP hop. Errors print a message and exit with status 1; Click's usage
+errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from badges import BadgeError
+from issuer import accounts, catalog, create_app, db, services, settings_of, signing
+from issuer.audit import cli_actor
+from issuer.config import Settings
+from issuer.errors import APIError, InvalidRows, validation_errors
+from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
+from issuer.upload import read_csv
+from keys import KeyManagementError, KeyType
+
+__all__ = ["commands"]
+
+
+# Operators may issue larger cohorts than one HTTP request may (no proxy timeout here).
+CLI_MAX_ROWS = 20_000
+
+
+class OperatorError(click.ClickException):
+    """A command could not do what it was asked; exit status 1."""
+
+    exit_code = 1
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn service errors into one-line messages for the operator."""
+    try:
+        yield
+    except ValidationError as err:
+        problems = "; ".join(f"{e['field']}: {e['message']}" for e in validation_errors(err))
+        raise OperatorError(problems) from err
+    except APIError as err:
+        raise OperatorError(err.message) from err
+    except (KeyManagementError, BadgeError) as err:
+        raise OperatorError(f"{err.code}: {err}") from err
+
+
+def _app() -> Flask:
+    found = click.get_current_context().find_object(Flask)
+    return found if found is not None else create_app()
+
+
+@contextmanager
+def _session(app: Flask) -> Iterator[tuple[Session, Settings]]:
+    engine = db.engine_of(app)
+    if db.current_revision(engine) != db.head_revision():
+        raise OperatorError("the database is not initialized or not up to date: run 'baeji init'")
+    with db.new_session(engine) as session, _reported():
+        yield session, settings_of(app)
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# -- init / serve ---------------------------------------------------------------------------
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create the instance folder and migrate the database to the newest schema."""
+    app = _app()
+    engine = db.engine_of(app)
+    with _reported():
+        db.upgrade(engine)
+    click.echo(f"instance folder: {app.instance_path}")
+    click.echo(f"database: {make_url(app.config['DATABASE_URL']).render_as_string()}")
+    click.echo(f"schema revision: {db.current_revision(engine)}")
+    if not app.config.get("MASTER_KEY"):
+        click.echo(
+            f"master key: {Path(app.instance_path) / 'master.key'} (development key; "
+            "set BAEJI_MASTER_KEY in production and keep it out of backups of the database)"
+        )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--debug", is_flag=True, help="Flask debug mode (never on a public interface).")
+def serve_command(host: str, port: int, debug: bool) -> None:
+    """Run the development server (production: gunicorn 'issuer:create_app()')."""
+    app = _app()
+    if db.current_revision(db.engine_of(app)) != db.head_revision():
+        raise OperatorError("the database is not initialized or not up to date: run 'baeji init'")
+    base = urlsplit(settings_of(app).base_url)
+    if base.hostname in ("127.0.0.1", "localhost") and (base.port or 80) != port:
+        click.echo(
+            f"warning: BAEJI_BASE_URL is {settings_of(app).base_url}; badges issued now will "
+            f"point there, not at port {port}",
+            err=True,
+        )
+    click.echo(f"Baeji on http://{host}:{port}/  (API docs: /api/docs)")
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+# -- issuers and API keys -------------------------------------------------------------------
+
+
+@click.group("issuer")
+def issuer_group() -> None:
+    """Register training providers."""
+
+
+@issuer_group.command("create")
+@click.option("--slug", required=True, help="Short name used in the DID and URLs.")
+@click.option("--name", required=True, help="Display name, e.g. '한빛 디지털 아카데미'.")
+@click.option("--url", default=None, help="The provider's web site.")
+@click.option("--email", default=None, help="Contact email shown in badges.")
+@click.option("--description", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print {did, api_key} as JSON.")
+def issuer_create(
+    slug: str,
+    name: str,
+    url: str | None,
+    email: str | None,
+    description: str | None,
+    as_json: bool,
+) -> None:
+    """Create an issuer with its keys and print its DID and a new API key."""
+    app = _app()
+    with _session(app) as (session, conf):
+        data = IssuerCreate(slug=slug, name=name, url=url, email=email, description=description)
+        issuer, token = accounts.create_issuer(
+            session, conf, data, now=conf.clock(), actor=cli_actor()
+        )
+    if as_json:
+        _echo_json({"slug": issuer.slug, "did": issuer.did, "api_key": token})
+        return
+    click.echo(f"issuer: {issuer.slug}  ({issuer.name})")
+    click.echo(f"DID:    {issuer.did}")
+    click.echo(f"API key (shown once, store it safely): {token}")
+
+
+@issuer_group.command("list")
+def issuer_list() -> None:
+    """List issuers."""
+    from sqlmodel import col, select
+
+    from issuer.models import Issuer
+
+    app = _app()
+    with _session(app) as (session, _conf):
+        for issuer in session.exec(select(Issuer).order_by(col(Issuer.slug))).all():
+            click.echo(f"{issuer.slug}\t{issuer.did}\t{issuer.name}")
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """Hand out and revoke API keys."""
+
+
+@apikey_group.command("create")
+@click.option("--issuer", "slug", required=True)
+@click.option("--name", default=None, help="A label, e.g. 'LMS integration'.")
+@click.option("--json", "as_json", is_flag=True)
+def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
+    """Create an API key for an issuer (printed once; only its digest is stored)."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        token = accounts.create_api_key(
+            session, issuer, name=name, now=conf.clock(), actor=cli_actor()
+        )
+    if as_json:
+        _echo_json({"issuer": slug, "api_key": token})
+    else:
+        click.echo(token)
+
+
+@apikey_group.command("revoke")
+@click.option("--issuer", "slug", required=True)
+@click.argument("key")
+def apikey_revoke(slug: str, key: str) -> None:
+    """Revoke an API key, named by its prefix (the part after 'baeji_') or in full."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        row = accounts.revoke_api_key(session, issuer, key, now=conf.clock(), actor=cli_actor())
+    click.echo(f"revoked API key {row.prefix} of {slug}")
+
+
+@apikey_group.command("list")
+@click.option("--issuer", "slug", required=True)
+def apikey_list(slug: str) -> None:
+    """List an issuer's API keys (prefix, label, state)."""
+    app = _app()
+    with _session(app) as (session, _conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        for row in accounts.list_api_keys(session, issuer):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.prefix}\t{state}\t{row.name or ''}")
+
+
+# -- achievements ---------------------------------------------------------------------------
+
+
+@click.group("achievement")
+def achievement_group() -> None:
+    """Define courses (achievements)."""
+
+
+@achievement_group.command("create")
+@click.option("--issuer", "slug", required=True)
+@click.option("--name", required=True)
+@click.option("--description", required=True)
+@click.option("--criteria", "narrative", required=True, help="How the badge is earned.")
+@click.option("--type", "achievement_type", default="Course", show_default=True)
+@click.option("--tag", "tags", multiple=True, help="Repeat for several tags.")
+@click.option("--json", "as_json", is_flag=True)
+def achievement_create(
+    slug: str,
+    name: str,
+    description: str,
+    narrative: str,
+    achievement_type: str,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Create an achievement and print its id."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        data = AchievementCreate(
+            name=name,
+            description=description,
+            criteria=CriteriaIn(narrative=narrative),
+            achievement_type=achievement_type,
+            tag=list(tags),
+        )
+        row = catalog.create_achievement(
+            session, conf, issuer, data, now=conf.clock(), actor=cli_actor()
+        )
+        out = catalog.achievement_out(conf, issuer, row)
+    if as_json:
+        _echo_json(out.to_json())
+    else:
+        click.echo(f"{row.id}\t{out.id}")
+
+
+@achievement_group.command("list")
+@click.option("--issuer", "slug", required=True)
+def achievement_list(slug: str) -> None:
+    """List an issuer's achievements."""
+    app = _app()
+    with _session(app) as (session, _conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        for row in catalog.list_achievements(session, issuer):
+            click.echo(f"{row.id}\t{row.name}")
+
+
+# -- issuing and revoking -------------------------------------------------------------------
+
+
+@click.command("issue")
+@click.option("--issuer", "slug", required=True)
+@click.option("--achievement", "achievement_id", required=True, help="Achievement uuid or URL.")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="UTF-8 (with or without BOM) or CP949/EUC-KR; columns email/이메일, name/이름 ...",
+)
+@click.option(
+    "--idempotency-key",
+    default=None,
+    help="Default: derived from the achievement and the file's bytes, so running the same "
+    "file again returns the credentials already issued instead of issuing twice.",
+)
+@click.option("--jwt-alg", type=click.Choice(["RS256", "EdDSA"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the per-row report as JSON.")
+def issue_command(
+    slug: str,
+    achievement_id: str,
+    csv_path: Path,
+    idempotency_key: str | None,
+    jwt_alg: str | None,
+    as_json: bool,
+) -> None:
+    """Issue a badge to every row of a CSV file: all rows, or none if any row is invalid."""
+    data = csv_path.read_bytes()
+    key = (
+        idempotency_key
+        or "csv-" + hashlib.sha256(achievement_id.encode() + b"\0" + data).hexdigest()[:40]
+    )
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        parsed = read_csv(data)
+        if parsed.ignored_columns:
+            click.echo("ignored columns: " + ", ".join(parsed.ignored_columns), err=True)
+        with click.progressbar(length=len(parsed.rows), label="signing", file=sys.stderr) as bar:
+
+            def advance(done: int, _total: int) -> None:
+                bar.update(done - bar.pos)
+
+            try:
+                outcome = services.issue_batch(
+                    session,
+                    conf,
+                    issuer,
+                    parsed.rows,
+                    now=conf.clock(),
+                    actor=cli_actor(),
+                    achievement_id=achievement_id,
+                    jwt_alg=jwt_alg,
+                    lines=parsed.lines,
+                    idempotency_key=key,
+                    progress=advance,
+                    max_rows=CLI_MAX_ROWS,
+                )
+            except InvalidRows as err:
+                _report_invalid(err, as_json)
+                raise OperatorError(err.message) from err
+    report = [
+        {
+            "row": index,
+            "line": parsed.lines[index - 1],
+            "status": "issued" if not outcome.replayed else "already-issued",
+            "name": issued.credential.recipient_name,
+            "id": conf.url("credentials", issued.credential.id),
+            "walletUrl": issued.wallet_url,
+        }
+        for index, issued in enumerate(outcome.issued, start=1)
+    ]
+    if as_json:
+        _echo_json({"count": len(report), "replayed": outcome.replayed, "rows": report})
+        return
+    for entry in report:
+        where = f"row {entry['row']:>4} (line {entry['line']})"
+        click.echo(f"{where}: {entry['status']}  {entry['name'] or ''}  {entry['id']}")
+    verb = "were already issued from this file" if outcome.replayed else "issued"
+    click.echo(f"{len(report)} credential(s) {verb}.")
+
+
+def _report_invalid(err: InvalidRows, as_json: bool) -> None:
+    rows = err.details["rows"]
+    if as_json:
+        _echo_json({"error": err.code, "message": err.message, "rows": rows})
+        return
+    for row in rows:
+        where = f"row {row['row']}" + (f" (line {row['line']})" if row.get("line") else "")
+        click.echo(f"{where}: {row['field']}: {row['message']}", err=True)
+
+
+@click.command("revoke")
+@click.argument("credential")
+@click.option("--reason", required=True, help="Recorded in the audit log.")
+def revoke_command(credential: str, reason: str) -> None:
+    """Revoke a credential (its uuid or URL). Revocation is final."""
+    from issuer.models import Issuer
+
+    app = _app()
+    with _session(app) as (session, conf):
+        row = services.public_credential(session, conf, credential)
+        issuer = session.get(Issuer, row.issuer_id)
+        if issuer is None:
+            raise OperatorError(f"no issuer for credential {credential}")
+        services.change_status(
+            session,
+            conf,
+            issuer,
+            row.id,
+            "revoke",
+            reason=reason,
+            now=conf.clock(),
+            actor=cli_actor(),
+        )
+    click.echo(f"revoked {conf.url('credentials', row.id)}")
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+_KEY_TYPES = {
+    "ed25519": [KeyType.ED25519],
+    "rsa": [KeyType.RSA],
+    "all": list(signing.ISSUER_KEY_TYPES),
+}
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Rotate and list issuer signing keys."""
+
+
+@keys_group.command("rotate")
+@click.option("--issuer", "slug", required=True)
+@click.option(
+    "--type", "key_type", type=click.Choice(sorted(_KEY_TYPES)), default="all", show_default=True
+)
+@click.option(
+    "--compromised",
+    is_flag=True,
+    help="The current keys leaked: unpublish them, so nothing they signed verifies any more.",
+)
+def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
+    """Make new active keys; old badges keep verifying unless --compromised."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        with db.write_transaction(session):
+            created = signing.rotate_keys(
+                session,
+                conf,
+                issuer,
+                key_types=_KEY_TYPES[key_type],
+                compromised=compromised,
+                now=conf.clock(),
+                actor=cli_actor(),
+            )
+    for row in created:
+        click.echo(f"new active {row.key_type} key: {row.key_id}")
+    if compromised:
+        click.echo("the previous keys are revoked: credentials they signed no longer verify")
+
+
+@keys_group.command("compromise")
+@click.option("--issuer", "slug", required=True)
+@click.argument("key_id")
+def keys_compromise(slug: str, key_id: str) -> None:
+    """Mark one key (active or retired) compromised; an active one is replaced first."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        with db.write_transaction(session):
+            created = signing.compromise_key(
+                session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
+            )
+    click.echo(f"revoked key {key_id}")
+    for row in created:
+        click.echo(f"new active {row.key_type} key: {row.key_id}")
+
+
+@keys_group.command("list")
+@click.option("--issuer", "slug", required=True)
+def keys_list(slug: str) -> None:
+    """List an issuer's keys and their states (never the private keys)."""
+    app = _app()
+    with _session(app) as (session, _conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        for row in signing.issuer_keys(session, issuer.pk):
+            click.echo(f"{row.key_id}\t{row.key_type}\t{row.state}")
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed a demo provider, three courses and a handful of learners with real badges."""
+    from issuer import demo
+
+    app = _app()
+    with _session(app) as (session, conf):
+        summary = demo.seed(session, conf, actor=cli_actor())
+    for line in summary:
+        click.echo(line)
+
+
+commands: list[click.Command] = [
+    init_command,
+    serve_command,
+    demo_command,
+    issuer_group,
+    apikey_group,
+    achievement_group,
+    issue_command,
+    revoke_command,
+    keys_group,
+]
+"""The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

@@ -1,0 +1,114 @@
+"""Configuration: defaults, the ``BAEJI_`` environment, and the settings services run with.
+
+The environment is read once, by :func:`issuer.create_app`, through
+``app.config.from_prefixed_env("BAEJI")``; everything below that works from a
+:class:`Settings` value, so services and benchmarks can run without Flask.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from keys import MasterKey, load_or_create_master_key
+
+DEFAULTS: dict[str, Any] = {
+    # Public origin that credential ids, achievement ids and DIDs are built from.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # None: a SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    # None: a development key in ``instance/master.key`` (mode 0600), created when absent.
+    "MASTER_KEY": None,
+    # None: derived from the master key (see Settings.email_pepper).
+    "EMAIL_PEPPER": None,
+    # Every request body, JSON or upload, is refused above this size (413).
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # Signing takes ~50 ms a credential: 1000 rows is about a minute of one worker's time
+    # over HTTP (raise gunicorn's --timeout to match). `baeji issue --csv` allows 20,000.
+    "BATCH_MAX_ROWS": 1000,
+    # A status list takes new credentials until this share of its entries is used; random
+    # allocation then needs at most 1 / (1 - fill) tries on average.
+    "STATUS_LIST_FILL": 0.75,
+    # Cache-Control max-age of status lists, DID documents and JWKS, in seconds.
+    "PUBLIC_MAX_AGE": 60,
+    "RSA_BITS": 2048,
+    "JSON_SORT_KEYS": False,
+}
+
+_PEPPER_LABEL = b"baeji/learner-email-pepper/v1"
+
+
+def utc_now() -> datetime:
+    """Return the current time, timezone-aware UTC (the service's one clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the issuing workflows need, resolved from the app configuration.
+
+    Attributes:
+        base_url: public origin without a trailing slash.
+        master_key: seals the issuers' private keys at rest.
+        email_pepper: HMAC key for learner lookup; the database holds only
+            HMAC-SHA256(pepper, normalized email), never the address.
+    """
+
+    base_url: str
+    master_key: MasterKey = field(repr=False)
+    email_pepper: bytes = field(repr=False)
+    batch_max_rows: int = 1000
+    status_list_fill: float = 0.75
+    rsa_bits: int = 2048
+    clock: Callable[[], datetime] = utc_now
+
+    def url(self, *path: str) -> str:
+        """Return the absolute URL of ``path`` under the public origin."""
+        return "/".join([self.base_url, *(p.strip("/") for p in path)])
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: Path) -> Settings:
+        """Resolve settings from a Flask config mapping (``BASE_URL``, ``MASTER_KEY``...).
+
+        Raises:
+            InvalidMasterKey: ``MASTER_KEY`` is not 32 bytes of base64url text.
+        """
+        master_text = config.get("MASTER_KEY")
+        if master_text:
+            master_key = MasterKey.from_text(str(master_text))
+        else:
+            key_file = instance_path / "master.key"
+            master_key = load_or_create_master_key(key_file)
+            master_text = key_file.read_text()
+        pepper_text = config.get("EMAIL_PEPPER")
+        if pepper_text:
+            pepper = str(pepper_text).encode()
+        else:
+            # Derived so one secret suffices; set EMAIL_PEPPER explicitly before ever
+            # changing the master key, or learners can no longer be found by email.
+            pepper = hmac.new(str(master_text).strip().encode(), _PEPPER_LABEL, "sha256").digest()
+        clock = config.get("CLOCK") or utc_now
+        return cls(
+            base_url=str(config["BASE_URL"]).rstrip("/"),
+            master_key=master_key,
+            email_pepper=pepper,
+            batch_max_rows=int(config["BATCH_MAX_ROWS"]),
+            status_list_fill=float(config["STATUS_LIST_FILL"]),
+            rsa_bits=int(config["RSA_BITS"]),
+            clock=clock,
+        )
+
+
+def default_instance_path() -> Path:
+    """Return ``BAEJI_INSTANCE_PATH`` or ``./instance``, as an absolute path."""
+    return Path(os.environ.get("BAEJI_INSTANCE_PATH") or "instance").resolve()
+
+
+def default_database_url(instance_path: Path) -> str:
+    """Return the embedded SQLite database URL inside the instance folder."""
+    return f"sqlite:///{instance_path / 'baeji.db'}"

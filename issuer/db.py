@@ -1,0 +1,155 @@
+"""Database engine, sessions and migrations.
+
+Two back ends: embedded SQLite (WAL) and PostgreSQL, chosen by the URL. Read-modify-write
+units (revoking, allocating, rotating) run inside :func:`write_transaction`: on SQLite it
+starts with ``BEGIN IMMEDIATE`` so two writers never interleave (SQLite refuses to upgrade a
+read snapshot that another writer has overtaken); on PostgreSQL the services take row locks
+with ``SELECT ... FOR NO KEY UPDATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+# Execution option that marks a connection as opened for a read-modify-write unit.
+_WRITE_OPTION = "baeji_write"
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url``: SQLite in WAL mode with foreign keys, or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 module; _on_begin emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        if parsed.database and parsed.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_postgres(session: Session) -> bool:
+    """Return whether ``session`` talks to PostgreSQL."""
+    bind = session.get_bind()
+    return bind.dialect.name == "postgresql"
+
+
+def new_session(engine: Engine) -> Session:
+    """Open a session; objects stay readable after commit (services commit as they go)."""
+    return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run one read-modify-write unit and commit it; roll back on any error.
+
+    Any read-only transaction already open on ``session`` is committed first, so the unit
+    starts from fresh data (and, on SQLite, with the write lock held from its first read).
+    """
+    if session.info.get(_WRITE_OPTION):
+        # An inner unit would commit the outer one half-way: the caller's bug, not a retry.
+        raise RuntimeError("write_transaction() does not nest")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={_WRITE_OPTION: True})
+    session.info[_WRITE_OPTION] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_WRITE_OPTION, None)
+
+
+# -- migrations ---------------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """Return the Alembic configuration for our migrations, pointed at ``url``."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(resources.files("issuer") / "migrations"))
+    # ConfigParser interpolation: a literal % in a URL must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate the database behind ``engine`` to the newest revision."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the database's migration revision (``None`` for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """Return the newest migration revision shipped with the package."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return script.get_current_head()
+
+
+# -- Flask integration --------------------------------------------------------------------
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    """Attach ``engine`` to ``app`` and close each request's session at teardown."""
+    app.extensions.setdefault("issuer", {})["engine"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def engine_of(app: Flask) -> Engine:
+    """Return the engine attached to ``app``."""
+    engine: Engine = app.extensions["issuer"]["engine"]
+    return engine
+
+
+def get_session() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = new_session(engine_of(current_app))
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,239 @@
+"""Errors of the issuing service, and the one place any error becomes a JSON response.
+
+Every error body, from any route, has the shape ``{"error": <code>, "message": <text>}``
+(some add a detail list: ``errors`` for field problems, ``rows`` for bad batch rows).
+Codes are stable; messages may change::
+
+    APIError                          500  internal-error
+    ├── BadRequest                    400  bad-request
+    │   ├── InvalidJson               400  invalid-json
+    │   ├── InvalidCsv                400  invalid-csv
+    │   └── InvalidHeader             400  invalid-header
+    ├── Unauthorized                  401  unauthorized
+    ├── NotFound                      404  not-found
+    ├── Conflict                      409  conflict
+    │   ├── IdempotencyKeyReused      409  idempotency-key-reused
+    │   ├── AlreadyExists             409  already-exists
+    │   └── InvalidStatusChange       409  invalid-status-change
+    ├── PayloadTooLarge               413  payload-too-large
+    ├── UnsupportedMediaType          415  unsupported-media-type
+    ├── ValidationFailed              422  validation-error
+    │   └── InvalidRows               422  invalid-rows
+    └── ServiceBusy                   503  try-again
+
+Domain errors of the other packages are mapped in :data:`DOMAIN_STATUS` (first match
+wins); pydantic's ``ValidationError`` becomes ``validation-error`` with one entry per field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from badges import BadgeError, BakingError, MalformedCredential, StatusListError
+from keys import InvalidMasterKey, KeyManagementError, KeyNotFound, WrongMasterKey
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """Root of the service's errors; ``status_code`` and ``code`` make the response."""
+
+    status_code = 500
+    code = "internal-error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON error body."""
+        return {"error": self.code, "message": self.message, **self.details}
+
+
+class BadRequest(APIError):
+    """The request is malformed."""
+
+    status_code = 400
+    code = "bad-request"
+
+
+class InvalidJson(BadRequest):
+    """The body is not JSON, or not the JSON shape the route takes."""
+
+    code = "invalid-json"
+
+
+class InvalidCsv(BadRequest):
+    """The CSV upload cannot be decoded or has no usable header."""
+
+    code = "invalid-csv"
+
+
+class InvalidHeader(BadRequest):
+    """A request header (such as ``Idempotency-Key``) is malformed."""
+
+    code = "invalid-header"
+
+
+class Unauthorized(APIError):
+    """No API key, an unknown one, or a revoked one."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(APIError):
+    """No such resource, or it belongs to another issuer (the two look the same)."""
+
+    status_code = 404
+    code = "not-found"
+
+
+class Conflict(APIError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The ``Idempotency-Key`` was already used with a different request."""
+
+    code = "idempotency-key-reused"
+
+
+class AlreadyExists(Conflict):
+    """A resource with that unique name already exists."""
+
+    code = "already-exists"
+
+
+class InvalidStatusChange(Conflict):
+    """The credential cannot move to that status (e.g. unsuspending a revoked credential)."""
+
+    code = "invalid-status-change"
+
+
+class PayloadTooLarge(APIError):
+    """The body, an upload or a batch is over its limit."""
+
+    status_code = 413
+    code = "payload-too-large"
+
+
+class UnsupportedMediaType(APIError):
+    """The route does not take this ``Content-Type``."""
+
+    status_code = 415
+    code = "unsupported-media-type"
+
+
+class ValidationFailed(APIError):
+    """The request parsed, but some fields are invalid; ``errors`` lists them."""
+
+    status_code = 422
+    code = "validation-error"
+
+
+class InvalidRows(ValidationFailed):
+    """Rows of a batch are invalid; ``rows`` lists each with its reason. Nothing was issued."""
+
+    code = "invalid-rows"
+
+
+class ServiceBusy(APIError):
+    """Contention the service could not settle in time; the same request may be retried."""
+
+    status_code = 503
+    code = "try-again"
+
+
+# (domain error class, HTTP status); the first matching entry wins.
+DOMAIN_STATUS: Sequence[tuple[type[Exception], int]] = (
+    (MalformedCredential, 422),
+    (BakingError, 422),
+    (StatusListError, 500),
+    (BadgeError, 500),
+    (WrongMasterKey, 500),
+    (InvalidMasterKey, 500),
+    (KeyNotFound, 500),
+    (KeyManagementError, 500),
+)
+
+# Messages of server-side domain failures are replaced: they concern our keys, not the caller.
+_SERVER_MESSAGE = "the server could not complete the request"
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    408: "request-timeout",
+    409: "conflict",
+    411: "length-required",
+    413: "payload-too-large",
+    414: "uri-too-long",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+}
+
+
+def validation_errors(err: ValidationError) -> list[dict[str, str]]:
+    """Return ``[{"field", "message"}]`` for a pydantic error, without echoing the input."""
+    found = []
+    for item in err.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        found.append({"field": field, "message": item["msg"]})
+    return found
+
+
+def error_for(exc: BaseException) -> APIError:
+    """Translate any exception into the :class:`APIError` that describes it to a client."""
+    if isinstance(exc, APIError):
+        return exc
+    if isinstance(exc, ValidationError):
+        errors = validation_errors(exc)
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return ValidationFailed(f"{first['field']}: {first['message']}", errors=errors)
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        error = APIError(exc.description or exc.name)
+        error.status_code = status
+        error.code = _HTTP_CODES.get(status, "http-error" if status < 500 else "internal-error")
+        return error
+    for kind, status in DOMAIN_STATUS:
+        if isinstance(exc, kind):
+            code = str(getattr(exc, "code", "internal-error"))
+            error = APIError(str(exc) if status < 500 else _SERVER_MESSAGE)
+            error.status_code = status
+            error.code = code
+            return error
+    return APIError("internal server error")
+
+
+def error_response(exc: BaseException) -> tuple[Response, int]:
+    """Return the JSON response for ``exc`` (logging server-side failures)."""
+    error = error_for(exc)
+    if error.status_code >= 500:
+        # The traceback goes to the log; the response says only what failed, never why.
+        log.error("request failed: %s", type(exc).__name__, exc_info=exc)
+    response = jsonify(error.to_dict())
+    if valid_methods := getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(valid_methods)
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="baeji"'
+    return response, error.status_code
+
+
+def init_app(app: Flask) -> None:
+    """Make every error of ``app`` a JSON ``{"error", "message"}`` response."""
+    app.register_error_handler(Exception, error_response)

@@ -1,0 +1,726 @@
+"""Issuing workflows: issuing (one or a batch), revoking and suspending, reading credentials.
+
+Issue: validate every row → resolve achievements and learners → allocate status indexes →
+build and sign each credential (``badges``; Data Integrity proof, then VC-JWT) → store the
+exact signed JSON and JWT, the audit events and the idempotency record in one short write
+transaction → respond. Signing happens before that transaction, so a large batch never
+holds the database's write lock while it signs; a status index taken meanwhile by another
+worker is detected (or refused by the unique constraint) and only that row is re-signed.
+Nothing is ever rebuilt from rows later: the stored text is the credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from badges import Achievement as ObAchievement
+from badges import (
+    Evidence,
+    Profile,
+    build_credential,
+    email_identity,
+    normalize_email,
+    sign_credential,
+    status_entry,
+)
+from issuer import audit, catalog, learners, signing, status
+from issuer.config import Settings
+from issuer.db import write_transaction
+from issuer.errors import (
+    IdempotencyKeyReused,
+    InvalidRows,
+    InvalidStatusChange,
+    NotFound,
+    PayloadTooLarge,
+    ServiceBusy,
+    ValidationFailed,
+    validation_errors,
+)
+from issuer.models import (
+    Achievement,
+    Credential,
+    IdempotencyRecord,
+    Issuer,
+    Learner,
+    StatusList,
+    parse_id,
+)
+from issuer.schemas import (
+    BatchRow,
+    CredentialCreate,
+    CredentialOut,
+    IssuedCredential,
+    RowError,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+StatusAction = Literal["revoke", "suspend", "unsuspend"]
+# Write attempts before a batch gives up on status-index collisions (each re-signs only
+# the rows that collided, so this is only reached under pathological contention).
+_MAX_WRITE_ATTEMPTS = 8
+
+
+# -- issuing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One credential as issued, with a fresh wallet link for its learner."""
+
+    credential: Credential
+    wallet_url: str
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched."""
+
+    issued: list[Issued]
+    replayed: bool = False
+
+
+@dataclass
+class _Award:
+    """One validated row, resolved, with its signed form once built."""
+
+    row: BatchRow
+    achievement: Achievement
+    learner: Learner
+    credential_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    slots: dict[str, status.Slot] = field(default_factory=dict)
+    document: str = ""
+    jwt: str = ""
+    jwt_alg: str = ""
+
+
+class _Collision(Exception):
+    """Planned status indexes were taken by another worker; these awards need new ones."""
+
+    def __init__(self, awards: list[_Award]) -> None:
+        super().__init__(f"{len(awards)} status index collisions")
+        self.awards = awards
+
+
+class _Replay(Exception):
+    """The idempotency key was committed by a concurrent request."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.record = record
+
+
+def issue_credential(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    data: CredentialCreate,
+    *,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> BatchOutcome:
+    """Issue one credential (a batch of one, with field errors instead of row errors).
+
+    Raises:
+        ValidationFailed: unknown achievement, or a validity window already over.
+        IdempotencyKeyReused: ``idempotency_key`` was used with another request.
+    """
+    row = BatchRow.model_validate(data.model_dump())
+    try:
+        return issue_batch(
+            session,
+            settings,
+            issuer,
+            [row],
+            now=now,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            kind="credential",
+        )
+    except InvalidRows as err:
+        errors = [{"field": r["field"], "message": r["message"]} for r in err.details["rows"]]
+        raise ValidationFailed(
+            f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
+        ) from err
+
+
+def issue_batch(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    rows: Sequence[BatchRow | Mapping[str, Any]],
+    *,
+    now: datetime,
+    actor: str,
+    achievement_id: str | None = None,
+    jwt_alg: str | None = None,
+    lines: Sequence[int] | None = None,
+    idempotency_key: str | None = None,
+    progress: ProgressCallback | None = None,
+    kind: str = "batch",
+    max_rows: int | None = None,
+) -> BatchOutcome:
+    """Validate every row, then issue all of them in one transaction, or none.
+
+    Args:
+        rows: parsed rows or their JSON (camelCase) objects.
+        achievement_id: the achievement (uuid or URL) of rows that name none.
+        jwt_alg: ``RS256`` (default) or ``EdDSA``, for rows that name none.
+        lines: the CSV line of each row, reported with row errors.
+        idempotency_key: the same key and rows return the same credentials again.
+        progress: called with (signed so far, total) while signing.
+        kind: ``batch`` or ``credential``; part of what an idempotency key is bound to.
+        max_rows: the row limit; defaults to ``settings.batch_max_rows`` (the HTTP limit).
+
+    Raises:
+        PayloadTooLarge: more rows than ``settings.batch_max_rows``.
+        InvalidRows: some rows are invalid; each is listed with its reason.
+        IdempotencyKeyReused: the key was used with different rows.
+    """
+    now = now.replace(microsecond=0)
+    limit = settings.batch_max_rows if max_rows is None else max_rows
+    if len(rows) > limit:
+        raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
+    valid = _validate(
+        session, settings, issuer, rows, now=now, default_achievement=achievement_id, lines=lines
+    )
+    request_hash = _request_hash(kind, valid, jwt_alg)
+    if idempotency_key is not None:
+        record = _idempotency_record(session, issuer.pk, idempotency_key)
+        if record is not None:
+            return _replay(session, settings, record, request_hash, now)
+
+    signers = signing.active_signers(session, settings, issuer.pk)
+    emails = [row.recipient.email for row, _ in valid]
+    found = learners.ensure_learners(session, settings, emails, now=now)
+    awards = [
+        _Award(row, achievement, found[learners.email_key(settings, row.recipient.email)])
+        for row, achievement in valid
+    ]
+    allocators = {
+        purpose: status.Allocator(
+            session=session,
+            issuer=issuer,
+            purpose=purpose,
+            fill=settings.status_list_fill,
+            base_url=settings.base_url,
+            signer=signers.proof,
+            now=now,
+        )
+        for purpose in status.PURPOSES
+    }
+    _plan(allocators, awards)
+    profile = catalog.issuer_profile(issuer)
+    achievements = {
+        a.achievement.id: catalog.ob_achievement(settings, issuer, a.achievement) for a in awards
+    }
+    sign = _Signer(settings, profile, achievements, signers, jwt_alg, now)
+    session.commit()  # end the read transaction: signing holds no locks
+    for done, award in enumerate(awards, start=1):
+        sign(award)
+        if progress is not None:
+            progress(done, len(awards))
+
+    for _attempt in range(_MAX_WRITE_ATTEMPTS):
+        try:
+            issued = _store(
+                session,
+                settings,
+                issuer,
+                awards,
+                allocators,
+                now=now,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                kind=kind,
+            )
+        except _Replay as replay:
+            return _replay(session, settings, replay.record, request_hash, now)
+        except _Collision as collision:
+            log.info(
+                "re-signing %d credential(s) whose status index was taken", len(collision.awards)
+            )
+            _replan(allocators, collision.awards, sign)
+            continue
+        except IntegrityError:
+            # A concurrent writer committed the same idempotency key or status index
+            # between our check and our insert; the next attempt sees which.
+            session.rollback()
+            log.info("issuing for %s met a concurrent writer; retrying", issuer.slug)
+            if idempotency_key is not None:
+                record = _idempotency_record(session, issuer.pk, idempotency_key)
+                if record is not None:
+                    return _replay(session, settings, record, request_hash, now)
+            continue
+        log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
+        return BatchOutcome(issued)
+    raise ServiceBusy("could not allocate status list entries under contention; retry")
+
+
+def _validate(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    rows: Sequence[BatchRow | Mapping[str, Any]],
+    *,
+    now: datetime,
+    default_achievement: str | None,
+    lines: Sequence[int] | None,
+) -> list[tuple[BatchRow, Achievement]]:
+    errors: list[RowError] = []
+
+    def fail(index: int, field_name: str, message: str) -> None:
+        line = lines[index] if lines is not None and index < len(lines) else None
+        errors.append(RowError(row=index + 1, line=line, field=field_name, message=message))
+
+    if not rows:
+        raise ValidationFailed(
+            "the batch has no rows", errors=[{"field": "credentials", "message": "empty"}]
+        )
+    achievements: dict[str, Achievement | None] = {}
+    seen: dict[tuple[str, str], int] = {}
+    valid: list[tuple[BatchRow, Achievement]] = []
+    for index, raw in enumerate(rows):
+        try:
+            row = raw if isinstance(raw, BatchRow) else BatchRow.model_validate(raw)
+        except ValidationError as err:
+            for item in validation_errors(err):
+                fail(index, item["field"], item["message"])
+            continue
+        ref = row.achievement_id or default_achievement
+        if not ref:
+            fail(index, "achievementId", "no achievement given for this row or the batch")
+            continue
+        if ref not in achievements:
+            try:
+                achievements[ref] = catalog.get_achievement(session, settings, issuer, ref)
+            except NotFound:
+                achievements[ref] = None
+        achievement = achievements[ref]
+        if achievement is None:
+            fail(index, "achievementId", f"no achievement {ref!r} of this issuer")
+            continue
+        if row.valid_until is not None and row.valid_until <= now:
+            fail(index, "validUntil", "the credential would already be expired")
+            continue
+        duplicate = (normalize_email(row.recipient.email), achievement.id)
+        if duplicate in seen:
+            fail(index, "recipient.email", f"same learner and achievement as row {seen[duplicate]}")
+            continue
+        seen[duplicate] = index + 1
+        valid.append((row, achievement))
+    if errors:
+        payload = [e.to_json() for e in errors]
+        bad = len({e.row for e in errors})
+        raise InvalidRows(
+            f"{bad} of {len(rows)} rows are invalid; nothing was issued", rows=payload
+        )
+    return valid
+
+
+def _request_hash(
+    kind: str, valid: Sequence[tuple[BatchRow, Achievement]], jwt_alg: str | None
+) -> str:
+    rows = []
+    for row, achievement in valid:
+        data = row.model_dump(mode="json", by_alias=True)
+        data["achievementId"] = achievement.id
+        data["jwtAlg"] = row.jwt_alg or jwt_alg or "RS256"
+        rows.append(data)
+    text = json.dumps({"kind": kind, "rows": rows}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _idempotency_record(session: Session, issuer_id: int, key: str) -> IdempotencyRecord | None:
+    return session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.issuer_id == issuer_id, IdempotencyRecord.key == key
+        )
+    ).first()
+
+
+def _replay(
+    session: Session,
+    settings: Settings,
+    record: IdempotencyRecord,
+    request_hash: str,
+    now: datetime,
+) -> BatchOutcome:
+    if not hmac.compare_digest(record.request_hash, request_hash):
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body"
+        )
+    ids: list[str] = json.loads(record.credential_ids)
+    rows = {
+        c.id: c for c in session.exec(select(Credential).where(col(Credential.id).in_(ids))).all()
+    }
+    with write_transaction(session):
+        issued = [
+            Issued(rows[i], learners.new_wallet_url(session, settings, rows[i].learner_id, now))
+            for i in ids
+        ]
+    return BatchOutcome(issued, replayed=True)
+
+
+def _plan(allocators: Mapping[str, status.Allocator], awards: Sequence[_Award]) -> None:
+    for purpose, allocator in allocators.items():
+        for award, slot in zip(awards, allocator.take(len(awards)), strict=True):
+            award.slots[purpose] = slot
+
+
+def _replan(
+    allocators: Mapping[str, status.Allocator], awards: list[_Award], sign: _Signer
+) -> None:
+    for award in awards:
+        for purpose, allocator in allocators.items():
+            allocator.release([award.slots[purpose]])
+    _plan(allocators, awards)
+    for award in awards:
+        sign(award)
+
+
+@dataclass
+class _Signer:
+    """Builds and signs one award's credential (the slow step: RDFC canonicalization)."""
+
+    settings: Settings
+    profile: Profile
+    achievements: Mapping[str, ObAchievement]
+    signers: signing.IssuerSigners
+    jwt_alg: str | None
+    now: datetime
+
+    def __call__(self, award: _Award) -> None:
+        row = award.row
+        credential_url = self.settings.url("credentials", award.credential_id)
+        entries = [
+            status_entry(status.list_url(self.settings.base_url, slot.list_id), slot.index, purpose)
+            for purpose, slot in award.slots.items()
+        ]
+        unsigned = build_credential(
+            credential_id=credential_url,
+            issuer=self.profile,
+            achievement=self.achievements[award.achievement.id],
+            subject_id=award.learner.subject_id,
+            now=self.now,
+            identifier=[email_identity(row.recipient.email)],
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            status=entries,
+            evidence=[Evidence(**e.model_dump()) for e in row.evidence],
+            activity_start_date=row.activity_start_date,
+            activity_end_date=row.activity_end_date,
+            credits_earned=row.credits_earned,
+            term=row.term,
+            narrative=row.narrative,
+        ).to_json()
+        if row.recipient.name:
+            # schema:name, defined by the VC 2.0 context: what a person reading the badge sees.
+            unsigned["credentialSubject"]["name"] = row.recipient.name
+        jwt_signer, kid = self.signers.jwt(row.jwt_alg or self.jwt_alg)
+        signed = sign_credential(
+            unsigned,
+            proof_signer=self.signers.proof,
+            jwt_signer=jwt_signer,
+            now=self.now,
+            verification_method=self.signers.proof.key_id,
+            jwt_kid=kid,
+        )
+        if signed.jwt is None:
+            raise RuntimeError("sign_credential made no VC-JWT")
+        award.document = json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":"))
+        award.jwt = signed.jwt
+        award.jwt_alg = jwt_signer.algorithm
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    awards: Sequence[_Award],
+    allocators: Mapping[str, status.Allocator],
+    *,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None,
+    request_hash: str,
+    kind: str,
+) -> list[Issued]:
+    with write_transaction(session):
+        if idempotency_key is not None:
+            if (record := _idempotency_record(session, issuer.pk, idempotency_key)) is not None:
+                raise _Replay(record)
+            session.add(
+                IdempotencyRecord(
+                    issuer_id=issuer.pk,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    credential_ids=json.dumps([a.credential_id for a in awards]),
+                    created_at=now,
+                )
+            )
+        collided = _collisions(session, awards)
+        if collided:
+            raise _Collision(collided)
+        for allocator in allocators.values():
+            allocator.save()
+        issued = []
+        for award in awards:
+            credential = Credential(
+                id=award.credential_id,
+                issuer_id=issuer.pk,
+                achievement_id=award.achievement.id,
+                learner_id=award.learner.id,
+                document=award.document,
+                jwt=award.jwt,
+                jwt_alg=award.jwt_alg,
+                recipient_name=award.row.recipient.name,
+                issued_at=now,
+                valid_from=award.row.valid_from or now,
+                valid_until=award.row.valid_until,
+                revocation_list_id=award.slots["revocation"].list_id,
+                revocation_index=award.slots["revocation"].index,
+                suspension_list_id=award.slots["suspension"].list_id,
+                suspension_index=award.slots["suspension"].index,
+            )
+            session.add(credential)
+            issued.append(
+                Issued(
+                    credential, learners.new_wallet_url(session, settings, award.learner.id, now)
+                )
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action="credential.issue",
+                subject=settings.url("credentials", award.credential_id),
+                issuer_id=issuer.pk,
+                now=now,
+                achievement=award.achievement.id,
+            )
+        if kind == "batch":
+            audit.record(
+                session,
+                actor=actor,
+                action="batch.issue",
+                subject=f"{len(awards)} credentials",
+                issuer_id=issuer.pk,
+                now=now,
+                idempotency_key=idempotency_key,
+            )
+        session.flush()
+    return issued
+
+
+def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:
+    collided: dict[str, _Award] = {}
+    for purpose in status.PURPOSES:
+        by_list: dict[str, dict[int, _Award]] = {}
+        for award in awards:
+            slot = award.slots[purpose]
+            by_list.setdefault(slot.list_id, {})[slot.index] = award
+        for list_id, planned in by_list.items():
+            for index in status.used_indexes(session, purpose, list_id, planned):
+                award = planned[index]
+                collided[award.credential_id] = award
+    return list(collided.values())
+
+
+# -- status changes -------------------------------------------------------------------------
+
+
+def change_status(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    ref: str,
+    action: StatusAction,
+    *,
+    reason: str | None,
+    now: datetime,
+    actor: str,
+) -> Credential:
+    """Revoke, suspend or unsuspend a credential of ``issuer``; the list is re-signed at once.
+
+    Revocation is final. Suspension is reversible; a revoked credential cannot be suspended
+    or unsuspended.
+
+    Raises:
+        NotFound: no such credential of this issuer.
+        ValidationFailed: no reason for a revocation or suspension.
+        InvalidStatusChange: the credential is not in a state that allows ``action``.
+    """
+    if action != "unsuspend" and not reason:
+        raise ValidationFailed(
+            f"reason: a reason is required to {action}",
+            errors=[{"field": "reason", "message": "required"}],
+        )
+    now = now.replace(microsecond=0)
+    with write_transaction(session):
+        credential_id = parse_id(ref, settings.url("credentials") + "/")
+        row = (
+            session.exec(
+                select(Credential)
+                .where(Credential.id == credential_id, Credential.issuer_id == issuer.pk)
+                .with_for_update(key_share=True)
+            ).first()
+            if credential_id
+            else None
+        )
+        if row is None:
+            raise NotFound(f"no credential {ref!r}")
+        if row.revoked_at is not None:
+            raise InvalidStatusChange("the credential is revoked; revocation is final")
+        if action == "suspend" and row.suspended_at is not None:
+            raise InvalidStatusChange("the credential is already suspended")
+        if action == "unsuspend" and row.suspended_at is None:
+            raise InvalidStatusChange("the credential is not suspended")
+        signer = signing.active_signers(session, settings, issuer.pk).proof
+        if action == "revoke":
+            list_id, index, value = row.revocation_list_id, row.revocation_index, True
+            row.revoked_at, row.revocation_reason = now, reason
+        else:
+            list_id, index, value = (
+                row.suspension_list_id,
+                row.suspension_index,
+                action == "suspend",
+            )
+            row.suspended_at = now if value else None
+            row.suspension_reason = reason if value else None
+        status.set_bit(
+            session,
+            list_id=list_id,
+            index=index,
+            value=value,
+            issuer=issuer,
+            base_url=settings.base_url,
+            signer=signer,
+            now=now,
+        )
+        session.add(row)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"credential.{action}",
+            subject=settings.url("credentials", row.id),
+            issuer_id=issuer.pk,
+            now=now,
+            reason=reason,
+        )
+    log.info("credential %s: %s", row.id, action)
+    return row
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def get_credential(session: Session, settings: Settings, issuer: Issuer, ref: str) -> Credential:
+    """Return a credential of ``issuer`` by uuid or URL.
+
+    Raises:
+        NotFound: no such credential, or another issuer's (the two look the same).
+    """
+    row = public_credential(session, settings, ref)
+    if row.issuer_id != issuer.pk:
+        raise NotFound(f"no credential {ref!r}")
+    return row
+
+
+def public_credential(session: Session, settings: Settings, ref: str) -> Credential:
+    """Return any credential by uuid or URL (public documents).
+
+    Raises:
+        NotFound: no such credential.
+    """
+    credential_id = parse_id(ref, settings.url("credentials") + "/")
+    row = session.get(Credential, credential_id) if credential_id else None
+    if row is None:
+        raise NotFound(f"no credential {ref!r}")
+    return row
+
+
+def learner_credentials(
+    session: Session, settings: Settings, issuer: Issuer, ref: str
+) -> tuple[Learner, list[Credential]]:
+    """Return a learner (by uuid, ``urn:uuid`` or email) and their credentials from ``issuer``.
+
+    Raises:
+        NotFound: unknown learner, or one with no credential from this issuer (whether
+            they hold badges of other issuers is not revealed).
+    """
+    learner = learners.find_learner(session, settings, ref)
+    rows = (
+        list(
+            session.exec(
+                select(Credential)
+                .where(Credential.learner_id == learner.id, Credential.issuer_id == issuer.pk)
+                .order_by(col(Credential.issued_at).desc(), col(Credential.id))
+            ).all()
+        )
+        if learner is not None
+        else []
+    )
+    if learner is None or not rows:
+        raise NotFound(f"no learner {ref!r} with credentials from this issuer")
+    return learner, rows
+
+
+def status_list(session: Session, list_id: str) -> StatusList:
+    """Return a status list by id.
+
+    Raises:
+        NotFound: no such list.
+    """
+    row = session.get(StatusList, list_id) if parse_id(list_id, "") else None
+    if row is None:
+        raise NotFound(f"no status list {list_id!r}")
+    return row
+
+
+def credential_out(settings: Settings, row: Credential, *, full: bool = True) -> CredentialOut:
+    """Return the API view of a stored credential (``full`` adds the signed JSON and JWT)."""
+    return CredentialOut(
+        id=settings.url("credentials", row.id),
+        uuid=row.id,
+        status=row.status,
+        achievement_id=catalog.achievement_url(settings, row.achievement_id),
+        learner_id=f"urn:uuid:{row.learner_id}",
+        recipient_name=row.recipient_name,
+        issued_at=row.issued_at,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        revoked_at=row.revoked_at,
+        revocation_reason=row.revocation_reason,
+        suspended_at=row.suspended_at,
+        suspension_reason=row.suspension_reason,
+        credential=json.loads(row.document) if full else None,
+        jwt=row.jwt if full else None,
+    )
+
+
+def issued_out(settings: Settings, issued: Issued) -> IssuedCredential:
+    """Return the API view of a credential just issued (or replayed)."""
+    row = issued.credential
+    return IssuedCredential(
+        id=settings.url("credentials", row.id),
+        uuid=row.id,
+        status=row.status,
+        credential=json.loads(row.document),
+        jwt=row.jwt,
+        wallet_url=issued.wallet_url,
+    )

@@ -1,0 +1,198 @@
+"""The application shell: error shape everywhere, size caps, OpenAPI document, docs page."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from issuer import create_app, db
+from issuer.schemas import AchievementCreate, CredentialCreate, IssuedCredential
+from tests.issuer.conftest import Api, unique_email
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/no/such/page", 404, "not-found"),
+        ("delete", "/api/v1/achievements", 405, "method-not-allowed"),
+        ("put", "/status/x", 405, "method-not-allowed"),
+    ],
+    ids=["404", "405-api", "405-public"],
+)
+def test_http_errors_are_json(
+    client: FlaskClient, method: str, path: str, status: int, code: str
+) -> None:
+    """Routing errors use the same {"error", "message"} body as everything else."""
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    assert set(response.json) == {"error", "message"}
+    assert response.json["error"] == code
+
+
+def test_oversized_body_is_413(app: Flask, api: Api) -> None:
+    """A body over MAX_CONTENT_LENGTH is refused with 413 before it is read."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = api.post(
+        "/api/v1/credentials/batch", data=b"x" * (limit + 1), headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 413
+    assert response.json is not None
+    assert response.json["error"] == "payload-too-large"
+
+
+def test_unexpected_errors_are_a_500_without_details(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unhandled exception gives a generic 500 body; the traceback goes only to the log."""
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    with caplog.at_level(logging.ERROR, logger="issuer.errors"):
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.json == {"error": "internal-error", "message": "internal server error"}
+    assert "secret detail" in caplog.text
+    db.engine_of(app).dispose()
+
+
+def test_database_errors_on_a_missing_schema_are_500_json(tmp_path: Path) -> None:
+    """Even a database failure answers with the JSON error shape."""
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"}
+    )
+    response = app.test_client().get("/issuers/anyone")
+    assert response.status_code == 500
+    assert response.json is not None
+    assert response.json["error"] == "internal-error"
+    db.engine_of(app).dispose()
+
+
+def test_openapi_document_describes_the_contract(client: FlaskClient) -> None:
+    """Every API route of DESIGN.md is in the document, with schemas from the real models."""
+    document = client.get("/api/openapi.json").json
+    assert document is not None
+    assert document["openapi"].startswith("3.1")
+    paths = document["paths"]
+    expected = {
+        ("/api/v1/achievements", "post"),
+        ("/api/v1/achievements", "get"),
+        ("/api/v1/achievements/{ref}", "get"),
+        ("/api/v1/achievements/{ref}", "patch"),
+        ("/api/v1/credentials", "post"),
+        ("/api/v1/credentials/batch", "post"),
+        ("/api/v1/credentials/{ref}", "get"),
+        ("/api/v1/credentials/{ref}/revoke", "post"),
+        ("/api/v1/credentials/{ref}/suspend", "post"),
+        ("/api/v1/credentials/{ref}/unsuspend", "post"),
+        ("/api/v1/learners/{ref}/credentials", "get"),
+        ("/api/v1/verify", "post"),
+    }
+    assert {(p, m) for p, methods in paths.items() for m in methods} == expected
+    schemas = document["components"]["schemas"]
+    assert schemas["AchievementCreate"] == _component(AchievementCreate, "validation")
+    assert schemas["CredentialCreate"] == _component(CredentialCreate, "validation")
+    assert schemas["IssuedCredential"] == _component(IssuedCredential, "serialization")
+    issue = paths["/api/v1/credentials"]["post"]
+    assert issue["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CredentialCreate"
+    }
+    assert issue["security"] == [{"apiKey": []}]
+    assert paths["/api/v1/verify"]["post"]["security"] == []
+    assert "text/csv" in paths["/api/v1/credentials/batch"]["post"]["requestBody"]["content"]
+
+
+def _component(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [(model, mode)], by_alias=True, ref_template="#/components/schemas/{model}"
+    )
+    schema: dict[str, Any] = definitions["$defs"][model.__name__]
+    return schema
+
+
+def test_docs_page_is_self_contained(client: FlaskClient) -> None:
+    """/api/docs renders every operation and loads nothing from elsewhere."""
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "/api/v1/credentials/batch" in page
+    assert "<script" not in page
+    assert "https://cdn" not in page
+    assert 'src="http' not in page
+
+
+def test_create_app_reads_the_baeji_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without test config, BAEJI_* variables configure the app; a dev master key is made 0600."""
+    monkeypatch.setenv("BAEJI_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("BAEJI_BASE_URL", "https://badges.example.org/")
+    monkeypatch.setenv("BAEJI_BATCH_MAX_ROWS", "7")
+    monkeypatch.delenv("BAEJI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BAEJI_MASTER_KEY", raising=False)
+    app = create_app()
+    settings = app.extensions["issuer"]["settings"]
+    assert settings.base_url == "https://badges.example.org"
+    assert settings.batch_max_rows == 7
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'inst' / 'baeji.db'}"
+    assert (tmp_path / "inst" / "master.key").stat().st_mode & 0o777 == 0o600
+    db.engine_of(app).dispose()
+
+
+def test_sqlite_runs_in_wal_mode(app: Flask) -> None:
+    """The embedded database uses write-ahead logging (readers never block the writer)."""
+    engine = db.engine_of(app)
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_responses_never_contain_private_key_material(
+    app: Flask, client: FlaskClient, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No response or log line carries a private JWK member, a PEM block or a sealed key."""
+    with caplog.at_level(logging.DEBUG):
+        course = api.achievement()
+        issued = api.issue(course["uuid"], unique_email())
+        bodies = [
+            client.get("/issuers/hanbit/did.json").data,
+            client.get("/issuers/hanbit/jwks.json").data,
+            client.get("/.well-known/jwks.json").data,
+            api.get(f"/api/v1/credentials/{issued['uuid']}").data,
+            client.get("/api/openapi.json").data,
+        ]
+    from sqlmodel import select
+
+    from issuer.models import SigningKey
+
+    with db.new_session(db.engine_of(app)) as session:
+        sealed = [row.sealed for row in session.exec(select(SigningKey)).all()]
+    for body in [*bodies, caplog.text.encode()]:
+        assert b'"d"' not in body
+        assert b'"p"' not in body
+        assert b'"q"' not in body
+        assert b"PRIVATE KEY" not in body
+        assert not any(blob[3:20] in body for blob in sealed)
+
+
+def test_write_transactions_do_not_nest(app: Flask) -> None:
+    """An inner write unit would commit the outer one half-way, so it is refused."""
+    with (
+        db.new_session(db.engine_of(app)) as session,
+        db.write_transaction(session),
+        pytest.raises(RuntimeError, match="does not nest"),
+        db.write_transaction(session),
+    ):
+        pass

@@ -1,0 +1,143 @@
+"""Key rotation and compromise: old badges keep verifying after a rotation, not after a leak."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, col, select
+
+from issuer import db, settings_of, signing
+from issuer.models import AuditEvent, SigningKey
+from keys import KeyType
+from tests.issuer.conftest import Api, ClientFetcher, create_tenant, unique_email
+from verify import Verdict, verify_credential
+
+DID = "did:web:badges.example.kr:issuers:{slug}"
+
+
+def _rotate(
+    app: Flask, slug: str, *, compromised: bool = False, key_type: KeyType | None = None
+) -> list[str]:
+    conf = settings_of(app)
+    with db.new_session(db.engine_of(app)) as session:
+        from issuer.accounts import issuer_by_slug
+
+        issuer = issuer_by_slug(session, slug)
+        with db.write_transaction(session):
+            created = signing.rotate_keys(
+                session,
+                conf,
+                issuer,
+                key_types=[key_type] if key_type else signing.ISSUER_KEY_TYPES,
+                compromised=compromised,
+                now=conf.clock(),
+                actor="test",
+            )
+        return [row.key_id for row in created]
+
+
+def _verdict(client: FlaskClient, source: str | bytes | dict[str, Any]) -> Verdict:
+    return verify_credential(source, now=datetime.now(UTC), fetcher=ClientFetcher(client)).verdict
+
+
+def test_rotation_keeps_old_badges_valid_and_signs_new_ones_with_the_new_key(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    """After a rotation, old and new credentials verify; new ones use key-3 and key-4."""
+    tenant = create_tenant(app, "rotate", "회전 아카데미")
+    api = Api(client, tenant)
+    course = api.achievement()
+    old = api.issue(course["uuid"], unique_email())
+    created = _rotate(app, "rotate")
+    did = DID.format(slug="rotate")
+    assert created == [f"{did}#key-3", f"{did}#key-4"]
+    new = api.issue(course["uuid"], unique_email())
+    assert new["credential"]["proof"][0]["verificationMethod"] == f"{did}#key-3"
+    assert json.loads(_b64(new["jwt"].split(".")[0]))["kid"] == f"{did}#key-4"
+    assert _verdict(client, old["jwt"]) is Verdict.VALID
+    assert _verdict(client, old["credential"]) is Verdict.VALID
+    assert _verdict(client, new["jwt"]) is Verdict.VALID
+    document = client.get("/issuers/rotate/did.json").json
+    assert document is not None
+    ids = {m["id"] for m in document["verificationMethod"]}
+    assert {f"{did}#key-1", f"{did}#key-2", f"{did}#key-3", f"{did}#key-4"} <= ids
+    states = {
+        row.key_id: row.state
+        for row in session.exec(
+            select(SigningKey).where(col(SigningKey.key_id).startswith(did))
+        ).all()
+    }
+    assert states == {
+        f"{did}#key-1": "retired",
+        f"{did}#key-2": "retired",
+        f"{did}#key-3": "active",
+        f"{did}#key-4": "active",
+    }
+
+
+def test_compromised_key_stops_verifying(app: Flask, client: FlaskClient, session: Session) -> None:
+    """A key marked compromised leaves the DID document; what it signed is no longer valid."""
+    tenant = create_tenant(app, "leaked", "유출 아카데미")
+    api = Api(client, tenant)
+    course = api.achievement()
+    old = api.issue(course["uuid"], unique_email())
+    _rotate(app, "leaked", compromised=True)
+    did = DID.format(slug="leaked")
+    document = client.get("/issuers/leaked/did.json").json
+    assert document is not None
+    ids = {m["id"] for m in document["verificationMethod"]}
+    assert f"{did}#key-1" not in ids
+    assert f"{did}#key-2" not in ids
+    jwks = client.get("/issuers/leaked/jwks.json").json
+    assert jwks is not None
+    assert {k["kid"] for k in jwks["keys"]} == {f"{did}#key-3-jwk", f"{did}#key-4"}
+    assert _verdict(client, old["credential"]) is Verdict.INVALID
+    assert _verdict(client, old["jwt"]) is Verdict.INVALID
+    # The status lists were re-signed with the new key, so new badges are fully valid.
+    new = api.issue(course["uuid"], unique_email())
+    assert _verdict(client, new["jwt"]) is Verdict.VALID
+    actions = [
+        e.action
+        for e in session.exec(
+            select(AuditEvent).where(AuditEvent.issuer_id == tenant.issuer.pk)
+        ).all()
+    ]
+    assert actions.count("key.compromise") == 2
+    assert actions.count("key.rotate") == 2
+
+
+def test_compromising_a_retired_key_only_unpublishes_it(app: Flask, client: FlaskClient) -> None:
+    """Marking an already retired key compromised creates no new key."""
+    tenant = create_tenant(app, "retired", "은퇴 아카데미")
+    _rotate(app, "retired", key_type=KeyType.RSA)
+    did = DID.format(slug="retired")
+    conf = settings_of(app)
+    with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
+        created = signing.compromise_key(
+            session, conf, tenant.issuer, f"{did}#key-2", now=conf.clock(), actor="test"
+        )
+    assert created == []
+    jwks = client.get("/issuers/retired/jwks.json").json
+    assert jwks is not None
+    assert {k["kid"] for k in jwks["keys"]} == {f"{did}#key-1-jwk", f"{did}#key-3"}
+
+
+def test_private_keys_are_sealed_at_rest(app: Flask, session: Session) -> None:
+    """Stored private keys open only with the master key and the key's own id."""
+    rows = session.exec(select(SigningKey)).all()
+    conf = settings_of(app)
+    for row in rows[:2]:
+        assert row.sealed.startswith(b"BK1")
+        signer = conf.master_key.unseal(row.sealed, row.key_id)
+        assert signer.public_key.to_jwk()["kty"] == json.loads(row.public_jwk)["kty"]
+        assert b"PRIVATE KEY" not in row.sealed
+
+
+def _b64(segment: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
