@@ -48,6 +48,7 @@ from badges.bake import bake_png
 from badges.image import default_badge_png
 from badges.qr import qr_png
 from badges.status import MIN_ENTRIES
+from benchmarks.service import service_cases
 from benchmarks.timing import Operation
 from keys import KeyType, PrivateKeySigner, build_did_document, did_web_to_url
 from verify import DictFetcher, Verdict, verify_credential
@@ -304,5 +305,6 @@ CASES: list[Case] = [
         _verify_credential,
         (ED25519_VERIFY,),
     ),
+    *service_cases(Case, Unavailable),
 ]
 """Every row, in table order."""
