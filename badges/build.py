@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from badges.canonical import require_defined_terms
 from badges.context import CLR_SCHEMA_URL, OB_SCHEMA_URL
 from badges.model import (
     Achievement,
@@ -211,8 +210,10 @@ def sign_credential(
         # The schema requires a proof array; validate the shape it will have once signed.
         validate_schema({**document, "proof": [{"type": "DataIntegrityProof"}]}, schema)
     # RDFC-1.0 silently drops terms no context defines, so they would go unsigned, and
-    # safe-mode verifiers (jsonld.js) refuse such credentials outright.
-    require_defined_terms(document)
-    secured = add_proof(document, proof_signer, now=now, verification_method=verification_method)
+    # safe-mode verifiers (jsonld.js) refuse such credentials outright: strict signing
+    # refuses them in the same canonicalization pass.
+    secured = add_proof(
+        document, proof_signer, now=now, verification_method=verification_method, strict=True
+    )
     token = encode_jwt(secured, jwt_signer, kid=jwt_kid) if jwt_signer is not None else None
     return SignedCredential(secured, token)

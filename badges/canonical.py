@@ -7,6 +7,7 @@ implementation can replace it and be checked byte for byte against this one.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from badges.errors import InvalidJsonLd, UndefinedTerm, UnknownContext
 
 # A vocabulary no real context uses: a term that expands under it was defined by no context.
 _UNDEFINED_VOCAB = "urn:baeji:undefined-term:"
+_UNDEFINED_IRI = re.compile(r"<urn:baeji:undefined-term:([^>]*)>")
 
 
 def _raise_from_pyld(err: Exception) -> None:
@@ -38,19 +40,38 @@ def _options() -> dict[str, Any]:
     }
 
 
-def canonicalize_rdfc(document: Mapping[str, Any]) -> str:
+def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> str:
     """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document.
+
+    Args:
+        strict: also refuse terms no context defines, in the same pass. The document is
+            canonicalized with a sentinel ``@vocab`` appended to its contexts: a term it
+            expands appears in the output, and when none does the dataset, and so the
+            output, is exactly that of the document itself.
 
     Raises:
         UnknownContext: the document names a context that is not bundled.
+        UndefinedTerm: ``strict`` and a property or type is defined by no context.
         InvalidJsonLd: JSON-LD expansion or canonicalization failed.
     """
+    source = _with_sentinel_vocab(document) if strict else dict(document)
     try:
-        result: str = jsonld.normalize(dict(document), _options())
+        result: str = jsonld.normalize(source, _options())
     except Exception as err:  # pyld raises bare JsonLdError and sometimes plain errors
         _raise_from_pyld(err)
         raise  # pragma: no cover - _raise_from_pyld always raises
+    if strict and f"<{_UNDEFINED_VOCAB}" in result:
+        undefined = sorted(set(_UNDEFINED_IRI.findall(result)))
+        raise UndefinedTerm("terms not defined by any context: " + ", ".join(undefined))
     return result
+
+
+def _with_sentinel_vocab(document: Mapping[str, Any]) -> dict[str, Any]:
+    probe = dict(document)
+    context = probe.get("@context", [])
+    contexts = list(context) if isinstance(context, list) else [context]
+    probe["@context"] = [*contexts, {"@vocab": _UNDEFINED_VOCAB}]
+    return probe
 
 
 def canonicalize_jcs(document: Mapping[str, Any]) -> bytes:
@@ -83,12 +104,10 @@ def find_undefined_terms(document: Mapping[str, Any]) -> list[str]:
     Verifiers that canonicalize in "safe mode" (jsonld.js) refuse such documents, and
     RDFC-1.0 drops them silently, so no Data Integrity signature would cover them.
     """
-    probe = dict(document)
-    context = probe.get("@context", [])
-    contexts = list(context) if isinstance(context, list) else [context]
-    probe["@context"] = [*contexts, {"@vocab": _UNDEFINED_VOCAB}]
     try:
-        expanded = jsonld.expand(probe, {"documentLoader": document_loader})
+        expanded = jsonld.expand(
+            _with_sentinel_vocab(document), {"documentLoader": document_loader}
+        )
     except Exception as err:
         _raise_from_pyld(err)
         raise  # pragma: no cover

@@ -46,14 +46,18 @@ def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(proofs)
 
 
-def hash_data(unsecured: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
+def hash_data(
+    unsecured: Mapping[str, Any], proof_config: Mapping[str, Any], *, strict: bool = False
+) -> bytes:
     """Return ``SHA-256(canonical proof config) || SHA-256(canonical document)``.
 
     ``proof_config`` is the proof without ``proofValue`` and with the document's
-    ``@context`` (vc-di-eddsa, "Proof Configuration (eddsa-rdfc-2022)").
+    ``@context`` (vc-di-eddsa, "Proof Configuration (eddsa-rdfc-2022)"). ``strict``
+    refuses undefined terms in the document (see :func:`canonicalize_rdfc`).
     """
     config_hash = hashlib.sha256(canonicalize_rdfc(proof_config).encode("utf-8")).digest()
-    document_hash = hashlib.sha256(canonicalize_rdfc(unsecured).encode("utf-8")).digest()
+    canonical_document = canonicalize_rdfc(unsecured, strict=strict)
+    document_hash = hashlib.sha256(canonical_document.encode("utf-8")).digest()
     return config_hash + document_hash
 
 
@@ -64,6 +68,7 @@ def create_proof(
     now: datetime,
     verification_method: str | None = None,
     proof_purpose: str = "assertionMethod",
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Create an ``eddsa-rdfc-2022`` proof over ``document`` (its existing proofs excluded).
 
@@ -73,6 +78,7 @@ def create_proof(
         now: the ``created`` time.
         verification_method: the key's URL; defaults to ``signer.key_id``.
         proof_purpose: ``assertionMethod`` for credentials.
+        strict: refuse terms no context defines; they would go unsigned.
 
     Returns:
         The proof object, with ``proofValue``.
@@ -92,7 +98,8 @@ def create_proof(
     }
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {**proof, "@context": document.get("@context")}
-    proof["proofValue"] = multibase_encode(signer.sign(hash_data(unsecured, config)), "z")
+    digest = hash_data(unsecured, config, strict=strict)
+    proof["proofValue"] = multibase_encode(signer.sign(digest), "z")
     return proof
 
 
@@ -102,12 +109,15 @@ def add_proof(
     *,
     now: datetime,
     verification_method: str | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with a new proof appended to its ``proof`` array.
 
     OB 3.0 requires ``proof`` to be an array in the plain-JSON form.
     """
-    proof = create_proof(document, signer, now=now, verification_method=verification_method)
+    proof = create_proof(
+        document, signer, now=now, verification_method=verification_method, strict=strict
+    )
     secured = copy.deepcopy(dict(document))
     existing = secured.get("proof")
     proofs = [] if existing is None else existing if isinstance(existing, list) else [existing]

@@ -20,6 +20,7 @@ from badges import (
     UnknownContext,
     build_clr,
     build_endorsement,
+    canonicalize_rdfc,
     decode_jwt,
     find_undefined_terms,
     proofs_of,
@@ -222,3 +223,21 @@ def test_golden_signed_credential() -> None:
     assert text == _golden("signed-credential.json", signed.credential)
     assert signed.jwt is not None
     assert signed.jwt + "\n" == _golden("signed-credential.jwt", signed.jwt + "\n")
+
+
+def test_signing_refuses_undefined_terms(now: datetime, ed25519_signer: PrivateKeySigner) -> None:
+    """sign_credential refuses a term no context defines, naming it."""
+    document = sample_credential(now=now).to_json()
+    document["credentialSubject"]["favouriteColour"] = "blue"
+    with pytest.raises(UndefinedTerm, match="favouriteColour") as info:
+        sign_credential(document, proof_signer=ed25519_signer, now=now)
+    assert info.value.code == "undefined-term"
+
+
+def test_strict_canonicalization_is_byte_identical(now: datetime, spec_dir: Path) -> None:
+    """Strict canonicalization of documents without undefined terms equals plain RDFC-1.0."""
+    vector = json.loads(
+        (spec_dir / "test-vectors" / "1edtech-clr-eddsa-rdfc-2022-vector.json").read_text()
+    )
+    for document in (sample_credential(now=now).to_json(), vector["unsignedCredential"]):
+        assert canonicalize_rdfc(document, strict=True) == canonicalize_rdfc(document)
