@@ -28,8 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_PEPPER": None,
     # Every request body, JSON or upload, is refused above this size (413).
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-    # Signing takes ~50 ms a credential: 1000 rows is about a minute of one worker's time
-    # over HTTP (raise gunicorn's --timeout to match). `baeji issue --csv` allows 20,000.
+    # Issuing takes ~10 ms a credential (see the README's benchmark): 1000 rows hold one
+    # worker for about ten seconds over HTTP. `baeji issue --csv` allows 20,000.
     "BATCH_MAX_ROWS": 1000,
     # A status list takes new credentials until this share of its entries is used; random
     # allocation then needs at most 1 / (1 - fill) tries on average.
