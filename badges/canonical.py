@@ -54,6 +54,7 @@ def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> s
         UndefinedTerm: ``strict`` and a property or type is defined by no context.
         InvalidJsonLd: JSON-LD expansion or canonicalization failed.
     """
+    _check_canonicalizable(document)
     source = _with_sentinel_vocab(document) if strict else dict(document)
     try:
         result: str = jsonld.normalize(source, _options())
@@ -64,6 +65,34 @@ def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> s
         undefined = sorted(set(_UNDEFINED_IRI.findall(result)))
         raise UndefinedTerm("terms not defined by any context: " + ", ".join(undefined))
     return result
+
+
+# RDFC-1.0 takes exponential time on graphs of blank nodes that all reference each other
+# ("poison" datasets, RDF Dataset Canonicalization, section 4.4.2); such references need
+# explicit blank node identifiers ("_:b0"), which credentials never use, and the tree of
+# an ordinary JSON document cannot form them. A node budget bounds the rest of the work.
+MAX_NODES = 20_000
+
+
+def _check_canonicalizable(document: Mapping[str, Any]) -> None:
+    """Refuse explicit blank node identifiers and oversize documents before canonicalizing.
+
+    Raises:
+        InvalidJsonLd: a string value starts with ``_:``, or there are too many nodes.
+    """
+    pending: list[object] = [document]
+    nodes = 0
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            nodes += 1
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and value.startswith("_:"):
+            raise InvalidJsonLd("explicit blank node identifiers ('_:...') are not accepted")
+        if nodes > MAX_NODES:
+            raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
 
 
 def _with_sentinel_vocab(document: Mapping[str, Any]) -> dict[str, Any]:

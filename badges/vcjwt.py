@@ -110,22 +110,47 @@ class DecodedJwt:
     @property
     def credential(self) -> dict[str, Any]:
         """The credential: the ``vc`` claim (VC 1.1 form) or the payload minus JWT claims."""
-        vc = self.payload.get("vc")
-        if isinstance(vc, dict):
-            return vc
-        return {k: v for k, v in self.payload.items() if k not in _REGISTERED_CLAIMS}
+        return credential_of_payload(self.payload)
 
 
 _REGISTERED_CLAIMS = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud"})
+# Credentials nest a few levels (a CLR's badges, their achievements, alignments); anything
+# far deeper is an attack on the parser or on whoever walks the result recursively.
+MAX_DEPTH = 64
+
+
+def credential_of_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the credential in a VC-JWT payload: the ``vc`` claim, or the payload minus claims."""
+    vc = payload.get("vc")
+    if isinstance(vc, dict):
+        return vc
+    return {k: v for k, v in payload.items() if k not in _REGISTERED_CLAIMS}
+
+
+def _too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _parse_segment(segment: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(b64url_decode(segment))
+    except RecursionError as err:
+        raise MalformedJwt(f"the JWT {what} is nested too deeply") from err
     except (InvalidKeyEncoding, ValueError, UnicodeDecodeError) as err:
         raise MalformedJwt(f"the JWT {what} is not base64url JSON") from err
     if not isinstance(value, dict):
         raise MalformedJwt(f"the JWT {what} is not a JSON object")
+    if _too_deep(value):
+        raise MalformedJwt(f"the JWT {what} is nested deeper than {MAX_DEPTH} levels")
     return value
 
 
@@ -182,7 +207,10 @@ def check_jwt_claims(decoded: DecodedJwt) -> None:
     """Check that the registered claims agree with the credential (OB 3.0, "Verify a Credential").
 
     ``iss`` = issuer id, ``jti`` = credential id, ``sub`` = subject id, ``nbf`` =
-    ``validFrom`` and ``exp`` = ``validUntil`` when present. Time windows are checked by
+    ``validFrom`` and ``exp`` = ``validUntil`` when present. OB 3.0 lists ``iss``,
+    ``jti``, ``nbf`` and ``sub`` as required; ``sub`` is checked only when present, since
+    1EdTech's own baked JWT samples omit it (and a subject known only by hashed
+    identifiers has nothing for it to name). Time windows are checked by
     the verifier, which owns the clock.
 
     Raises:
@@ -198,8 +226,8 @@ def check_jwt_claims(decoded: DecodedJwt) -> None:
     for claim, value in expected.items():
         if claim in claims and claims[claim] != value:
             raise JwtClaimMismatch(f"JWT {claim!r} does not match the credential")
-    if "iss" not in claims:
-        raise JwtClaimMismatch("the JWT has no 'iss' claim")
+    if missing := [claim for claim in ("iss", "jti", "nbf") if claim not in claims]:
+        raise JwtClaimMismatch("the JWT lacks required claims: " + ", ".join(missing))
     for claim, member in (("nbf", "validFrom"), ("exp", "validUntil")):
         present = claim in claims and credential.get(member)
         if present and claims[claim] != _timestamp(str(credential[member])):

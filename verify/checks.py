@@ -524,7 +524,9 @@ def _window_problem(
 
 def _load_status_list(url: str, issuer: IssuerDocument, session: FetchSession) -> _StatusList:
     """Fetch and verify a status list credential (BSL §3.2 "Validate Algorithm")."""
-    memo_key = ("status-list", url)
+    # Keyed by issuer too: whether a list may speak for a credential depends on who issued
+    # the credential, and one run verifies credentials of several issuers (a CLR's badges).
+    memo_key = ("status-list", url, issuer.id)
     cached = session.memo.get(memo_key)
     if isinstance(cached, _StatusList):
         return cached

@@ -315,11 +315,21 @@ def _origin(identifier: str) -> str | None:
 def _resolve_from_jwks(
     kid: str, issuer: IssuerDocument, session: FetchSession
 ) -> TrustedKey | None:
-    """Look ``kid`` up in the JWKS its URL names (VC-JWT key discovery)."""
+    """Look ``kid`` up in the JWKS its URL names (VC-JWT key discovery).
+
+    Only for issuers identified by an HTTPS URL: a DID issuer's keys are those of its DID
+    document, nowhere else. Many issuers may share one origin (every tenant of a badge
+    platform does), so a JWKS speaks for the issuer only when it sits under the issuer's
+    own URL path, or when its JWK names the issuer in an ``iss`` member.
+    """
+    if issuer.id.startswith("did:"):
+        return None
     url, _, fragment = kid.partition("#")
     # Only a JWKS on the issuer's own origin can speak for it; nothing else is fetched.
     if urlsplit(url).scheme not in ("https", "http") or _origin(url) != _origin(issuer.id):
         return None
+    issuer_path = urlsplit(issuer.id).path.rstrip("/") + "/"
+    under_issuer = urlsplit(url).path.startswith(issuer_path)
     try:
         raw = session.fetch_json(url, "application/jwk-set+json, application/json;q=0.9")
     except FetchError as err:
@@ -332,8 +342,9 @@ def _resolve_from_jwks(
     for jwk in keys:
         if not isinstance(jwk, dict) or jwk.get("kid") not in (kid, fragment):
             continue
-        # On a multi-issuer host the JWK's "iss" member says which issuer it belongs to.
-        if "iss" in jwk and jwk["iss"] != issuer.id:
+        # On a multi-issuer host the JWK's "iss" member says which issuer it belongs to;
+        # without one, only a JWKS under the issuer's own path is the issuer's.
+        if jwk.get("iss", issuer.id if under_issuer else None) != issuer.id:
             raise KeyProblem("key-not-controlled", definite=True, key=kid, issuer=issuer.id)
         public = {k: v for k, v in jwk.items() if k not in ("iss", "use", "key_ops")}
         try:

@@ -95,6 +95,13 @@ class RevalidatingFetcher(Protocol):
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Ranges Python 3.11 still calls global although they reach local networks: local-use
+# NAT64 (RFC 8215), IPv4-compatible and IPv4-translated addresses (RFC 4291, RFC 2765).
+_NOT_GLOBAL = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -104,6 +111,8 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         if address in _NAT64:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None and not _is_public(embedded):
+            return False
+        if any(address in network for network in _NOT_GLOBAL):
             return False
     return address.is_global and not address.is_multicast
 

@@ -83,7 +83,7 @@ class FetchSession:
     clock_skew: timedelta
     _results: dict[tuple[str, str], FetchedDocument | FetchError] = field(default_factory=dict)
     records: list[DocumentRecord] = field(default_factory=list)
-    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    memo: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def fetch(self, url: str, accept: str) -> FetchedDocument:
         """Fetch ``url`` once per run.

@@ -18,9 +18,9 @@ from typing import Any
 from PIL import Image
 
 from badges.bake import extract_credential, is_png, is_svg
-from badges.errors import BadgeError, BakingError, NoCredentialInImage
+from badges.errors import BakingError, NoCredentialInImage
 from badges.qr import decode_qr
-from badges.vcjwt import decode_jwt
+from badges.vcjwt import credential_of_payload
 from keys import InvalidKeyEncoding, b64url_decode
 from verify.errors import DocumentNotFound, FetchError, NotInTrustStore
 from verify.session import CREDENTIAL_ACCEPT, MAX_JSON_DEPTH, FetchSession, TooDeep, parse_json
@@ -30,7 +30,6 @@ COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _JWT_MEDIA_TYPES = frozenset(
     {"application/vc+jwt", "application/jwt", "text/plain", "application/vc-ld+jwt"}
 )
-_REGISTERED_CLAIMS = frozenset({"iss", "jti", "nbf", "sub", "exp", "iat", "aud"})
 
 
 class InputProblem(Exception):
@@ -73,10 +72,6 @@ def credential_from_jwt(token: str) -> dict[str, Any]:
     Raises:
         InputProblem: the payload is not a JSON object.
     """
-    try:
-        return decode_jwt(token).credential
-    except BadgeError:
-        pass
     parts = token.split(".")
     try:
         payload = parse_json(b64url_decode(parts[1])) if len(parts) == 3 else None
@@ -86,10 +81,7 @@ def credential_from_jwt(token: str) -> dict[str, Any]:
         raise InputProblem("malformed-jwt", reason=str(err)) from err
     if not isinstance(payload, dict):
         raise InputProblem("malformed-jwt", reason="the payload is not a JSON object")
-    vc = payload.get("vc")
-    if isinstance(vc, dict):
-        return vc
-    return {k: v for k, v in payload.items() if k not in _REGISTERED_CLAIMS}
+    return credential_of_payload(payload)
 
 
 def _from_json_value(value: Any) -> dict[str, Any]:

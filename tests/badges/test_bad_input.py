@@ -102,3 +102,25 @@ def test_missing_or_shapeless_proofs(document: dict[str, Any]) -> None:
     with pytest.raises((MissingProof, InvalidProof)) as info:
         proofs_of(document)
     assert info.value.code in {"missing-proof", "invalid-proof"}
+
+
+def test_regression_poison_graph_is_refused_quickly() -> None:
+    """Blank nodes that all reference each other are refused before RDFC-1.0 runs.
+
+    Eight such nodes took RDFC-1.0 about 43 s; a verifier would canonicalize them before
+    checking any signature, so a 1 KB upload could hold a server worker for minutes.
+    """
+    n = 12
+    nodes = [
+        {"id": f"_:b{i}", "relatedTo": [f"_:b{j}" for j in range(n) if j != i]} for i in range(n)
+    ]
+    document = {"@context": {"@vocab": "https://example.org/#", "relatedTo": {"@type": "@id"}}}
+    with pytest.raises(InvalidJsonLd, match="blank node"):
+        canonicalize_rdfc({**document, "@graph": nodes})
+
+
+def test_oversize_documents_are_refused() -> None:
+    """A document with more objects than the budget is refused before canonicalizing."""
+    document = {"@context": [VC], "items": [{"a": i} for i in range(25_000)]}
+    with pytest.raises(InvalidJsonLd, match="objects"):
+        canonicalize_rdfc(document)

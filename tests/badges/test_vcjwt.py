@@ -146,3 +146,25 @@ def test_1edtech_jwt_sample_decodes(spec_dir: object) -> None:
     )
     decoded = decode_jwt(text)
     assert "OpenBadgeCredential" in decoded.credential["type"]
+
+
+@pytest.mark.parametrize("depth", [100, 100_000], ids=["past-limit", "recursion-bomb"])
+def test_regression_deeply_nested_payload(depth: int) -> None:
+    """A deeply nested payload is a MalformedJwt, never a RecursionError (a 500 in the API).
+
+    json.loads raised RecursionError past ~1000 levels, which no caller expected.
+    """
+    body = '{"a":' + "[" * depth + "]" * depth + "}"
+    token = f"{_segment({'alg': 'RS256'})}.{b64url_encode(body.encode())}.AA"
+    with pytest.raises(MalformedJwt, match="nested"):
+        decode_jwt(token)
+
+
+@pytest.mark.parametrize("claim", ["iss", "jti", "nbf"])
+def test_required_claims(token: str, claim: str) -> None:
+    """iss, jti and nbf must be present (sub is checked when present: 1EdTech omits it)."""
+    header, payload, _ = token.split(".")
+    body = json.loads(b64url_decode(payload))
+    del body[claim]
+    with pytest.raises(JwtClaimMismatch, match=claim):
+        check_jwt_claims(decode_jwt(f"{header}.{_segment(body)}.AA"))

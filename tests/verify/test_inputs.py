@@ -16,6 +16,7 @@ import pytest
 from badges.bake import bake_png, bake_svg
 from badges.image import default_badge_png, default_badge_svg
 from badges.qr import qr_png
+from keys import b64url_encode
 from tests.verify.conftest import BASE_URL, NOW, Issuer, LocalServer, World
 from verify import CheckStatus, DictFetcher, HttpFetcher, Verdict, verify_credential
 
@@ -331,3 +332,17 @@ def test_too_many_nested_credentials(world: World, hanbit: Issuer) -> None:
     report = verify_credential(clr, now=NOW, fetcher=world.fetcher())
     assert report.check("embedded-credentials").code == "too-many-nested"
     assert report.verdict is Verdict.INVALID
+
+
+@pytest.mark.parametrize("depth", [200, 100_000], ids=["past-limit", "recursion-bomb"])
+def test_regression_jwt_nesting_bomb(depth: int) -> None:
+    """A VC-JWT whose payload nests deeply is invalid input, not a crash.
+
+    The JWT path skipped the JSON depth limit, and 100,000 levels raised RecursionError
+    out of verify_credential (a 500 from POST /api/v1/verify).
+    """
+    header = b64url_encode(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    body = b64url_encode(('{"a":' + "[" * depth + "]" * depth + "}").encode())
+    report = verify_credential(f"{header}.{body}.AA", now=NOW, fetcher=DictFetcher({}))
+    assert report.verdict is Verdict.INVALID
+    assert report.check("input").status is CheckStatus.FAILED

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from badges import jwt_claims
 from keys import VerificationKey, b64url_encode
 from tests.verify.conftest import NOW, Issuer, World
 from verify import CheckStatus, DictFetcher, Verdict, verify_credential
@@ -15,7 +16,7 @@ HTTPS_ISSUER = "https://academy.example.kr/issuers/7"
 
 
 def _jwt(issuer: Issuer, credential: dict[str, Any], header: dict[str, Any]) -> str:
-    claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"]}
+    claims = {**credential, **jwt_claims(credential)}
     signing_input = (
         b64url_encode(json.dumps({"alg": "RS256", "typ": "JWT", **header}).encode())
         + "."
@@ -184,20 +185,65 @@ def test_external_method_controlled_by_someone_else(world: World, hanbit: Issuer
     assert report.check("key").code == "key-not-found"
 
 
+def _https_issuer_jwt(world: World, hanbit: Issuer, kid: str) -> str:
+    document = world.credential(hanbit)
+    document["issuer"]["id"] = HTTPS_ISSUER
+    document.pop("credentialStatus")
+    return _jwt(hanbit, document, {"kid": kid})
+
+
 def test_jwt_key_from_the_issuers_jwks(world: World, hanbit: Issuer) -> None:
-    """A kid naming a JWKS on the issuer's origin is honoured; an iss member must match."""
-    credential = world.credential(hanbit)
-    world.publish_status(hanbit)
-    jwks_url = "https://badges.example.kr/issuers/hanbit/jwks.json"
+    """A JWKS under an HTTPS issuer's own path is honoured; an iss member must match."""
+    jwks_url = f"{HTTPS_ISSUER}/jwks.json"
     jwk = {**hanbit.rsa.public_key.to_jwk(), "kid": "rsa-1", "use": "sig"}
-    token = _jwt(hanbit, credential, {"kid": f"{jwks_url}#rsa-1"})
-    documents = {**world.documents, jwks_url: {"keys": [jwk]}}
+    token = _https_issuer_jwt(world, hanbit, f"{jwks_url}#rsa-1")
+    documents: dict[str, Any] = {HTTPS_ISSUER: {"id": HTTPS_ISSUER}, jwks_url: {"keys": [jwk]}}
     report = _verify(token, documents)
     assert report.verdict is Verdict.VALID, report.to_dict()
-    documents[jwks_url] = {"keys": [{**jwk, "iss": "did:web:badges.example.kr:issuers:other"}]}
+    documents[jwks_url] = {"keys": [{**jwk, "iss": "https://academy.example.kr/issuers/8"}]}
     assert _verify(token, documents).check("key").code == "key-not-controlled"
     documents[jwks_url] = {"keys": []}
     assert _verify(token, documents).check("key").code == "key-not-found"
+
+
+def test_regression_shared_origin_jwks_forgery(world: World, hanbit: Issuer) -> None:
+    """Another tenant's JWKS on the same origin never speaks for the issuer.
+
+    Every issuer of a platform shares its origin; a kid naming a sibling's (or the
+    platform-wide) JWKS let one tenant sign badges in another's name.
+    """
+    jwk = {**hanbit.rsa.public_key.to_jwk(), "kid": "rsa-1"}
+    for jwks_url in (
+        "https://academy.example.kr/issuers/8/jwks.json",
+        "https://academy.example.kr/.well-known/jwks.json",
+    ):
+        token = _https_issuer_jwt(world, hanbit, f"{jwks_url}#rsa-1")
+        documents = {HTTPS_ISSUER: {"id": HTTPS_ISSUER}, jwks_url: {"keys": [jwk]}}
+        report = _verify(token, documents)
+        assert report.verdict is Verdict.INVALID, jwks_url
+        assert report.check("key").code == "key-not-controlled"
+        documents[jwks_url] = {"keys": [{**jwk, "iss": HTTPS_ISSUER}]}
+        assert _verify(token, documents).verdict is Verdict.VALID, jwks_url
+
+
+def test_regression_did_issuer_ignores_jwks(world: World, hanbit: Issuer) -> None:
+    """A did:web issuer's keys come from its DID document only, never from a JWKS.
+
+    A kid naming another tenant's JWKS on the platform's origin was accepted as the
+    issuer's key, for JWTs and Data Integrity proofs alike.
+    """
+    credential = world.credential(hanbit)
+    world.publish_status(hanbit)
+    jwks_url = "https://badges.example.kr/issuers/nuri/jwks.json"
+    jwk = {**hanbit.rsa.public_key.to_jwk(), "kid": "rsa-1"}
+    documents = {**world.documents, jwks_url: {"keys": [jwk]}}
+    fetcher = DictFetcher(documents)
+    report = verify_credential(
+        _jwt(hanbit, credential, {"kid": f"{jwks_url}#rsa-1"}), now=NOW, fetcher=fetcher
+    )
+    assert report.verdict is Verdict.INVALID
+    assert report.check("key").code == "key-not-controlled"
+    assert jwks_url not in fetcher.requests
 
 
 def test_jwks_on_another_origin_is_not_fetched(world: World, hanbit: Issuer) -> None:
