@@ -22,7 +22,6 @@ from badges.build import (
     sign_credential,
 )
 from badges.canonical import (
-    canonicalize_jcs,
     canonicalize_rdfc,
     find_undefined_terms,
     require_defined_terms,
@@ -158,7 +157,6 @@ __all__ = [
     "build_credential",
     "build_endorsement",
     "build_status_list_credential",
-    "canonicalize_jcs",
     "canonicalize_rdfc",
     "check_jwt_claims",
     "create_proof",

@@ -1,4 +1,4 @@
-"""Canonical bytes to sign: RDFC-1.0 (for eddsa-rdfc-2022) and JCS (RFC 8785).
+"""Canonical bytes to sign: RDFC-1.0, for the eddsa-rdfc-2022 cryptosuite.
 
 :func:`canonicalize_rdfc` is the single place JSON-LD canonicalization happens, so a faster
 implementation can replace it and be checked byte for byte against this one.
@@ -6,7 +6,6 @@ implementation can replace it and be checked byte for byte against this one.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -101,30 +100,6 @@ def _with_sentinel_vocab(document: Mapping[str, Any]) -> dict[str, Any]:
     contexts = list(context) if isinstance(context, list) else [context]
     probe["@context"] = [*contexts, {"@vocab": _UNDEFINED_VOCAB}]
     return probe
-
-
-def canonicalize_jcs(document: Mapping[str, Any]) -> bytes:
-    """Return the JSON Canonicalization Scheme (RFC 8785) bytes of a JSON document.
-
-    Python's ``json`` with sorted keys and no whitespace matches JCS for the values
-    credentials hold (strings, integers, booleans, null); floats are refused rather than
-    risk a different number serialization.
-    """
-    _reject_floats(document)
-    return json.dumps(
-        document, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-    ).encode("utf-8")
-
-
-def _reject_floats(value: object) -> None:
-    if isinstance(value, float) and not value.is_integer():
-        raise InvalidJsonLd("JCS of non-integer numbers is not supported")
-    if isinstance(value, Mapping):
-        for item in value.values():
-            _reject_floats(item)
-    elif isinstance(value, list):
-        for item in value:
-            _reject_floats(item)
 
 
 def find_undefined_terms(document: Mapping[str, Any]) -> list[str]:
