@@ -38,13 +38,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = default_database_url(instance_path)
     os.makedirs(instance_path, exist_ok=True)
 
-    from issuer import db, errors
+    from issuer import db, errors, web
     from issuer.api import achievements, credentials, docs, public, verification
+    from issuer.web import pages, wallet
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
     db.init_app(app, db.make_engine(app.config["DATABASE_URL"]))
-    errors.init_app(app)
+    errors.init_app(app, page=web.error_page)
+    web.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     for blueprint in (
@@ -53,6 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         verification.bp,
         docs.bp,
         public.bp,
+        pages.bp,
+        wallet.bp,
     ):
         app.register_blueprint(blueprint)
     return app

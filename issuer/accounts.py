@@ -24,6 +24,9 @@ from issuer.models import ApiKey, Issuer
 from issuer.schemas import IssuerCreate
 from keys import did_web_from_url
 
+# The platform's identity (issuer.platform); defined here too so accounts need not import it.
+PLATFORM_SLUG = "_platform"
+
 _KEY_PATTERN = re.compile(r"^baeji_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 _PREFIX_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # Compared against when the prefix is unknown, so that path takes as long as a mismatch.
@@ -115,14 +118,18 @@ def create_issuer(
     return issuer, token
 
 
-def issuer_by_slug(session: Session, slug: str) -> Issuer:
+def issuer_by_slug(session: Session, slug: str, *, include_platform: bool = False) -> Issuer:
     """Return the issuer with ``slug``.
+
+    Args:
+        include_platform: also find the platform's own identity (``_platform``), for key
+            management; it is never a provider (no API keys, no public profile).
 
     Raises:
         NotFound: no such issuer.
     """
     issuer = session.exec(select(Issuer).where(Issuer.slug == slug)).first()
-    if issuer is None:
+    if issuer is None or (slug == PLATFORM_SLUG and not include_platform):
         raise NotFound(f"no issuer {slug!r}")
     return issuer
 

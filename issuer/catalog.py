@@ -11,15 +11,15 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from badges import Achievement as ObAchievement
 from badges import Alignment, Criteria, Image, Profile
 from issuer import audit
 from issuer.config import Settings
 from issuer.db import write_transaction
-from issuer.errors import NotFound
-from issuer.models import Achievement, Issuer, parse_id
+from issuer.errors import NotFound, ValidationFailed
+from issuer.models import Achievement, AchievementLink, Issuer, parse_id
 from issuer.schemas import AchievementCreate, AchievementOut, AchievementUpdate
 
 
@@ -42,12 +42,14 @@ def create_achievement(
         id=str(uuid.uuid4()),
         issuer_id=issuer.pk,
         name=data.name,
-        document=json.dumps(data.to_json(), ensure_ascii=False),
+        document=json.dumps(data.to_document(), ensure_ascii=False),
         created_at=now,
         updated_at=now,
     )
     with write_transaction(session):
         session.add(row)
+        session.flush()
+        _set_links(session, settings, row, data.builds_on)
         audit.record(
             session,
             actor=actor,
@@ -103,13 +105,16 @@ def update_achievement(
     with write_transaction(session):
         row = get_achievement(session, settings, issuer, ref)
         merged = json.loads(row.document)
-        for key, value in patch.model_dump(mode="json", by_alias=True, exclude_unset=True).items():
+        changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        if "buildsOn" in changes:
+            _set_links(session, settings, row, changes.pop("buildsOn") or [])
+        for key, value in changes.items():
             if value is None:
                 merged.pop(key, None)
             else:
                 merged[key] = value
         data = AchievementCreate.model_validate(merged)
-        row.document = json.dumps(data.to_json(), ensure_ascii=False)
+        row.document = json.dumps(data.to_document(), ensure_ascii=False)
         row.name = data.name
         row.updated_at = now
         session.add(row)
@@ -125,6 +130,59 @@ def update_achievement(
     return row
 
 
+def _set_links(session: Session, settings: Settings, row: Achievement, refs: list[str]) -> None:
+    """Replace the achievements ``row`` builds on (inside the caller's write transaction).
+
+    Raises:
+        ValidationFailed: an unknown achievement, the achievement itself, or a cycle.
+    """
+
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed(
+            f"buildsOn: {message}", errors=[{"field": "buildsOn", "message": message}]
+        )
+
+    wanted: list[str] = []
+    for ref in refs:
+        try:
+            target = public_achievement(session, settings, ref)
+        except NotFound:
+            raise refuse(f"no achievement {ref!r}") from None
+        if target.id == row.id:
+            raise refuse("an achievement cannot build on itself")
+        if target.id not in wanted:
+            wanted.append(target.id)
+    # A prerequisite that (through others) builds on this achievement would make a cycle.
+    seen: set[str] = set()
+    frontier = list(wanted)
+    while frontier:
+        current = frontier.pop()
+        if current == row.id:
+            raise refuse("the prerequisites would form a cycle")
+        if current in seen:
+            continue
+        seen.add(current)
+        frontier.extend(links_of(session, [current]).get(current, []))
+    session.exec(delete(AchievementLink).where(col(AchievementLink.achievement_id) == row.id))
+    for target_id in wanted:
+        session.add(AchievementLink(achievement_id=row.id, builds_on_id=target_id))
+
+
+def links_of(session: Session, achievement_ids: list[str]) -> dict[str, list[str]]:
+    """Return, for each of ``achievement_ids``, the uuids of the achievements it builds on."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(achievement_ids), 500):
+        chunk = achievement_ids[start : start + 500]
+        rows = session.exec(
+            select(AchievementLink)
+            .where(col(AchievementLink.achievement_id).in_(chunk))
+            .order_by(col(AchievementLink.achievement_id), col(AchievementLink.builds_on_id))
+        ).all()
+        for link in rows:
+            found.setdefault(link.achievement_id, []).append(link.builds_on_id)
+    return found
+
+
 def list_achievements(session: Session, issuer: Issuer) -> list[Achievement]:
     """Return the issuer's achievements, newest first."""
     return list(
@@ -136,11 +194,26 @@ def list_achievements(session: Session, issuer: Issuer) -> list[Achievement]:
     )
 
 
-def achievement_out(settings: Settings, issuer: Issuer, row: Achievement) -> AchievementOut:
-    """Return the API view of an achievement."""
+def achievement_out(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    row: Achievement,
+    *,
+    links: dict[str, list[str]] | None = None,
+) -> AchievementOut:
+    """Return the API view of an achievement.
+
+    Args:
+        links: :func:`links_of` for a list of achievements, so a listing reads them once.
+    """
+    if links is None:
+        links = links_of(session, [row.id])
+    builds_on = links.get(row.id, [])
     return AchievementOut.model_validate(
         {
             **json.loads(row.document),
+            "buildsOn": [achievement_url(settings, target) for target in builds_on],
             "id": achievement_url(settings, row.id),
             "uuid": row.id,
             "issuer": issuer.did,

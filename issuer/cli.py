@@ -24,7 +24,17 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from badges import BadgeError
-from issuer import accounts, catalog, create_app, db, services, settings_of, signing
+from issuer import (
+    accounts,
+    catalog,
+    create_app,
+    db,
+    mail,
+    platform,
+    services,
+    settings_of,
+    signing,
+)
 from issuer.audit import cli_actor
 from issuer.config import Settings
 from issuer.errors import APIError, InvalidRows, validation_errors
@@ -82,14 +92,18 @@ def _echo_json(value: Any) -> None:
 
 @click.command("init")
 def init_command() -> None:
-    """Create the instance folder and migrate the database to the newest schema."""
+    """Create the instance folder, migrate the database, and create the platform's keys."""
     app = _app()
     engine = db.engine_of(app)
     with _reported():
         db.upgrade(engine)
+    with db.new_session(engine) as session, _reported():
+        conf = settings_of(app)
+        identity = platform.ensure_platform(session, conf, now=conf.clock(), actor=cli_actor())
     click.echo(f"instance folder: {app.instance_path}")
     click.echo(f"database: {make_url(app.config['DATABASE_URL']).render_as_string()}")
     click.echo(f"schema revision: {db.current_revision(engine)}")
+    click.echo(f"platform DID (signs learner records): {identity.did}")
     if not app.config.get("MASTER_KEY"):
         click.echo(
             f"master key: {Path(app.instance_path) / 'master.key'} (development key; "
@@ -254,7 +268,7 @@ def achievement_create(
         row = catalog.create_achievement(
             session, conf, issuer, data, now=conf.clock(), actor=cli_actor()
         )
-        out = catalog.achievement_out(conf, issuer, row)
+        out = catalog.achievement_out(session, conf, issuer, row)
     if as_json:
         _echo_json(out.to_json())
     else:
@@ -336,6 +350,8 @@ def issue_command(
             except InvalidRows as err:
                 _report_invalid(err, as_json)
                 raise OperatorError(err.message) from err
+    if not outcome.replayed:
+        mail.send_wallet_links(conf, outcome.issued)
     report = [
         {
             "row": index,
@@ -404,7 +420,7 @@ _KEY_TYPES = {
 
 @click.group("keys")
 def keys_group() -> None:
-    """Rotate and list issuer signing keys."""
+    """Rotate and list issuer signing keys (the platform's own: --issuer _platform)."""
 
 
 @keys_group.command("rotate")
@@ -421,7 +437,7 @@ def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
     """Make new active keys; old badges keep verifying unless --compromised."""
     app = _app()
     with _session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
         with db.write_transaction(session):
             created = signing.rotate_keys(
                 session,
@@ -445,7 +461,7 @@ def keys_compromise(slug: str, key_id: str) -> None:
     """Mark one key (active or retired) compromised; an active one is replaced first."""
     app = _app()
     with _session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
         with db.write_transaction(session):
             created = signing.compromise_key(
                 session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
@@ -461,7 +477,7 @@ def keys_list(slug: str) -> None:
     """List an issuer's keys and their states (never the private keys)."""
     app = _app()
     with _session(app) as (session, _conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
         for row in signing.issuer_keys(session, issuer.pk):
             click.echo(f"{row.key_id}\t{row.key_type}\t{row.state}")
 

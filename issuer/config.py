@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from keys import MasterKey, load_or_create_master_key
 
@@ -38,6 +39,13 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_MAX_AGE": 60,
     "RSA_BITS": 2048,
     "JSON_SORT_KEYS": False,
+    # Form fields (a pasted credential on /verify) may be as large as an upload.
+    "MAX_FORM_MEMORY_SIZE": 5 * 1024 * 1024,
+    # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); None:
+    # wallet links are only returned by the API, never e-mailed.
+    "SMTP_URL": None,
+    # The From address of those e-mails; None: no-reply@<host of BASE_URL>.
+    "MAIL_FROM": None,
 }
 
 _PEPPER_LABEL = b"baeji/learner-email-pepper/v1"
@@ -66,6 +74,8 @@ class Settings:
     status_list_fill: float = 0.75
     rsa_bits: int = 2048
     clock: Callable[[], datetime] = utc_now
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "no-reply@localhost"
 
     def url(self, *path: str) -> str:
         """Return the absolute URL of ``path`` under the public origin."""
@@ -93,14 +103,19 @@ class Settings:
             # changing the master key, or learners can no longer be found by email.
             pepper = hmac.new(str(master_text).strip().encode(), _PEPPER_LABEL, "sha256").digest()
         clock = config.get("CLOCK") or utc_now
+        base_url = str(config["BASE_URL"]).rstrip("/")
         return cls(
-            base_url=str(config["BASE_URL"]).rstrip("/"),
+            base_url=base_url,
             master_key=master_key,
             email_pepper=pepper,
             batch_max_rows=int(config["BATCH_MAX_ROWS"]),
             status_list_fill=float(config["STATUS_LIST_FILL"]),
             rsa_bits=int(config["RSA_BITS"]),
             clock=clock,
+            smtp_url=str(config["SMTP_URL"]) if config.get("SMTP_URL") else None,
+            mail_from=str(
+                config.get("MAIL_FROM") or f"Baeji <no-reply@{urlsplit(base_url).hostname}>"
+            ),
         )
 
 

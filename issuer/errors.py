@@ -1,8 +1,9 @@
 """Errors of the issuing service, and the one place any error becomes a JSON response.
 
 Every error body, from any route, has the shape ``{"error": <code>, "message": <text>}``
-(some add a detail list: ``errors`` for field problems, ``rows`` for bad batch rows).
-Codes are stable; messages may change::
+(some add a detail list: ``errors`` for field problems, ``rows`` for bad batch rows); a
+browser asking for a page outside ``/api/`` gets the same status as a friendly page
+instead. Codes are stable; messages may change::
 
     APIError                          500  internal-error
     ├── BadRequest                    400  bad-request
@@ -15,6 +16,7 @@ Codes are stable; messages may change::
     │   ├── IdempotencyKeyReused      409  idempotency-key-reused
     │   ├── AlreadyExists             409  already-exists
     │   └── InvalidStatusChange       409  invalid-status-change
+    ├── Gone                          410  gone
     ├── PayloadTooLarge               413  payload-too-large
     ├── UnsupportedMediaType          415  unsupported-media-type
     ├── ValidationFailed              422  validation-error
@@ -28,7 +30,7 @@ wins); pydantic's ``ValidationError`` becomes ``validation-error`` with one entr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -121,6 +123,13 @@ class InvalidStatusChange(Conflict):
     code = "invalid-status-change"
 
 
+class Gone(APIError):
+    """The resource existed and was withdrawn on purpose (a share taken down)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class PayloadTooLarge(APIError):
     """The body, an upload or a batch is over its limit."""
 
@@ -179,6 +188,7 @@ _HTTP_CODES = {
     406: "not-acceptable",
     408: "request-timeout",
     409: "conflict",
+    410: "gone",
     411: "length-required",
     413: "payload-too-large",
     414: "uri-too-long",
@@ -220,12 +230,22 @@ def error_for(exc: BaseException) -> APIError:
     return APIError("internal server error")
 
 
-def error_response(exc: BaseException) -> tuple[Response, int]:
-    """Return the JSON response for ``exc`` (logging server-side failures)."""
+ErrorPage = Callable[[APIError], Response | None]
+
+
+def error_response(exc: BaseException, page: ErrorPage | None = None) -> tuple[Response, int]:
+    """Return the response for ``exc`` (logging server-side failures).
+
+    Args:
+        page: makes a page for people (a browser outside the API), or returns ``None``
+            for the JSON body.
+    """
     error = error_for(exc)
     if error.status_code >= 500:
         # The traceback goes to the log; the response says only what failed, never why.
         log.error("request failed: %s", type(exc).__name__, exc_info=exc)
+    if page is not None and (html := page(error)) is not None:
+        return html, error.status_code
     response = jsonify(error.to_dict())
     if valid_methods := getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(valid_methods)
@@ -234,6 +254,10 @@ def error_response(exc: BaseException) -> tuple[Response, int]:
     return response, error.status_code
 
 
-def init_app(app: Flask) -> None:
-    """Make every error of ``app`` a JSON ``{"error", "message"}`` response."""
-    app.register_error_handler(Exception, error_response)
+def init_app(app: Flask, page: ErrorPage | None = None) -> None:
+    """Make every error of ``app`` a JSON ``{"error", "message"}`` response (or ``page``'s)."""
+
+    def handle(exc: Exception) -> tuple[Response, int]:
+        return error_response(exc, page)
+
+    app.register_error_handler(Exception, handle)

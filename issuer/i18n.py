@@ -1,4 +1,4 @@
-"""Korean and English for the service's pages: language choice, messages, dates, numbers.
+"""Korean and English for the service's pages: language choice, texts, dates, numbers.
 
 Korean comes first for Korean browsers; English is the fallback. A ``lang`` query
 parameter or cookie (set by the language switch) overrides ``Accept-Language``.
@@ -75,3 +75,413 @@ def format_number(value: float | int | None, lang: str) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{value:,}"
+
+
+# -- page texts -----------------------------------------------------------------------------
+# key -> (English, Korean). Verdict words and check texts are not here: they come from the
+# verify package (Verdict.label, CheckResult.message), so the pages and `baeji verify` agree.
+# Texts are str.format templates; the values filled in are escaped by the templates.
+
+_VERDICT_HEADLINES = {
+    "valid": (("Valid badge", "유효한 배지"), ("Valid learning record", "유효한 학습 이력")),
+    "revoked": (
+        ("Revoked badge", "취소된 배지"),
+        ("Record with a revoked badge", "취소된 배지가 있는 학습 이력"),
+    ),
+    "suspended": (
+        ("Suspended badge", "일시 정지된 배지"),
+        ("Record with a suspended badge", "정지된 배지가 있는 학습 이력"),
+    ),
+    "expired": (
+        ("Expired badge", "만료된 배지"),
+        ("Record with an expired badge", "만료된 배지가 있는 학습 이력"),
+    ),
+    "not-yet-valid": (
+        ("Badge not valid yet", "아직 유효하지 않은 배지"),
+        ("Record not valid yet", "아직 유효하지 않은 학습 이력"),
+    ),
+    "invalid": (
+        ("Invalid badge", "유효하지 않은 배지"),
+        ("Invalid learning record", "유효하지 않은 학습 이력"),
+    ),
+    "unverifiable": (
+        ("Could not verify this badge", "확인할 수 없는 배지"),
+        ("Could not verify this record", "확인할 수 없는 학습 이력"),
+    ),
+}
+_OTHER_HEADLINES = {
+    "valid": ("Valid credential", "유효한 자격증명"),
+    "revoked": ("Revoked credential", "취소된 자격증명"),
+    "suspended": ("Suspended credential", "일시 정지된 자격증명"),
+    "expired": ("Expired credential", "만료된 자격증명"),
+    "not-yet-valid": ("Credential not valid yet", "아직 유효하지 않은 자격증명"),
+    "invalid": ("Not a valid credential", "유효하지 않은 자격증명"),
+    "unverifiable": ("Could not verify", "확인할 수 없음"),
+}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    **{
+        f"verdict.{verdict}.{kind}": texts
+        for verdict, (badge, record) in _VERDICT_HEADLINES.items()
+        for kind, texts in (("badge", badge), ("record", record))
+    },
+    **{f"verdict.{verdict}.other": texts for verdict, texts in _OTHER_HEADLINES.items()},
+    "verdict.result": ("Result:", "검증 결과:"),
+    "verdict.checked_at": ("checked {when}", "{when} 확인"),
+    "explain.valid": (
+        "The issuer's digital signature checks out, and the issuer has neither revoked nor "
+        "suspended it. It is within its validity period.",
+        "발급 기관의 전자서명이 확인되었고, 취소되거나 정지되지 않았으며 유효 기간 안에 있습니다.",
+    ),
+    "explain.revoked": (
+        "The issuer has withdrawn this for good. It no longer counts as evidence.",
+        "발급 기관이 이 배지를 취소했습니다. 더 이상 증빙으로 인정되지 않습니다.",
+    ),
+    "explain.suspended": (
+        "The issuer has suspended this for now. It counts again only if the suspension is lifted.",
+        "발급 기관이 이 배지를 일시 정지했습니다. 정지가 풀려야 다시 유효합니다.",
+    ),
+    "explain.expired": (
+        "Its validity period has ended.",
+        "유효 기간이 지났습니다.",
+    ),
+    "explain.not-yet-valid": (
+        "Its validity period has not started yet.",
+        "유효 기간이 아직 시작되지 않았습니다.",
+    ),
+    "explain.invalid": (
+        "It may be forged or altered, or it is not a credential at all. See the checks "
+        "that failed below.",
+        "위조되었거나 변경되었을 수 있고, 자격증명이 아닐 수도 있습니다. 아래에서 실패한 "
+        "항목을 확인하세요.",
+    ),
+    "explain.unverifiable": (
+        "The check could not be completed right now (for example, the issuer's status "
+        "list could not be reached). Do not treat it as valid; try again later.",
+        "지금은 확인을 마칠 수 없습니다(예: 발급 기관의 상태 목록에 연결할 수 없음). "
+        "유효하다고 보지 마시고 잠시 후 다시 확인하세요.",
+    ),
+    "kind.badge": ("Digital badge · Open Badges 3.0", "디지털 배지 · Open Badges 3.0"),
+    "kind.record": ("Learning record · CLR 2.0", "학습 이력 · CLR 2.0"),
+    "kind.other": ("Credential", "자격증명"),
+    "result.Completed": ("Completed", "이수 완료"),
+    "result.Enrolled": ("Enrolled", "수강 중"),
+    "result.Failed": ("Not passed", "미이수"),
+    "result.InProgress": ("In progress", "진행 중"),
+    "result.OnHold": ("On hold", "보류"),
+    "result.Provisional": ("Provisional", "잠정"),
+    "result.Withdrew": ("Withdrew", "수강 철회"),
+    # navigation and frame
+    "nav.skip": ("Skip to content", "본문으로 건너뛰기"),
+    "nav.label": ("Main", "주 메뉴"),
+    "nav.verify": ("Verify a badge", "배지 확인하기"),
+    "nav.language": ("Language", "언어"),
+    "footer.about": (
+        "Baeji verifies Open Badges 3.0 digital badges with the issuer's own published keys "
+        "and live revocation lists.",
+        "Baeji는 발급 기관이 공개한 키와 실시간 취소 목록으로 Open Badges 3.0 디지털 배지를 "
+        "확인합니다.",
+    ),
+    # home
+    "home.tagline": ("Digital badges you can verify", "믿고 확인하는 디지털 배지"),
+    "home.heading": ("Digital badges you can verify", "믿고 확인하는 디지털 배지"),
+    "home.lead": (
+        "Training providers issue signed Open Badges 3.0 credentials; every learner's badges "
+        "add up to one verifiable history; employers see at once whether a badge is genuine.",
+        "교육기관은 전자서명된 Open Badges 3.0 배지를 발급하고, 학습자의 배지는 하나의 "
+        "검증 가능한 이력으로 쌓이며, 채용 담당자는 배지가 진짜인지 바로 확인합니다.",
+    ),
+    "home.api": ("API documentation", "API 문서"),
+    "home.learners": ("Learners", "학습자"),
+    "home.learners_text": (
+        "Your private wallet link (sent by your training provider) shows every badge from "
+        "every provider, and a signed record of your whole history.",
+        "교육기관이 보내 준 나만의 지갑 링크에서 모든 기관의 배지와 서명된 전체 학습 이력을 "
+        "볼 수 있습니다.",
+    ),
+    "home.employers": ("Employers", "채용 담당자"),
+    "home.employers_text": (
+        "Scan the QR code on a certificate, or upload the file a candidate sent you.",
+        "증명서의 QR 코드를 스캔하거나 지원자가 보낸 파일을 올려 확인하세요.",
+    ),
+    "home.providers": ("Training providers", "교육기관"),
+    "home.providers_text": (
+        "Issue badges one by one or a whole cohort from CSV, through the REST API or the "
+        "baeji command.",
+        "REST API나 baeji 명령으로 배지를 한 명씩, 또는 CSV로 한 기수 전체에 발급합니다.",
+    ),
+    "home.demo": ("Demo provider:", "데모 교육기관:"),
+    # verification page
+    "verification.kicker": (
+        "Badge verification · checked just now",
+        "배지 진위 확인 · 방금 확인한 결과",
+    ),
+    "summary.issuer": ("Issued by", "발급 기관"),
+    "summary.awarded_to": ("Awarded to {name}", "수여자: {name}"),
+    "summary.valid_from": ("Issued on", "발급일"),
+    "summary.valid_until": ("Valid until", "유효 기한"),
+    "summary.no_expiry": ("No expiry date", "기한 없음"),
+    "summary.activity": ("Course period", "교육 기간"),
+    "summary.term": ("Term", "기수·학기"),
+    "summary.result": ("Result", "결과"),
+    "summary.credits": ("Credits", "학점"),
+    "summary.credits_value": ("{credits} credits", "{credits}학점"),
+    "summary.description": ("About the course", "과정 설명"),
+    "summary.criteria": ("How it was earned", "이수 기준"),
+    "summary.evidence": ("Evidence", "증빙"),
+    "summary.untitled": ("(no name)", "(이름 없음)"),
+    "summary.unknown_issuer": ("(unknown issuer)", "(알 수 없는 발급자)"),
+    "summary.badge_image": ("Badge image: {name}", "배지 이미지: {name}"),
+    "issuer.registered": ("Registered on this platform", "이 플랫폼에 등록된 기관"),
+    "issuer.platform": ("Signed by this platform", "이 플랫폼이 서명함"),
+    "issuer.not_registered": (
+        "Not registered on this platform",
+        "이 플랫폼에 등록되지 않은 발급자",
+    ),
+    "issuer.profile_link": ("Provider profile", "기관 정보 보기"),
+    "email.heading": ("Is this the candidate's badge?", "지원자 본인의 배지인가요?"),
+    "email.explain": (
+        "Type the e-mail address the candidate gave you. It is compared with the salted "
+        "hash in the badge; the badge never shows the address itself.",
+        "지원자가 알려 준 이메일 주소를 입력하세요. 배지에 담긴 암호화된 값(솔트 해시)과 "
+        "비교하며, 배지에는 이메일 주소가 그대로 들어 있지 않습니다.",
+    ),
+    "email.label": ("Candidate's e-mail", "지원자 이메일"),
+    "email.submit": ("Check", "확인"),
+    "email.privacy": (
+        "The address is used for this check only and is not stored.",
+        "입력한 주소는 이 확인에만 쓰이고 저장되지 않습니다.",
+    ),
+    "email.result.passed": (
+        "The e-mail matches this badge's recipient",
+        "이메일이 이 배지의 수령인과 일치합니다",
+    ),
+    "email.result.failed": (
+        "The e-mail does not match this badge's recipient",
+        "이메일이 이 배지의 수령인과 일치하지 않습니다",
+    ),
+    "email.result.skipped": ("The e-mail could not be compared", "이메일을 비교할 수 없습니다"),
+    "email.result.error": ("The e-mail could not be compared", "이메일을 비교할 수 없습니다"),
+    "checks.heading": ("Every check", "검증 항목별 결과"),
+    "checks.intro": (
+        "The same checks the baeji verify command runs, in this order.",
+        "baeji verify 명령과 같은 검사를 같은 순서로 실행한 결과입니다.",
+    ),
+    "downloads.heading": ("Downloads", "내려받기"),
+    "downloads.explain": (
+        "The badge exactly as issued, in each form; each one can be verified on its own.",
+        "발급된 그대로의 배지입니다. 어느 형식이든 따로 검증할 수 있습니다.",
+    ),
+    "downloads.json": ("JSON", "JSON"),
+    "downloads.jwt": ("VC-JWT", "VC-JWT"),
+    "downloads.png": ("Badge image (PNG)", "배지 이미지 (PNG)"),
+    "downloads.svg": ("Badge image (SVG)", "배지 이미지 (SVG)"),
+    "downloads.cli": ("From a terminal:", "터미널에서 확인:"),
+    # /verify
+    "verify.title": ("Verify a badge", "배지 확인하기"),
+    "verify.lead": (
+        "Upload the file a candidate sent you, or paste a badge link, JWT or JSON. You "
+        "see at once whether it is genuine, who issued it, and whether it was revoked.",
+        "지원자가 보낸 파일을 올리거나 배지 링크, JWT, JSON을 붙여 넣으세요. 진짜인지, "
+        "누가 발급했는지, 취소되었는지 바로 알 수 있습니다.",
+    ),
+    "verify.file_label": ("Badge file", "배지 파일"),
+    "verify.file_hint": (
+        "JSON, JWT, baked PNG or SVG badge, or a photo of the QR code (up to {size}).",
+        "JSON, JWT, 배지 PNG·SVG 이미지 또는 QR 코드 사진 ({size}까지).",
+    ),
+    "verify.or": ("or", "또는"),
+    "verify.text_label": ("Link, JWT or JSON", "링크, JWT 또는 JSON"),
+    "verify.text_hint": (
+        "For example https://…/credentials/… or a text starting with eyJ or {{.",
+        "예: https://…/credentials/… 또는 eyJ나 {{로 시작하는 글.",
+    ),
+    "verify.email_label": ("Candidate's e-mail (optional)", "지원자 이메일 (선택)"),
+    "verify.email_hint": (
+        "Checks that the badge was awarded to this address.",
+        "이 주소의 주인에게 발급된 배지인지 확인합니다.",
+    ),
+    "verify.submit": ("Verify", "확인하기"),
+    "verify.privacy": (
+        "Nothing you upload or type here is stored.",
+        "여기에 올리거나 입력한 내용은 저장되지 않습니다.",
+    ),
+    "verify.problem_none": (
+        "Choose a file or paste a link, JWT or JSON.",
+        "파일을 고르거나 링크, JWT, JSON을 붙여 넣으세요.",
+    ),
+    "verify.problem_both": (
+        "Give either a file or pasted text, not both.",
+        "파일과 붙여 넣은 글 중 하나만 주세요.",
+    ),
+    "verify.result_kicker": (
+        "Verification result · nothing was stored",
+        "검증 결과 · 아무것도 저장하지 않았습니다",
+    ),
+    "verify.again": ("Verify another", "다른 배지 확인하기"),
+    # records (CLR) and wallet
+    "record.heading": ("Your whole history, signed", "서명된 전체 학습 이력"),
+    "record.explain": (
+        "A CLR 2.0 record of your {count} valid badge(s), each embedded exactly as its "
+        "provider issued it, signed by this platform. It is re-issued whenever your "
+        "history changes.",
+        "유효한 배지 {count}개를 발급된 그대로 담고 이 플랫폼이 서명한 CLR 2.0 학습 "
+        "이력입니다. 이력이 바뀌면 새로 발급됩니다.",
+    ),
+    "record.download_json": ("Download record (JSON)", "학습 이력 내려받기 (JSON)"),
+    "record.download_jwt": ("Download record (JWT)", "학습 이력 내려받기 (JWT)"),
+    "record.hint": (
+        "Revoked, suspended and expired badges are left out.",
+        "취소·정지·만료된 배지는 포함되지 않습니다.",
+    ),
+    "record.empty": (
+        "None of your badges is valid right now, so there is no record to sign.",
+        "지금 유효한 배지가 없어 서명할 학습 이력이 없습니다.",
+    ),
+    "record.members": ("Badges in this record ({count})", "이 이력에 담긴 배지 ({count}개)"),
+    "record.member_details": ("Details and checks", "자세한 내용과 검증 항목"),
+    "wallet.title": ("Badge wallet", "배지 지갑"),
+    "wallet.kicker": ("Your private badge wallet", "나만의 배지 지갑"),
+    "wallet.heading": ("Your badges", "내 배지"),
+    "wallet.heading_named": ("{name}'s badges", "{name}님의 배지"),
+    "wallet.private": (
+        "Keep this link to yourself. Nothing here is public until you create a share page below.",
+        "이 링크는 본인만 보관하세요. 아래에서 공유 페이지를 만들기 전에는 아무것도 "
+        "공개되지 않습니다.",
+    ),
+    "wallet.badges": ("Badges ({count})", "배지 ({count}개)"),
+    "wallet.no_badges": ("No badges yet.", "아직 배지가 없습니다."),
+    "wallet.open": ("Verification page", "검증 페이지"),
+    "wallet.certificate": ("Printable certificate", "인쇄용 증명서"),
+    "wallet.qr": ("QR code", "QR 코드"),
+    "wallet.download": ("Download:", "내려받기:"),
+    "wallet.actions_for": ("Actions for {name}", "{name} 배지 메뉴"),
+    "share.heading": ("Share with employers", "채용 담당자와 공유하기"),
+    "share.explain": (
+        "A share page shows the chosen badges, verified live, at an address only you hand "
+        "out. Take it down at any time.",
+        "공유 페이지는 고른 배지를 실시간 검증 결과와 함께 보여 주며, 내가 알려 준 "
+        "사람만 주소를 압니다. 언제든 내릴 수 있습니다.",
+    ),
+    "share.none": ("You have not shared anything.", "공유한 페이지가 없습니다."),
+    "share.scope_all": ("Whole history", "전체 이력"),
+    "share.scope_some": ("{count} chosen badge(s)", "고른 배지 {count}개"),
+    "share.created": ("created {when}", "{when} 만듦"),
+    "share.remove": ("Take down", "공유 중단"),
+    "share.what": ("What to share", "무엇을 공유할까요?"),
+    "share.all": (
+        "My whole history (badges I receive later included)",
+        "전체 이력 (앞으로 받을 배지 포함)",
+    ),
+    "share.selected": ("Only the badges ticked below", "아래에서 고른 배지만"),
+    "share.create": ("Create share page", "공유 페이지 만들기"),
+    "share.qr_alt": ("QR code of the share page", "공유 페이지 QR 코드"),
+    "sharepage.kicker": ("Shared learning record", "공유된 학습 이력"),
+    "sharepage.heading": ("Learning record", "학습 이력"),
+    "sharepage.heading_named": ("{name}'s learning record", "{name}님의 학습 이력"),
+    "sharepage.explain": (
+        "The learner chose to share these badges. Each was checked just now against its "
+        "issuer's keys and revocation lists.",
+        "학습자가 직접 공유한 배지입니다. 각 배지를 방금 발급 기관의 키와 취소 목록으로 "
+        "확인했습니다.",
+    ),
+    "sharepage.empty": (
+        "None of the shared badges is valid right now.",
+        "공유된 배지 중 지금 유효한 배지가 없습니다.",
+    ),
+    "sharepage.qr_heading": ("This page", "이 페이지"),
+    # certificate
+    "certificate.title": ("Certificate", "증명서"),
+    "certificate.heading": ("Certificate of Completion", "수료 증명서"),
+    "certificate.statement_before": (
+        "has successfully completed",
+        "위 사람은 다음 과정을 이수하였음을 증명합니다.",
+    ),
+    "certificate.statement_after": (
+        "This certificate is a printed copy of a digitally signed Open Badges 3.0 badge.",
+        "이 증명서는 전자서명된 Open Badges 3.0 디지털 배지를 인쇄한 것입니다.",
+    ),
+    "certificate.verify_heading": ("Verify this certificate", "진위 확인"),
+    "certificate.verify_text": (
+        "Scan the QR code, or open the address below, to see whether the badge is valid.",
+        "QR 코드를 스캔하거나 아래 주소를 열면 배지가 유효한지 바로 확인할 수 있습니다.",
+    ),
+    "certificate.qr_alt": (
+        "QR code linking to this badge's verification page",
+        "이 배지의 검증 페이지로 연결되는 QR 코드",
+    ),
+    "certificate.back": ("Back to the wallet", "지갑으로 돌아가기"),
+    "certificate.print_hint": (
+        "Print with your browser (Ctrl+P / ⌘P) on A4.",
+        "브라우저의 인쇄 기능(Ctrl+P / ⌘P)으로 A4 용지에 인쇄하세요.",
+    ),
+    # provider profile
+    "issuerpage.kicker": ("Training provider", "교육기관"),
+    "issuerpage.website": ("Website", "웹사이트"),
+    "issuerpage.email": ("Contact", "연락처"),
+    "issuerpage.did": ("Identity (DID)", "신원 (DID)"),
+    "issuerpage.since": ("Registered", "등록일"),
+    "issuerpage.keys": ("Public keys", "공개 키"),
+    "issuerpage.achievements": ("Courses ({count})", "과정 ({count}개)"),
+    "issuerpage.no_achievements": ("No courses yet.", "등록된 과정이 없습니다."),
+    "issuerpage.credits": ("Credits", "학점"),
+    "issuerpage.field": ("Field", "분야"),
+    "issuerpage.builds_on": ("Builds on", "선수 과정"),
+    "issuerpage.tags": ("Tags", "태그"),
+    # errors
+    "error.home": ("Home", "처음으로"),
+    "error.400.title": ("That request did not work", "요청을 처리할 수 없습니다"),
+    "error.400.text": (
+        "Something in the request was missing or malformed. Go back and try again.",
+        "요청에 빠지거나 잘못된 부분이 있습니다. 돌아가서 다시 시도하세요.",
+    ),
+    "error.404.title": ("Not found", "찾을 수 없습니다"),
+    "error.404.text": (
+        "There is no badge, page or wallet at this address. Check that the link or QR "
+        "code was copied completely.",
+        "이 주소에는 배지, 페이지 또는 지갑이 없습니다. 링크나 QR 코드가 끝까지 정확히 "
+        "복사되었는지 확인하세요.",
+    ),
+    "error.405.title": ("Not possible here", "이 주소에서는 할 수 없는 요청입니다"),
+    "error.405.text": (
+        "This address does not accept that kind of request.",
+        "이 주소는 그런 요청을 받지 않습니다.",
+    ),
+    "error.410.title": ("No longer shared", "더 이상 공유되지 않습니다"),
+    "error.410.text": (
+        "The learner has taken this page down. Ask them for a new link.",
+        "학습자가 이 페이지의 공유를 중단했습니다. 새 링크를 요청하세요.",
+    ),
+    "error.413.title": ("File too large", "파일이 너무 큽니다"),
+    "error.413.text": (
+        "The file is larger than this service accepts. Badge files are usually far "
+        "smaller: check that you chose the right one.",
+        "이 서비스가 받을 수 있는 크기보다 큽니다. 배지 파일은 보통 훨씬 작으니 올바른 "
+        "파일인지 확인하세요.",
+    ),
+    "error.500.title": ("Something went wrong", "문제가 발생했습니다"),
+    "error.500.text": (
+        "The service could not complete the request. Please try again in a moment.",
+        "서비스가 요청을 처리하지 못했습니다. 잠시 후 다시 시도하세요.",
+    ),
+}
+
+
+def translate(key: str, lang: str, *, default: str | None = None, **params: object) -> str:
+    """Return the page text ``key`` in ``lang`` (``ko`` or ``en``), filled with ``params``.
+
+    Args:
+        default: returned (unfilled) when ``key`` is unknown, for keys built from data
+            such as an OB result status.
+
+    Raises:
+        KeyError: ``key`` is unknown and no ``default`` was given (a programming error).
+    """
+    texts = MESSAGES.get(key)
+    if texts is None:
+        if default is not None:
+            return default
+        raise KeyError(f"no page text {key!r}")
+    english, korean = texts
+    template = korean if lang == "ko" else english
+    return template.format(**params)

@@ -102,9 +102,23 @@ def wallet(session: Session, token: str) -> tuple[Learner, list[Credential]]:
     learner = session.get(Learner, row.learner_id) if row is not None else None
     if learner is None:
         raise NotFound("this wallet link is not valid")
-    credentials = session.exec(
-        select(Credential)
-        .where(Credential.learner_id == learner.id)
-        .order_by(col(Credential.issued_at).desc(), col(Credential.id))
-    ).all()
-    return learner, list(credentials)
+    return learner, credentials_of(session, learner)
+
+
+def credentials_of(session: Session, learner: Learner) -> list[Credential]:
+    """Return all of a learner's credentials, from every issuer, newest first.
+
+    Newest by ``validFrom`` (when the badge says it was earned), then by issuing time: a
+    provider may issue a past course's badges late, and they belong where they happened.
+    """
+    return list(
+        session.exec(
+            select(Credential)
+            .where(Credential.learner_id == learner.id)
+            .order_by(
+                col(Credential.valid_from).desc(),
+                col(Credential.issued_at).desc(),
+                col(Credential.id),
+            )
+        ).all()
+    )

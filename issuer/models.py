@@ -70,7 +70,12 @@ def parse_id(ref: str, url_prefix: str = "") -> str | None:
 
 
 class Issuer(SQLModel, table=True):
-    """A training provider, with its did:web identity."""
+    """A training provider, with its did:web identity.
+
+    The platform's own identity, which signs learner records (CLR 2.0), is the row whose
+    slug is ``_platform`` (see :mod:`issuer.platform`): no slug the API accepts starts
+    with an underscore, so no provider can take it.
+    """
 
     __tablename__ = "issuer"
 
@@ -221,6 +226,65 @@ class Credential(SQLModel, table=True):
         if self.revoked_at is not None:
             return "revoked"
         return "suspended" if self.suspended_at is not None else "active"
+
+
+class AchievementLink(SQLModel, table=True):
+    """``achievement`` builds on ``builds_on`` (a prerequisite, possibly of another issuer).
+
+    Learner records (CLR 2.0) turn each link into an ``Association`` of type ``precedes``
+    from the prerequisite to the later achievement.
+    """
+
+    __tablename__ = "achievement_link"
+
+    achievement_id: str = Field(
+        foreign_key="achievement.id", primary_key=True, max_length=_ID_LENGTH
+    )
+    builds_on_id: str = Field(
+        foreign_key="achievement.id", primary_key=True, max_length=_ID_LENGTH, index=True
+    )
+
+
+class LearnerRecord(SQLModel, table=True):
+    """A signed CLR 2.0 record of a learner's credentials, kept until the history changes.
+
+    ``content_hash`` names what the record holds (the included credential ids, their
+    associations and the platform key that signs it); a request whose content hashes the
+    same is answered with the stored record, anything else gets a new one.
+    """
+
+    __tablename__ = "learner_record"
+    __table_args__ = (UniqueConstraint("learner_id", "content_hash"),)
+
+    id: str = Field(primary_key=True, max_length=_ID_LENGTH)
+    learner_id: str = Field(foreign_key="learner.id", max_length=_ID_LENGTH, index=True)
+    content_hash: str = Field(max_length=64)
+    partial: bool = False
+    document: str = _text()
+    jwt: str = _text()
+    created_at: datetime = _when()
+
+
+class ShareLink(SQLModel, table=True):
+    """A public page a learner published: their whole history, or chosen credentials.
+
+    ``credential_ids`` is a JSON list of credential uuids, or ``None`` for the whole
+    history (which then follows the history as it grows). A share taken down keeps its
+    row, so its address answers 410 Gone rather than 404.
+    """
+
+    __tablename__ = "share_link"
+
+    id: str = Field(primary_key=True, max_length=64)
+    learner_id: str = Field(foreign_key="learner.id", max_length=_ID_LENGTH, index=True)
+    credential_ids: str | None = _text(nullable=True)
+    created_at: datetime = _when()
+    removed_at: datetime | None = _when(nullable=True)
+
+    @property
+    def active(self) -> bool:
+        """Whether the share is still published."""
+        return self.removed_at is None
 
 
 class IdempotencyRecord(SQLModel, table=True):

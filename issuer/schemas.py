@@ -172,6 +172,9 @@ AchievementType = Annotated[
     Field(max_length=64, examples=["Course"]),
     AfterValidator(_check_achievement_type),
 ]
+Reference = Annotated[
+    str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_single_line)
+]
 Timestamp = Annotated[datetime, PlainSerializer(format_datetime, return_type=str)]
 JwtAlgorithm = Literal["RS256", "EdDSA"]
 
@@ -277,6 +280,19 @@ class AchievementCreate(ApiModel):
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
     in_language: LanguageTag | None = None
     version: ShortText | None = None
+    builds_on: list[Reference] = Field(
+        default_factory=list,
+        max_length=20,
+        description="achievements (uuid or URL id, of any issuer) this one builds on; "
+        "learner records link each prerequisite to this achievement with a CLR 2.0 "
+        "'precedes' association",
+    )
+
+    def to_document(self) -> dict[str, Any]:
+        """Return the JSON stored with the achievement (links are kept in their own table)."""
+        document = self.to_json()
+        document.pop("buildsOn", None)
+        return document
 
 
 class AchievementUpdate(ApiModel):
@@ -294,6 +310,7 @@ class AchievementUpdate(ApiModel):
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
     in_language: LanguageTag | None = None
     version: ShortText | None = None
+    builds_on: list[Reference] | None = Field(default=None, max_length=20)
 
 
 class AchievementOut(AchievementCreate):
@@ -333,6 +350,24 @@ class EvidenceIn(ApiModel):
     narrative: Narrative | None = None
 
 
+ResultStatus = Literal[
+    "Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"
+]
+
+
+class ResultIn(ApiModel):
+    """An assessment result: a value (a grade or score as text), a status, or both."""
+
+    value: ShortText | None = Field(default=None, examples=["A+"])
+    status: ResultStatus | None = Field(default=None, examples=["Completed"])
+
+    @model_validator(mode="after")
+    def _something(self) -> ResultIn:
+        if self.value is None and self.status is None:
+            raise ValueError("a result needs a value, a status, or both")
+        return self
+
+
 class _AwardFields(ApiModel):
     recipient: RecipientIn
     valid_from: AwareDatetime | None = None
@@ -343,6 +378,7 @@ class _AwardFields(ApiModel):
     term: ShortText | None = None
     narrative: Narrative | None = None
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=10)
+    result: list[ResultIn] = Field(default_factory=list, max_length=10)
     jwt_alg: JwtAlgorithm | None = Field(
         default=None, description="VC-JWT algorithm: RS256 (default, the OB 3.0 minimum) or EdDSA"
     )

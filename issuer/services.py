@@ -29,6 +29,7 @@ from badges import Achievement as ObAchievement
 from badges import (
     Evidence,
     Profile,
+    Result,
     build_credential,
     email_identity,
     normalize_email,
@@ -79,10 +80,15 @@ _MAX_WRITE_ATTEMPTS = 8
 
 @dataclass(frozen=True)
 class Issued:
-    """One credential as issued, with a fresh wallet link for its learner."""
+    """One credential as issued, with a fresh wallet link for its learner.
+
+    ``email`` is the learner's address as the request gave it (never stored; ``None`` for
+    an idempotent replay), so the wallet link can be e-mailed after the commit.
+    """
 
     credential: Credential
     wallet_url: str
+    email: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -423,6 +429,7 @@ class _Signer:
             valid_until=row.valid_until,
             status=entries,
             evidence=[Evidence(**e.model_dump()) for e in row.evidence],
+            results=[Result(value=r.value, status=r.status) for r in row.result],
             activity_start_date=row.activity_start_date,
             activity_end_date=row.activity_end_date,
             credits_earned=row.credits_earned,
@@ -501,7 +508,9 @@ def _store(
             session.add(credential)
             issued.append(
                 Issued(
-                    credential, learners.new_wallet_url(session, settings, award.learner.id, now)
+                    credential,
+                    learners.new_wallet_url(session, settings, award.learner.id, now),
+                    award.row.recipient.email,
                 )
             )
             audit.record(

@@ -25,10 +25,11 @@ def create() -> tuple[Response, int, dict[str, str]]:
     who = caller()
     data = parse(AchievementCreate)
     conf = settings()
+    session = get_session()
     row = catalog.create_achievement(
-        get_session(), conf, who.issuer, data, now=conf.clock(), actor=who.actor
+        session, conf, who.issuer, data, now=conf.clock(), actor=who.actor
     )
-    out = catalog.achievement_out(conf, who.issuer, row)
+    out = catalog.achievement_out(session, conf, who.issuer, row)
     return jsonify(out.to_json()), 201, {"Location": f"/api/v1/achievements/{row.id}"}
 
 
@@ -38,9 +39,13 @@ def index() -> Response:
     """List the calling issuer's achievements, newest first."""
     who = caller()
     conf = settings()
-    rows = catalog.list_achievements(get_session(), who.issuer)
+    session = get_session()
+    rows = catalog.list_achievements(session, who.issuer)
+    links = catalog.links_of(session, [row.id for row in rows])
     out = AchievementList(
-        achievements=[catalog.achievement_out(conf, who.issuer, row) for row in rows]
+        achievements=[
+            catalog.achievement_out(session, conf, who.issuer, row, links=links) for row in rows
+        ]
     )
     return jsonify(out.to_json())
 
@@ -51,8 +56,9 @@ def show(ref: str) -> Response:
     """Return one achievement of the calling issuer (by uuid)."""
     who = caller()
     conf = settings()
-    row = catalog.get_achievement(get_session(), conf, who.issuer, ref)
-    return jsonify(catalog.achievement_out(conf, who.issuer, row).to_json())
+    session = get_session()
+    row = catalog.get_achievement(session, conf, who.issuer, ref)
+    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
 
 
 @bp.patch("/achievements/<ref>")
@@ -69,7 +75,8 @@ def update(ref: str) -> Response:
     who = caller()
     patch = parse(AchievementUpdate)
     conf = settings()
+    session = get_session()
     row = catalog.update_achievement(
-        get_session(), conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor
+        session, conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor
     )
-    return jsonify(catalog.achievement_out(conf, who.issuer, row).to_json())
+    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from issuer import services
+from issuer import mail, services
 from issuer.api import caller, json_body, operation, parse, settings
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
@@ -45,6 +45,8 @@ def _idempotency_key() -> str | None:
 def _issued(
     outcome: BatchOutcome, body: dict[str, Any], *, location: str | None = None
 ) -> tuple[Response, int, dict[str, str]]:
+    if not outcome.replayed:
+        mail.send_wallet_links(settings(), outcome.issued)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     if location is not None:
         headers["Location"] = location
@@ -60,7 +62,7 @@ def _issued(
     headers=_IDEMPOTENCY,
     description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
     "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
-    "learner.",
+    "learner (also e-mailed to the learner when the service has BAEJI_SMTP_URL).",
 )
 def issue() -> tuple[Response, int, dict[str, str]]:
     """Issue one credential."""

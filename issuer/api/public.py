@@ -13,17 +13,19 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlmodel import select
 
 from badges import OB_CONTEXTS
 from badges.bake import bake_png, bake_svg
 from badges.image import default_badge_png, default_badge_svg
 from badges.qr import qr_png, qr_svg
-from issuer import accounts, catalog, learners, services, signing
+from issuer import accounts, catalog, platform, services, signing
 from issuer.api import settings
 from issuer.db import get_session
 from issuer.errors import NotFound
-from issuer.models import Credential, Issuer
+from issuer.models import Issuer
+from issuer.web import pages, render_page, wants_html
 
 bp = Blueprint("public", __name__)
 
@@ -74,9 +76,10 @@ def _json(value: Any, content_type: str = "application/json", **kwargs: Any) -> 
 
 
 @bp.get("/")
-def home() -> str:
-    """A landing page with links to the documentation and the demo issuer."""
-    return render_template("service/home.html")
+def home() -> Response:
+    """A landing page: what Baeji does, the verification page, the API documentation."""
+    demo = get_session().exec(select(Issuer.id).where(Issuer.slug == "demo")).first()
+    return render_page("service/home.html", demo=demo is not None)
 
 
 @bp.get("/healthz")
@@ -85,16 +88,22 @@ def health() -> Response:
     return _json({"status": "ok"}, cache="no-store")
 
 
-@bp.get("/credentials/<name>")
-def credential(name: str) -> Response | str:
-    """A credential: HTML for people, JSON-LD by content negotiation, or by extension.
+@bp.route("/credentials/<name>", methods=["GET", "POST"])
+def credential(name: str) -> Response:
+    """A credential: its verification page for people, JSON-LD by content negotiation, or
+    a form by extension.
 
     ``.json`` (the signed JSON), ``.jwt`` (the VC-JWT, ``text/plain``), ``.png`` and ``.svg``
-    (baked images).
+    (baked images). The page verifies the credential now, with the ``verify`` package;
+    POSTing an ``email`` form field also checks it against the recipient.
     """
     ref, _, extension = name.partition(".")
     conf = settings()
     row = services.public_credential(get_session(), conf, ref)
+    if request.method == "POST":
+        if extension:
+            raise NotFound(f"no {extension!r} page of a credential")
+        return pages.credential_page(row, email=request.form.get("email"))
     base = f"badge-{row.id}"
     if extension == "json":
         return _document(
@@ -125,7 +134,7 @@ def credential(name: str) -> Response | str:
         return _document(row.jwt, f"{wanted}; charset=utf-8", cache=_IMMUTABLE)
     if wanted != "text/html":
         return _document(row.document, f"{wanted}; charset=utf-8", cache=_IMMUTABLE)
-    return _credential_page(row)
+    return pages.credential_page(row)
 
 
 def _achievement_name(document: dict[str, Any]) -> str:
@@ -141,27 +150,6 @@ def _issuer_name(document: dict[str, Any]) -> str | None:
 def _badge_png(seed: str) -> bytes:
     # Drawing takes ~80 ms and depends only on the seed; baking is cheap.
     return default_badge_png("badge", seed=seed)
-
-
-def _credential_page(row: Credential) -> Response:
-    conf = settings()
-    document = json.loads(row.document)
-    url = conf.url("credentials", row.id)
-    html = render_template(
-        "service/credential.html",
-        url=url,
-        name=_achievement_name(document),
-        issuer_name=_issuer_name(document) or document.get("issuer"),
-        recipient_name=document.get("credentialSubject", {}).get("name"),
-        achievement=document.get("credentialSubject", {}).get("achievement", {}),
-        valid_from=document.get("validFrom"),
-        valid_until=document.get("validUntil"),
-        status=row.status,
-    )
-    response = Response(html, content_type="text/html; charset=utf-8")
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Accept")
-    return response
 
 
 @bp.get("/credentials/<ref>/qr.png")
@@ -189,6 +177,13 @@ def achievement(ref: str) -> Response:
     issuer = session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise NotFound(f"no achievement {ref!r}")
+    if wants_html():
+        # People following an achievement id land on it in its provider's profile.
+        response = Response(status=303)
+        response.headers["Location"] = (
+            url_for("public.issuer_profile", slug=issuer.slug) + f"#a-{row.id}"
+        )
+        return response
     document = {
         "@context": list(OB_CONTEXTS),
         **catalog.ob_achievement(conf, issuer, row).to_json(),
@@ -198,8 +193,10 @@ def achievement(ref: str) -> Response:
 
 @bp.get("/issuers/<slug>")
 def issuer_profile(slug: str) -> Response:
-    """The issuer's OB 3.0 Profile (its ``id`` is the did:web DID)."""
+    """The issuer's OB 3.0 Profile (its ``id`` is the did:web DID); a page for browsers."""
     issuer = accounts.issuer_by_slug(get_session(), slug)
+    if wants_html():
+        return pages.issuer_page(issuer)
     document = {"@context": list(OB_CONTEXTS), **catalog.issuer_profile(issuer).to_json()}
     return _json(document, "application/ld+json")
 
@@ -222,9 +219,23 @@ def issuer_jwks(slug: str) -> Response:
     return _json({"keys": signing.jwks(rows)}, "application/jwk-set+json")
 
 
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")
+def platform_did_document() -> Response:
+    """The platform's DID document (``did:web`` of the bare origin), which signs learner
+    records; ``/did.json`` serves it when the public origin has a path."""
+    session = get_session()
+    identity = platform.find_platform(session)
+    if identity is None:
+        raise NotFound("the platform has no identity yet (run 'baeji init')")
+    rows = signing.issuer_keys(session, identity.pk)
+    return _json(signing.did_document(identity, rows), "application/did+json")
+
+
 @bp.get("/.well-known/jwks.json")
 def platform_jwks() -> Response:
-    """Every issuer's published keys (OB 3.0 impl. guide: one JWKS per platform domain)."""
+    """Every issuer's published keys, and the platform's (OB 3.0 impl. guide: one JWKS per
+    platform domain)."""
     return _json({"keys": signing.all_jwks(get_session())}, "application/jwk-set+json")
 
 
@@ -233,28 +244,3 @@ def status_list(list_id: str) -> Response:
     """A signed BitstringStatusListCredential, exactly as last signed."""
     row = services.status_list(get_session(), list_id)
     return _document(row.document, f"{CREDENTIAL_JSON}; charset=utf-8", etag=row.etag)
-
-
-@bp.get("/wallet/<token>")
-def wallet(token: str) -> Response:
-    """A learner's private wallet (placeholder: their credentials as JSON)."""
-    conf = settings()
-    learner, rows = learners.wallet(get_session(), token)
-    body = {
-        "learnerId": learner.subject_id,
-        "credentials": [
-            {
-                **services.credential_out(conf, row, full=False).to_json(),
-                "name": _achievement_name(json.loads(row.document)),
-                "issuer": _issuer_name(json.loads(row.document)),
-                "downloads": {
-                    kind: f"{conf.url('credentials', row.id)}.{kind}"
-                    for kind in ("json", "jwt", "png", "svg")
-                },
-            }
-            for row in rows
-        ],
-    }
-    response = _json(body, cache="private, no-store")
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

@@ -1,69 +1,25 @@
 """``POST /api/v1/verify``: public verification with the ``verify`` package.
 
-Documents under this service's own origin (DID documents, status lists, credentials) are
-answered in-process by the application itself, so a development server on 127.0.0.1
-verifies its own badges without opening the verifier to local addresses; anything else
-goes through :class:`verify.HttpFetcher` (HTTPS, public addresses only).
+The verification itself is :func:`issuer.verification.verify_source`, shared with the
+web pages.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from issuer.api import json_body, operation, settings
+from issuer.api import json_body, operation
 from issuer.errors import BadRequest, UnsupportedMediaType
 from issuer.schemas import VerifyRequest
-from verify import (
-    DocumentNotFound,
-    FetchedDocument,
-    Fetcher,
-    HttpFetcher,
-    HttpStatusError,
-    verify_credential,
-)
+from issuer.verification import verify_source
 
 bp = Blueprint("verification", __name__, url_prefix="/api/v1")
 # Baked badges, and photos or scans of a QR code.
 _IMAGE_TYPES = frozenset(
     {"image/png", "image/svg+xml", "image/jpeg", "image/webp", "application/octet-stream"}
 )
-
-
-class AppFetcher:
-    """A :class:`verify.Fetcher` that answers URLs of this service from the app itself.
-
-    did:web URLs always say ``https``; a development origin is ``http``, so only host and
-    port are compared.
-    """
-
-    def __init__(self, app: Flask, base_url: str, fallback: Fetcher) -> None:
-        self._app = app
-        origin = urlsplit(base_url)
-        self._netloc = origin.netloc.lower()
-        self._prefix = origin.path.rstrip("/")
-        self._fallback = fallback
-
-    def fetch(self, url: str, *, accept: str) -> FetchedDocument:
-        """Return the document at ``url``."""
-        parts = urlsplit(url)
-        if parts.netloc.lower() != self._netloc or not parts.path.startswith(self._prefix + "/"):
-            return self._fallback.fetch(url, accept=accept)
-        path = parts.path[len(self._prefix) :]
-        with self._app.test_client() as client:
-            response = client.get(path, query_string=parts.query, headers={"Accept": accept})
-        if response.status_code in (404, 410):
-            raise DocumentNotFound(f"{url} answered {response.status_code}", url=url)
-        if not 200 <= response.status_code < 300:
-            raise HttpStatusError(
-                f"{url} answered {response.status_code}", url=url, status=response.status_code
-            )
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        return FetchedDocument(
-            url, response.status_code, response.content_type or "", response.get_data(), headers
-        )
 
 
 def _source() -> tuple[Any, str | None, str]:
@@ -117,7 +73,6 @@ def verify() -> Response:
     source, email, lang = _source()
     if lang not in ("ko", "en"):
         lang = "ko"
-    conf = settings()
-    fetcher = AppFetcher(current_app._get_current_object(), conf.base_url, HttpFetcher())  # type: ignore[attr-defined]
-    report = verify_credential(source, now=conf.clock(), fetcher=fetcher, email=email)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    report = verify_source(app, source, email=email)
     return jsonify(report.to_dict(lang=lang))

@@ -247,3 +247,17 @@ class ClientFetcher:
             )
         headers = {k.lower(): v for k, v in response.headers.items()}
         return FetchedDocument(url, 200, response.content_type or "", response.get_data(), headers)
+
+
+# What a browser sends: HTML first, anything else at lower quality.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+KOREAN = {"Accept": BROWSER_ACCEPT, "Accept-Language": "ko-KR,ko;q=0.9,en-US;q=0.8"}
+ENGLISH = {"Accept": BROWSER_ACCEPT, "Accept-Language": "en-US,en;q=0.9"}
+
+
+def page(client: FlaskClient, path: str, *, headers: dict[str, str] | None = None) -> str:
+    """GET ``path`` as a Korean browser and return the HTML (asserting a 200 page)."""
+    response = client.get(path, headers=headers or KOREAN)
+    assert response.status_code == 200, (path, response.status_code)
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)

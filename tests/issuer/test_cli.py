@@ -250,15 +250,36 @@ def test_keys_rotate_and_list(runner: CliRunner, app: Flask) -> None:
 def test_demo_seeds_korean_sample_data_once(
     runner: CliRunner, app: Flask, client: FlaskClient
 ) -> None:
-    """`demo` creates a provider with badges (one revoked); running it again reuses them."""
+    """`demo` creates two providers with badges (one revoked); running it again reuses them.
+
+    It ends with a wallet link of a learner who holds badges of both providers and a badge
+    link, which open in a browser (in Korean for a Korean browser).
+    """
     first = _run(runner, app, "demo")
     assert first.exit_code == 0, first.output
     assert "김민준" in first.output
     assert "revoked" in first.output
     assert client.get("/issuers/demo").status_code == 200
+    assert client.get("/issuers/demo-nuri").status_code == 200
     second = _run(runner, app, "demo")
-    assert "exists already" in second.output
-    assert second.output.count("/credentials/") == first.output.count("/credentials/") == 10
+    assert "exist already" in second.output
+    badge_lines = [line for line in first.output.splitlines() if line.startswith("  ")]
+    assert sum("/credentials/" in line for line in badge_lines) == 13  # 12 badges + 1 to open
+    assert second.output.count("/credentials/") == first.output.count("/credentials/")
+    wallet = next(w for w in first.output.split() if "/wallet/" in w)
+    badge = first.output.split("verification page:")[1].split()[0]
+    korean = {"Accept": "text/html", "Accept-Language": "ko-KR,ko;q=0.9"}
+    base = "https://badges.example.kr"
+    html = client.get(wallet.removeprefix(base), headers=korean).get_data(as_text=True)
+    assert "한빛 디지털 아카데미 (데모)" in html
+    assert "누리 ICT 교육센터 (데모)" in html
+    assert "파이썬 데이터 분석 기초" in html
+    verdict = client.get(badge.removeprefix(base), headers=korean).get_data(as_text=True)
+    assert 'data-verdict="valid"' in verdict
+    assert "유효한 배지" in verdict
+    record = client.get(wallet.removeprefix(base) + "/clr.json").json
+    assert record is not None
+    assert len(record["credentialSubject"]["association"]) == 2
 
 
 def test_unknown_issuer_is_a_clean_error(runner: CliRunner, app: Flask) -> None:

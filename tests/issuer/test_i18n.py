@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from issuer.i18n import format_date, format_datetime, format_number, negotiate_language
+import issuer
+from issuer.i18n import (
+    MESSAGES,
+    format_date,
+    format_datetime,
+    format_number,
+    negotiate_language,
+    translate,
+)
+from verify import CheckStatus, Verdict
 
 
 @pytest.mark.parametrize(
@@ -60,3 +71,45 @@ def test_numbers() -> None:
     assert format_number(3.0, "en") == "3"
     assert format_number(92.456, "ko") == "92.46"
     assert format_number(None, "en") == ""
+
+
+def _template_keys() -> set[str]:
+    folder = Path(issuer.__file__).parent / "templates" / "service"
+    found: set[str] = set()
+    for template in folder.glob("*.html"):
+        # Whole keys only: t("verdict." ~ ...) builds a family, checked below.
+        found.update(re.findall(r"""\bt\(["']([a-z0-9_.]*[a-z0-9_])["']""", template.read_text()))
+    for module in (Path(issuer.__file__).parent / "web").glob("*.py"):
+        found.update(re.findall(r'"(verify\.problem_[a-z]+)"', module.read_text()))
+    return found
+
+
+def test_every_page_text_exists_in_both_languages() -> None:
+    """Each text a template names, and each family built from data, has Korean and English."""
+    keys = _template_keys()
+    assert len(keys) > 100
+    keys |= {f"verdict.{v.value}.{kind}" for v in Verdict for kind in ("badge", "record", "other")}
+    keys |= {f"explain.{v.value}" for v in Verdict}
+    keys |= {f"email.result.{s.value}" for s in CheckStatus}
+    keys |= {
+        f"error.{code}.{part}"
+        for code in (400, 404, 405, 410, 413, 500)
+        for part in ("title", "text")
+    }
+    keys |= {"kind.badge", "kind.record", "kind.other"}
+    missing = sorted(keys - MESSAGES.keys())
+    assert missing == []
+    for key, (english, korean) in MESSAGES.items():
+        assert english.strip(), key
+        assert korean.strip(), key
+    assert set(MESSAGES) - keys <= {k for k in MESSAGES if k.startswith("result.")}
+
+
+def test_translate_fills_and_falls_back() -> None:
+    """Texts are filled per language; unknown data-built keys fall back, others are errors."""
+    assert translate("wallet.heading_named", "ko", name="김민준") == "김민준님의 배지"
+    assert translate("wallet.heading_named", "en", name="Minjun") == "Minjun's badges"
+    assert translate("result.Completed", "ko") == "이수 완료"
+    assert translate("result.Graduated", "ko", default="Graduated") == "Graduated"
+    with pytest.raises(KeyError, match="no page text"):
+        translate("no.such.text", "en")

@@ -1,0 +1,127 @@
+"""The service's web pages for people: learners, employers, and anyone with a QR code.
+
+Server-rendered Jinja templates with one hand-written style sheet (``issuer/static``), no
+scripts and nothing loaded from elsewhere; every form works without JavaScript. Pages
+are in Korean or English (:mod:`issuer.i18n`): ``?lang=ko|en`` (the visible switch, which
+also sets a cookie), else the cookie, else ``Accept-Language``. Every HTML response gets
+a Content-Security-Policy that allows no script at all, so text from a credential can
+never run even if escaping were forgotten somewhere.
+
+Errors: a browser (``Accept`` preferring ``text/html``) gets a friendly page outside
+``/api/``; API clients and programs keep the ``{"error", "message"}`` JSON body.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, render_template, request
+
+from issuer import i18n
+from issuer.errors import APIError
+
+log = logging.getLogger(__name__)
+
+LANG_COOKIE = "lang"
+_LANG_COOKIE_AGE = 365 * 24 * 3600
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_LANGUAGE_NAMES = (("ko", "한국어"), ("en", "English"))
+
+
+def page_language() -> str:
+    """Return the language of this request's page (``ko`` or ``en``)."""
+    if "page_lang" not in g:
+        override = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+        g.page_lang = i18n.negotiate_language(
+            request.headers.get("Accept-Language"), override=override
+        )
+    lang: str = g.page_lang
+    return lang
+
+
+def wants_html() -> bool:
+    """Whether the client prefers an HTML page to JSON (a browser, not a program)."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def lang_url(code: str) -> str:
+    """Return this page's URL in language ``code`` (query kept, ``lang`` replaced)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+
+
+def render_page(
+    template: str, *, status: int = 200, private: bool = False, **context: Any
+) -> Response:
+    """Render an HTML page.
+
+    Args:
+        private: a page behind a secret link (a wallet): never cached, never indexed, and
+            the secret never leaves in a ``Referer`` header.
+    """
+    html = render_template(template, **context)
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    return response
+
+
+def _context() -> dict[str, Any]:
+    lang = page_language()
+
+    def t(key: str, **params: Any) -> str:
+        return i18n.translate(key, lang, **params)
+
+    return {
+        "lang": lang,
+        "languages": _LANGUAGE_NAMES,
+        "lang_url": lang_url,
+        "t": t,
+        "fmt_date": lambda value: i18n.format_date(value, lang),
+        "fmt_datetime": lambda value: i18n.format_datetime(value, lang),
+        "fmt_number": lambda value: i18n.format_number(value, lang),
+    }
+
+
+def _secure_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    chosen = request.args.get("lang")
+    if chosen in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(
+            LANG_COOKIE, chosen, max_age=_LANG_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def error_page(error: APIError) -> Response | None:
+    """Return a friendly HTML page for ``error`` if a browser asked, else ``None`` (JSON)."""
+    if request.path.startswith("/api/") or not wants_html():
+        return None
+    status = error.status_code
+    key = status if status in (400, 404, 405, 410, 413) else 500
+    try:
+        return render_page("service/error.html", status=status, status_key=key)
+    except Exception:  # the error page itself failed: fall back to the JSON body
+        log.exception("could not render the error page for %s", status)
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """Install the page context (language, ``t``, formatters) and the security headers."""
+    app.context_processor(_context)
+    app.after_request(_secure_headers)

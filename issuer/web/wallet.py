@@ -1,0 +1,331 @@
+"""The learner's side: the private wallet, their signed record, certificates, and shares.
+
+A wallet opens at ``/wallet/{token}``, a link only the learner holds (the database keeps
+the token's digest). Everything under it is private: never cached, never indexed, and
+sent with ``Referrer-Policy: no-referrer`` so the token never leaks into another
+request. Forms under the wallet need no CSRF token: a cross-site page cannot post to a
+wallet whose secret address it does not know.
+
+Share pages (``/shares/{id}``) are the only public view of a learner, and exist only
+while the learner keeps them published.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlmodel import Session
+
+from badges.qr import qr_png, qr_svg
+from issuer import records, settings_of, sharing
+from issuer.db import get_session
+from issuer.errors import NotFound
+from issuer.learners import wallet as open_wallet
+from issuer.models import Credential, Issuer, Learner
+from issuer.platform import is_platform
+from issuer.services import credential_out
+from issuer.verification import verify_source
+from issuer.web import page_language, render_page, wants_html
+from issuer.web.report import describe
+from verify import Verdict
+
+bp = Blueprint("wallet", __name__)
+
+RECORD_JSON = "application/vc+ld+json"
+_TONES = {"valid": "good", "revoked": "bad", "suspended": "warn", "expired": "warn"}
+_GLYPHS = {"valid": "✓", "revoked": "✕", "suspended": "!", "expired": "!"}
+# Programs (the verifier fetching a share link) get the signed record; people get a page.
+_SHARE_TYPES = (
+    "text/html",
+    RECORD_JSON,
+    "application/ld+json",
+    "application/json",
+    "application/vc+jwt",
+    "text/plain",
+)
+
+
+@dataclass(frozen=True)
+class WalletItem:
+    """One of the learner's credentials as the wallet lists it."""
+
+    id: str
+    name: str
+    issuer_name: str
+    issuer_slug: str | None
+    awarded: datetime
+    valid_until: datetime | None
+    recipient_name: str | None
+    status: str
+    status_label: str
+    tone: str
+    glyph: str
+    credits: float | None = None
+    results: list[tuple[str | None, str | None]] = field(default_factory=list)
+
+
+def _status(row: Credential, now: datetime) -> str:
+    """Revoked, suspended, expired (or not yet valid), or valid: what verifiers would say."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.suspended_at is not None:
+        return "suspended"
+    if row.valid_until is not None and row.valid_until <= now:
+        return "expired"
+    if row.valid_from > now:
+        return "not-yet-valid"
+    return "valid"
+
+
+def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -> list[WalletItem]:
+    issuers: dict[int, Issuer | None] = {}
+    items = []
+    for row in rows:
+        if row.issuer_id not in issuers:
+            issuers[row.issuer_id] = session.get(Issuer, row.issuer_id)
+        owner = issuers[row.issuer_id]
+        document = json.loads(row.document)
+        subject = document.get("credentialSubject", {})
+        issuer = document.get("issuer", {})
+        status = _status(row, now)
+        credits = subject.get("creditsEarned")
+        items.append(
+            WalletItem(
+                id=row.id,
+                name=str(subject.get("achievement", {}).get("name", "")),
+                issuer_name=str(issuer.get("name") or issuer.get("id", "")),
+                issuer_slug=owner.slug if owner is not None and not is_platform(owner) else None,
+                awarded=row.valid_from,
+                valid_until=row.valid_until,
+                recipient_name=row.recipient_name,
+                status=status,
+                status_label=Verdict(status).label(lang),
+                tone=_TONES.get(status, "warn"),
+                glyph=_GLYPHS.get(status, "!"),
+                credits=float(credits) if isinstance(credits, int | float) else None,
+                results=[
+                    (r.get("value"), r.get("status"))
+                    for r in subject.get("result", [])
+                    if isinstance(r, dict)
+                ],
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class _ShareItem:
+    id: str
+    url: str
+    created_at: datetime
+    count: int | None
+
+
+def _wallet_json(token: str, learner: Learner, rows: list[Credential]) -> Response:
+    conf = settings_of(current_app)
+    body = {
+        "learnerId": learner.subject_id,
+        "record": {form: conf.url("wallet", token, f"clr.{form}") for form in ("json", "jwt")},
+        "credentials": [
+            {
+                **credential_out(conf, row, full=False).to_json(),
+                "name": json.loads(row.document)["credentialSubject"]["achievement"]["name"],
+                "issuer": json.loads(row.document).get("issuer", {}).get("name"),
+                "downloads": {
+                    kind: f"{conf.url('credentials', row.id)}.{kind}"
+                    for kind in ("json", "jwt", "png", "svg")
+                },
+            }
+            for row in rows
+        ],
+    }
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    response = Response(text, content_type="application/json; charset=utf-8")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/wallet/<token>")
+def wallet(token: str) -> Response:
+    """The learner's wallet: every badge from every provider, newest first (JSON by Accept)."""
+    session = get_session()
+    learner, rows = open_wallet(session, token)
+    if not wants_html():
+        return _wallet_json(token, learner, rows)
+    conf = settings_of(current_app)
+    now = conf.clock()
+    lang = page_language()
+    shares = [
+        _ShareItem(
+            id=row.id,
+            url=sharing.share_url(conf, row.id),
+            created_at=row.created_at,
+            count=len(ids) if (ids := sharing.chosen_ids(row)) is not None else None,
+        )
+        for row in sharing.learner_shares(session, learner)
+    ]
+    return render_page(
+        "service/wallet.html",
+        private=True,
+        token=token,
+        name=records.recipient_name(rows),
+        items=_items(session, rows, now, lang),
+        current=sum(1 for row in rows if records.is_current(row, now)),
+        shares=shares,
+    )
+
+
+def _record_response(record: records.Record, form: str, filename: str, cache: str) -> Response:
+    if form == "jwt":
+        response = Response(record.row.jwt, content_type="text/plain; charset=utf-8")
+        extension = "jwt"
+    else:
+        response = Response(record.row.document, content_type=f"{RECORD_JSON}; charset=utf-8")
+        extension = "json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    response.headers["Cache-Control"] = cache
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/wallet/<token>/clr.<form>")
+def record(token: str, form: str) -> Response:
+    """The learner's whole history as a signed CLR 2.0 record (``.json`` or ``.jwt``).
+
+    Re-issued whenever the history changed since the last one (see :mod:`issuer.records`).
+    """
+    if form not in ("json", "jwt"):
+        raise NotFound(f"no {form!r} form of a record; use .json or .jwt")
+    session = get_session()
+    learner, _rows = open_wallet(session, token)
+    conf = settings_of(current_app)
+    found = records.learner_record(session, conf, learner, now=conf.clock())
+    if found is None:
+        raise NotFound("no badge is valid right now, so there is no record to sign")
+    return _record_response(found, form, "learning-record", "private, no-store")
+
+
+@bp.get("/wallet/<token>/credentials/<ref>/certificate")
+def certificate(token: str, ref: str) -> Response:
+    """A printable A4 certificate of one of the learner's badges, with its QR code."""
+    session = get_session()
+    _learner, rows = open_wallet(session, token)
+    row = next((r for r in rows if r.id == ref), None)
+    if row is None:
+        raise NotFound("no such badge in this wallet")
+    conf = settings_of(current_app)
+    (item,) = _items(session, [row], conf.clock(), page_language())
+    return render_page(
+        "service/certificate.html",
+        private=True,
+        token=token,
+        item=item,
+        url=conf.url("credentials", row.id),
+    )
+
+
+@bp.post("/wallet/<token>/shares")
+def create_share(token: str) -> Response:
+    """Publish a share page of the whole history or of the chosen badges."""
+    session = get_session()
+    learner, _rows = open_wallet(session, token)
+    conf = settings_of(current_app)
+    chosen = request.form.getlist("credential") if request.form.get("scope") == "selected" else None
+    sharing.create_share(session, conf, learner, chosen, now=conf.clock())
+    return _back_to_wallet(token)
+
+
+@bp.post("/wallet/<token>/shares/<share_id>/delete")
+def remove_share(token: str, share_id: str) -> Response:
+    """Take a share page down (its address then answers 410 Gone)."""
+    session = get_session()
+    learner, _rows = open_wallet(session, token)
+    conf = settings_of(current_app)
+    sharing.take_down(session, conf, learner, share_id, now=conf.clock())
+    return _back_to_wallet(token)
+
+
+def _back_to_wallet(token: str) -> Response:
+    # 303: the browser follows with a GET, so reloading the wallet never posts again.
+    response = Response(status=303)
+    response.headers["Location"] = url_for("wallet.wallet", token=token) + "#shares"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _share_record(share_id: str) -> tuple[records.Record | None, str | None]:
+    session = get_session()
+    row, learner = sharing.public_share(session, share_id)
+    conf = settings_of(current_app)
+    found = records.learner_record(
+        session, conf, learner, now=conf.clock(), credential_ids=sharing.chosen_ids(row)
+    )
+    return found, records.recipient_name(found.credentials) if found else None
+
+
+@bp.get("/shares/<share_id>")
+def share(share_id: str) -> Response:
+    """A learner's published history: the signed record, verified now, badge by badge.
+
+    Programs asking for JSON (the verifier, given this link) get the signed record itself.
+    """
+    found, name = _share_record(share_id)
+    wanted = request.accept_mimetypes.best_match(_SHARE_TYPES, default="text/html")
+    if wanted != "text/html":
+        if found is None:
+            raise NotFound("this share holds no badge that is valid right now")
+        if wanted in ("application/vc+jwt", "text/plain"):
+            response = Response(found.row.jwt, content_type=f"{wanted}; charset=utf-8")
+        else:
+            response = Response(found.row.document, content_type=f"{wanted}; charset=utf-8")
+        response.headers["Cache-Control"] = "no-cache"
+        response.vary.add("Accept")
+        return response
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    conf = settings_of(app)
+    view = None
+    if found is not None:
+        report = verify_source(app, found.row.jwt)
+        view = describe(report, session=get_session(), settings=conf, lang=page_language())
+    response = render_page(
+        "service/share.html",
+        view=view,
+        name=name,
+        share_id=share_id,
+        url=sharing.share_url(conf, share_id),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/shares/<share_id>/clr.<form>")
+def share_record(share_id: str, form: str) -> Response:
+    """The shared history as a signed CLR 2.0 record (``.json`` or ``.jwt``)."""
+    if form not in ("json", "jwt"):
+        raise NotFound(f"no {form!r} form of a record; use .json or .jwt")
+    found, _name = _share_record(share_id)
+    if found is None:
+        raise NotFound("this share holds no badge that is valid right now")
+    return _record_response(found, form, "learning-record", "no-cache")
+
+
+@bp.get("/shares/<share_id>/qr.<form>")
+def share_qr(share_id: str, form: str) -> Response:
+    """A QR code (PNG or SVG) holding the share page's address."""
+    if form not in ("png", "svg"):
+        raise NotFound(f"no {form!r} QR code; use .png or .svg")
+    sharing.public_share(get_session(), share_id)
+    url = sharing.share_url(settings_of(current_app), share_id)
+    if form == "png":
+        response = Response(qr_png(url), content_type="image/png")
+    else:
+        response = Response(qr_svg(url), content_type="image/svg+xml")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

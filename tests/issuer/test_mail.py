@@ -1,0 +1,167 @@
+"""Wallet links by e-mail: sent through a real SMTP conversation with a sink on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import email
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from issuer import db, mail, settings_of
+from tests.issuer.conftest import Api, create_tenant, make_app, unique_email
+
+
+@dataclass
+class Sink:
+    """What the SMTP sink received: messages, envelope recipients, and AUTH credentials."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    """Just enough ESMTP for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, QUIT."""
+
+    sink: Sink
+
+    def _reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self._reply("220 sink ESMTP")
+        while line := self.rfile.readline():
+            command = line.decode().strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                self._reply("250-sink")
+                self._reply("250-AUTH PLAIN")
+                self._reply("250 8BITMIME")
+            elif verb == "AUTH":
+                # PLAIN: authorization id, user, password, separated by NUL.
+                _, user, password = base64.b64decode(command.split()[2]).split(b"\0")
+                self.sink.logins.append(f"{user.decode()}:{password.decode()}")
+                self._reply("235 ok")
+            elif verb == "RCPT":
+                self.sink.recipients.append(command.split(":", 1)[1].strip("<> "))
+                self._reply("250 ok")
+            elif verb == "DATA":
+                self._reply("354 go on")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data[1:] if data.startswith(b"..") else data)
+                message = email.message_from_bytes(b"".join(lines), policy=default)
+                assert isinstance(message, EmailMessage)
+                self.sink.messages.append(message)
+                self._reply("250 queued")
+            elif verb == "QUIT":
+                self._reply("221 bye")
+                return
+            else:
+                self._reply("250 ok")
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[tuple[Sink, int]]:
+    """An SMTP sink listening on a free port of 127.0.0.1."""
+    received = Sink()
+    handler = type("Handler", (_Handler,), {"sink": received})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield received, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, sink: tuple[Sink, int]
+) -> Iterator[Flask]:
+    """The service, configured to mail wallet links through the sink."""
+    app = make_app(
+        database_url,
+        tmp_path_factory.mktemp("instance"),
+        SMTP_URL=f"smtp://baeji:s%40cret@127.0.0.1:{sink[1]}",
+        MAIL_FROM="Baeji <badges@example.kr>",
+    )
+    yield app
+    db.engine_of(app).dispose()
+
+
+def test_issuing_mails_the_wallet_link(sink: tuple[Sink, int], api: Api) -> None:
+    """After issuing, the learner gets one e-mail with the same wallet link the API returned."""
+    received, _port = sink
+    before = len(received.messages)
+    address = unique_email("mail")
+    issued = api.issue(api.achievement("생성형 AI 서비스 개발")["uuid"], address, "김민준")
+    assert len(received.messages) == before + 1
+    message = received.messages[-1]
+    assert received.recipients[-1] == address
+    assert received.logins[-1] == "baeji:s@cret"
+    assert message["To"] == f"김민준 <{address}>"
+    assert message["From"] == "Baeji <badges@example.kr>"
+    assert "생성형 AI 서비스 개발" in message["Subject"]
+    body = message.get_content()
+    assert issued["walletUrl"] in body
+    assert "한빛 아카데미" in body
+
+
+def test_batches_mail_each_learner_and_replays_mail_nobody(
+    sink: tuple[Sink, int], api: Api
+) -> None:
+    """A batch mails every row's learner once; an idempotent replay sends nothing again."""
+    received, _port = sink
+    course = api.achievement()["uuid"]
+    rows = [{"recipient": {"email": unique_email("batch")}} for _ in range(3)]
+    before = len(received.messages)
+    body = {"achievementId": course, "credentials": rows}
+    headers = {"Idempotency-Key": "mail-batch"}
+    first = api.post("/api/v1/credentials/batch", json=body, headers=headers)
+    assert first.status_code == 201
+    assert len(received.messages) == before + 3
+    assert received.recipients[-3:] == [row["recipient"]["email"] for row in rows]
+    again = api.post("/api/v1/credentials/batch", json=body, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(received.messages) == before + 3
+
+
+def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
+    """With the SMTP server unreachable, issuing still answers 201 (the link is in the answer)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    offline = make_app(
+        f"sqlite:///{tmp_path / 'offline.db'}",
+        tmp_path,
+        SMTP_URL=f"smtp://127.0.0.1:{closed_port}",
+    )
+    tenant = create_tenant(offline, "offline", "오프라인 아카데미")
+    with offline.test_client() as offline_client:
+        api = Api(offline_client, tenant)
+        issued = api.issue(api.achievement()["uuid"], unique_email())
+    assert issued["walletUrl"]
+    assert mail.send_wallet_links(settings_of(offline), []) == 0
+    db.engine_of(offline).dispose()
+
+
+def test_no_smtp_url_means_no_mail(tmp_path: Path) -> None:
+    """Without BAEJI_SMTP_URL nothing is sent (and nothing is attempted)."""
+    quiet = make_app(f"sqlite:///{tmp_path / 'quiet.db'}", tmp_path)
+    assert settings_of(quiet).smtp_url is None
+    tenant = create_tenant(quiet, "quiet", "조용한 아카데미")
+    with quiet.test_client() as quiet_client:
+        api = Api(quiet_client, tenant)
+        issued = api.issue(api.achievement()["uuid"], unique_email())
+    assert issued["walletUrl"]
+    db.engine_of(quiet).dispose()
