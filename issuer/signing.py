@@ -31,6 +31,7 @@ from keys import (
     PrivateKeySigner,
     VerificationKey,
     build_did_document,
+    jwk_method_id,
 )
 
 ISSUER_KEY_TYPES = (KeyType.ED25519, KeyType.RSA)
@@ -46,13 +47,8 @@ class IssuerSigners:
     def jwt(self, algorithm: str | None) -> tuple[PrivateKeySigner, str]:
         """Return the JWT signer and its ``kid`` for ``algorithm`` (RS256 by default)."""
         if algorithm == "EdDSA":
-            return self.proof, jwk_method_id(self.proof.key_id, KeyType.ED25519)
+            return self.proof, jwk_method_id(self.proof.public_key)
         return self.rsa, self.rsa.key_id
-
-
-def jwk_method_id(key_id: str, key_type: KeyType) -> str:
-    """Return the DID URL of a key's JsonWebKey verification method (its JWT ``kid``)."""
-    return key_id if key_type is KeyType.RSA else f"{key_id}-jwk"
 
 
 def _ring(rows: Iterable[SigningKey]) -> KeyRing:
@@ -129,11 +125,16 @@ def did_document(issuer: Issuer, rows: Sequence[SigningKey]) -> dict[str, Any]:
 
 
 def jwks(rows: Sequence[SigningKey]) -> list[dict[str, str]]:
-    """Return the published keys as JWKs, ``kid`` = their JsonWebKey DID URL."""
+    """Return the published keys as JWKs, ``kid`` = their JsonWebKey DID URL.
+
+    Each JWK names its issuer's DID in ``iss``: the platform-wide JWKS holds every
+    issuer's keys, and a verifier must be able to tell whose each one is.
+    """
     found = []
     for entry in _ring(rows).published():
         jwk = entry.public_key.to_jwk()
-        jwk["kid"] = jwk_method_id(entry.key_id, entry.key_type)
+        jwk["kid"] = jwk_method_id(entry.public_key)
+        jwk["iss"] = entry.key_id.split("#", 1)[0]
         found.append(jwk)
     return found
 

@@ -157,6 +157,7 @@ def test_did_document_and_jwks_list_the_issuers_keys(client: FlaskClient, hanbit
     jwks = client.get("/issuers/hanbit/jwks.json").json
     assert jwks is not None
     assert {k["kid"] for k in jwks["keys"]} == {f"{DID}#key-1-jwk", f"{DID}#key-2"}
+    assert {k["iss"] for k in jwks["keys"]} == {DID}
     platform = client.get("/.well-known/jwks.json").json
     assert platform is not None
     assert {k["kid"] for k in jwks["keys"]} <= {k["kid"] for k in platform["keys"]}
