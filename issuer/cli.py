@@ -26,9 +26,11 @@ from sqlmodel import Session
 from badges import BadgeError
 from issuer import (
     accounts,
+    audit,
     catalog,
     create_app,
     db,
+    learners,
     mail,
     platform,
     services,
@@ -350,8 +352,8 @@ def issue_command(
             except InvalidRows as err:
                 _report_invalid(err, as_json)
                 raise OperatorError(err.message) from err
-    if not outcome.replayed:
-        mail.send_wallet_links(conf, outcome.issued)
+        if not outcome.replayed:
+            mail.send_wallet_links(session, conf, outcome.issued, now=conf.clock())
     report = [
         {
             "row": index,
@@ -407,6 +409,41 @@ def revoke_command(credential: str, reason: str) -> None:
             actor=cli_actor(),
         )
     click.echo(f"revoked {conf.url('credentials', row.id)}")
+
+
+# -- wallet links ---------------------------------------------------------------------------
+
+
+@click.group("wallet")
+def wallet_group() -> None:
+    """Learners' private wallet links."""
+
+
+@wallet_group.command("link")
+@click.option("--email", required=True, help="The learner's e-mail address.")
+def wallet_link(email: str) -> None:
+    """Print a new link to a learner's whole wallet (every provider's badges).
+
+    Give it to the learner alone (for example one who lost the e-mailed link, once they
+    have shown it is their address): it opens every badge any provider issued to them.
+    """
+    app = _app()
+    with _session(app) as (session, conf):
+        learner = learners.find_learner(session, conf, email) if "@" in email else None
+        if learner is None:
+            raise OperatorError(f"no learner with the address {email!r}")
+        now = conf.clock()
+        with db.write_transaction(session):
+            url = learners.new_wallet_url(session, conf, learner.id, now, issuer_id=None)
+            audit.record(
+                session,
+                actor=cli_actor(),
+                action="wallet.link",
+                subject=learner.subject_id,
+                now=now,
+                full=True,
+            )
+    click.echo(url)
 
 
 # -- keys -----------------------------------------------------------------------------------
@@ -506,6 +543,7 @@ commands: list[click.Command] = [
     achievement_group,
     issue_command,
     revoke_command,
+    wallet_group,
     keys_group,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

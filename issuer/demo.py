@@ -4,7 +4,7 @@
 one learner (김민준) holds badges of both providers, one course builds on another (so
 the learner's record links them), and one badge is revoked. The learners and addresses
 are invented (``example.kr`` is not a real mail domain). Running it again reuses what
-exists, prints fresh API keys and a fresh wallet link.
+exists, prints fresh API keys and a fresh (full) wallet link.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
             None,
         )
         with write_transaction(session):
-            wallet_url = learners.new_wallet_url(session, settings, learner.id, now)
+            # The operator's own command: a full link, so a newcomer sees both providers.
+            wallet_url = learners.new_wallet_url(session, settings, learner.id, now, issuer_id=None)
         lines += [
             "",
             "open in a browser:",

@@ -9,8 +9,11 @@ instead. Codes are stable; messages may change::
     ├── BadRequest                    400  bad-request
     │   ├── InvalidJson               400  invalid-json
     │   ├── InvalidCsv                400  invalid-csv
-    │   └── InvalidHeader             400  invalid-header
+    │   ├── InvalidHeader             400  invalid-header
+    │   └── InvalidWalletLink         400  invalid-wallet-link
     ├── Unauthorized                  401  unauthorized
+    ├── Forbidden                     403  forbidden
+    │   └── ScopedWallet              403  scoped-wallet
     ├── NotFound                      404  not-found
     ├── Conflict                      409  conflict
     │   ├── IdempotencyKeyReused      409  idempotency-key-reused
@@ -84,11 +87,33 @@ class InvalidHeader(BadRequest):
     code = "invalid-header"
 
 
+class InvalidWalletLink(BadRequest):
+    """The wallet link to add is not one of the same learner (or not a wallet link at all).
+
+    Both cases get the same message, so the answer never tells whether a token exists.
+    """
+
+    code = "invalid-wallet-link"
+
+
 class Unauthorized(APIError):
     """No API key, an unknown one, or a revoked one."""
 
     status_code = 401
     code = "unauthorized"
+
+
+class Forbidden(APIError):
+    """The caller is known but may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class ScopedWallet(Forbidden):
+    """The wallet link shows one provider's badges; the action needs a full link."""
+
+    code = "scoped-wallet"
 
 
 class NotFound(APIError):

@@ -194,9 +194,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.api": ("API documentation", "API 문서"),
     "home.learners": ("Learners", "학습자"),
     "home.learners_text": (
-        "Your private wallet link (sent by your training provider) shows every badge from "
-        "every provider, and a signed record of your whole history.",
-        "교육기관이 보내 준 나만의 지갑 링크에서 모든 기관의 배지와 서명된 전체 학습 이력을 "
+        "A training provider's wallet link shows the badges it issued you. The link e-mailed "
+        "to you, or two providers' links added together, shows every badge from every "
+        "provider and a signed record of your whole history.",
+        "교육기관이 준 지갑 링크에서는 그 기관이 발급한 배지를 볼 수 있습니다. 이메일로 받은 "
+        "링크나, 두 기관의 링크를 합친 링크에서는 모든 기관의 배지와 서명된 전체 학습 이력을 "
         "볼 수 있습니다.",
     ),
     "home.employers": ("Employers", "채용 담당자"),
@@ -356,6 +358,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wallet.qr": ("QR code", "QR 코드"),
     "wallet.download": ("Download:", "내려받기:"),
     "wallet.actions_for": ("Actions for {name}", "{name} 배지 메뉴"),
+    "scope.heading": ("Badges from {provider} only", "{provider}의 배지만 보입니다"),
+    "scope.explain": (
+        "{provider} gave you this link, so it shows only the badges {provider} issued you. "
+        "To see every badge from every provider in one place, with a signed record of your "
+        "whole history, add another provider's wallet link below, or open the wallet link "
+        "e-mailed to you.",
+        "{provider}에서 받은 링크이므로 이 기관이 발급한 배지만 보입니다. 모든 기관의 배지와 "
+        "서명된 전체 학습 이력을 한곳에서 보려면 아래에서 다른 기관의 지갑 링크를 추가하거나, "
+        "이메일로 받은 지갑 링크를 여세요.",
+    ),
+    "scope.add_link": ("Add another provider's wallet link", "다른 기관의 지갑 링크 추가하기"),
+    "merge.heading": ("Add another provider's wallet link", "다른 기관의 지갑 링크 추가"),
+    "merge.explain": (
+        "Did another training provider give you a wallet link? Add it here to get one new "
+        "link to your whole wallet: every provider's badges and the signed record of your "
+        "whole history. Your other links keep working.",
+        "다른 교육기관에서도 지갑 링크를 받았나요? 여기에 추가하면 모든 기관의 배지와 서명된 "
+        "전체 학습 이력을 보여 주는 새 링크를 받습니다. 기존 링크도 계속 쓸 수 있습니다.",
+    ),
+    "merge.label": ("Wallet link from another provider", "다른 기관의 지갑 링크"),
+    "merge.hint": (
+        "Paste the whole link: it starts with https:// and contains /wallet/.",
+        "https://로 시작하고 /wallet/이 들어 있는 링크 전체를 붙여 넣으세요.",
+    ),
+    "merge.submit": ("Add link", "링크 추가"),
+    "merge.invalid": (
+        "That is not another wallet link of yours. Check that you pasted the whole link a "
+        "training provider gave you.",
+        "본인의 다른 지갑 링크가 아닙니다. 교육기관에서 받은 링크 전체를 정확히 붙여 "
+        "넣었는지 확인하세요.",
+    ),
     "share.heading": ("Share with employers", "채용 담당자와 공유하기"),
     "share.explain": (
         "A share page shows the chosen badges, verified live, at an address only you hand "
@@ -374,6 +407,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "전체 이력 (앞으로 받을 배지 포함)",
     ),
     "share.selected": ("Only the badges ticked below", "아래에서 고른 배지만"),
+    "share.pick": ("Badges to share", "공유할 배지"),
     "share.create": ("Create share page", "공유 페이지 만들기"),
     "share.qr_alt": ("QR code of the share page", "공유 페이지 QR 코드"),
     "sharepage.kicker": ("Shared learning record", "공유된 학습 이력"),
@@ -434,6 +468,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.400.text": (
         "Something in the request was missing or malformed. Go back and try again.",
         "요청에 빠지거나 잘못된 부분이 있습니다. 돌아가서 다시 시도하세요.",
+    ),
+    "error.403.title": ("Not available with this link", "이 링크로는 볼 수 없습니다"),
+    "error.403.text": (
+        "A wallet link from a training provider shows only that provider's badges. To see "
+        "everything, open the wallet link e-mailed to you, or add another provider's link "
+        "in your wallet.",
+        "교육기관이 준 지갑 링크에서는 그 기관의 배지만 볼 수 있습니다. 전체를 보려면 "
+        "이메일로 받은 지갑 링크를 열거나, 지갑에서 다른 기관의 링크를 추가하세요.",
     ),
     "error.404.title": ("Not found", "찾을 수 없습니다"),
     "error.404.text": (

@@ -3,8 +3,12 @@
 Only when ``BAEJI_SMTP_URL`` is set (``smtp://user:password@host:port``, STARTTLS when
 the server offers it; ``smtps://`` for TLS from the start). Mail goes out after the
 credentials are committed, over one connection per request; a mail failure is logged and
-never undoes or fails an issuance (the API answer carries the same links). A password is
+never undoes or fails an issuance (the API answer carries a link too). A password is
 never sent over a connection that is neither encrypted nor to the local machine.
+
+The e-mail carries a full wallet link (every provider's badges), minted for it alone: it
+goes to the learner's own address. The link in the API answer goes to the provider, and
+shows only that provider's badges (see :mod:`issuer.learners`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Sequence
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
 from urllib.parse import unquote, urlsplit
 
+from sqlmodel import Session
+
+from issuer import learners
 from issuer.config import Settings
+from issuer.db import write_transaction
 from issuer.services import Issued
 
 log = logging.getLogger(__name__)
@@ -36,8 +45,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def wallet_message(settings: Settings, issued: Issued) -> EmailMessage | None:
-    """Return the e-mail telling a learner about a new badge, or ``None`` without an address."""
+def wallet_message(settings: Settings, issued: Issued, wallet_url: str) -> EmailMessage | None:
+    """Return the e-mail telling a learner about a new badge, or ``None`` without an address.
+
+    Args:
+        wallet_url: the learner's full wallet link (not ``issued.wallet_url``, which is
+            the provider's, scoped to its badges).
+    """
     if not issued.email:
         return None
     document = json.loads(issued.credential.document)
@@ -56,27 +70,42 @@ def wallet_message(settings: Settings, issued: Issued) -> EmailMessage | None:
         f"{issuer_name}에서 '{course}' 과정의 디지털 배지를 발급했습니다.\n"
         "아래 링크에서 지금까지 받은 모든 배지를 보고, 내려받고, 공유할 수 있습니다.\n"
         "이 링크는 본인만 사용하세요. 공유하기 전에는 아무것도 공개되지 않습니다.\n\n"
-        f"{issued.wallet_url}\n\n"
+        f"{wallet_url}\n\n"
         "---\n\n"
         f"{greeting_en}\n\n"
         f"{issuer_name} has issued you a digital badge for '{course}'.\n"
         "Open your wallet to see, download and share all your badges.\n"
         "Keep this link to yourself: nothing is public until you share it.\n\n"
-        f"{issued.wallet_url}\n"
+        f"{wallet_url}\n"
     )
     return message
 
 
-def send_wallet_links(settings: Settings, issued: Sequence[Issued]) -> int:
-    """E-mail each learner of ``issued`` their wallet link; return how many were sent.
+def send_wallet_links(
+    session: Session, settings: Settings, issued: Sequence[Issued], *, now: datetime
+) -> int:
+    """E-mail each learner of ``issued`` a new full wallet link; return how many were sent.
 
-    Does nothing without ``smtp_url``. Errors are logged, never raised.
+    Does nothing without ``smtp_url``. Mail errors are logged, never raised.
     """
     if not settings.smtp_url:
         return 0
-    messages = [m for m in (wallet_message(settings, i) for i in issued) if m is not None]
-    if not messages:
+    recipients = [i for i in issued if i.email]
+    if not recipients:
         return 0
+    with write_transaction(session):
+        # Full links: each goes only to the learner's own address, never to the provider.
+        links = [
+            learners.new_wallet_url(session, settings, i.credential.learner_id, now, issuer_id=None)
+            for i in recipients
+        ]
+    messages = [
+        m
+        for m in (
+            wallet_message(settings, i, link) for i, link in zip(recipients, links, strict=True)
+        )
+        if m is not None
+    ]
     parts = urlsplit(settings.smtp_url)
     host = parts.hostname or "localhost"
     secure = parts.scheme == "smtps"

@@ -158,7 +158,14 @@ class Learner(SQLModel, table=True):
 
 
 class WalletToken(SQLModel, table=True):
-    """A private link to a learner's wallet; only the token's digest is stored."""
+    """A private link to a learner's wallet; only the token's digest is stored.
+
+    ``issuer_id`` is the link's scope. A link answered to a provider (the API or the
+    ``issue`` command) shows only that provider's badges: the provider must never see
+    what other providers issued to the same person. ``None`` is a full link (every
+    provider's badges and the signed record of the whole history); only the learner gets
+    one: by e-mail, from the operator, or by adding two providers' links together.
+    """
 
     __tablename__ = "wallet_token"
 
@@ -166,6 +173,7 @@ class WalletToken(SQLModel, table=True):
     learner_id: str = Field(foreign_key="learner.id", max_length=_ID_LENGTH, index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _when()
+    issuer_id: int | None = Field(default=None, foreign_key="issuer.id")
 
 
 class StatusList(SQLModel, table=True):

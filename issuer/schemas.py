@@ -431,7 +431,10 @@ class IssuedCredential(ApiModel):
     status: str
     credential: dict[str, Any]
     jwt: str
-    wallet_url: str
+    wallet_url: str = Field(
+        description="the learner's private wallet link, showing this issuer's badges only; "
+        "hand it to the learner alone"
+    )
 
 
 class BatchIssued(ApiModel):

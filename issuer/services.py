@@ -82,8 +82,10 @@ _MAX_WRITE_ATTEMPTS = 8
 class Issued:
     """One credential as issued, with a fresh wallet link for its learner.
 
-    ``email`` is the learner's address as the request gave it (never stored; ``None`` for
-    an idempotent replay), so the wallet link can be e-mailed after the commit.
+    ``wallet_url`` goes back to the provider, so it is scoped to that provider's badges
+    (see :mod:`issuer.learners`). ``email`` is the learner's address as the request gave
+    it (never stored; ``None`` for an idempotent replay), so a full wallet link can be
+    e-mailed to the learner after the commit.
     """
 
     credential: Credential
@@ -377,7 +379,12 @@ def _replay(
     }
     with write_transaction(session):
         issued = [
-            Issued(rows[i], learners.new_wallet_url(session, settings, rows[i].learner_id, now))
+            Issued(
+                rows[i],
+                learners.new_wallet_url(
+                    session, settings, rows[i].learner_id, now, issuer_id=record.issuer_id
+                ),
+            )
             for i in ids
         ]
     return BatchOutcome(issued, replayed=True)
@@ -509,7 +516,10 @@ def _store(
             issued.append(
                 Issued(
                     credential,
-                    learners.new_wallet_url(session, settings, award.learner.id, now),
+                    # The answer goes to the provider: the link shows its badges only.
+                    learners.new_wallet_url(
+                        session, settings, award.learner.id, now, issuer_id=issuer.pk
+                    ),
                     award.row.recipient.email,
                 )
             )

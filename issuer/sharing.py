@@ -4,6 +4,10 @@ Nothing about a learner is listed or findable anywhere until they publish a shar
 their wallet: their whole history (which then follows the history as it grows) or chosen
 credentials. A share's address is a random 128-bit token; taking a share down keeps its
 row so the address answers 410 Gone, not 404, and is never handed out again.
+
+A wallet link scoped to one provider (see :mod:`issuer.learners`) manages only shares of
+that provider's badges: it cannot share the whole history, and it neither lists nor
+takes down shares that show anything else.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from sqlmodel import Session, col, select
 from issuer import audit, learners
 from issuer.config import Settings
 from issuer.db import write_transaction
-from issuer.errors import Gone, NotFound, ValidationFailed
+from issuer.errors import Gone, NotFound, ScopedWallet, ValidationFailed
+from issuer.learners import Wallet
 from issuer.models import Credential, Learner, ShareLink
 
 
@@ -30,7 +35,7 @@ def share_url(settings: Settings, share_id: str) -> str:
 def create_share(
     session: Session,
     settings: Settings,
-    learner: Learner,
+    wallet: Wallet,
     credential_ids: Sequence[str] | None,
     *,
     now: datetime,
@@ -38,11 +43,18 @@ def create_share(
     """Publish a share of the learner's whole history (``None``) or of chosen credentials.
 
     Raises:
-        ValidationFailed: no credential chosen, or one that is not the learner's.
+        ScopedWallet: the whole history, asked through a link scoped to one provider.
+        ValidationFailed: no credential chosen, or one the wallet does not show.
     """
+    learner = wallet.learner
     chosen: list[str] | None = None
+    if credential_ids is None and not wallet.full:
+        raise ScopedWallet(
+            "this wallet link shows one provider's badges; choose badges to share, or open "
+            "a link to your whole wallet to share your whole history"
+        )
     if credential_ids is not None:
-        own = {c.id for c in learners.credentials_of(session, learner)}
+        own = {c.id for c in wallet.credentials}
         chosen = list(dict.fromkeys(credential_ids))
         if not chosen or not set(chosen) <= own:
             raise ValidationFailed(
@@ -68,35 +80,44 @@ def create_share(
     return row
 
 
-def learner_shares(session: Session, learner: Learner) -> list[ShareLink]:
-    """Return the learner's published shares, newest first."""
-    return list(
-        session.exec(
-            select(ShareLink)
-            .where(ShareLink.learner_id == learner.id, col(ShareLink.removed_at).is_(None))
-            .order_by(col(ShareLink.created_at).desc(), col(ShareLink.id))
-        ).all()
-    )
+def _shows(wallet: Wallet, row: ShareLink) -> bool:
+    """Whether ``wallet`` may see and manage the share ``row`` (only its own badges)."""
+    if row.learner_id != wallet.learner.id:
+        return False
+    if wallet.full:
+        return True
+    ids = chosen_ids(row)
+    return ids is not None and set(ids) <= {c.id for c in wallet.credentials}
+
+
+def learner_shares(session: Session, wallet: Wallet) -> list[ShareLink]:
+    """Return the published shares the wallet may see, newest first."""
+    rows = session.exec(
+        select(ShareLink)
+        .where(ShareLink.learner_id == wallet.learner.id, col(ShareLink.removed_at).is_(None))
+        .order_by(col(ShareLink.created_at).desc(), col(ShareLink.id))
+    ).all()
+    return [row for row in rows if _shows(wallet, row)]
 
 
 def take_down(
-    session: Session, settings: Settings, learner: Learner, share_id: str, *, now: datetime
+    session: Session, settings: Settings, wallet: Wallet, share_id: str, *, now: datetime
 ) -> ShareLink:
     """Take a share of the learner down; its address answers 410 from now on.
 
     Raises:
-        NotFound: the learner has no such share.
+        NotFound: the wallet shows no such share.
     """
     with write_transaction(session):
         row = session.get(ShareLink, share_id)
-        if row is None or row.learner_id != learner.id:
+        if row is None or not _shows(wallet, row):
             raise NotFound("no such share")
         if row.removed_at is None:
             row.removed_at = now
             session.add(row)
             audit.record(
                 session,
-                actor=f"learner:{learner.id}",
+                actor=f"learner:{wallet.learner.id}",
                 action="share.remove",
                 subject=share_url(settings, row.id),
                 now=now,

@@ -46,7 +46,8 @@ def _issued(
     outcome: BatchOutcome, body: dict[str, Any], *, location: str | None = None
 ) -> tuple[Response, int, dict[str, str]]:
     if not outcome.replayed:
-        mail.send_wallet_links(settings(), outcome.issued)
+        conf = settings()
+        mail.send_wallet_links(get_session(), conf, outcome.issued, now=conf.clock())
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     if location is not None:
         headers["Location"] = location
@@ -62,7 +63,8 @@ def _issued(
     headers=_IDEMPOTENCY,
     description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
     "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
-    "learner (also e-mailed to the learner when the service has BAEJI_SMTP_URL).",
+    "learner that shows this issuer's badges only. With BAEJI_SMTP_URL set, the learner is "
+    "also e-mailed a link to all their badges, from every provider.",
 )
 def issue() -> tuple[Response, int, dict[str, str]]:
     """Issue one credential."""

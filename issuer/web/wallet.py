@@ -6,6 +6,11 @@ sent with ``Referrer-Policy: no-referrer`` so the token never leaks into another
 request. Forms under the wallet need no CSRF token: a cross-site page cannot post to a
 wallet whose secret address it does not know.
 
+A link has a scope (:mod:`issuer.learners`). A provider's link shows that provider's
+badges only: no whole-history record, no share of the whole history, and the page says
+how to see everything (add another provider's link, which gives a full link, or open the
+link e-mailed to the learner). A full link shows every provider's badges.
+
 Share pages (``/shares/{id}``) are the only public view of a learner, and exist only
 while the learner keeps them published.
 """
@@ -20,11 +25,11 @@ from flask import Blueprint, Response, current_app, request, url_for
 from sqlmodel import Session
 
 from badges.qr import qr_png, qr_svg
-from issuer import records, settings_of, sharing
+from issuer import learners, records, settings_of, sharing
 from issuer.db import get_session
-from issuer.errors import NotFound
-from issuer.learners import wallet as open_wallet
-from issuer.models import Credential, Issuer, Learner
+from issuer.errors import InvalidWalletLink, NotFound, ScopedWallet
+from issuer.learners import Wallet, open_wallet
+from issuer.models import Credential, Issuer
 from issuer.platform import is_platform
 from issuer.services import credential_out
 from issuer.verification import verify_source
@@ -124,11 +129,18 @@ class _ShareItem:
     count: int | None
 
 
-def _wallet_json(token: str, learner: Learner, rows: list[Credential]) -> Response:
+def _wallet_json(token: str, opened: Wallet) -> Response:
     conf = settings_of(current_app)
+    rows = opened.credentials
     body = {
-        "learnerId": learner.subject_id,
-        "record": {form: conf.url("wallet", token, f"clr.{form}") for form in ("json", "jwt")},
+        "learnerId": opened.learner.subject_id,
+        # "full", or the issuer whose badges alone this link shows.
+        "scope": "full" if opened.issuer is None else conf.url("issuers", opened.issuer.slug),
+        "record": (
+            {form: conf.url("wallet", token, f"clr.{form}") for form in ("json", "jwt")}
+            if opened.full
+            else None
+        ),
         "credentials": [
             {
                 **credential_out(conf, row, full=False).to_json(),
@@ -150,16 +162,18 @@ def _wallet_json(token: str, learner: Learner, rows: list[Credential]) -> Respon
     return response
 
 
-@bp.get("/wallet/<token>")
-def wallet(token: str) -> Response:
-    """The learner's wallet: every badge from every provider, newest first (JSON by Accept)."""
-    session = get_session()
-    learner, rows = open_wallet(session, token)
-    if not wants_html():
-        return _wallet_json(token, learner, rows)
+def _wallet_page(
+    session: Session,
+    token: str,
+    opened: Wallet,
+    *,
+    status: int = 200,
+    merge_failed: bool = False,
+) -> Response:
     conf = settings_of(current_app)
     now = conf.clock()
     lang = page_language()
+    rows = opened.credentials
     shares = [
         _ShareItem(
             id=row.id,
@@ -167,17 +181,55 @@ def wallet(token: str) -> Response:
             created_at=row.created_at,
             count=len(ids) if (ids := sharing.chosen_ids(row)) is not None else None,
         )
-        for row in sharing.learner_shares(session, learner)
+        for row in sharing.learner_shares(session, opened)
     ]
     return render_page(
         "service/wallet.html",
+        status=status,
         private=True,
         token=token,
+        full=opened.full,
+        provider=opened.issuer.name if opened.issuer is not None else None,
         name=records.recipient_name(rows),
         items=_items(session, rows, now, lang),
         current=sum(1 for row in rows if records.is_current(row, now)),
         shares=shares,
+        merge_failed=merge_failed,
     )
+
+
+@bp.get("/wallet/<token>")
+def wallet(token: str) -> Response:
+    """The learner's wallet, newest first: every provider's badges, or one provider's.
+
+    JSON by ``Accept``. A link answered to a provider shows that provider's badges only.
+    """
+    session = get_session()
+    opened = open_wallet(session, token)
+    if not wants_html():
+        return _wallet_json(token, opened)
+    return _wallet_page(session, token, opened)
+
+
+@bp.post("/wallet/<token>/merge")
+def merge(token: str) -> Response:
+    """Add another wallet link of the same learner; go to a link that shows both.
+
+    Two providers' links (or any full link) give a full link. A link that is not the
+    same learner's gets this wallet page again, 400, with one message for every failure.
+    """
+    session = get_session()
+    opened = open_wallet(session, token)
+    conf = settings_of(current_app)
+    link = request.form.get("link", "")
+    try:
+        new_token = learners.merge_wallets(session, opened, link, now=conf.clock())
+    except InvalidWalletLink:
+        if not wants_html():
+            raise
+        # The pasted link is not shown again: it may be a secret of someone else.
+        return _wallet_page(session, token, opened, status=400, merge_failed=True)
+    return _see_wallet(new_token)
 
 
 def _record_response(record: records.Record, form: str, filename: str, cache: str) -> Response:
@@ -198,13 +250,19 @@ def record(token: str, form: str) -> Response:
     """The learner's whole history as a signed CLR 2.0 record (``.json`` or ``.jwt``).
 
     Re-issued whenever the history changed since the last one (see :mod:`issuer.records`).
+    Only through a full link: a provider's link would hand it every provider's badges.
     """
     if form not in ("json", "jwt"):
         raise NotFound(f"no {form!r} form of a record; use .json or .jwt")
     session = get_session()
-    learner, _rows = open_wallet(session, token)
+    opened = open_wallet(session, token)
+    if not opened.full:
+        raise ScopedWallet(
+            "this wallet link shows one provider's badges; the record of your whole history "
+            "needs the link e-mailed to you, or another provider's link added to this one"
+        )
     conf = settings_of(current_app)
-    found = records.learner_record(session, conf, learner, now=conf.clock())
+    found = records.learner_record(session, conf, opened.learner, now=conf.clock())
     if found is None:
         raise NotFound("no badge is valid right now, so there is no record to sign")
     return _record_response(found, form, "learning-record", "private, no-store")
@@ -214,8 +272,7 @@ def record(token: str, form: str) -> Response:
 def certificate(token: str, ref: str) -> Response:
     """A printable A4 certificate of one of the learner's badges, with its QR code."""
     session = get_session()
-    _learner, rows = open_wallet(session, token)
-    row = next((r for r in rows if r.id == ref), None)
+    row = next((r for r in open_wallet(session, token).credentials if r.id == ref), None)
     if row is None:
         raise NotFound("no such badge in this wallet")
     conf = settings_of(current_app)
@@ -233,10 +290,10 @@ def certificate(token: str, ref: str) -> Response:
 def create_share(token: str) -> Response:
     """Publish a share page of the whole history or of the chosen badges."""
     session = get_session()
-    learner, _rows = open_wallet(session, token)
+    opened = open_wallet(session, token)
     conf = settings_of(current_app)
     chosen = request.form.getlist("credential") if request.form.get("scope") == "selected" else None
-    sharing.create_share(session, conf, learner, chosen, now=conf.clock())
+    sharing.create_share(session, conf, opened, chosen, now=conf.clock())
     return _back_to_wallet(token)
 
 
@@ -244,16 +301,20 @@ def create_share(token: str) -> Response:
 def remove_share(token: str, share_id: str) -> Response:
     """Take a share page down (its address then answers 410 Gone)."""
     session = get_session()
-    learner, _rows = open_wallet(session, token)
+    opened = open_wallet(session, token)
     conf = settings_of(current_app)
-    sharing.take_down(session, conf, learner, share_id, now=conf.clock())
+    sharing.take_down(session, conf, opened, share_id, now=conf.clock())
     return _back_to_wallet(token)
 
 
 def _back_to_wallet(token: str) -> Response:
+    return _see_wallet(token, "#shares")
+
+
+def _see_wallet(token: str, fragment: str = "") -> Response:
     # 303: the browser follows with a GET, so reloading the wallet never posts again.
     response = Response(status=303)
-    response.headers["Location"] = url_for("wallet.wallet", token=token) + "#shares"
+    response.headers["Location"] = url_for("wallet.wallet", token=token) + fragment
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -170,8 +170,9 @@ def test_verify_page_upload_of_a_baked_png(
 
 
 def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveServer) -> None:
-    """The learner's wallet lists both providers' badges; the record downloaded from it
-    verifies with every badge inside; a share page is published, then taken down."""
+    """A provider's wallet link shows its own badges; adding the other provider's link gives
+    the whole wallet, whose downloaded record verifies with every badge inside; a share
+    page is published, then taken down."""
     email = _email("wallet")
     basics = live_server.achievement(live_server.hanbit, "파이썬 데이터 분석 기초")
     advanced = live_server.achievement(
@@ -190,6 +191,26 @@ def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveS
     page.get(second["walletUrl"])
     body = page.find_element(By.TAG_NAME, "body").text
     assert "김민준님의 배지" in body
+    assert "누리 ICT 교육센터의 배지만 보입니다" in body
+    assert "파이썬 데이터 분석 기초" not in body
+    cards = page.find_elements(By.CSS_SELECTOR, "li.badge")
+    assert [c.get_attribute("data-credential") for c in cards] == [second["uuid"]]
+    assert page.find_elements(By.CSS_SELECTOR, "a[data-record]") == []
+    screenshot(page, "wallet-scoped-ko.png")
+
+    # Add the other provider's link with the form (no script): first a mistyped one.
+    field = page.find_element(By.ID, "merge-link")
+    assert page.find_element(By.CSS_SELECTOR, 'label[for="merge-link"]').text
+    field.send_keys(first["walletUrl"][:-5])
+    _click_and_wait(page, page.find_element(By.CSS_SELECTOR, "form.merge-form button"))
+    assert "본인의 다른 지갑 링크가 아닙니다" in _find(page, "#merge-problem").text
+    assert page.switch_to.active_element.get_attribute("id") == "merge-link"
+    page.find_element(By.ID, "merge-link").send_keys(first["walletUrl"])
+    _click_and_wait(page, page.find_element(By.CSS_SELECTOR, "form.merge-form button"))
+    wallet_url = page.current_url
+    assert wallet_url.startswith(f"{live_server.base_url}/wallet/")
+    assert wallet_url not in (first["walletUrl"], second["walletUrl"])
+    body = page.find_element(By.TAG_NAME, "body").text
     for shown in ("파이썬 데이터 분석 기초", "생성형 AI 서비스 개발", "한빛", "누리"):
         assert shown in body
     cards = page.find_elements(By.CSS_SELECTOR, "li.badge")
@@ -197,7 +218,7 @@ def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveS
     screenshot(page, "wallet-ko.png")
 
     record_url = page.find_element(By.CSS_SELECTOR, 'a[data-record="json"]').get_attribute("href")
-    assert record_url == f"{second['walletUrl']}/clr.json"
+    assert record_url == f"{wallet_url}/clr.json"
     record = live_server.http.get(record_url).json()
     report = verify_credential(record, now=datetime.now(UTC), fetcher=_local_fetcher())
     assert report.verdict is Verdict.VALID, json.dumps(report.to_dict(), ensure_ascii=False)
@@ -239,7 +260,7 @@ def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveS
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1  # one A4 sheet
 
     page.set_window_size(*PHONE)
-    page.get(second["walletUrl"])
+    page.get(wallet_url)
     _click_and_wait(page, page.find_element(By.CSS_SELECTOR, "form.share-form button[type=submit]"))
     link = _find(page, "a.share-link")
     share_url = str(link.get_attribute("href"))
@@ -253,7 +274,7 @@ def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveS
     assert [m.get_attribute("data-verdict") for m in members] == ["valid", "valid"]
     screenshot(page, "share.png")
 
-    page.get(second["walletUrl"])
+    page.get(wallet_url)
     _click_and_wait(page, page.find_element(By.CSS_SELECTOR, "li.share button.danger"))
     _find(page, "#shares")
     assert page.find_elements(By.CSS_SELECTOR, "a.share-link") == []

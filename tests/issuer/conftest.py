@@ -255,6 +255,25 @@ KOREAN = {"Accept": BROWSER_ACCEPT, "Accept-Language": "ko-KR,ko;q=0.9,en-US;q=0
 ENGLISH = {"Accept": BROWSER_ACCEPT, "Accept-Language": "en-US,en;q=0.9"}
 
 
+def full_wallet_link(app: Flask, email: str) -> str:
+    """Return a new full wallet link of ``email``'s learner, as ``baeji wallet link`` prints."""
+    from verify.cli import main as baeji
+
+    result = CliRunner().invoke(baeji, ["wallet", "link", "--email", email], obj=app)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def merge_wallets(client: FlaskClient, wallet_url: str, other_url: str) -> str:
+    """Add ``other_url`` on ``wallet_url``'s wallet page, as a browser; return the new path."""
+    path = wallet_url.removeprefix(BASE_URL)
+    response = client.post(f"{path}/merge", data={"link": other_url}, headers=KOREAN)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location: str = response.headers["Location"]
+    assert location.startswith("/wallet/")
+    return location
+
+
 def page(client: FlaskClient, path: str, *, headers: dict[str, str] | None = None) -> str:
     """GET ``path`` as a Korean browser and return the HTML (asserting a 200 page)."""
     response = client.get(path, headers=headers or KOREAN)

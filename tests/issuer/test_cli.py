@@ -37,11 +37,13 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "achievement",
         "issue",
         "revoke",
+        "wallet",
         "keys",
     }
     for name, subcommands in {
         "issuer": {"create"},
         "apikey": {"create", "revoke"},
+        "wallet": {"link"},
         "keys": {"rotate"},
     }.items():
         group = next(c for c in cli.commands if c.name == name)
@@ -280,6 +282,56 @@ def test_demo_seeds_korean_sample_data_once(
     record = client.get(wallet.removeprefix(base) + "/clr.json").json
     assert record is not None
     assert len(record["credentialSubject"]["association"]) == 2
+    body = client.get(wallet.removeprefix(base), headers={"Accept": "application/json"}).json
+    assert body is not None
+    assert body["scope"] == "full"
+    assert {c["issuer"] for c in body["credentials"]} == {
+        "한빛 디지털 아카데미 (데모)",
+        "누리 ICT 교육센터 (데모)",
+    }
+
+
+def test_wallet_link_prints_a_full_link_for_the_learner(
+    runner: CliRunner, app: Flask, client: FlaskClient, session: Session
+) -> None:
+    """`wallet link --email` prints a new link to the whole wallet and logs who made it."""
+    first = _run(runner, app, "issuer", "create", "--slug", "link-a", "--name", "A", "--json")
+    second = _run(runner, app, "issuer", "create", "--slug", "link-b", "--name", "B", "--json")
+    email = unique_email("link")
+    ids = []
+    for created in (first, second):
+        headers = {"Authorization": f"Bearer {json.loads(created.stdout)['api_key']}"}
+        course = client.post(
+            "/api/v1/achievements",
+            json={"name": "과정", "description": "설명", "criteria": {"narrative": "이수"}},
+            headers=headers,
+        ).json
+        assert course is not None
+        issued = client.post(
+            "/api/v1/credentials",
+            json={"achievementId": course["uuid"], "recipient": {"email": email}},
+            headers=headers,
+        ).json
+        assert issued is not None
+        ids.append(issued["id"])
+    result = _run(runner, app, "wallet", "link", "--email", email.upper())
+    assert result.exit_code == 0, result.output
+    link = result.output.strip()
+    assert link.startswith("https://badges.example.kr/wallet/")
+    body = client.get(
+        link.removeprefix("https://badges.example.kr"), headers={"Accept": "application/json"}
+    ).json
+    assert body is not None
+    assert body["scope"] == "full"
+    assert {c["id"] for c in body["credentials"]} == set(ids)
+    session.rollback()
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "wallet.link")).one()
+    assert event.actor.startswith("cli:")
+    assert link.rsplit("/", 1)[1] not in (event.detail or "") + event.subject
+    for unknown in (unique_email("nobody"), "not-an-address"):
+        refused = runner.invoke(baeji, ["wallet", "link", "--email", unknown], obj=app)
+        assert refused.exit_code == 1
+        assert "no learner" in refused.output
 
 
 def test_unknown_issuer_is_a_clean_error(runner: CliRunner, app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email
+import re
 import socket
 import socketserver
 import threading
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from issuer import db, mail, settings_of
-from tests.issuer.conftest import Api, create_tenant, make_app, unique_email
+from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
 
 
 @dataclass
@@ -99,11 +101,15 @@ def app(
     db.engine_of(app).dispose()
 
 
-def test_issuing_mails_the_wallet_link(sink: tuple[Sink, int], api: Api) -> None:
-    """After issuing, the learner gets one e-mail with the same wallet link the API returned."""
+def test_issuing_mails_a_full_wallet_link(
+    sink: tuple[Sink, int], client: FlaskClient, api: Api, other_api: Api
+) -> None:
+    """After issuing, the learner gets one e-mail with a link of their own to the whole
+    wallet (every provider's badges and the record), not the provider's scoped link."""
     received, _port = sink
-    before = len(received.messages)
     address = unique_email("mail")
+    earlier = other_api.issue(other_api.achievement("MLOps 모델 배포 심화")["uuid"], address)
+    before = len(received.messages)
     issued = api.issue(api.achievement("생성형 AI 서비스 개발")["uuid"], address, "김민준")
     assert len(received.messages) == before + 1
     message = received.messages[-1]
@@ -113,8 +119,17 @@ def test_issuing_mails_the_wallet_link(sink: tuple[Sink, int], api: Api) -> None
     assert message["From"] == "Baeji <badges@example.kr>"
     assert "생성형 AI 서비스 개발" in message["Subject"]
     body = message.get_content()
-    assert issued["walletUrl"] in body
     assert "한빛 아카데미" in body
+    assert issued["walletUrl"] not in body
+    (link,) = set(re.findall(rf"{re.escape(BASE_URL)}/wallet/[A-Za-z0-9_-]+", body))
+    wallet = client.get(link.removeprefix(BASE_URL), headers={"Accept": "application/json"}).json
+    assert wallet is not None
+    assert wallet["scope"] == "full"
+    assert {c["id"] for c in wallet["credentials"]} == {earlier["id"], issued["id"]}
+    assert client.get(link.removeprefix(BASE_URL) + "/clr.json").status_code == 200
+    scoped = client.get(issued["walletUrl"].removeprefix(BASE_URL), headers={"Accept": "*/*"}).json
+    assert scoped is not None
+    assert [c["id"] for c in scoped["credentials"]] == [issued["id"]]
 
 
 def test_batches_mail_each_learner_and_replays_mail_nobody(
@@ -151,7 +166,9 @@ def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
         api = Api(offline_client, tenant)
         issued = api.issue(api.achievement()["uuid"], unique_email())
     assert issued["walletUrl"]
-    assert mail.send_wallet_links(settings_of(offline), []) == 0
+    conf = settings_of(offline)
+    with db.new_session(db.engine_of(offline)) as session:
+        assert mail.send_wallet_links(session, conf, [], now=conf.clock()) == 0
     db.engine_of(offline).dispose()
 
 

@@ -8,10 +8,20 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import Session, col, select
 
 from badges.bake import extract_credential
 from badges.qr import decode_qr
-from tests.issuer.conftest import BASE_URL, Api, Tenant, unique_email
+from issuer.models import ShareLink
+from tests.issuer.conftest import (
+    BASE_URL,
+    ENGLISH,
+    KOREAN,
+    Api,
+    Tenant,
+    full_wallet_link,
+    unique_email,
+)
 
 DID = "did:web:badges.example.kr:issuers:hanbit"
 
@@ -197,20 +207,78 @@ def test_achievement_id_dereferences(client: FlaskClient, api: Api) -> None:
     assert body["creator"]["id"] == DID
 
 
-def test_wallet_link_lists_the_learners_badges(
-    client: FlaskClient, api: Api, other_api: Api
+def test_regression_wallet_link_leaks_other_issuers(
+    client: FlaskClient, app: Flask, session: Session, api: Api, other_api: Api
 ) -> None:
-    """A wallet link opens every badge of its learner, from all issuers; a bad token is 404."""
-    email = unique_email("wallet")
-    first = api.issue(api.achievement()["uuid"], email)
-    second = other_api.issue(other_api.achievement()["uuid"], email)
-    response = client.get(_path(second["walletUrl"]))
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "private, no-store"
-    body = response.json
+    # Review finding: the walletUrl the API answers to issuer B opened the learner's whole
+    # wallet, so B could read, record (CLR) and share every badge issuer A issued them.
+    email = unique_email("leak")
+    theirs = api.issue(api.achievement("한빛의 비공개 과정")["uuid"], email, "김민준")
+    mine = other_api.issue(other_api.achievement("누리의 과정")["uuid"], email, "김민준")
+    wallet = _path(mine["walletUrl"])
+
+    body = client.get(wallet, headers={"Accept": "application/json"}).json
     assert body is not None
-    assert {c["id"] for c in body["credentials"]} == {first["id"], second["id"]}
+    assert [c["id"] for c in body["credentials"]] == [mine["id"]]
+    assert body["scope"] == f"{BASE_URL}/issuers/nuri"
+    assert body["record"] is None
+    html = client.get(wallet, headers=KOREAN).get_data(as_text=True)
+    assert mine["uuid"] in html
+    for leaked in (theirs["uuid"], "한빛의 비공개 과정", "한빛 아카데미", "/clr."):
+        assert leaked not in html
+    assert "누리 ICT 교육센터의 배지만 보입니다" in html
+    assert "다른 기관의 지갑 링크를 추가" in html
+    assert "이메일로 받은 지갑 링크" in html
+    english = client.get(wallet, headers=ENGLISH).get_data(as_text=True)
+    assert "add another provider&#39;s wallet link" in english
+    assert "wallet link e-mailed to you" in english
+
+    for form in ("json", "jwt"):
+        record = client.get(f"{wallet}/clr.{form}")
+        assert record.status_code == 403
+        assert record.json is not None
+        assert set(record.json) == {"error", "message"}
+        assert record.json["error"] == "scoped-wallet"
+    assert client.get(f"{wallet}/clr.json", headers=KOREAN).status_code == 403
+    certificate = client.get(f"{wallet}/credentials/{theirs['uuid']}/certificate")
+    assert certificate.status_code == 404
+
+    learner_id = theirs["credential"]["credentialSubject"]["id"].removeprefix("urn:uuid:")
+    whole = client.post(f"{wallet}/shares", data={"scope": "all"})
+    assert whole.status_code == 403
+    assert whole.json is not None
+    assert whole.json["error"] == "scoped-wallet"
+    for chosen in ([theirs["uuid"]], [mine["uuid"], theirs["uuid"]]):
+        refused = client.post(f"{wallet}/shares", data={"scope": "selected", "credential": chosen})
+        assert refused.status_code == 422
+    assert _shares(session, learner_id) == []
+    allowed = client.post(
+        f"{wallet}/shares", data={"scope": "selected", "credential": mine["uuid"]}
+    )
+    assert allowed.status_code == 303
+    assert [json.loads(row.credential_ids or "null") for row in _shares(session, learner_id)] == [
+        [mine["uuid"]]
+    ]
+
+    # A share the learner made from a full link is neither listed nor removable here.
+    full = full_wallet_link(app, email)
+    client.post(f"{_path(full)}/shares", data={"scope": "all"})
+    whole_share = next(row for row in _shares(session, learner_id) if row.credential_ids is None)
+    assert whole_share.id not in client.get(wallet, headers=KOREAN).get_data(as_text=True)
+    assert whole_share.id in client.get(_path(full), headers=KOREAN).get_data(as_text=True)
+    assert client.post(f"{wallet}/shares/{whole_share.id}/delete").status_code == 404
+    assert client.get(f"/shares/{whole_share.id}", headers=KOREAN).status_code == 200
+
     assert client.get("/wallet/not-a-token").status_code == 404
+
+
+def _shares(session: Session, learner_id: str) -> list[ShareLink]:
+    session.rollback()  # a fresh snapshot: the app committed in its own session
+    return list(
+        session.exec(
+            select(ShareLink).where(ShareLink.learner_id == learner_id).order_by(col(ShareLink.id))
+        ).all()
+    )
 
 
 def test_home_and_health(client: FlaskClient) -> None:

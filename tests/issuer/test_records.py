@@ -16,7 +16,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from issuer.accounts import PLATFORM_SLUG
-from tests.issuer.conftest import BASE_URL, Api, ClientFetcher, unique_email
+from tests.issuer.conftest import (
+    BASE_URL,
+    Api,
+    ClientFetcher,
+    full_wallet_link,
+    merge_wallets,
+    unique_email,
+)
 from verify import CheckStatus, Verdict, verify_credential
 from verify.cli import main as baeji
 
@@ -45,7 +52,8 @@ def test_record_embeds_badges_of_every_issuer_and_verifies(
     first = api.issue(python["uuid"], email, "김민준", validFrom="2026-01-10T00:00:00Z")
     second = api.issue(genai["uuid"], email, "김민준", validFrom="2026-02-10T00:00:00Z")
     third = other_api.issue(mlops["uuid"], email, "김민준")
-    record = _record(client, third["walletUrl"])
+    wallet = merge_wallets(client, third["walletUrl"], first["walletUrl"])
+    record = _record(client, wallet)
     assert record["type"] == ["VerifiableCredential", "ClrCredential"]
     assert record["@context"][1] == "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
     assert record["issuer"]["id"] == PLATFORM_DID
@@ -64,19 +72,21 @@ def test_record_embeds_badges_of_every_issuer_and_verifies(
     assert [child.verdict for child in report.children] == [Verdict.VALID] * 3
     assert report.check("embedded-credentials").status is CheckStatus.PASSED
     assert "/.well-known/did.json" in fetcher.fetched
-    token = _record(client, third["walletUrl"], "jwt")
+    token = _record(client, wallet, "jwt")
     jwt_report = verify_credential(token, now=datetime.now(UTC), fetcher=ClientFetcher(client))
     assert jwt_report.verdict is Verdict.VALID
     assert jwt_report.check("jwt").status is CheckStatus.PASSED
 
 
-def test_record_is_reissued_only_when_the_history_changes(client: FlaskClient, api: Api) -> None:
+def test_record_is_reissued_only_when_the_history_changes(
+    client: FlaskClient, app: Flask, api: Api
+) -> None:
     """Unchanged history gives the same signed bytes; issuing, suspending or revoking re-issues."""
     email = unique_email("reissue")
     course = api.achievement("SQL 기초")
     other = api.achievement("데이터 시각화")
     first = api.issue(course["uuid"], email)
-    wallet = first["walletUrl"]
+    wallet = full_wallet_link(app, email)
     original = _record(client, wallet)
     assert _record(client, wallet) == original
     second = api.issue(other["uuid"], email)
@@ -96,29 +106,32 @@ def test_record_is_reissued_only_when_the_history_changes(client: FlaskClient, a
     assert report.verdict is Verdict.VALID
 
 
-def test_no_record_without_a_valid_badge(client: FlaskClient, api: Api) -> None:
+def test_no_record_without_a_valid_badge(client: FlaskClient, app: Flask, api: Api) -> None:
     """A learner whose only badge is revoked has no record to download (404)."""
-    issued = api.issue(api.achievement()["uuid"], unique_email())
+    email = unique_email()
+    issued = api.issue(api.achievement()["uuid"], email)
     api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "취소"})
-    response = client.get(f"{_path(issued['walletUrl'])}/clr.json")
+    wallet = _path(full_wallet_link(app, email))
+    response = client.get(f"{wallet}/clr.json")
     assert response.status_code == 404
-    assert client.get(f"{_path(issued['walletUrl'])}/clr.xml").status_code == 404
+    assert client.get(f"{wallet}/clr.xml").status_code == 404
 
 
-def test_expired_badges_are_left_out(client: FlaskClient, api: Api) -> None:
+def test_expired_badges_are_left_out(client: FlaskClient, app: Flask, api: Api) -> None:
     """A badge past its validUntil is not in the record (the verifier would call it expired)."""
     email = unique_email()
-    keep = api.issue(api.achievement()["uuid"], email)
+    api.issue(api.achievement()["uuid"], email)
     soon = api.issue(api.achievement()["uuid"], email, validUntil="2099-01-01T00:00:00Z")
-    record = _record(client, keep["walletUrl"])
+    record = _record(client, full_wallet_link(app, email))
     assert len(record["credentialSubject"]["verifiableCredential"]) == 2
     assert soon["credential"]["validUntil"] == "2099-01-01T00:00:00Z"
 
 
-def test_platform_did_document(client: FlaskClient, api: Api) -> None:
+def test_platform_did_document(client: FlaskClient, app: Flask, api: Api) -> None:
     """The platform publishes its own keys at /.well-known/did.json, once it has any."""
-    issued = api.issue(api.achievement()["uuid"], unique_email())
-    _record(client, issued["walletUrl"])
+    email = unique_email()
+    api.issue(api.achievement()["uuid"], email)
+    _record(client, full_wallet_link(app, email))
     document = client.get("/.well-known/did.json").json
     assert document is not None
     assert document["id"] == PLATFORM_DID
@@ -191,13 +204,15 @@ def test_rotating_the_platform_key_reissues_the_record(
     client: FlaskClient, api: Api, app: Flask, runner: CliRunner
 ) -> None:
     """`baeji keys rotate --issuer _platform` makes the next record carry the new key."""
-    issued = api.issue(api.achievement()["uuid"], unique_email())
-    before = _record(client, issued["walletUrl"])
+    email = unique_email()
+    api.issue(api.achievement()["uuid"], email)
+    wallet = full_wallet_link(app, email)
+    before = _record(client, wallet)
     result = runner.invoke(
         baeji, ["keys", "rotate", "--issuer", PLATFORM_SLUG], obj=app, catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    after = _record(client, issued["walletUrl"])
+    after = _record(client, wallet)
     assert after["id"] != before["id"]
     assert after["proof"][0]["verificationMethod"] != before["proof"][0]["verificationMethod"]
     for document in (before, after):  # the retired key stays published

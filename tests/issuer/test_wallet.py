@@ -6,19 +6,24 @@ import json
 import re
 from datetime import UTC, datetime
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
 
 from badges.qr import decode_qr
+from issuer.models import AuditEvent, WalletToken
 from tests.issuer.conftest import (
     BASE_URL,
     ENGLISH,
     KOREAN,
     Api,
     ClientFetcher,
+    full_wallet_link,
+    merge_wallets,
     page,
     unique_email,
 )
-from verify import Verdict, verify_credential
+from verify import CheckStatus, Verdict, verify_credential
 
 
 def _path(url: str) -> str:
@@ -32,7 +37,7 @@ def _share_urls(html: str) -> list[str]:
 def test_wallet_page_lists_every_badge_newest_first(
     client: FlaskClient, api: Api, other_api: Api
 ) -> None:
-    """The wallet shows badges of every provider with status, downloads, QR and certificate."""
+    """A full wallet shows every provider's badges with status, downloads, QR, certificate."""
     email = unique_email("wallet")
     older = api.issue(
         api.achievement("파이썬 데이터 분석 기초")["uuid"],
@@ -46,7 +51,7 @@ def test_wallet_page_lists_every_badge_newest_first(
         api.achievement("폐강 과정")["uuid"], email, "이서연", validFrom="2025-12-01T00:00:00Z"
     )
     api.post(f"/api/v1/credentials/{revoked['uuid']}/revoke", json={"reason": "폐강"})
-    wallet = _path(newer["walletUrl"])
+    wallet = merge_wallets(client, newer["walletUrl"], older["walletUrl"])
     response = client.get(wallet, headers=KOREAN)
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -68,13 +73,128 @@ def test_wallet_page_lists_every_badge_newest_first(
     assert "이서연&#39;s badges" in page(client, wallet, headers=ENGLISH)
 
 
-def test_wallet_json_form_is_kept(client: FlaskClient, api: Api) -> None:
-    """Programs asking for JSON still get the wallet as JSON, with the record links."""
-    issued = api.issue(api.achievement()["uuid"], unique_email())
+def test_wallet_json_form_is_kept(client: FlaskClient, app: Flask, api: Api) -> None:
+    """Programs asking for JSON get the wallet as JSON; a full link adds the record links."""
+    email = unique_email()
+    issued = api.issue(api.achievement()["uuid"], email)
     body = client.get(_path(issued["walletUrl"]), headers={"Accept": "application/json"}).json
     assert body is not None
     assert [c["id"] for c in body["credentials"]] == [issued["id"]]
-    assert body["record"]["json"] == f"{issued['walletUrl']}/clr.json"
+    assert body["scope"] == f"{BASE_URL}/issuers/hanbit"
+    assert body["record"] is None
+    full = full_wallet_link(app, email)
+    body = client.get(_path(full), headers={"Accept": "application/json"}).json
+    assert body is not None
+    assert [c["id"] for c in body["credentials"]] == [issued["id"]]
+    assert body["scope"] == "full"
+    assert body["record"]["json"] == f"{full}/clr.json"
+
+
+def test_merging_two_providers_links_opens_the_whole_wallet(
+    client: FlaskClient, session: Session, api: Api, other_api: Api
+) -> None:
+    """Adding provider A's link on provider B's wallet page gives a full link: both badges,
+    and a signed record that verifies with both inside; the two old links stay scoped."""
+    email = unique_email("merge")
+    first = api.issue(api.achievement("파이썬 기초")["uuid"], email, "김민준")
+    second = other_api.issue(other_api.achievement("MLOps 심화")["uuid"], email, "김민준")
+    html = page(client, _path(second["walletUrl"]))
+    assert f'action="{_path(second["walletUrl"])}/merge"' in html
+    assert 'for="merge-link"' in html
+    wallet = merge_wallets(client, second["walletUrl"], first["walletUrl"])
+    body = client.get(wallet, headers={"Accept": "application/json"}).json
+    assert body is not None
+    assert body["scope"] == "full"
+    assert {c["id"] for c in body["credentials"]} == {first["id"], second["id"]}
+    html = page(client, wallet)
+    assert f'href="{wallet}/clr.json"' in html
+    assert 'value="all"' in html
+    response = client.get(f"{wallet}/clr.json")
+    assert response.status_code == 200
+    report = verify_credential(
+        json.loads(response.data), now=datetime.now(UTC), fetcher=ClientFetcher(client)
+    )
+    assert report.verdict is Verdict.VALID, report.to_dict()
+    assert report.check("embedded-credentials").status is CheckStatus.PASSED
+    assert {c.credential["id"] for c in report.children if c.credential} == {
+        first["id"],
+        second["id"],
+    }
+    assert [child.verdict for child in report.children] == [Verdict.VALID] * 2
+    # Either order works, and a bare token works as well as the whole link.
+    token = first["walletUrl"].rsplit("/", 1)[1]
+    again = merge_wallets(client, first["walletUrl"], f"  {second['walletUrl']}#shares ")
+    assert again != wallet
+    assert merge_wallets(client, second["walletUrl"], token) not in (wallet, again)
+    for old in (first, second):
+        scoped = client.get(_path(old["walletUrl"]), headers={"Accept": "application/json"}).json
+        assert scoped is not None
+        assert [c["id"] for c in scoped["credentials"]] == [old["id"]]
+    session.rollback()
+    learner = first["credential"]["credentialSubject"]["id"]
+    merges = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "wallet.merge", AuditEvent.subject == learner)
+    ).all()
+    assert [event.actor for event in merges] == [f"learner:{learner.removeprefix('urn:uuid:')}"] * 3
+    assert all(token not in (event.detail or "") for event in merges)
+
+
+def test_merging_links_of_one_provider_stays_scoped(
+    client: FlaskClient, api: Api, other_api: Api
+) -> None:
+    """Two links of the same provider add up to that provider's badges only, not more."""
+    email = unique_email("same")
+    course = api.achievement()["uuid"]
+    first = api.issue(course, email)
+    second = api.issue(api.achievement()["uuid"], email)
+    elsewhere = other_api.issue(other_api.achievement()["uuid"], email)
+    wallet = merge_wallets(client, first["walletUrl"], second["walletUrl"])
+    body = client.get(wallet, headers={"Accept": "application/json"}).json
+    assert body is not None
+    assert body["scope"] == f"{BASE_URL}/issuers/hanbit"
+    assert {c["id"] for c in body["credentials"]} == {first["id"], second["id"]}
+    assert elsewhere["id"] not in {c["id"] for c in body["credentials"]}
+    assert client.get(f"{wallet}/clr.json").status_code == 403
+
+
+def test_merging_with_another_learners_link_fails(
+    client: FlaskClient, session: Session, api: Api, other_api: Api
+) -> None:
+    """Another learner's link, an unknown token or no link at all: 400, one message, nothing
+    minted; a browser gets its wallet page again with the message, in Korean or English."""
+    mine = api.issue(api.achievement()["uuid"], unique_email("me"))
+    theirs = other_api.issue(other_api.achievement()["uuid"], unique_email("them"))
+    wallet = _path(mine["walletUrl"])
+    before = _count(session, WalletToken)
+    events = _count(session, AuditEvent)
+    unknown = f"{BASE_URL}/wallet/{'A' * 43}"
+    for link in (theirs["walletUrl"], unknown, "not a link", "", "x" * 5000):
+        response = client.post(f"{wallet}/merge", data={"link": link})
+        assert response.status_code == 400, link
+        assert response.json == {
+            "error": "invalid-wallet-link",
+            "message": "that is not another wallet link of yours",
+        }
+    response = client.post(f"{wallet}/merge", data={"link": theirs["walletUrl"]}, headers=KOREAN)
+    assert response.status_code == 400
+    assert response.headers["Cache-Control"] == "private, no-store"
+    html = response.get_data(as_text=True)
+    assert "본인의 다른 지갑 링크가 아닙니다" in html
+    assert 'aria-invalid="true"' in html
+    assert f'data-credential="{mine["uuid"]}"' in html
+    assert theirs["uuid"] not in html
+    assert theirs["walletUrl"].rsplit("/", 1)[1] not in html
+    english = client.post(f"{wallet}/merge", data={"link": unknown}, headers=ENGLISH)
+    assert english.status_code == 400
+    assert "That is not another wallet link of yours" in english.get_data(as_text=True)
+    assert _count(session, WalletToken) == before
+    assert _count(session, AuditEvent) == events
+    assert client.post("/wallet/not-a-token/merge", data={"link": wallet}).status_code == 404
+
+
+def _count(session: Session, table: type[WalletToken] | type[AuditEvent]) -> int:
+    session.rollback()  # a fresh snapshot: the app committed in its own session
+    return session.exec(select(func.count()).select_from(table)).one()
 
 
 def test_certificate_is_a_printable_page_with_the_qr_code(client: FlaskClient, api: Api) -> None:
@@ -98,11 +218,11 @@ def test_certificate_is_a_printable_page_with_the_qr_code(client: FlaskClient, a
     )
 
 
-def test_share_whole_history_then_take_it_down(client: FlaskClient, api: Api) -> None:
+def test_share_whole_history_then_take_it_down(client: FlaskClient, app: Flask, api: Api) -> None:
     """A share page is public until taken down; then it is 410 Gone, for people and programs."""
     email = unique_email("share")
     first = api.issue(api.achievement("SQL 기초")["uuid"], email, "최유나")
-    wallet = _path(first["walletUrl"])
+    wallet = _path(full_wallet_link(app, email))
     assert _share_urls(page(client, wallet)) == []
     created = client.post(f"{wallet}/shares", data={"scope": "all"}, headers=KOREAN)
     assert created.status_code == 303
@@ -171,7 +291,10 @@ def test_shares_refuse_badges_of_someone_else(client: FlaskClient, api: Api) -> 
     assert client.post("/wallet/not-a-token/shares", data={"scope": "all"}).status_code == 404
     assert client.get("/wallet/not-a-token", headers=KOREAN).status_code == 404
     assert client.get("/shares/nothing-here", headers=KOREAN).status_code == 404
-    other = client.post(f"{_path(theirs['walletUrl'])}/shares", data={"scope": "all"})
+    other = client.post(
+        f"{_path(theirs['walletUrl'])}/shares",
+        data={"scope": "selected", "credential": [theirs["uuid"]]},
+    )
     assert other.status_code == 303
     (their_share,) = _share_urls(page(client, _path(theirs["walletUrl"])))
     share_id = their_share.rsplit("/", 1)[1]
