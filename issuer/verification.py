@@ -18,6 +18,7 @@ from flask import Flask
 
 from issuer import settings_of
 from verify import (
+    CachingFetcher,
     DocumentNotFound,
     FetchedDocument,
     Fetcher,
@@ -67,5 +68,18 @@ def verify_source(
 ) -> VerificationReport:
     """Verify a credential in any form ``verify`` reads, at the service's current time."""
     settings = settings_of(app)
-    fetcher = AppFetcher(app, settings.base_url, HttpFetcher())
+    fetcher = AppFetcher(app, settings.base_url, _external_fetcher(app))
     return verify_credential(source, now=settings.clock(), fetcher=fetcher, email=email)
+
+
+def _external_fetcher(app: Flask) -> Fetcher:
+    """Return the app's fetcher for other origins: HTTPS with a cache honouring Cache-Control.
+
+    One per app (per worker process), so employers checking many badges of one issuer do
+    not fetch its DID document and status lists again for every badge while they are fresh.
+    """
+    state = app.extensions["issuer"]
+    if "external_fetcher" not in state:
+        state["external_fetcher"] = CachingFetcher(HttpFetcher(), clock=settings_of(app).clock)
+    fetcher: Fetcher = state["external_fetcher"]
+    return fetcher

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from issuer import verification
 from tests.issuer.conftest import BASE_URL, Api, ClientFetcher, unique_email
-from verify import Verdict, verify_credential
+from verify import CachingFetcher, Verdict, verify_credential
 
 
 def _now() -> datetime:
@@ -108,3 +110,10 @@ def test_public_verify_endpoint(client: FlaskClient, api: Api, lang: str) -> Non
     assert bad.status_code == 200
     assert bad.json is not None
     assert bad.json["verdict"] in ("invalid", "unverifiable")
+
+
+def test_other_origins_go_through_one_cache_per_app(app: Flask) -> None:
+    """Other origins are fetched through one Cache-Control-honouring cache per app."""
+    fetcher = verification._external_fetcher(app)
+    assert isinstance(fetcher, CachingFetcher)
+    assert verification._external_fetcher(app) is fetcher
