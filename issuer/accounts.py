@@ -82,18 +82,7 @@ def create_issuer(
         )
         session.add(issuer)
         session.flush()
-        for key_type in signing.ISSUER_KEY_TYPES:
-            key = signing.add_key(session, settings, issuer, key_type, now=now)
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="key.create",
-                subject=key.key_id,
-                issuer_id=issuer.pk,
-                now=now,
-                key_type=key_type.value,
-            )
+        signing.add_initial_keys(session, settings, issuer, now=now, actor=actor)
         signers = signing.active_signers(session, settings, issuer.pk)
         for purpose in status.PURPOSES:
             session.add(

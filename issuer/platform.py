@@ -65,18 +65,7 @@ def ensure_platform(session: Session, settings: Settings, *, now: datetime, acto
             )
             session.add(platform)
             session.flush()
-            for key_type in signing.ISSUER_KEY_TYPES:
-                key = signing.add_key(session, settings, platform, key_type, now=now)
-                session.flush()
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="key.create",
-                    subject=key.key_id,
-                    issuer_id=platform.pk,
-                    now=now,
-                    key_type=key_type.value,
-                )
+            signing.add_initial_keys(session, settings, platform, now=now, actor=actor)
             audit.record(
                 session,
                 actor=actor,

@@ -101,6 +101,24 @@ def add_key(
     return row
 
 
+def add_initial_keys(
+    session: Session, settings: Settings, issuer: Issuer, *, now: datetime, actor: str
+) -> None:
+    """Give a new issuer one active key of each type (Ed25519 for proofs, RSA for RS256)."""
+    for key_type in ISSUER_KEY_TYPES:
+        key = add_key(session, settings, issuer, key_type, now=now)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="key.create",
+            subject=key.key_id,
+            issuer_id=issuer.pk,
+            now=now,
+            key_type=key_type.value,
+        )
+
+
 def active_signers(session: Session, settings: Settings, issuer_id: int) -> IssuerSigners:
     """Unseal the issuer's active Ed25519 and RSA keys.
 
