@@ -45,7 +45,7 @@ from verify.controller import (
 from verify.errors import FetchError
 from verify.messages import render
 from verify.report import CheckResult, CheckStatus
-from verify.session import STATUS_ACCEPT, DocumentInvalid, FetchSession
+from verify.session import STATUS_ACCEPT, DocumentInvalid, FetchSession, Problem
 
 _OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 _BSL_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entry"})
@@ -476,13 +476,8 @@ def check_authenticity(
 # ------------------------------------------------------------------------------------------
 
 
-class StatusProblem(Exception):
+class StatusProblem(Problem):
     """A status list could not be used (internal)."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -526,19 +521,11 @@ def _load_status_list(url: str, issuer: IssuerDocument, session: FetchSession) -
     """Fetch and verify a status list credential (BSL §3.2 "Validate Algorithm")."""
     # Keyed by issuer too: whether a list may speak for a credential depends on who issued
     # the credential, and one run verifies credentials of several issuers (a CLR's badges).
-    memo_key = ("status-list", url, issuer.id)
-    cached = session.memo.get(memo_key)
-    if isinstance(cached, _StatusList):
-        return cached
-    if isinstance(cached, StatusProblem):
-        raise cached
-    try:
-        loaded = _fetch_status_list(url, issuer, session)
-    except StatusProblem as problem:
-        session.memo[memo_key] = problem
-        raise
-    session.memo[memo_key] = loaded
-    return loaded
+    return session.remember(
+        ("status-list", url, issuer.id),
+        lambda: _fetch_status_list(url, issuer, session),
+        StatusProblem,
+    )
 
 
 def _fetch_status_list(url: str, issuer: IssuerDocument, session: FetchSession) -> _StatusList:

@@ -32,21 +32,11 @@ from keys import (
     multikey_to_public_key,
 )
 from verify.errors import DocumentNotFound, FetchError, NotInTrustStore, UnsafeUrl
-from verify.session import DID_ACCEPT, JSON_ACCEPT, DocumentInvalid, FetchSession
+from verify.session import DID_ACCEPT, JSON_ACCEPT, DocumentInvalid, FetchSession, Problem
 
 
-class KeyProblem(Exception):
-    """A key or issuer document could not be trusted (internal; becomes a check result).
-
-    ``definite`` is True when the answer is final (a key not controlled by the issuer) and
-    False when it may change on retry (a document could not be fetched).
-    """
-
-    def __init__(self, code: str, *, definite: bool, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.definite = definite
-        self.params = params
+class KeyProblem(Problem):
+    """A key or issuer document could not be trusted (internal; becomes a check result)."""
 
 
 @dataclass(frozen=True)
@@ -184,19 +174,9 @@ def resolve_issuer(issuer_id: str, session: FetchSession) -> IssuerDocument:
             ``issuer-unreachable`` / ``issuer-not-resolvable`` (not definite), or a
             malformed or mismatched document.
     """
-    memo_key = ("issuer", issuer_id)
-    cached = session.memo.get(memo_key)
-    if isinstance(cached, IssuerDocument):
-        return cached
-    if isinstance(cached, KeyProblem):
-        raise cached
-    try:
-        document = _resolve_issuer(issuer_id, session)
-    except KeyProblem as problem:
-        session.memo[memo_key] = problem
-        raise
-    session.memo[memo_key] = document
-    return document
+    return session.remember(
+        ("issuer", issuer_id), lambda: _resolve_issuer(issuer_id, session), KeyProblem
+    )
 
 
 def _resolve_issuer(issuer_id: str, session: FetchSession) -> IssuerDocument:

@@ -9,14 +9,16 @@ make the verifier fetch without bound.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from verify.errors import FetchError
 from verify.report import DocumentRecord
 from verify.resolve import FetchedDocument, Fetcher
+
+_T = TypeVar("_T")
 
 MAX_JSON_DEPTH = 64
 MAX_DOCUMENTS = 64
@@ -74,6 +76,20 @@ def parse_json(data: bytes | str) -> Any:
     return value
 
 
+class Problem(Exception):
+    """Why a check could not pass (internal; becomes a check result, never escapes).
+
+    ``definite`` is True when the answer is final (a key not controlled by the issuer)
+    and False when it may change on retry (a document could not be fetched).
+    """
+
+    def __init__(self, code: str, *, definite: bool = True, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.definite = definite
+        self.params = params
+
+
 @dataclass
 class FetchSession:
     """The fetcher, clock and memo of one verification run (internal)."""
@@ -84,6 +100,24 @@ class FetchSession:
     _results: dict[tuple[str, str], FetchedDocument | FetchError] = field(default_factory=dict)
     records: list[DocumentRecord] = field(default_factory=list)
     memo: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+    def remember(
+        self, key: tuple[str, ...], compute: Callable[[], _T], failure: type[Problem]
+    ) -> _T:
+        """Return ``compute()``, worked out once per run; a ``failure`` is remembered too."""
+        if key in self.memo:
+            cached = self.memo[key]
+            if isinstance(cached, failure):
+                raise cached
+            result: _T = cached
+            return result
+        try:
+            value = compute()
+        except failure as problem:
+            self.memo[key] = problem
+            raise
+        self.memo[key] = value
+        return value
 
     def fetch(self, url: str, accept: str) -> FetchedDocument:
         """Fetch ``url`` once per run.

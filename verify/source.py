@@ -23,7 +23,14 @@ from badges.qr import decode_qr
 from badges.vcjwt import credential_of_payload
 from keys import InvalidKeyEncoding, b64url_decode
 from verify.errors import DocumentNotFound, FetchError, NotInTrustStore
-from verify.session import CREDENTIAL_ACCEPT, MAX_JSON_DEPTH, FetchSession, TooDeep, parse_json
+from verify.session import (
+    CREDENTIAL_ACCEPT,
+    MAX_JSON_DEPTH,
+    FetchSession,
+    Problem,
+    TooDeep,
+    parse_json,
+)
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -32,17 +39,8 @@ _JWT_MEDIA_TYPES = frozenset(
 )
 
 
-class InputProblem(Exception):
-    """The input could not be read (internal; becomes the ``input`` check result).
-
-    ``definite`` is False when the problem may go away on retry (a fetch failed).
-    """
-
-    def __init__(self, code: str, *, definite: bool = True, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.definite = definite
-        self.params = params
+class InputProblem(Problem):
+    """The input could not be read (internal; becomes the ``input`` check result)."""
 
 
 @dataclass(frozen=True)
