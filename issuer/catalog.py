@@ -17,9 +17,9 @@ from badges import Achievement as ObAchievement
 from badges import Alignment, Criteria, Image, Profile
 from issuer import audit
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import find_by_ref, write_transaction
 from issuer.errors import NotFound, ValidationFailed
-from issuer.models import Achievement, AchievementLink, Issuer, parse_id
+from issuer.models import Achievement, AchievementLink, Issuer
 from issuer.schemas import AchievementCreate, AchievementOut, AchievementUpdate
 
 
@@ -67,10 +67,14 @@ def get_achievement(session: Session, settings: Settings, issuer: Issuer, ref: s
     Raises:
         NotFound: no such achievement of this issuer.
     """
-    row = public_achievement(session, settings, ref)
-    if row.issuer_id != issuer.pk:
-        raise NotFound(f"no achievement {ref!r}")
-    return row
+    return find_by_ref(
+        session,
+        Achievement,
+        ref,
+        url_prefix=settings.url("achievements") + "/",
+        what="achievement",
+        issuer_id=issuer.pk,
+    )
 
 
 def public_achievement(session: Session, settings: Settings, ref: str) -> Achievement:
@@ -79,11 +83,9 @@ def public_achievement(session: Session, settings: Settings, ref: str) -> Achiev
     Raises:
         NotFound: no such achievement.
     """
-    achievement_id = parse_id(ref, settings.url("achievements") + "/")
-    row = session.get(Achievement, achievement_id) if achievement_id else None
-    if row is None:
-        raise NotFound(f"no achievement {ref!r}")
-    return row
+    return find_by_ref(
+        session, Achievement, ref, url_prefix=settings.url("achievements") + "/", what="achievement"
+    )
 
 
 def update_achievement(

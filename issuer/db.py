@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -24,6 +24,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
+
+from issuer.errors import NotFound
+from issuer.models import parse_id
 
 # Execution option that marks a connection as opened for a read-modify-write unit.
 _WRITE_OPTION = "baeji_write"
@@ -153,3 +156,34 @@ def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+class _IssuerOwned(Protocol):
+    issuer_id: int
+
+
+_Row = TypeVar("_Row", bound=_IssuerOwned)
+
+
+def find_by_ref(
+    session: Session,
+    model: type[_Row],
+    ref: str,
+    *,
+    url_prefix: str,
+    what: str,
+    issuer_id: int | None = None,
+) -> _Row:
+    """Return the ``model`` row named by ``ref`` (its uuid, ``urn:uuid`` or public URL).
+
+    With ``issuer_id``, a row of another issuer is reported exactly like a missing one,
+    so one issuer's API key cannot even learn that another issuer's row exists.
+
+    Raises:
+        NotFound: no such row (or not this issuer's).
+    """
+    row_id = parse_id(ref, url_prefix)
+    row = session.get(model, row_id) if row_id else None
+    if row is None or (issuer_id is not None and row.issuer_id != issuer_id):
+        raise NotFound(f"no {what} {ref!r}")
+    return row

@@ -38,7 +38,7 @@ from badges import (
 )
 from issuer import audit, catalog, learners, signing, status
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import find_by_ref, write_transaction
 from issuer.errors import (
     IdempotencyKeyReused,
     InvalidRows,
@@ -654,10 +654,14 @@ def get_credential(session: Session, settings: Settings, issuer: Issuer, ref: st
     Raises:
         NotFound: no such credential, or another issuer's (the two look the same).
     """
-    row = public_credential(session, settings, ref)
-    if row.issuer_id != issuer.pk:
-        raise NotFound(f"no credential {ref!r}")
-    return row
+    return find_by_ref(
+        session,
+        Credential,
+        ref,
+        url_prefix=settings.url("credentials") + "/",
+        what="credential",
+        issuer_id=issuer.pk,
+    )
 
 
 def public_credential(session: Session, settings: Settings, ref: str) -> Credential:
@@ -666,11 +670,9 @@ def public_credential(session: Session, settings: Settings, ref: str) -> Credent
     Raises:
         NotFound: no such credential.
     """
-    credential_id = parse_id(ref, settings.url("credentials") + "/")
-    row = session.get(Credential, credential_id) if credential_id else None
-    if row is None:
-        raise NotFound(f"no credential {ref!r}")
-    return row
+    return find_by_ref(
+        session, Credential, ref, url_prefix=settings.url("credentials") + "/", what="credential"
+    )
 
 
 def learner_credentials(
