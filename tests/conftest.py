@@ -10,17 +10,17 @@ import pytest
 from keys import KeyType, PrivateKeySigner
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = REPO_ROOT.parent / "shared" / "spec"
 VECTORS_DIR = Path(__file__).resolve().parent / "vectors"
+# Published standards data the tests read, copied byte for byte from the project's spec
+# folder; tests/vectors/spec/PROVENANCE.md names each file's upstream source and commit.
+SPEC_DIR = VECTORS_DIR / "spec"
 
 ISSUER_DID = "did:web:badges.example.kr:issuers:hanbit"
 
 
 @pytest.fixture(scope="session")
 def spec_dir() -> Path:
-    """The shared standards folder (contexts, schemas, vectors, samples)."""
-    if not SPEC_DIR.is_dir():
-        pytest.fail(f"the shared spec folder is missing: {SPEC_DIR}")
+    """The committed standards data (contexts, vectors, signed samples, baked fixtures)."""
     return SPEC_DIR
 
 

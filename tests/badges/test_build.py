@@ -188,7 +188,7 @@ def test_clr_embeds_credentials_as_issued(now: datetime, ed25519_signer: Private
 
 
 def test_bundled_contexts_match_the_spec_copies(spec_dir: Path) -> None:
-    """Every bundled context is byte-for-byte the shared spec file for its URL."""
+    """Every bundled context is byte-for-byte the published spec copy for its URL."""
     mapping = json.loads((spec_dir / "contexts" / "context-map.json").read_text())["contexts"]
     assert set(CONTEXT_FILES) == set(mapping)
     for url, name in CONTEXT_FILES.items():

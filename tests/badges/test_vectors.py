@@ -1,7 +1,7 @@
 """Published Data Integrity vectors: every intermediate value of eddsa-rdfc-2022.
 
 Sources are listed in tests/vectors/README.md (W3C vc-di-eddsa TestVectors and the 1EdTech
-OB 3.0 implementation guide's Linked Data proof vectors, copied into shared/spec/).
+OB 3.0 implementation guide's Linked Data proof vectors, copied into tests/vectors/spec/).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The signed 1EdTech samples in shared/spec/examples and the baked fixtures verify.
+"""The signed 1EdTech samples in tests/vectors/spec/examples and the baked fixtures verify.
 
 Their issuers live on example domains (or are ``urn:uuid`` ids), and their
 ``verificationMethod`` is the 1EdTech shortcut ``<issuer>#<publicKeyMultibase>``, which our
