@@ -101,12 +101,25 @@ def test_loopback_is_refused_before_connecting(listener: socket.socket, url: str
         "urn:uuid:6f2e33e5-7a29-4155-840a-59483ba10164",
     ],
 )
-def test_unsafe_urls_are_refused_quickly(url: str) -> None:
-    """Private, link-local, metadata and non-https URLs fail at once with UnsafeUrl."""
-    started = time.monotonic()
+def test_unsafe_urls_are_refused_before_any_lookup(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Private, link-local, metadata and non-https URLs fail with UnsafeUrl before the
+    fetcher resolves a name or opens a socket."""
+    network: list[str] = []
+
+    def refuse(name: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            network.append(name)
+            raise OSError(f"{name} called for an unsafe URL")
+
+        return record
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
     with pytest.raises(UnsafeUrl):
         HttpFetcher(timeout=5).fetch(url, accept=ACCEPT)
-    assert time.monotonic() - started < 0.5
+    assert network == []
 
 
 def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,10 +201,8 @@ def test_redirects_are_followed_up_to_the_limit(local_server: LocalServer) -> No
     fetcher = HttpFetcher(allow_local=True, max_redirects=3)
     document = fetcher.fetch(f"{local_server.base}/a", accept=ACCEPT)
     assert document.url.endswith("/c")
-    started = time.monotonic()
     with pytest.raises(TooManyRedirects):
         fetcher.fetch(f"{local_server.base}/loop", accept=ACCEPT)
-    assert time.monotonic() - started < 2
     assert sum(1 for path, _ in local_server.requests if path == "/loop") == 4
 
 
@@ -270,10 +281,10 @@ def test_a_dripping_server_hits_the_deadline(local_server: LocalServer) -> None:
         return 0, {}, b""
 
     local_server.routes["/drip"] = drip
-    started = time.monotonic()
+    # The drip lasts 50 s, so only a deadline on the whole fetch (not per read) ends it
+    # with FetchTimeout; a per-read timeout would return the document.
     with pytest.raises(FetchTimeout):
         HttpFetcher(allow_local=True, timeout=0.5).fetch(f"{local_server.base}/drip", accept=ACCEPT)
-    assert time.monotonic() - started < 2
 
 
 def test_a_closed_port_is_a_connection_failure(listener: socket.socket) -> None:
