@@ -4,6 +4,13 @@ The JWS payload is the credential itself (with its embedded proof) plus the regi
 claims ``iss``, ``jti``, ``nbf``, ``sub`` and, when the credential expires, ``exp``. The
 JOSE header has only ``alg``, ``kid`` and ``typ: JWT`` ("Additional JOSE Headers are NOT
 allowed"). Decoding also accepts the VC 1.1 form with the credential in a ``vc`` claim.
+
+PyJWT does the JWS work (segments, header, algorithm allow-list, signature check) through
+an algorithm bound to our ``keys`` types, so a sealed or external :class:`keys.Signer`
+signs without its private key ever being handed to PyJWT, and a token verifies only with
+the algorithm of the key that was resolved for it. What stays here is what PyJWT does not
+know: the OB 3.0 header rules (no extra JOSE headers, ``typ``), the registered claims that
+must agree with the credential, and bounds on size and nesting before anything is parsed.
 """
 
 from __future__ import annotations
@@ -13,6 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from jwt import PyJWS
+from jwt.algorithms import Algorithm
+from jwt.exceptions import InvalidAlgorithmError, InvalidSignatureError, PyJWTError
 
 from badges.errors import (
     InvalidJwtSignature,
@@ -26,7 +37,6 @@ from keys import (
     PublicKey,
     Signer,
     b64url_decode,
-    b64url_encode,
     jwk_method_id,
 )
 
@@ -74,8 +84,42 @@ def jwt_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
     return claims
 
 
-def _json_segment(value: Mapping[str, Any]) -> str:
-    return b64url_encode(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+class _KeyBoundAlgorithm(Algorithm):
+    """A PyJWT algorithm that signs with a :class:`keys.Signer` and verifies with a
+    :class:`keys.PublicKey`; both already produce and check JOSE-format signatures."""
+
+    def prepare_key(self, key: Any) -> Any:
+        return key
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        signature: bytes = key.sign(msg)
+        return signature
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        try:
+            key.verify(sig, msg)
+        except InvalidSignature:
+            return False
+        return True
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raise NotImplementedError("keys are published by the keys package")
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> Any:
+        raise NotImplementedError("keys are resolved by the verifier")
+
+
+def _jws() -> PyJWS:
+    """A PyJWS that knows exactly our algorithms: never ``none`` and never an HMAC."""
+    jws = PyJWS(algorithms=[])
+    for name in sorted(SUPPORTED_ALGORITHMS):
+        jws.register_algorithm(name, _KeyBoundAlgorithm())
+    return jws
+
+
+_JWS = _jws()
 
 
 def encode_jwt(credential: Mapping[str, Any], signer: Signer, *, kid: str | None = None) -> str:
@@ -87,11 +131,12 @@ def encode_jwt(credential: Mapping[str, Any], signer: Signer, *, kid: str | None
         kid: the URL of the public key; defaults to the JsonWebKey entry that
             :func:`keys.build_did_document` publishes for the signer's key.
     """
-    header = {"alg": signer.algorithm, "kid": kid or jwk_method_id(signer.public_key), "typ": "JWT"}
     payload = {**credential, **jwt_claims(credential)}
-    signing_input = f"{_json_segment(header)}.{_json_segment(payload)}"
-    signature = signer.sign(signing_input.encode("ascii"))
-    return f"{signing_input}.{b64url_encode(signature)}"
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"kid": kid or jwk_method_id(signer.public_key), "typ": "JWT"}
+    # PyJWT types keys as cryptography objects; our algorithm takes the Signer itself.
+    key: Any = signer
+    return _JWS.encode(body, key, algorithm=signer.algorithm, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -100,8 +145,7 @@ class DecodedJwt:
 
     header: dict[str, Any]
     payload: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+    token: str
 
     @property
     def algorithm(self) -> str:
@@ -177,10 +221,10 @@ def decode_jwt(token: str) -> DecodedJwt:
         raise MalformedJwt(f"unexpected JWT typ {header['typ']!r}")
     payload = _parse_segment(parts[1], "payload")
     try:
-        signature = b64url_decode(parts[2])
+        b64url_decode(parts[2])
     except InvalidKeyEncoding as err:
         raise MalformedJwt("the JWT signature is not base64url") from err
-    return DecodedJwt(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+    return DecodedJwt(header, payload, token)
 
 
 def verify_jwt_signature(decoded: DecodedJwt, public_key: PublicKey) -> None:
@@ -198,9 +242,14 @@ def verify_jwt_signature(decoded: DecodedJwt, public_key: PublicKey) -> None:
             f"JWT alg {decoded.algorithm!r} does not match the {public_key.algorithm} key"
         )
     try:
-        public_key.verify(decoded.signature, decoded.signing_input)
-    except InvalidSignature as err:
+        key: Any = public_key  # see encode_jwt: our algorithm takes the PublicKey itself
+        _JWS.decode_complete(decoded.token, key, algorithms=[public_key.algorithm])
+    except InvalidAlgorithmError as err:
+        raise UnsupportedAlgorithm(f"JWT alg {decoded.algorithm!r} is not accepted") from err
+    except InvalidSignatureError as err:
         raise InvalidJwtSignature("the JWT signature does not verify") from err
+    except PyJWTError as err:
+        raise MalformedJwt(f"the JWT cannot be checked: {err}") from err
 
 
 def check_jwt_claims(decoded: DecodedJwt) -> None:
