@@ -25,6 +25,8 @@ from badges.errors import (
 __all__ = [
     "MAX_CREDENTIAL_BYTES",
     "MAX_IMAGE_BYTES",
+    "OB2_PNG_KEYWORD",
+    "OB2_SVG_NAMESPACE",
     "OB3_SVG_NAMESPACE",
     "PNG_KEYWORD",
     "bake_png",
@@ -32,6 +34,7 @@ __all__ = [
     "extract_credential",
     "extract_from_png",
     "extract_from_svg",
+    "extract_ob2_assertion",
     "is_png",
     "is_svg",
 ]
@@ -47,6 +50,12 @@ PNG_KEYWORD = "openbadgecredential"
 
 OB3_SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 """The namespace of the ``<openbadges:credential>`` element in an OB 3.0 baked SVG."""
+
+OB2_PNG_KEYWORD = "openbadges"
+"""The ``iTXt`` (or, in older badges, ``tEXt``) keyword of an Open Badges 2.0 baked PNG."""
+
+OB2_SVG_NAMESPACE = "http://openbadges.org"
+"""The namespace of the ``<openbadges:assertion>`` element in an Open Badges 2.0 baked SVG."""
 
 # --------------------------------------------------------------------------------------------
 # PNG
@@ -126,8 +135,8 @@ def _parse_png(png: bytes) -> list[_Chunk]:
     return chunks
 
 
-def _is_credential_chunk(chunk: _Chunk) -> bool:
-    return chunk.type == b"iTXt" and chunk.data.split(b"\x00", 1)[0] == _PNG_KEYWORD_BYTES
+def _is_credential_chunk(chunk: _Chunk, keyword: bytes = _PNG_KEYWORD_BYTES) -> bool:
+    return chunk.type == b"iTXt" and chunk.data.split(b"\x00", 1)[0] == keyword
 
 
 def _png_chunk(chunk_type: bytes, data: bytes) -> bytes:
@@ -221,29 +230,52 @@ def extract_from_png(png: bytes) -> str:
     chunk = next((c for c in _parse_png(png) if _is_credential_chunk(c)), None)
     if chunk is None:
         raise NoCredentialInImage("the PNG has no openbadgecredential iTXt chunk")
+    return _itxt_text(chunk, PNG_KEYWORD)
+
+
+def _itxt_text(chunk: _Chunk, keyword: str) -> str:
+    """Return the text of an ``iTXt`` chunk with ``keyword``, inflating it if compressed."""
     # iTXt layout: keyword NUL, compression flag, compression method, language tag NUL,
     # translated keyword NUL, text.
-    rest = chunk.data[len(_PNG_KEYWORD_BYTES) + 1 :]
+    rest = chunk.data[len(keyword) + 1 :]
     if len(rest) < 2:
-        raise InvalidImage("malformed openbadgecredential chunk: no compression fields")
+        raise InvalidImage(f"malformed {keyword} chunk: no compression fields")
     flag, method = rest[0], rest[1]
     fields = rest[2:].split(b"\x00", 2)
     if len(fields) != 3:
-        raise InvalidImage("malformed openbadgecredential chunk: missing separators")
+        raise InvalidImage(f"malformed {keyword} chunk: missing separators")
     raw = fields[2]
     if flag == 1 and method == 0:
         raw = _decompress_bounded(raw)
     elif flag != 0:
-        raise InvalidImage(f"openbadgecredential chunk uses unknown compression {flag}/{method}")
+        raise InvalidImage(f"{keyword} chunk uses unknown compression {flag}/{method}")
     elif len(raw) > MAX_CREDENTIAL_BYTES:
-        raise ImageTooLarge(f"the openbadgecredential chunk exceeds {MAX_CREDENTIAL_BYTES} bytes")
+        raise ImageTooLarge(f"the {keyword} chunk exceeds {MAX_CREDENTIAL_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise InvalidImage("the openbadgecredential chunk is not UTF-8") from err
+        raise InvalidImage(f"the {keyword} chunk is not UTF-8") from err
     if not text:
-        raise NoCredentialInImage("the openbadgecredential chunk is empty")
+        raise NoCredentialInImage(f"the {keyword} chunk is empty")
     return text
+
+
+def _ob2_png_text(png: bytes) -> str:
+    """The Open Badges 2.0 assertion of a PNG: ``iTXt`` ``openbadges``, else ``tEXt``."""
+    keyword = OB2_PNG_KEYWORD.encode("latin-1")
+    chunks = _parse_png(png)
+    chunk = next((c for c in chunks if _is_credential_chunk(c, keyword)), None)
+    if chunk is not None:
+        return _itxt_text(chunk, OB2_PNG_KEYWORD)
+    # Badges baked before OB 2.0 (and some 2.0 bakers) use tEXt: keyword NUL Latin-1 text.
+    for candidate in chunks:
+        if candidate.type == b"tEXt" and candidate.data.split(b"\x00", 1)[0] == keyword:
+            raw = candidate.data[len(keyword) + 1 :]
+            if len(raw) > MAX_CREDENTIAL_BYTES:
+                raise ImageTooLarge(f"the openbadges chunk exceeds {MAX_CREDENTIAL_BYTES} bytes")
+            if raw:
+                return raw.decode("latin-1")
+    raise NoCredentialInImage("the PNG has no openbadges chunk")
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +284,7 @@ def extract_from_png(png: bytes) -> str:
 
 _SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 _OB3_CREDENTIAL = f"{OB3_SVG_NAMESPACE} credential"
+_OB2_ASSERTION = f"{OB2_SVG_NAMESPACE} assertion"
 _PREFIX = "openbadges"
 # A compact JWS is three base64url segments; anything else is baked as JSON in CDATA.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
@@ -402,12 +435,13 @@ def _start_tag(data: bytes, start: int) -> re.Match[bytes]:
     return match
 
 
-def _parse_svg(data: bytes, *, locate: bool) -> _SvgScan:
+def _parse_svg(data: bytes, *, locate: bool, element: str = _OB3_CREDENTIAL) -> _SvgScan:
     """Parse the SVG with expat (no DTD, no entities) and record what baking needs.
 
     Callers check the size and run :func:`_refuse_unsafe_prolog` first. With ``locate``,
     also record the byte offsets of the root start tag and of every OB 3.0 credential
-    element; the offsets are only meaningful for UTF-8 (or ASCII) input.
+    element; the offsets are only meaningful for UTF-8 (or ASCII) input. ``element`` is the
+    expanded name looked for (the OB 2.0 ``assertion`` element when reading older badges).
     """
     scan = _SvgScan()
     parser = expat.ParserCreate(namespace_separator=" ")
@@ -443,7 +477,7 @@ def _parse_svg(data: bytes, *, locate: bool) -> _SvgScan:
             scan.root_tag_end = tag.end()
         if scan.credential_depth:
             scan.credential_depth += 1
-        elif name == _OB3_CREDENTIAL:
+        elif name == element:
             scan.credential_depth = 1
             scan.credential_open = position
             if locate:
@@ -619,6 +653,37 @@ def bake_svg(svg: bytes, credential: str) -> bytes:
     baked = b"".join(parts)
     _check_image_size(baked)
     return baked
+
+
+def extract_ob2_assertion(data: bytes) -> str:
+    """Extract the Open Badges 2.0 assertion baked into a PNG or SVG.
+
+    Implements OB 2.0, "Baking": a PNG ``iTXt`` chunk with keyword ``openbadges`` (a
+    ``tEXt`` chunk in badges baked by older tools); an SVG ``<openbadges:assertion>``
+    element in the namespace ``http://openbadges.org``, whose ``verify`` attribute holds
+    the assertion URL or a signed assertion (compact JWS), or whose body holds the JSON.
+    The text may be JSON, a URL (a hosted assertion) or a compact JWS (a signed one); the
+    caller tells them apart. The same limits and XML defences as for OB 3.0 apply.
+
+    Raises:
+        InvalidImage: not a well-formed PNG or SVG.
+        UnsafeXml: an SVG declares entities or an unknown DOCTYPE.
+        ImageTooLarge: the image or the assertion exceeds the limits.
+        NoCredentialInImage: no OB 2.0 assertion is baked in the image.
+    """
+    if is_png(data):
+        return _ob2_png_text(data)
+    if not is_svg(data):
+        raise InvalidImage("the image is neither a PNG nor an SVG")
+    _check_image_size(data)
+    _refuse_unsafe_prolog(data)
+    scan = _parse_svg(data, locate=False, element=_OB2_ASSERTION)
+    if scan.credential_text is None:
+        raise NoCredentialInImage("the SVG has no <openbadges:assertion> element")
+    text = (scan.credential_verify or "".join(scan.credential_text)).strip()
+    if not text:
+        raise NoCredentialInImage("the SVG's <openbadges:assertion> element is empty")
+    return text
 
 
 def extract_credential(data: bytes) -> str:

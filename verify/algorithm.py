@@ -23,6 +23,7 @@ from verify.checks import (
     result,
     skipped,
 )
+from verify.ob2 import is_ob2, verify_ob2
 from verify.report import CHECK_IDS, CheckResult, CheckStatus, Verdict, VerificationReport
 from verify.resolve import Fetcher, HttpFetcher
 from verify.session import FetchSession
@@ -53,7 +54,8 @@ def verify_credential(
     email: str | None = None,
     clock_skew: timedelta = timedelta(minutes=5),
 ) -> VerificationReport:
-    """Verify an Open Badges 3.0 credential (or a CLR, or an endorsement) and report every check.
+    """Verify an Open Badges 3.0 credential (or a CLR, an endorsement, or an Open Badges 2.0
+    assertion) and report every check.
 
     Args:
         source: the credential as a dict or JSON text, a compact VC-JWT, baked PNG or SVG
@@ -91,7 +93,12 @@ def verify_credential(
             checked_at=now,
         )
     else:
-        report = _verify(loaded, session, email=email, role="credential", depth=0, budget=_Budget())
+        if is_ob2(loaded.credential):
+            report = verify_ob2(loaded, _input_result(loaded), session, email=email)
+        else:
+            report = _verify(
+                loaded, session, email=email, role="credential", depth=0, budget=_Budget()
+            )
     return replace(report, documents=tuple(session.records))
 
 

@@ -90,15 +90,14 @@ _MARKS = {
 
 
 def _headline(report: VerificationReport, lang: str) -> str:
-    credential = report.credential or {}
-    issuer = credential.get("issuer")
-    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    name = credential.get("name")
-    subject = credential.get("credentialSubject")
-    if not name and isinstance(subject, dict) and isinstance(subject.get("achievement"), dict):
-        name = subject["achievement"].get("name")
+    summary = report.summary() or {}
+    issuer = summary.get("issuer") or {}
+    issuer_name = issuer.get("name")
+    issuer_id = issuer.get("id")
+    name = summary.get("name") or summary.get("achievement")
     parts = [f"{report.verdict.label(lang).upper()} ({report.verdict.value})"]
+    if report.version != "3.0":
+        parts.append(f"[Open Badges {report.version}]")
     if name:
         parts.append(f"“{name}”")
     if issuer_id:

@@ -9,7 +9,8 @@ Every leaf has a stable kebab-case ``code``; messages may change, codes may not:
     ├── FetchError                                      fetch-error
     │   ├── UnsafeUrl               (also ValueError)   unsafe-url
     │   ├── DocumentNotFound        (also LookupError)  document-not-found
-    │   │   └── NotInTrustStore                         not-in-trust-store
+    │   │   ├── NotInTrustStore                         not-in-trust-store
+    │   │   └── DocumentGone                            document-gone
     │   ├── HttpStatusError                             http-status
     │   ├── TooManyRedirects                            too-many-redirects
     │   ├── ResponseTooLarge                            response-too-large
@@ -61,6 +62,15 @@ class NotInTrustStore(DocumentNotFound):
     """Offline mode: the trust file holds no copy of the document."""
 
     code = "not-in-trust-store"
+
+
+class DocumentGone(DocumentNotFound):
+    """The server answered 410 Gone: the document existed and was removed on purpose.
+
+    An Open Badges 2.0 issuer answers 410 for a revoked hosted assertion.
+    """
+
+    code = "document-gone"
 
 
 class HttpStatusError(FetchError):

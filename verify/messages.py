@@ -436,3 +436,174 @@ def status_label(status: str, lang: str) -> str:
 def check_title(check_id: str, lang: str) -> str:
     """The check's name in words."""
     return _pick(_TITLES.get(check_id, (check_id, check_id)), lang)
+
+
+# ------------------------------------------------------------------------------------------
+# Open Badges 2.0 (verify.ob2) and the input forms it adds. Kept in one block so the OB 3.0
+# texts above stay untouched.
+# ------------------------------------------------------------------------------------------
+
+_OB2_CAVEAT_EN = (
+    " Open Badges 2.0 cannot promise what 3.0 does: a hosted badge carries no cryptographic"
+    " signature and is only as current as the issuer's server."
+)
+_OB2_CAVEAT_KO = (
+    " Open Badges 2.0은 3.0만큼 보증하지 못합니다. 호스팅 배지에는 암호 서명이 없으며, 발급자"
+    " 서버가 보여 주는 만큼만 최신입니다."
+)
+
+_MESSAGES.update(
+    {
+        "credential-gone": (
+            "{url} answered 410 Gone: the issuer removed this credential (Open Badges 2.0 "
+            "issuers answer so for a revoked badge).",
+            "{url}이(가) 410 Gone으로 응답했습니다. 발급자가 이 자격증명을 삭제했습니다 "
+            "(Open Badges 2.0 발급자는 취소된 배지에 이렇게 응답합니다).",
+        ),
+        "ob2-structure-ok": (
+            "An Open Badges 2.0 assertion ({mode}); checked by the Open Badges 2.0 rules."
+            + _OB2_CAVEAT_EN,
+            "Open Badges 2.0 어설션({mode})이며 Open Badges 2.0 규칙으로 확인했습니다."
+            + _OB2_CAVEAT_KO,
+        ),
+        "ob2-json-ld-not-needed": (
+            "Open Badges 2.0 is checked as JSON; no JSON-LD canonicalization is involved.",
+            "Open Badges 2.0은 JSON으로 확인하며 JSON-LD 정규화가 필요하지 않습니다.",
+        ),
+        "ob2-not-a-url": (
+            "The {what} is not given by an HTTP(S) URL ({value}).",
+            "{what}이(가) HTTP(S) URL로 주어지지 않았습니다 ({value}).",
+        ),
+        "ob2-document-missing": (
+            "The {what} does not exist at {url}.",
+            "{url}에 {what}이(가) 없습니다.",
+        ),
+        "ob2-unreachable": (
+            "Could not fetch the {what} at {url}: {reason}",
+            "{url}의 {what}을(를) 가져올 수 없습니다: {reason}",
+        ),
+        "ob2-not-json": (
+            "The {what} at {url} is not a JSON object: {reason}",
+            "{url}의 {what}이(가) JSON 객체가 아닙니다: {reason}",
+        ),
+        "ob2-id-mismatch": (
+            "The {what} fetched from {url} says its id is {document_id}.",
+            "{url}에서 가져온 {what}의 id가 {document_id}입니다.",
+        ),
+        "ob2-not-a-badge-class": (
+            "The document at {url} is not a BadgeClass.",
+            "{url}의 문서는 BadgeClass가 아닙니다.",
+        ),
+        "ob2-not-an-issuer": (
+            "The document at {url} is not an issuer profile.",
+            "{url}의 문서는 발급자 프로필이 아닙니다.",
+        ),
+        "ob2-issuer-ok": (
+            "Badge “{badge_name}” ({badge}) of issuer {name} ({issuer}), both fetched from "
+            "their ids.",
+            "발급자 {name}({issuer})의 배지 “{badge_name}”({badge})를 각 id에서 가져왔습니다.",
+        ),
+        "ob2-gone": (
+            "The issuer's server answered 410 Gone for {url}: the badge was revoked.",
+            "발급자 서버가 {url}에 410 Gone으로 응답했습니다. 배지가 취소되었습니다.",
+        ),
+        "ob2-hosted-differs": (
+            "The assertion the issuer hosts at {url} has a different {field} than the one given.",
+            "발급자가 {url}에 호스팅하는 어설션의 {field}이(가) 제출된 것과 다릅니다.",
+        ),
+        "ob2-wrong-origin": (
+            "The assertion URL {url} is on {host}, which issuer {issuer} does not allow "
+            "(allowed: {allowed}).",
+            "어설션 URL {url}의 호스트 {host}은(는) 발급자 {issuer}가 허용하지 않습니다 "
+            "(허용: {allowed}).",
+        ),
+        "ob2-outside-prefix": (
+            "The assertion URL {url} does not start with any prefix the issuer allows "
+            "({prefixes}).",
+            "어설션 URL {url}이(가) 발급자가 허용한 접두사({prefixes})로 시작하지 않습니다.",
+        ),
+        "ob2-origin-ok": (
+            "The assertion is hosted on {host}, which issuer {issuer} allows.",
+            "어설션이 발급자 {issuer}가 허용한 {host}에 호스팅되어 있습니다.",
+        ),
+        "ob2-hosted-ok": (
+            "Hosted verification: the issuer's server serves this assertion at {url}. There is "
+            "no cryptographic signature; the badge is only as current as that server.",
+            "호스팅 확인: 발급자 서버가 {url}에서 이 어설션을 제공합니다. 암호 서명은 없으며, "
+            "배지는 그 서버가 보여 주는 만큼만 최신입니다.",
+        ),
+        "ob2-signed-no-proof": (
+            "A signed Open Badges 2.0 assertion carries a JWS, not a Data Integrity proof.",
+            "서명된 Open Badges 2.0 어설션은 Data Integrity 서명이 아닌 JWS를 사용합니다.",
+        ),
+        "ob2-signed-without-signature": (
+            "The assertion says it is signed, but no signed (JWS) form was given.",
+            "어설션이 서명되었다고 하지만 서명된(JWS) 형태가 제출되지 않았습니다.",
+        ),
+        "ob2-wrong-algorithm": (
+            "Signed Open Badges 2.0 assertions use RS256, not {alg}.",
+            "서명된 Open Badges 2.0 어설션은 {alg}이(가) 아닌 RS256을 사용합니다.",
+        ),
+        "ob2-key-not-owned": (
+            "The signing key {key} belongs to {owner}, not to issuer {issuer}.",
+            "서명 키 {key}의 소유자는 발급자 {issuer}가 아닌 {owner}입니다.",
+        ),
+        "ob2-key-ok": (
+            "The signing key {key} is published by issuer {issuer}.",
+            "서명 키 {key}는 발급자 {issuer}가 공개한 키입니다.",
+        ),
+        "ob2-bad-signature": (
+            "The JWS signature does not verify: {reason}",
+            "JWS 서명이 검증되지 않습니다: {reason}",
+        ),
+        "ob2-signature-ok": (
+            "The JWS signature verifies with the issuer's key {key} (RS256).",
+            "JWS 서명이 발급자 키 {key}(RS256)로 검증되었습니다.",
+        ),
+        "ob2-revoked": (
+            "The issuer has revoked this badge (reason: {reason}).",
+            "발급자가 이 배지를 취소했습니다 (사유: {reason}).",
+        ),
+        "ob2-hosted-not-revoked": (
+            "The issuer's server does not mark this badge revoked.",
+            "발급자 서버가 이 배지를 취소로 표시하지 않았습니다.",
+        ),
+        "ob2-no-revocation-list": (
+            "The issuer publishes no revocation list.",
+            "발급자가 취소 목록을 공개하지 않습니다.",
+        ),
+        "ob2-not-on-revocation-list": (
+            "Not on the issuer's revocation list ({url}).",
+            "발급자의 취소 목록({url})에 없습니다.",
+        ),
+        "ob2-no-status-list": (
+            "Open Badges 2.0 has no status list; revocation is asked of the issuer.",
+            "Open Badges 2.0에는 상태 목록이 없어 취소 여부를 발급자에게 확인합니다.",
+        ),
+        "ob2-no-suspension": (
+            "Open Badges 2.0 has no suspension.",
+            "Open Badges 2.0에는 일시 정지가 없습니다.",
+        ),
+        "ob2-issued-no-expiry": (
+            "Issued on {issued_on}; no expiry date.",
+            "{issued_on}에 발급되었으며 만료일이 없습니다.",
+        ),
+        "ob2-issued-until": (
+            "Issued on {issued_on}; valid until {expires}.",
+            "{issued_on}에 발급되었으며 {expires}까지 유효합니다.",
+        ),
+        "ob2-expired": ("Expired on {expires}.", "{expires}에 만료되었습니다."),
+        "ob2-not-yet-issued": (
+            "Issued in the future ({issued_on}).",
+            "발급일이 미래입니다 ({issued_on}).",
+        ),
+        "ob2-recipient-not-email": (
+            "The recipient is identified by {type}, not by an e-mail address.",
+            "수령인이 이메일이 아닌 {type}(으)로 식별됩니다.",
+        ),
+        "ob2-bad-identity-hash": (
+            "The recipient's identity hash is malformed: {reason}",
+            "수령인 식별 해시의 형식이 잘못되었습니다: {reason}",
+        ),
+    }
+)

@@ -43,6 +43,7 @@ from typing import Any
 from badges.model import format_datetime
 from verify.errors import CredentialNotValid, CredentialUnverifiable
 from verify.messages import check_title, status_label, verdict_label
+from verify.ob2_view import ob2_summary
 
 
 class Verdict(enum.StrEnum):
@@ -240,6 +241,9 @@ class VerificationReport:
         checked_at: the ``now`` the verification used.
         role: ``credential``, ``endorsement`` or ``embedded-credential``.
         documents: the documents fetched or read from a trust file (top-level report).
+        version: the Open Badges version verified: ``3.0`` (also CLR 2.0) or ``2.0``. An
+            OB 2.0 report's ``credential`` is the assertion with its badge class and issuer
+            profile embedded as they were fetched.
     """
 
     verdict: Verdict
@@ -249,6 +253,7 @@ class VerificationReport:
     checked_at: datetime | None = None
     role: str = "credential"
     documents: tuple[DocumentRecord, ...] = ()
+    version: str = "3.0"
 
     @classmethod
     def from_checks(
@@ -259,6 +264,7 @@ class VerificationReport:
         children: Iterable[VerificationReport] = (),
         checked_at: datetime | None = None,
         role: str = "credential",
+        version: str = "3.0",
     ) -> VerificationReport:
         """Build a report whose verdict is decided from ``checks``."""
         checks = tuple(checks)
@@ -269,7 +275,14 @@ class VerificationReport:
             tuple(children),
             checked_at,
             role,
+            version=version,
         )
+
+    def summary(self) -> dict[str, Any] | None:
+        """What the credential is, in one shape for every version: id, name, issuer, dates."""
+        if self.version == "2.0":
+            return ob2_summary(self.credential)
+        return _summary(self.credential)
 
     @property
     def ok(self) -> bool:
@@ -300,7 +313,8 @@ class VerificationReport:
             "verdictText": self.verdict.label(lang),
             "role": self.role,
             "checkedAt": format_datetime(self.checked_at) if self.checked_at else None,
-            "credential": _summary(self.credential),
+            "version": self.version,
+            "credential": self.summary(),
             "checks": [c.to_dict(lang) for c in self.checks],
             "children": [c.to_dict(lang) for c in self.children],
         }

@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 from verify.errors import (
     ConnectionFailed,
+    DocumentGone,
     DocumentNotFound,
     FetchError,
     FetchTimeout,
@@ -210,6 +211,8 @@ class HttpFetcher:
                     )
                 current = urljoin(current, location)
                 continue
+            if status == 410:
+                raise DocumentGone(f"{current} answered 410 Gone", url=current)
             if status in _NOT_FOUND_STATUSES:
                 raise DocumentNotFound(f"{current} answered {status}", url=current)
             if status == 304 and "If-None-Match" in headers:

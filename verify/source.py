@@ -17,12 +17,12 @@ from typing import Any
 
 from PIL import Image
 
-from badges.bake import extract_credential, is_png, is_svg
+from badges.bake import extract_credential, extract_ob2_assertion, is_png, is_svg
 from badges.errors import BakingError, NoCredentialInImage
 from badges.qr import decode_qr
 from badges.vcjwt import credential_of_payload
 from keys import InvalidKeyEncoding, b64url_decode
-from verify.errors import DocumentNotFound, FetchError, NotInTrustStore
+from verify.errors import DocumentGone, DocumentNotFound, FetchError, NotInTrustStore
 from verify.session import (
     CREDENTIAL_ACCEPT,
     MAX_JSON_DEPTH,
@@ -110,6 +110,8 @@ def _fetch_credential(url: str, session: FetchSession, form: str) -> LoadedCrede
     try:
         document = session.fetch(url, CREDENTIAL_ACCEPT)
     except DocumentNotFound as err:
+        if isinstance(err, DocumentGone):
+            raise InputProblem("credential-gone", url=url) from err
         if isinstance(err, NotInTrustStore):
             raise InputProblem(
                 "credential-unreachable", definite=False, url=url, reason=str(err)
@@ -168,12 +170,34 @@ def _from_qr(data: bytes, session: FetchSession) -> LoadedCredential:
     raise InputProblem("qr-without-credential", reason=text[:80])
 
 
+def _ob2_baked(data: bytes, session: FetchSession, form: str) -> LoadedCredential | None:
+    """The Open Badges 2.0 assertion baked in the image, or None when there is none.
+
+    OB 2.0 bakes the assertion's JSON, a signed assertion (compact JWS) or only the URL of
+    a hosted assertion, which is then fetched like any URL input.
+    """
+    try:
+        text = extract_ob2_assertion(data).strip()
+    except NoCredentialInImage:
+        return None
+    except BakingError as err:
+        raise InputProblem(err.code, reason=str(err)) from err
+    if _is_url(text) and not any(c.isspace() for c in text):
+        return _fetch_credential(text, session, form)
+    return _parse_text(text, form)
+
+
 def _from_bytes(data: bytes, session: FetchSession) -> LoadedCredential:
     if is_png(data) or is_svg(data):
         form = "png" if is_png(data) else "svg"
         try:
             text = extract_credential(data)
         except NoCredentialInImage:
+            # Baked data always wins over what the picture shows: an Open Badges 2.0
+            # assertion is read before any QR code the image may depict.
+            baked = _ob2_baked(data, session, form)
+            if baked is not None:
+                return baked
             if form == "svg":
                 raise InputProblem("no-credential-in-image") from None
             return _from_qr(data, session)

@@ -25,6 +25,7 @@ from badges.bake import (
     extract_credential,
     extract_from_png,
     extract_from_svg,
+    extract_ob2_assertion,
     is_png,
     is_svg,
 )
@@ -849,3 +850,58 @@ def test_property_credentials_round_trip_in_both_formats(credential: str) -> Non
     png = bake_png(default_badge_png("배지", size=16), credential)
     svg = bake_svg(SMALL_SVG, credential)
     assert extract_credential(png) == extract_credential(svg) == credential
+
+
+# --------------------------------------------------------------------------------------------
+# Open Badges 2.0 baked images (read only)
+# --------------------------------------------------------------------------------------------
+
+
+def test_ob2_png_itxt_and_text_chunks(plain_png: bytes) -> None:
+    """OB 2.0: iTXt ``openbadges`` (compressed or not) is read; tEXt as a fallback."""
+    chunks = png_chunks(plain_png)
+    url = "https://example.org/beths-robotics-badge.json"
+    itxt = (b"iTXt", b"openbadges\x00\x00\x00\x00\x00" + url.encode())
+    packed = (b"iTXt", b"openbadges\x00\x01\x00\x00\x00" + zlib.compress(b'{"a": 1}'))
+    text = (b"tEXt", b"openbadges\x00" + url.encode())
+    assert extract_ob2_assertion(build_png([*chunks[:-1], itxt, chunks[-1]])) == url
+    assert extract_ob2_assertion(build_png([*chunks[:-1], packed, chunks[-1]])) == '{"a": 1}'
+    assert extract_ob2_assertion(build_png([*chunks[:-1], text, chunks[-1]])) == url
+    # An OB 3.0 credential is not an OB 2.0 assertion, and the other way round.
+    with pytest.raises(NoCredentialInImage, match="no openbadges chunk"):
+        extract_ob2_assertion(bake_png(plain_png, JWS_CREDENTIAL))
+    with pytest.raises(NoCredentialInImage):
+        extract_credential(build_png([*chunks[:-1], itxt, chunks[-1]]))
+
+
+def test_ob2_png_keeps_the_png_defences(plain_png: bytes) -> None:
+    chunks = png_chunks(plain_png)
+    bomb = (
+        b"iTXt",
+        b"openbadges\x00\x01\x00\x00\x00" + zlib.compress(b" " * (MAX_CREDENTIAL_BYTES + 1)),
+    )
+    with pytest.raises(ImageTooLarge):
+        extract_ob2_assertion(build_png([*chunks[:-1], bomb, chunks[-1]]))
+    with pytest.raises(InvalidImage):
+        extract_ob2_assertion(plain_png[:-5])
+
+
+def test_ob2_svg_assertion_element() -> None:
+    """OB 2.0: ``<openbadges:assertion>`` in ``http://openbadges.org``; verify attribute or body."""
+    head = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+    by_url = head + b'<openbadges:assertion verify="https://example.org/a.json"/></svg>'
+    by_body = head + b'<openbadges:assertion><![CDATA[ {"id": "x"} ]]></openbadges:assertion></svg>'
+    assert extract_ob2_assertion(by_url) == "https://example.org/a.json"
+    assert extract_ob2_assertion(by_body) == '{"id": "x"}'
+    # The OB 3.0 element, or the right name in another namespace, is not an OB 2.0 assertion.
+    other_ns = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:o="urn:x"><o:assertion verify="u"/></svg>'
+    )
+    for svg in (other_ns, bake_svg(default_badge_svg("x"), JWS_CREDENTIAL)):
+        with pytest.raises(NoCredentialInImage):
+            extract_ob2_assertion(svg)
+    unsafe = b'<!DOCTYPE svg [<!ENTITY a "b">]>' + by_url
+    with pytest.raises(UnsafeXml):
+        extract_ob2_assertion(unsafe)
+    with pytest.raises(InvalidImage):
+        extract_ob2_assertion(b"GIF89a")
