@@ -470,3 +470,38 @@ def test_baked_svg_json_and_verify_attribute(rsa_keys: tuple[bytes, bytes, bytes
     report = verify_credential(image, now=NOW, fetcher=DictFetcher(signed_documents))
     assert report.verdict is Verdict.VALID
     assert report.check("jwt").code == "ob2-signature-ok"
+
+
+# ------------------------------------------------------------------------------------------
+# the command line
+# ------------------------------------------------------------------------------------------
+
+
+def test_cli_verifies_an_ob2_baked_png(local_server: LocalServer, tmp_path: Path) -> None:
+    """``baeji verify`` reads an OB 2.0 baked PNG through the same entry point."""
+    from click.testing import CliRunner
+
+    from verify.cli import main
+
+    base = local_server.base
+    assertion = _vector("assertion.json") | {"id": f"{base}/a/1", "badge": f"{base}/badge"}
+    local_server.json("/a/1", assertion)
+    local_server.json(
+        "/badge", _vector("badgeclass.json") | {"id": f"{base}/badge", "issuer": f"{base}/org"}
+    )
+    local_server.json("/org", _vector("issuer.json") | {"id": f"{base}/org"})
+    png = tmp_path / "beth.png"
+    png.write_bytes(_itxt_png("openbadges", json.dumps(assertion)))
+    runner = CliRunner()
+    outcome = runner.invoke(main, ["verify", str(png), "--allow-local", "--lang", "en"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "[Open Badges 2.0]" in outcome.output
+    assert "“Awesome Robotics Badge”" in outcome.output
+    assert "None" not in outcome.output
+    as_json = runner.invoke(
+        main, ["verify", str(png), "--allow-local", "--json", "--email", RECIPIENT]
+    )
+    data = json.loads(as_json.output)
+    assert data["verdict"] == "valid"
+    assert data["version"] == "2.0"
+    assert {c["id"]: c["code"] for c in data["checks"]}["recipient"] == "recipient-matched"
