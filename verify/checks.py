@@ -46,6 +46,7 @@ from verify.errors import FetchError
 from verify.messages import render
 from verify.report import CheckResult, CheckStatus
 from verify.session import STATUS_ACCEPT, DocumentInvalid, FetchSession, Problem
+from verify.suites import jwt_decode_failure
 
 _OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 _BSL_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entry"})
@@ -346,7 +347,7 @@ def check_authenticity(
         try:
             decoded = decode_jwt(token)
         except JwtError as err:
-            jwt_result = result("jwt", CheckStatus.FAILED, err.code, reason=str(err))
+            jwt_result = jwt_decode_failure(token, err)
 
     def proof_without_key(reason: str) -> CheckResult:
         """The proof result when no signature could be checked."""

@@ -601,6 +601,12 @@ _MESSAGES.update(
             "The recipient is identified by {type}, not by an e-mail address.",
             "수령인이 이메일이 아닌 {type}(으)로 식별됩니다.",
         ),
+        "unsupported-jwt-algorithm": (
+            "The VC-JWT is signed with {alg}, which this verifier does not implement "
+            "(it verifies RS256, ES256 and EdDSA); it could not be verified.",
+            "VC-JWT가 이 검증기가 지원하지 않는 {alg}(으)로 서명되어 확인할 수 없습니다 "
+            "(RS256, ES256, EdDSA를 지원합니다).",
+        ),
         "ob2-bad-identity-hash": (
             "The recipient's identity hash is malformed: {reason}",
             "수령인 식별 해시의 형식이 잘못되었습니다: {reason}",
