@@ -19,6 +19,7 @@ from flask import Flask
 from issuer import settings_of
 from verify import (
     CachingFetcher,
+    DocumentGone,
     DocumentNotFound,
     FetchedDocument,
     Fetcher,
@@ -51,7 +52,9 @@ class AppFetcher:
         path = parts.path[len(self._prefix) :]
         with self._app.test_client() as client:
             response = client.get(path, query_string=parts.query, headers={"Accept": accept})
-        if response.status_code in (404, 410):
+        if response.status_code == 410:
+            raise DocumentGone(f"{url} answered 410 Gone", url=url)
+        if response.status_code == 404:
             raise DocumentNotFound(f"{url} answered {response.status_code}", url=url)
         if not 200 <= response.status_code < 300:
             raise HttpStatusError(

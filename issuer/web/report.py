@@ -170,9 +170,34 @@ def _kind(credential: Mapping[str, Any]) -> str:
     types = {t for t in _list(credential.get("type")) if isinstance(t, str)}
     if "ClrCredential" in types:
         return "record"
-    if types & {"OpenBadgeCredential", "AchievementCredential"}:
+    if types & {"OpenBadgeCredential", "AchievementCredential", "Assertion"}:
         return "badge"
     return "other"
+
+
+def _ob2_view(report: VerificationReport) -> dict[str, Any]:
+    """An Open Badges 2.0 assertion (badge class and issuer embedded) in the OB 3.0 shape
+    this page reads: the badge class gives the achievement, ``issuedOn`` / ``expires`` the
+    validity period (as the verifier normalized them)."""
+    assertion = _mapping(report.credential)
+    badge = _mapping(assertion.get("badge"))
+    summary = report.summary() or {}
+    window = next((c.details for c in report.checks if c.id == "validity-window"), {})
+    criteria = badge.get("criteria")
+    return {
+        "type": ["Assertion"],
+        "id": summary.get("id"),
+        "issuer": summary.get("issuer"),
+        "validFrom": window.get("valid_from") or summary.get("validFrom"),
+        "validUntil": window.get("valid_until") or summary.get("validUntil"),
+        "credentialSubject": {
+            "achievement": {
+                "name": badge.get("name"),
+                "description": badge.get("description"),
+                "criteria": {"narrative": _mapping(criteria).get("narrative")},
+            }
+        },
+    }
 
 
 def _check(check: Any, lang: str) -> CheckView:
@@ -219,6 +244,8 @@ def describe(
             then shown on its own, at the top.
     """
     credential = report.credential if isinstance(report.credential, Mapping) else {}
+    if report.version == "2.0":
+        credential = _ob2_view(report)
     subjects = _list(credential.get("credentialSubject"))
     subject = _mapping(subjects[0]) if subjects else {}
     achievement = _mapping(subject.get("achievement"))
