@@ -315,6 +315,10 @@ def _signed(run: _Run, token: str) -> tuple[CheckResult, CheckResult]:
         )
     verification = run.assertion.get("verification")
     creator = verification.get("creator") if isinstance(verification, Mapping) else None
+    legacy = run.assertion.get("verify")
+    if creator is None and isinstance(legacy, Mapping):
+        # OB 1.x signed badges name the public key in verify.url.
+        creator = legacy.get("url")
     issuer_id = run.issuer.get("id")
     keys_listed = [
         k.get("id") if isinstance(k, Mapping) else k for k in as_list(run.issuer.get("publicKey"))

@@ -505,3 +505,36 @@ def test_cli_verifies_an_ob2_baked_png(local_server: LocalServer, tmp_path: Path
     assert data["verdict"] == "valid"
     assert data["version"] == "2.0"
     assert {c["id"]: c["code"] for c in data["checks"]}["recipient"] == "recipient-matched"
+
+
+def test_ob2_verifies_offline_from_a_trust_file(rsa_keys: tuple[bytes, bytes, bytes]) -> None:
+    """Every OB 2.0 document is fetched through the run's fetcher, so a trust file serves them."""
+    from datetime import timedelta
+
+    from verify import TrustStore
+
+    private, public, _ = rsa_keys
+    documents, assertion = _signed_world(public)
+    captured = NOW - timedelta(days=2)
+    store = TrustStore.from_documents(documents, captured_at=captured)
+    report = verify_credential(_sign(assertion, private), now=NOW, fetcher=store.fetcher())
+    assert report.verdict is Verdict.VALID
+    assert report.oldest_document is not None
+    assert report.oldest_document.captured_at == captured
+    # A document the trust file lacks makes the badge unverifiable, not invalid.
+    del documents[REVOCATIONS_URL]
+    store = TrustStore.from_documents(documents, captured_at=captured)
+    report = verify_credential(_sign(assertion, private), now=NOW, fetcher=store.fetcher())
+    assert report.verdict is Verdict.UNVERIFIABLE
+
+
+def test_ob1_signed_badge_names_its_key_in_verify_url(
+    rsa_keys: tuple[bytes, bytes, bytes],
+) -> None:
+    private, public, _ = rsa_keys
+    documents, assertion = _signed_world(public)
+    del assertion["verification"]
+    assertion["verify"] = {"type": "signed", "url": KEY_URL}
+    report = verify_credential(_sign(assertion, private), now=NOW, fetcher=DictFetcher(documents))
+    assert report.verdict is Verdict.VALID, [(c.id, c.code) for c in report.checks]
+    assert report.check("key").details["key"] == KEY_URL
