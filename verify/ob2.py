@@ -39,7 +39,7 @@ from badges.vcjwt import decode_jwt, verify_jwt_signature
 from keys import KeyManagementError, VerificationKey
 from verify.checks import as_list, result, skipped
 from verify.errors import DocumentGone, DocumentNotFound, FetchError
-from verify.report import CheckResult, CheckStatus, VerificationReport
+from verify.report import CHECK_IDS, CheckResult, CheckStatus, VerificationReport
 from verify.session import CREDENTIAL_ACCEPT, JSON_ACCEPT, DocumentInvalid, FetchSession
 from verify.source import LoadedCredential
 
@@ -501,23 +501,6 @@ def _recipient(assertion: Mapping[str, Any], email: str | None) -> CheckResult:
 # the run
 # ------------------------------------------------------------------------------------------
 
-_ORDER = (
-    "input",
-    "structure",
-    "json-ld",
-    "issuer",
-    "key",
-    "proof",
-    "jwt",
-    "status",
-    "revocation",
-    "suspension",
-    "validity-window",
-    "recipient",
-    "endorsements",
-    "embedded-credentials",
-)
-
 
 def verify_ob2(
     loaded: LoadedCredential, input_result: CheckResult, session: FetchSession, *, email: str | None
@@ -535,13 +518,13 @@ def verify_ob2(
     checks["embedded-credentials"] = skipped("embedded-credentials", "not-a-clr")
     if checks["structure"].status is CheckStatus.PASSED:
         _chain(run, loaded)
-    for check_id in _ORDER:
+    for check_id in CHECK_IDS:
         checks.setdefault(check_id, skipped(check_id, "authenticity-not-established"))
     hydrated = dict(run.assertion)
     if run.badge:
         hydrated["badge"] = {**run.badge, "issuer": run.issuer or run.badge.get("issuer")}
     return VerificationReport.from_checks(
-        [checks[c] for c in _ORDER],
+        [checks[c] for c in CHECK_IDS],
         credential=hydrated,
         checked_at=session.now,
         version="2.0",
