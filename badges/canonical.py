@@ -135,22 +135,28 @@ def _check_canonicalizable(document: Mapping[str, Any]) -> None:
 
 
 def _check_shape(document: Mapping[str, Any], *, blank_ids: bool) -> None:
-    pending: list[tuple[object, int]] = [(document, 0)]
+    pending: list[tuple[Mapping[str, Any] | list[Any], int]] = [(document, 0)]
     nodes = 0
     while pending:
-        value, depth = pending.pop()
-        if isinstance(value, Mapping | list):
-            if depth > MAX_DEPTH:
-                raise InvalidJsonLd(f"the document nests deeper than {MAX_DEPTH} levels")
-            if isinstance(value, Mapping):
-                nodes += 1
-                pending.extend((item, depth + 1) for item in value.values())
-            else:
-                pending.extend((item, depth + 1) for item in value)
-        elif blank_ids and isinstance(value, str) and value.startswith("_:"):
-            raise InvalidJsonLd("explicit blank node identifiers ('_:...') are not accepted")
-        if nodes > MAX_NODES:
-            raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
+        container, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidJsonLd(f"the document nests deeper than {MAX_DEPTH} levels")
+        if isinstance(container, Mapping):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
+            items: Any = container.values()
+        else:
+            items = container
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                if blank_ids and item.startswith("_:"):
+                    raise InvalidJsonLd(
+                        "explicit blank node identifiers ('_:...') are not accepted"
+                    )
+            elif kind is dict or kind is list or isinstance(item, Mapping | list):
+                pending.append((item, depth + 1))
 
 
 def _with_sentinel_vocab(document: Mapping[str, Any]) -> dict[str, Any]:

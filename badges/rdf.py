@@ -61,6 +61,7 @@ _SUPPORTED_CONTAINERS = {
     ("@graph", "@set"),
     ("@set", "@graph"),
 }
+_NODE_KEYWORDS = frozenset({"@id", "@type", "@value", "@list"})
 _TERM_KEYS = frozenset({"@id", "@type", "@container", "@context", "@protected"})
 # Cached child contexts per context: bounded so documents with many distinct embedded
 # contexts cannot grow memory without limit.
@@ -108,7 +109,15 @@ class _Term:
 class Context:
     """A processed active context; immutable once built, children cached on it."""
 
-    __slots__ = ("children", "has_protected", "iri_cache", "previous", "terms", "vocab")
+    __slots__ = (
+        "children",
+        "has_protected",
+        "iri_cache",
+        "key_cache",
+        "previous",
+        "terms",
+        "vocab",
+    )
 
     def __init__(self) -> None:
         self.terms: dict[str, _Term | None] = {}
@@ -117,6 +126,7 @@ class Context:
         self.has_protected = False
         self.children: dict[tuple[str, bool, bool], Context] = {}
         self.iri_cache: dict[tuple[str, bool, bool], str | None] = {}
+        self.key_cache: dict[str, str | None] = {}
 
     def _copy(self) -> Context:
         clone = Context()
@@ -153,6 +163,19 @@ class Context:
         if len(self.children) < _MAX_CHILDREN:
             self.children[key] = result
         return result
+
+    def key_iri(self, key: str) -> str | None:
+        """Expand a key: its IRI or keyword, or None when pyld would drop it."""
+        try:
+            return self.key_cache[key]
+        except KeyError:
+            pass
+        expanded = self._expand_iri(key, True, False)
+        if expanded is not None and expanded not in KEYWORDS and not _PYLD_ABSOLUTE.match(expanded):
+            expanded = None
+        if len(self.key_cache) < 4096:
+            self.key_cache[key] = expanded
+        return expanded
 
     def expand_iri(self, value: str, vocab: bool, relative: bool = False) -> str | None:
         """IRI expansion at expansion time (pyld ``_expand_iri`` without a local context).
@@ -393,10 +416,20 @@ def _expand_in_context(
     raise Unsupported("relative IRI in a context")
 
 
+_WRAPPED: dict[str | None, str] = {}
+
+
 def _iri(value: str | None) -> str:
+    """Return ``<value>``, or refuse an IRI that is not absolute (pyld would drop it)."""
+    wrapped = _WRAPPED.get(value)
+    if wrapped is not None:
+        return wrapped
     if value is None or not _ABSOLUTE.fullmatch(value):
         raise Unsupported("an IRI that is not absolute")
-    return f"<{value}>"
+    wrapped = f"<{value}>"
+    if len(_WRAPPED) < 8192:
+        _WRAPPED[value] = wrapped
+    return wrapped
 
 
 def _double(value: float) -> str:
@@ -449,7 +482,8 @@ def literal_of(value: object, datatype: str | None) -> str:
 class _Emitter:
     """Expands one document and writes its quads (a set: RDF datasets have no duplicates)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, probe: bool) -> None:
+        self.probe = probe
         self.quads: dict[Quad, None] = {}
         self.blank = 0
         self.undefined: set[str] = set()
@@ -489,7 +523,7 @@ class _Emitter:
             revert = True
             if type_scoped is not None and len(element) <= 2 and "@context" not in element:
                 for k in sorted(element):
-                    expanded = type_scoped.expand_iri(k, True)
+                    expanded = type_scoped.key_iri(k)
                     if expanded == "@value":
                         revert = False
                         break
@@ -503,37 +537,48 @@ class _Emitter:
         if "@context" in element:
             ctx = ctx.process(element["@context"])
         type_ctx = ctx
-        type_keys = []
-        for k in sorted(element):
-            if not isinstance(k, str):
+        key_iri = ctx.key_iri
+        type_key = None
+        for k in element:
+            if type(k) is not str:
                 raise Unsupported("a key that is not a string")
-            if k != "@context" and type_ctx.expand_iri(k, True) == "@type":
-                type_keys.append(k)
-                types = element[k] if isinstance(element[k], list) else [element[k]]
-                for type_ in sorted(t for t in types if isinstance(t, str)):
+            if k != "@context" and key_iri(k) == "@type":
+                if type_key is not None:
+                    raise Unsupported("two @type entries")
+                type_key = k
+        if type_key is not None:
+            value = element[type_key]
+            types = value if isinstance(value, list) else [value]
+            if len(types) > 1:
+                types = sorted(t for t in types if isinstance(t, str))
+            for type_ in types:
+                if isinstance(type_, str):
                     definition = type_ctx.terms.get(type_)
-                    if definition is not None and definition.context is not None:
+                    if definition is not None and definition.context_key is not None:
                         ctx = ctx.process_term(definition, propagate=False)
+            key_iri = ctx.key_iri
         entries: list[tuple[str, str, Any]] = []
         keywords: dict[str, Any] = {}
+        final_type_key = None
         for k, value in element.items():
             if k == "@context":
                 continue
-            expanded = ctx.expand_iri(k, True)
+            expanded = key_iri(k)
             if expanded is None:
                 continue
-            if expanded in KEYWORDS:
+            if expanded[0] == "@":
                 if expanded in keywords:
                     raise Unsupported("colliding keywords")
                 keywords[expanded] = value
-                if expanded == "@type" and k not in type_keys:
-                    raise Unsupported("a type-scoped context re-aliases @type")
-            elif _PYLD_ABSOLUTE.match(expanded):
+                if expanded == "@type":
+                    final_type_key = k
+            else:
                 entries.append((k, expanded, value))
-        if type_keys and "@type" not in keywords:
+        if type_key != final_type_key:
             raise Unsupported("a type-scoped context re-aliases @type")
-        if set(keywords) - {"@id", "@type", "@value", "@list"}:
-            raise Unsupported("keywords outside the fast path")
+        for keyword in keywords:
+            if keyword not in _NODE_KEYWORDS:
+                raise Unsupported("keywords outside the fast path")
         if "@value" in keywords:
             if entries or top or "@id" in keywords or "@list" in keywords:
                 raise Unsupported("not a simple value object")
@@ -556,10 +601,11 @@ class _Emitter:
                 if not isinstance(type_, str):
                     raise Unsupported("@type values must be strings")
                 iri = type_ctx.expand_iri(type_, True, True)
-                self._note_undefined(iri, type_)
+                if self.probe:
+                    self._note_undefined(iri, type_)
                 self.quads[(subject, _TYPE, _iri(iri), graph)] = None
         for k, expanded, value in entries:
-            if self.property(subject, _iri(expanded), k, value, ctx, graph):
+            if self.property(subject, _iri(expanded), k, value, ctx, graph) and self.probe:
                 self._note_undefined(expanded, k)
         return "node", subject
 
@@ -581,7 +627,8 @@ class _Emitter:
             expanded = type_ctx.expand_iri(type_, True, True)
             if expanded is None or not _ABSOLUTE.fullmatch(expanded):
                 raise Unsupported("value type is not an absolute IRI")
-            self._note_undefined(expanded, type_)
+            if self.probe:
+                self._note_undefined(expanded, type_)
             datatype = expanded
         return literal_of(value, datatype)
 
@@ -627,24 +674,27 @@ class _Emitter:
         return True
 
     def item(self, item: Any, ctx: Context, key: str, graph: str) -> str | None:
-        if item is None:
-            return None
-        if isinstance(item, dict):
+        kind = type(item)
+        if kind is dict:
             _, obj = self.element(item, ctx, key, graph)
             return obj
-        if isinstance(item, list):
-            raise Unsupported("lists of lists")
+        if item is None:
+            return None
         term = ctx.terms.get(key)
         type_ = None if term is None else term.type
-        if type_ in ("@json", "@none"):
-            raise Unsupported(f"a {type_} value")
-        if isinstance(item, str):
+        if kind is str:
+            if type_ is None:
+                return f'"{escape_literal(item)}"'
             if type_ == "@id":
                 return _iri(ctx.expand_iri(item, False, True))
             if type_ == "@vocab":
                 return _iri(ctx.expand_iri(item, True, True))
-        elif not isinstance(item, int | float):
+        elif kind is list:
+            raise Unsupported("lists of lists")
+        elif not isinstance(item, int | float | str):
             raise Unsupported("a value that is not JSON")
+        if type_ in ("@json", "@none"):
+            raise Unsupported(f"a {type_} value")
         datatype = None if type_ in (None, "@id", "@vocab") else type_
         return literal_of(item, datatype)
 
@@ -690,6 +740,6 @@ def to_quads(
         Unsupported: the document uses something the fast path does not handle.
         UnknownContext: a context is not bundled.
     """
-    emitter = _Emitter()
+    emitter = _Emitter(probe=probe_undefined)
     emitter.document(document, SENTINEL_CONTEXT if probe_undefined else None)
     return list(emitter.quads), emitter.undefined
