@@ -633,3 +633,24 @@ def test_embedded_contexts_do_not_grow_the_cache_without_bound(now: datetime) ->
         }
         assert canonicalize_rdfc(document) == canonicalize_rdfc(base)
     assert len(INITIAL.children) <= 64
+
+
+def test_many_identical_embedded_credentials(
+    now: datetime, ed25519_signer: PrivateKeySigner
+) -> None:
+    """Identical signed credentials in one CLR (identical proofs in named graphs) need
+    N-degree hashing: the output is pyld's, and 101 copies stay within the work budget."""
+    signed = sign_credential(sample_credential(now=now), proof_signer=ed25519_signer, now=now)
+
+    def clr(copies: int) -> dict[str, Any]:
+        return build_clr(
+            credential_id=f"{BASE_URL}/clr/many",
+            issuer=sample_issuer(),
+            subject_id="urn:uuid:6a0e2f8c-1b7d-4e5a-9c3f-0d8b2a4e6f10",
+            credentials=[signed.credential] * copies,
+            name="여러 배지",
+            now=now,
+        ).to_json()
+
+    assert_fast_and_identical(clr(3))
+    assert canonicalize_rdfc(clr(101)).count("_:c14n605 ") > 0
