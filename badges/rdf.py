@@ -110,6 +110,7 @@ class Context:
     """A processed active context; immutable once built, children cached on it."""
 
     __slots__ = (
+        "cacheable",
         "children",
         "has_protected",
         "iri_cache",
@@ -124,6 +125,7 @@ class Context:
         self.vocab: str | None = None
         self.previous: Context | None = None
         self.has_protected = False
+        self.cacheable = True
         self.children: dict[tuple[str, bool, bool], Context] = {}
         self.iri_cache: dict[tuple[str, bool, bool], str | None] = {}
         self.key_cache: dict[str, str | None] = {}
@@ -139,15 +141,23 @@ class Context:
     def process(
         self, local: Any, *, propagate: bool = True, override_protected: bool = False
     ) -> Context:
-        """Return the active context after processing ``local`` on this one (cached)."""
-        key_text = local if isinstance(local, str) else json.dumps(local, sort_keys=True)
-        key = (key_text, propagate, override_protected)
-        cached = self.children.get(key)
-        if cached is not None:
-            return cached
+        """Return the active context after processing ``local`` on this one.
+
+        Results are cached when ``local`` names bundled contexts only (or is the strict
+        probe's sentinel); a document's own embedded contexts are processed per call, so
+        documents cannot fill the process-wide cache.
+        """
+        trusted = _trusted(local)
+        key = (local if isinstance(local, str) else repr(local), propagate, override_protected)
+        if trusted:
+            cached = self.children.get(key)
+            if cached is not None:
+                return cached
         result = _process(self, local, propagate, override_protected, 0)
-        if len(self.children) < _MAX_CHILDREN:
-            self.children[key] = result
+        if result is not self:
+            result.cacheable = self.cacheable and trusted
+            if (trusted or not self.cacheable) and len(self.children) < _MAX_CHILDREN:
+                self.children[key] = result
         return result
 
     def process_term(
@@ -160,8 +170,10 @@ class Context:
         if cached is not None:
             return cached
         result = _process(self, term.context, propagate, override_protected, 0)
-        if len(self.children) < _MAX_CHILDREN:
-            self.children[key] = result
+        if result is not self:
+            result.cacheable = self.cacheable
+            if len(self.children) < _MAX_CHILDREN:
+                self.children[key] = result
         return result
 
     def key_iri(self, key: str) -> str | None:
@@ -173,7 +185,7 @@ class Context:
         expanded = self._expand_iri(key, True, False)
         if expanded is not None and expanded not in KEYWORDS and not _PYLD_ABSOLUTE.match(expanded):
             expanded = None
-        if len(self.key_cache) < 4096:
+        if len(self.key_cache) < 1024:
             self.key_cache[key] = expanded
         return expanded
 
@@ -189,7 +201,7 @@ class Context:
         except KeyError:
             pass
         result = self._expand_iri(value, vocab, relative)
-        if len(self.iri_cache) < 4096:
+        if len(self.iri_cache) < 1024:
             self.iri_cache[key] = result
         return result
 
@@ -219,6 +231,13 @@ class Context:
 
 
 INITIAL = Context()
+
+
+def _trusted(local: Any) -> bool:
+    """Whether ``local`` names only bundled contexts (or is our sentinel, or null)."""
+    if isinstance(local, list):
+        return all(_trusted(item) for item in local)
+    return local is None or isinstance(local, str) or local is SENTINEL_CONTEXT
 
 
 def _process(
