@@ -21,12 +21,15 @@ from typing import Any
 from pyld import jsonld
 
 from badges.context import document_loader
-from badges.errors import InvalidJsonLd, UndefinedTerm, UnknownContext
+from badges.errors import BadgeError, InvalidJsonLd, UndefinedTerm, UnknownContext
 from badges.rdf import UNDEFINED_VOCAB as _UNDEFINED_VOCAB
 from badges.rdf import Unsupported, to_quads
 from badges.rdfc import RDF_LANGSTRING, XSD_STRING, Quad, canonicalize_quads, literal
 
 _counts = {"fast": 0, "fallback": 0}
+# Unsupported: a feature the fast path leaves to pyld. The others: Python values no JSON
+# text produces (non-string keys, odd types) that pyld answers for.
+_FALLBACK_SIGNALS = (Unsupported, TypeError, ValueError, KeyError, AttributeError)
 
 
 def fallback_count() -> int:
@@ -82,7 +85,9 @@ def document_quads(document: Mapping[str, Any], *, probe_undefined: bool = False
     """
     try:
         quads, _ = to_quads(document, probe_undefined=probe_undefined)
-    except Unsupported:
+    except BadgeError:
+        raise  # UnknownContext: the same answer pyld would give
+    except _FALLBACK_SIGNALS:
         _counts["fallback"] += 1
         return _pyld_quads(_with_sentinel_vocab(document) if probe_undefined else dict(document))
     _counts["fast"] += 1
@@ -179,7 +184,9 @@ def find_undefined_terms(document: Mapping[str, Any]) -> list[str]:
     _check_shape(document, blank_ids=False)
     try:
         _, undefined = to_quads(document, probe_undefined=True)
-    except Unsupported:
+    except BadgeError:
+        raise
+    except _FALLBACK_SIGNALS:
         _counts["fallback"] += 1
     else:
         _counts["fast"] += 1

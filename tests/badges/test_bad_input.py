@@ -210,3 +210,12 @@ def test_poison_quads_are_refused_within_the_work_budget() -> None:
     with pytest.raises(InvalidJsonLd, match="work budget"):
         canonicalize_quads(quads)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - before < 30
+
+
+def test_python_values_no_json_text_has_go_to_pyld() -> None:
+    """A non-string key (only Python callers can make one) gets pyld's answer, not a crash."""
+    document = {"@context": [VC], "id": "urn:uuid:1", "name": "a", 5: "x"}
+    before = fallback_count()
+    with pytest.raises(InvalidJsonLd):
+        canonicalize_rdfc(document)  # type: ignore[arg-type]
+    assert fallback_count() == before + 1
