@@ -656,3 +656,36 @@ def test_many_identical_embedded_credentials(
 
     assert_fast_and_identical(clr(3))
     assert canonicalize_rdfc(clr(101)).count("_:c14n605 ") > 0
+
+
+def _raw_pyld(document: Mapping[str, Any]) -> str:
+    result: str = jsonld.normalize(
+        dict(document),
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": document_loader,
+        },
+    )
+    return result
+
+
+@pytest.mark.parametrize("path", ["fast", "fallback"])
+def test_control_characters_follow_the_recommendation(path: str, now: datetime) -> None:
+    """\\b, \\f, U+000B, U+007F and U+0000 are escaped as RDFC-1.0 requires, on both paths.
+
+    This is the one place our bytes differ from pyld's (which writes them raw), so
+    credentials holding such characters get different signatures than pyld would make.
+    """
+    document = sample_credential(now=now).to_json()
+    document["name"] = "a\bb\fc\x0bd\x7fe\x00f\tg"
+    if path == "fallback":
+        document["description"] = {"@value": "설명", "@language": "ko"}
+    before = fallback_count()
+    ours = canonicalize_rdfc(document)
+    assert fallback_count() == before + (path == "fallback")
+    assert '"a\\bb\\fc\\u000Bd\\u007Fe\\u0000f\\tg"' in ours
+    assert ours == oracle(document)
+    raw = _raw_pyld(document)
+    assert ours != raw
+    assert '"a\bb\fc\x0bd\x7fe\x00f\\tg"' in raw
