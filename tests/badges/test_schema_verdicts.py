@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -68,8 +68,7 @@ def reference_errors(document: dict[str, Any], name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def documents(ed25519_signer: PrivateKeySigner) -> dict[str, dict[str, Any]]:
     """Every credential shape we issue, signed and unsigned."""
-    now = datetime(2026, 3, 2, 9, 30)
-    shapes = _shapes(now.astimezone(), ed25519_signer)
+    shapes = _shapes(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), ed25519_signer)
     return {k: v for k, v in shapes.items() if k != "did-document" and "status" not in k}
 
 
