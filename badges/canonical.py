@@ -1,7 +1,15 @@
 """Canonical bytes to sign: RDFC-1.0, for the eddsa-rdfc-2022 cryptosuite.
 
-:func:`canonicalize_rdfc` is the single place JSON-LD canonicalization happens, so a faster
-implementation can replace it and be checked byte for byte against this one.
+:func:`canonicalize_rdfc` is the single place JSON-LD canonicalization happens. Documents
+go JSON-LD -> quads through :mod:`badges.rdf` (contexts processed once per process), and
+quads -> canonical N-Quads through :mod:`badges.rdfc`. A document the fast path cannot show
+it handles exactly as pyld does is turned into quads by pyld instead (counted, see
+:func:`fallback_count`); either way RDFC-1.0 and the canonical N-Quads escaping are ours, so
+the output does not depend on which path ran.
+
+Deliberate deviation from pyld 3.3: canonical N-Quads escape U+0000-U+001F and U+007F as the
+RDFC-1.0 Recommendation requires (``\\b``, ``\\f``, ``\\u000B``...); pyld writes some of them
+raw. Only literals holding such control characters canonicalize differently.
 """
 
 from __future__ import annotations
@@ -13,10 +21,27 @@ from typing import Any
 from pyld import jsonld
 
 from badges.context import document_loader
-from badges.errors import InvalidJsonLd, UndefinedTerm, UnknownContext
+from badges.errors import BadgeError, InvalidJsonLd, UndefinedTerm, UnknownContext
+from badges.rdf import UNDEFINED_VOCAB as _UNDEFINED_VOCAB
+from badges.rdf import Unsupported, to_quads
+from badges.rdfc import RDF_LANGSTRING, XSD_STRING, Quad, canonicalize_quads, literal
 
-# A vocabulary no real context uses: a term that expands under it was defined by no context.
-_UNDEFINED_VOCAB = "urn:baeji:undefined-term:"
+_counts = {"fast": 0, "fallback": 0}
+# Unsupported: a feature the fast path leaves to pyld. The others: Python values no JSON
+# text produces (non-string keys, odd types) that pyld answers for.
+_FALLBACK_SIGNALS = (Unsupported, TypeError, ValueError, KeyError, AttributeError)
+
+
+def fallback_count() -> int:
+    """How many documents this process handed to pyld (the fast path could not take them)."""
+    return _counts["fallback"]
+
+
+def fast_path_count() -> int:
+    """How many documents this process turned into quads on the fast path."""
+    return _counts["fast"]
+
+
 _UNDEFINED_IRI = re.compile(r"<urn:baeji:undefined-term:([^>]*)>")
 
 
@@ -29,14 +54,6 @@ def _raise_from_pyld(err: Exception) -> None:
         nested = details.get("cause") if isinstance(details, dict) else None
         cause = nested if isinstance(nested, BaseException) else cause.__cause__
     raise InvalidJsonLd(f"JSON-LD processing failed: {err}") from err
-
-
-def _options() -> dict[str, Any]:
-    return {
-        "algorithm": "URDNA2015",
-        "format": "application/n-quads",
-        "documentLoader": document_loader,
-    }
 
 
 def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> str:
@@ -54,16 +71,53 @@ def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> s
         InvalidJsonLd: JSON-LD expansion or canonicalization failed.
     """
     _check_canonicalizable(document)
-    source = _with_sentinel_vocab(document) if strict else dict(document)
-    try:
-        result: str = jsonld.normalize(source, _options())
-    except Exception as err:  # pyld raises bare JsonLdError and sometimes plain errors
-        _raise_from_pyld(err)
-        raise  # pragma: no cover - _raise_from_pyld always raises
+    result = canonicalize_quads(document_quads(document, probe_undefined=strict))
     if strict and f"<{_UNDEFINED_VOCAB}" in result:
         undefined = sorted(set(_UNDEFINED_IRI.findall(result)))
         raise UndefinedTerm("terms not defined by any context: " + ", ".join(undefined))
     return result
+
+
+def document_quads(document: Mapping[str, Any], *, probe_undefined: bool = False) -> list[Quad]:
+    """Return the RDF dataset of ``document``: the fast path, or pyld when it cannot.
+
+    ``probe_undefined`` appends the sentinel ``@vocab`` (see :func:`canonicalize_rdfc`).
+    """
+    try:
+        quads, _ = to_quads(document, probe_undefined=probe_undefined)
+    except BadgeError:
+        raise  # UnknownContext: the same answer pyld would give
+    except _FALLBACK_SIGNALS:
+        _counts["fallback"] += 1
+        return _pyld_quads(_with_sentinel_vocab(document) if probe_undefined else dict(document))
+    _counts["fast"] += 1
+    return quads
+
+
+def _pyld_quads(source: dict[str, Any]) -> list[Quad]:
+    try:
+        dataset = jsonld.to_rdf(source, {"documentLoader": document_loader})
+    except Exception as err:  # pyld raises bare JsonLdError and sometimes plain errors
+        _raise_from_pyld(err)
+        raise  # pragma: no cover - _raise_from_pyld always raises
+    quads: list[Quad] = []
+    for name, triples in dataset.items():
+        graph = "" if name == "@default" else name if name.startswith("_:") else f"<{name}>"
+        for triple in triples:
+            terms = []
+            for part in (triple["subject"], triple["predicate"], triple["object"]):
+                if part["type"] == "IRI":
+                    terms.append(f"<{part['value']}>")
+                elif part["type"] == "blank node":
+                    terms.append(part["value"])
+                else:
+                    datatype = part["datatype"]
+                    language = part.get("language") if datatype == RDF_LANGSTRING else None
+                    if datatype == RDF_LANGSTRING and not language:
+                        datatype = XSD_STRING  # pyld writes such a literal bare
+                    terms.append(literal(part["value"], datatype, language or None))
+            quads.append((terms[0], terms[1], terms[2], graph))
+    return quads
 
 
 # RDFC-1.0 takes exponential time on graphs of blank nodes that all reference each other
@@ -71,6 +125,9 @@ def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> s
 # explicit blank node identifiers ("_:b0"), which credentials never use, and the tree of
 # an ordinary JSON document cannot form them. A node budget bounds the rest of the work.
 MAX_NODES = 20_000
+# Credentials nest a dozen levels (a CLR's embedded credentials' alignments); anything far
+# deeper is refused before any recursive JSON-LD processing.
+MAX_DEPTH = 64
 
 
 def _check_canonicalizable(document: Mapping[str, Any]) -> None:
@@ -79,19 +136,32 @@ def _check_canonicalizable(document: Mapping[str, Any]) -> None:
     Raises:
         InvalidJsonLd: a string value starts with ``_:``, or there are too many nodes.
     """
-    pending: list[object] = [document]
+    _check_shape(document, blank_ids=True)
+
+
+def _check_shape(document: Mapping[str, Any], *, blank_ids: bool) -> None:
+    pending: list[tuple[Mapping[str, Any] | list[Any], int]] = [(document, 0)]
     nodes = 0
     while pending:
-        value = pending.pop()
-        if isinstance(value, Mapping):
+        container, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidJsonLd(f"the document nests deeper than {MAX_DEPTH} levels")
+        if isinstance(container, Mapping):
             nodes += 1
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str) and value.startswith("_:"):
-            raise InvalidJsonLd("explicit blank node identifiers ('_:...') are not accepted")
-        if nodes > MAX_NODES:
-            raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
+            if nodes > MAX_NODES:
+                raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
+            items: Any = container.values()
+        else:
+            items = container
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                if blank_ids and item.startswith("_:"):
+                    raise InvalidJsonLd(
+                        "explicit blank node identifiers ('_:...') are not accepted"
+                    )
+            elif kind is dict or kind is list or isinstance(item, Mapping | list):
+                pending.append((item, depth + 1))
 
 
 def _with_sentinel_vocab(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,7 +177,20 @@ def find_undefined_terms(document: Mapping[str, Any]) -> list[str]:
 
     Verifiers that canonicalize in "safe mode" (jsonld.js) refuse such documents, and
     RDFC-1.0 drops them silently, so no Data Integrity signature would cover them.
+
+    Raises:
+        InvalidJsonLd: the document nests too deeply, or JSON-LD expansion failed.
     """
+    _check_shape(document, blank_ids=False)
+    try:
+        _, undefined = to_quads(document, probe_undefined=True)
+    except BadgeError:
+        raise
+    except _FALLBACK_SIGNALS:
+        _counts["fallback"] += 1
+    else:
+        _counts["fast"] += 1
+        return sorted(undefined)
     try:
         expanded = jsonld.expand(
             _with_sentinel_vocab(document), {"documentLoader": document_loader}
