@@ -13,10 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from issuer.caches import BoundedCache
 from keys import MasterKey, load_or_create_master_key
+
+if TYPE_CHECKING:
+    from issuer.signing import IssuerSigners
 
 DEFAULTS: dict[str, Any] = {
     # Public origin that credential ids, achievement ids and DIDs are built from.
@@ -76,6 +80,10 @@ class Settings:
     clock: Callable[[], datetime] = utc_now
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@localhost"
+    # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
+    signer_cache: BoundedCache[IssuerSigners] = field(
+        default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
+    )
 
     def url(self, *path: str) -> str:
         """Return the absolute URL of ``path`` under the public origin."""
