@@ -39,8 +39,12 @@ DEFAULTS: dict[str, Any] = {
     # A status list takes new credentials until this share of its entries is used; random
     # allocation then needs at most 1 / (1 - fill) tries on average.
     "STATUS_LIST_FILL": 0.75,
-    # Cache-Control max-age of status lists, DID documents and JWKS, in seconds.
+    # Cache-Control max-age of status lists, in seconds: how long a revocation may take to
+    # reach verifiers that cache (keep it short).
     "PUBLIC_MAX_AGE": 60,
+    # Cache-Control max-age of DID documents and JWKS, in seconds (a compromised key leaves
+    # them at once; caches drop it within this time).
+    "DOCUMENT_MAX_AGE": 300,
     "RSA_BITS": 2048,
     "JSON_SORT_KEYS": False,
     # Form fields (a pasted credential on /verify) may be as large as an upload.

@@ -166,8 +166,13 @@ def _unseal(session: Session, settings: Settings, key_ids: Sequence[str]) -> Iss
 
 def did_document(issuer: Issuer, rows: Sequence[SigningKey]) -> dict[str, Any]:
     """Return the issuer's DID document, listing its published (non-compromised) keys."""
+    return did_document_of(issuer.did, rows)
+
+
+def did_document_of(did: str, rows: Sequence[SigningKey]) -> dict[str, Any]:
+    """Return the DID document of ``did`` whose keys are ``rows`` (published ones only)."""
     ring = _ring(rows)
-    return build_did_document(issuer.did, [entry.public_key for entry in ring.published()])
+    return build_did_document(did, [entry.public_key for entry in ring.published()])
 
 
 def jwks(rows: Sequence[SigningKey]) -> list[dict[str, str]]:

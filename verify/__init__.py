@@ -43,6 +43,7 @@ from verify.resolve import (
     HttpFetcher,
     RevalidatingFetcher,
 )
+from verify.session import ProofCache
 from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "HttpStatusError",
     "InvalidTrustStore",
     "NotInTrustStore",
+    "ProofCache",
     "RecordingFetcher",
     "ResponseTooLarge",
     "RevalidatingFetcher",
