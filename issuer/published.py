@@ -129,23 +129,36 @@ def status_list_etags(session: Session, list_ids: Sequence[str]) -> dict[str, st
 # -- DID documents and JWKS -----------------------------------------------------------------
 
 
-def _issuer_row(session: Session, slug: str | None) -> tuple[int, str]:
-    """(pk, DID) of the issuer with ``slug``; ``None`` is the platform's identity."""
+def _issuer_keys(
+    session: Session, slug: str | None
+) -> tuple[int, str, tuple[tuple[str, str], ...]]:
+    """(pk, DID, (key id, state) of each key in order) of the issuer with ``slug``, in one
+    query; ``None`` is the platform's identity.
+
+    Raises:
+        NotFound: no such issuer (or no platform identity yet).
+    """
     wanted = PLATFORM_SLUG if slug is None else slug
-    found = session.exec(select(Issuer.id, Issuer.did).where(Issuer.slug == wanted)).first()
-    if found is None or found[0] is None or (slug == PLATFORM_SLUG):
+    rows = session.exec(
+        select(Issuer.id, Issuer.did, SigningKey.key_id, SigningKey.state)
+        .select_from(Issuer)
+        .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
+        .where(Issuer.slug == wanted)
+        .order_by(col(SigningKey.number))
+    ).all()
+    if not rows or rows[0][0] is None or slug == PLATFORM_SLUG:
         if slug is None:
             raise NotFound("the platform has no identity yet (run 'baeji init')")
         raise NotFound(f"no issuer {slug!r}")
-    return found[0], found[1]
+    states = tuple((key_id, state) for _, _, key_id, state in rows if key_id is not None)
+    return rows[0][0], rows[0][1], states
 
 
-def _key_states(session: Session, issuer_id: int | None) -> tuple[tuple[str, str], ...]:
-    """(key id, state) of an issuer's keys (every issuer's for ``None``), in order."""
-    query = select(SigningKey.key_id, SigningKey.state)
-    if issuer_id is not None:
-        query = query.where(SigningKey.issuer_id == issuer_id)
-    query = query.order_by(col(SigningKey.issuer_id), col(SigningKey.number))
+def _all_key_states(session: Session) -> tuple[tuple[str, str], ...]:
+    """(key id, state) of every issuer's keys, in order."""
+    query = select(SigningKey.key_id, SigningKey.state).order_by(
+        col(SigningKey.issuer_id), col(SigningKey.number)
+    )
     return tuple((key_id, state) for key_id, state in session.exec(query).all())
 
 
@@ -154,10 +167,10 @@ def _keyed_document(
     what: str,
     session: Session,
     issuer_id: int | None,
+    states: tuple[tuple[str, str], ...],
     build: Callable[[list[SigningKey]], Any],
 ) -> tuple[str, bytes]:
     """(ETag, bytes) of a document built from key rows, cached under the keys' states."""
-    states = _key_states(session, issuer_id)
     key = (what, issuer_id, states)
 
     def make() -> tuple[str, bytes]:
@@ -178,12 +191,13 @@ def did_document(session: Session, caches: Caches, slug: str | None, *, max_age:
     Raises:
         NotFound: no such issuer (or no platform identity yet).
     """
-    issuer_id, did = _issuer_row(session, slug)
+    issuer_id, did, states = _issuer_keys(session, slug)
     etag, body = _keyed_document(
         caches,
         "did",
         session,
         issuer_id,
+        states,
         lambda rows: signing.did_document_of(did, rows),
     )
     return Published(
@@ -197,9 +211,12 @@ def jwks(session: Session, caches: Caches, slug: str | None, *, max_age: int) ->
     Raises:
         NotFound: no such issuer.
     """
-    issuer_id = None if slug is None else _issuer_row(session, slug)[0]
+    if slug is None:
+        issuer_id, states = None, _all_key_states(session)
+    else:
+        issuer_id, _, states = _issuer_keys(session, slug)
     etag, body = _keyed_document(
-        caches, "jwks", session, issuer_id, lambda rows: {"keys": signing.jwks(rows)}
+        caches, "jwks", session, issuer_id, states, lambda rows: {"keys": signing.jwks(rows)}
     )
     return Published(
         etag,

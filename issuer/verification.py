@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,20 +119,24 @@ class StoredFetcher:
         }
         return FetchedDocument(url, 200, found.content_type, found.render(), headers)
 
-    def unchanged(self, used: _Used) -> bool:
-        """Whether the document ``used`` still has the ETag it had (read with this
-        fetcher's session; a status list by its ETag column alone)."""
-        path = urlsplit(used.url).path[len(self._prefix) :]
-        segments = path.strip("/").split("/")
-        if len(segments) == 2 and segments[0] == "credentials":
-            return True  # an issued credential never changes
-        try:
+    def unchanged(self, documents: Sequence[_Used]) -> bool:
+        """Whether every document still has the ETag it had, read with this fetcher's
+        session (the status lists by their ETag column, in one query)."""
+        lists: dict[str, str] = {}
+        for used in documents:
+            path = urlsplit(used.url).path[len(self._prefix) :]
+            segments = path.strip("/").split("/")
+            if len(segments) == 2 and segments[0] == "credentials":
+                continue  # an issued credential never changes
             if len(segments) == 2 and segments[0] == "status":
-                etags = published.status_list_etags(self._session, [segments[1]])
-                return etags.get(segments[1]) == used.etag
-            return self._read(path, used.accept).etag == used.etag
-        except NotFound:
-            return False
+                lists[segments[1]] = used.etag
+                continue
+            try:
+                if self._read(path, used.accept).etag != used.etag:
+                    return False
+            except NotFound:
+                return False
+        return not lists or published.status_list_etags(self._session, list(lists)) == lists
 
     def _read(self, path: str, accept: str) -> published.Published:
         session, caches = self._session, self._caches
@@ -250,7 +254,7 @@ def verify_source(
     if (
         cached is not None
         and _window(cached.report, now) == cached.window
-        and all(fetcher.unchanged(used) for used in cached.used)
+        and fetcher.unchanged(cached.used)
     ):
         return replace(cached.report, checked_at=now)
     report = verify_credential(
