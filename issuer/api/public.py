@@ -52,7 +52,7 @@ def _document(
 ) -> Response:
     data = body.encode() if isinstance(body, str) else body
     tag = (etag or hashlib.sha256(data).hexdigest()[:32]).strip('"')
-    if request.if_none_match.contains(tag):
+    if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
         response = Response(data, content_type=content_type)
@@ -80,7 +80,7 @@ def _published(
     filename: bool = True,
 ) -> Response:
     """Answer with a stored document: 304 if the client has it, else its bytes."""
-    if request.if_none_match.contains(found.etag):
+    if request.if_none_match.contains_weak(found.etag):
         response = Response(status=304)
     else:
         response = Response(found.render(), content_type=content_type or found.content_type)

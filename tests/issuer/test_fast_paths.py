@@ -174,6 +174,9 @@ def test_stored_documents_revalidate_like_static_files(client: FlaskClient, tena
         assert cached.status_code == 304, path
         assert cached.data == b"", path
         assert cached.headers["ETag"] == etag, path
+        # If-None-Match compares weakly (RFC 9110): a cache that weakened the tag still gets 304.
+        weak = client.get(path, headers={"If-None-Match": f"W/{etag}"})
+        assert weak.status_code == 304, path
         other = client.get(path, headers={"If-None-Match": '"something-else"'})
         assert other.status_code == 200, path
 
