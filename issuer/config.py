@@ -13,10 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from issuer.caches import BoundedCache
 from keys import MasterKey, load_or_create_master_key
+
+if TYPE_CHECKING:
+    from issuer.signing import IssuerSigners
 
 DEFAULTS: dict[str, Any] = {
     # Public origin that credential ids, achievement ids and DIDs are built from.
@@ -35,8 +39,12 @@ DEFAULTS: dict[str, Any] = {
     # A status list takes new credentials until this share of its entries is used; random
     # allocation then needs at most 1 / (1 - fill) tries on average.
     "STATUS_LIST_FILL": 0.75,
-    # Cache-Control max-age of status lists, DID documents and JWKS, in seconds.
+    # Cache-Control max-age of status lists, in seconds: how long a revocation may take to
+    # reach verifiers that cache (keep it short).
     "PUBLIC_MAX_AGE": 60,
+    # Cache-Control max-age of DID documents and JWKS, in seconds (a compromised key leaves
+    # them at once; caches drop it within this time).
+    "DOCUMENT_MAX_AGE": 300,
     "RSA_BITS": 2048,
     "JSON_SORT_KEYS": False,
     # Form fields (a pasted credential on /verify) may be as large as an upload.
@@ -76,6 +84,10 @@ class Settings:
     clock: Callable[[], datetime] = utc_now
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@localhost"
+    # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
+    signer_cache: BoundedCache[IssuerSigners] = field(
+        default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
+    )
 
     def url(self, *path: str) -> str:
         """Return the absolute URL of ``path`` under the public origin."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     LargeBinary,
     Text,
     TypeDecorator,
@@ -177,7 +178,12 @@ class WalletToken(SQLModel, table=True):
 
 
 class StatusList(SQLModel, table=True):
-    """A Bitstring Status List of one issuer and purpose; ``document`` is the signed list."""
+    """A Bitstring Status List of one issuer and purpose; ``document`` is the signed list.
+
+    ``used`` counts the credentials holding an index on the list. It is raised in the
+    write transaction that stores them (an atomic ``used = used + n``), so the allocator
+    reads it instead of counting the list's credentials on every issuance.
+    """
 
     __tablename__ = "status_list"
     __table_args__ = (Index("ix_status_list_open", "issuer_id", "purpose", "full"),)
@@ -187,6 +193,7 @@ class StatusList(SQLModel, table=True):
     purpose: str = Field(max_length=16)
     size: int
     full: bool = False
+    used: int = Field(default=0, sa_column=Column(Integer(), nullable=False, server_default="0"))
     bits: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))
     document: str = _text()
     etag: str = Field(max_length=80)

@@ -406,6 +406,16 @@ class BatchRow(_AwardFields):
 
     achievement_id: ShortText | None = None
 
+    @classmethod
+    def of(cls, data: CredentialCreate) -> BatchRow:
+        """Return ``data`` as a batch row, without validating it a second time.
+
+        Every field of a row is a field of ``data`` under the same constraints (only
+        ``achievementId`` is optional here), so the validated values carry over as they are.
+        """
+        values = {name: getattr(data, name) for name in cls.model_fields}
+        return cls.model_construct(_fields_set=set(data.model_fields_set), **values)
+
 
 class BatchOptions(ApiModel):
     """Defaults for every row of a batch."""

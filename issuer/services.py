@@ -91,6 +91,8 @@ class Issued:
     credential: Credential
     wallet_url: str
     email: str | None = field(default=None, repr=False)
+    # The signed credential as signed (``credential.document`` parsed), when just issued.
+    signed: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class _Award:
     credential_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     slots: dict[str, status.Slot] = field(default_factory=dict)
     document: str = ""
+    signed: dict[str, Any] = field(default_factory=dict)
     jwt: str = ""
     jwt_alg: str = ""
 
@@ -147,7 +150,7 @@ def issue_credential(
         ValidationFailed: unknown achievement, or a validity window already over.
         IdempotencyKeyReused: ``idempotency_key`` was used with another request.
     """
-    row = BatchRow.model_validate(data.model_dump())
+    row = BatchRow.of(data)
     try:
         return issue_batch(
             session,
@@ -206,7 +209,8 @@ def issue_batch(
     valid = _validate(
         session, settings, issuer, rows, now=now, default_achievement=achievement_id, lines=lines
     )
-    request_hash = _request_hash(kind, valid, jwt_alg)
+    # Only an idempotency record keeps the request's digest.
+    request_hash = "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg)
     if idempotency_key is not None:
         record = _idempotency_record(session, issuer.pk, idempotency_key)
         if record is not None:
@@ -457,6 +461,7 @@ class _Signer:
         )
         if signed.jwt is None:
             raise RuntimeError("sign_credential made no VC-JWT")
+        award.signed = signed.credential
         award.document = json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":"))
         award.jwt = signed.jwt
         award.jwt_alg = jwt_signer.algorithm
@@ -491,8 +496,8 @@ def _store(
         collided = _collisions(session, awards)
         if collided:
             raise _Collision(collided)
-        for allocator in allocators.values():
-            allocator.save()
+        for purpose, allocator in allocators.items():
+            allocator.save(award.slots[purpose] for award in awards)
         issued = []
         for award in awards:
             credential = Credential(
@@ -521,6 +526,7 @@ def _store(
                         session, settings, award.learner.id, now, issuer_id=issuer.pk
                     ),
                     award.row.recipient.email,
+                    award.signed,
                 )
             )
             audit.record(
@@ -735,13 +741,17 @@ def credential_out(settings: Settings, row: Credential, *, full: bool = True) ->
 
 
 def issued_out(settings: Settings, issued: Issued) -> IssuedCredential:
-    """Return the API view of a credential just issued (or replayed)."""
+    """Return the API view of a credential just issued (or replayed).
+
+    Built from values this service just made (the signed credential as signed, not parsed
+    back from its stored text), so they are not validated again.
+    """
     row = issued.credential
-    return IssuedCredential(
+    return IssuedCredential.model_construct(
         id=settings.url("credentials", row.id),
         uuid=row.id,
         status=row.status,
-        credential=json.loads(row.document),
+        credential=issued.signed if issued.signed is not None else json.loads(row.document),
         jwt=row.jwt,
         wallet_url=issued.wallet_url,
     )

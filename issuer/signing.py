@@ -120,13 +120,41 @@ def add_initial_keys(
 
 
 def active_signers(session: Session, settings: Settings, issuer_id: int) -> IssuerSigners:
-    """Unseal the issuer's active Ed25519 and RSA keys.
+    """Return the issuer's active Ed25519 and RSA keys, unsealed.
+
+    Unsealing costs about a millisecond, so unsealed keys are kept in
+    ``settings.signer_cache`` (per worker, bounded in number and time) under the issuer and
+    the ids of its active keys, read from the database on every call: a rotation or a
+    compromise changes those ids, so every worker signs with the new keys from its next
+    request on, and the old entry is never used again.
 
     Raises:
         KeyNotFound: the issuer has no active key of a type (all compromised, say).
         WrongMasterKey: the master key does not open the sealed keys.
     """
-    rows = issuer_keys(session, issuer_id)
+    active = tuple(
+        session.exec(
+            select(SigningKey.key_id)
+            .where(SigningKey.issuer_id == issuer_id, SigningKey.state == KeyState.ACTIVE.value)
+            .order_by(col(SigningKey.number))
+        ).all()
+    )
+    return settings.signer_cache.get_or_make(
+        (issuer_id, active), lambda: _unseal(session, settings, active)
+    )
+
+
+def forget_signers(settings: Settings) -> None:
+    """Drop this worker's unsealed keys at once (after a rotation or a compromise)."""
+    settings.signer_cache.clear()
+
+
+def _unseal(session: Session, settings: Settings, key_ids: Sequence[str]) -> IssuerSigners:
+    rows = session.exec(
+        select(SigningKey)
+        .where(col(SigningKey.key_id).in_(key_ids))
+        .order_by(col(SigningKey.number))
+    ).all()
     ring = _ring(rows)
     by_id = {row.key_id: row for row in rows}
     unsealed = {}
@@ -138,8 +166,13 @@ def active_signers(session: Session, settings: Settings, issuer_id: int) -> Issu
 
 def did_document(issuer: Issuer, rows: Sequence[SigningKey]) -> dict[str, Any]:
     """Return the issuer's DID document, listing its published (non-compromised) keys."""
+    return did_document_of(issuer.did, rows)
+
+
+def did_document_of(did: str, rows: Sequence[SigningKey]) -> dict[str, Any]:
+    """Return the DID document of ``did`` whose keys are ``rows`` (published ones only)."""
     ring = _ring(rows)
-    return build_did_document(issuer.did, [entry.public_key for entry in ring.published()])
+    return build_did_document(did, [entry.public_key for entry in ring.published()])
 
 
 def jwks(rows: Sequence[SigningKey]) -> list[dict[str, str]]:
@@ -211,6 +244,7 @@ def rotate_keys(
             key_type=key_type.value,
         )
     session.flush()
+    forget_signers(settings)
     _resign(session, settings, issuer, now=now)
     return created
 
@@ -256,6 +290,7 @@ def compromise_key(
             now=now,
         )
         session.flush()
+        forget_signers(settings)
         _resign(session, settings, issuer, now=now)
     return []
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from badges import Bitstring, build_status_list_credential, sign_credential
@@ -166,14 +166,13 @@ class Allocator:
             )
             .order_by(col(StatusList.created_at).desc(), col(StatusList.id))
             .limit(1)
+            # Sessions keep objects after commit; read the counter as stored now.
+            .execution_options(populate_existing=True)
         ).first()
         if row is None:
             row = self._start_new()
         else:
-            list_col, _ = _columns(self.purpose)
-            self._used = self.session.exec(
-                select(func.count()).where(getattr(Credential, list_col) == row.id)
-            ).one()
+            self._used = row.used
         self._current = row
         return row
 
@@ -235,18 +234,38 @@ class Allocator:
         for slot in slots:
             self._taken.get(slot.list_id, set()).discard(slot.index)
 
-    def save(self) -> None:
-        """Add new lists and mark filled ones, inside the caller's write transaction."""
+    def save(self, slots: Iterable[Slot] = ()) -> None:
+        """Add new lists, count ``slots`` (the stored credentials' entries) on their lists
+        and mark filled lists, inside the caller's write transaction."""
         for row in self.new_lists:
             if self.session.get(StatusList, row.id) is None:
                 self.session.add(row)
         # Credentials reference the new lists; write the lists first.
         self.session.flush()
+        add_usage(self.session, slots)
         for list_id in self.filled:
             filled = self.session.get(StatusList, list_id)
             if filled is not None and not filled.full:
                 filled.full = True
                 self.session.add(filled)
+
+
+def add_usage(session: Session, slots: Iterable[Slot]) -> None:
+    """Raise each list's ``used`` counter by its number of ``slots``.
+
+    One ``UPDATE ... SET used = used + n`` per list: atomic under concurrent writers (the
+    row lock in PostgreSQL, the write lock in SQLite), so no increment is lost.
+    """
+    counts: dict[str, int] = {}
+    for slot in slots:
+        counts[slot.list_id] = counts.get(slot.list_id, 0) + 1
+    for list_id in sorted(counts):  # one lock order for every worker: no deadlock
+        session.execute(
+            update(StatusList)
+            .where(col(StatusList.id) == list_id)
+            .values(used=col(StatusList.used) + counts[list_id])
+            .execution_options(synchronize_session=False)
+        )
 
 
 def used_indexes(session: Session, purpose: str, list_id: str, indexes: Iterable[int]) -> set[int]:

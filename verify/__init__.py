@@ -44,6 +44,7 @@ from verify.resolve import (
     HttpFetcher,
     RevalidatingFetcher,
 )
+from verify.session import ProofCache
 from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "HttpStatusError",
     "InvalidTrustStore",
     "NotInTrustStore",
+    "ProofCache",
     "RecordingFetcher",
     "ResponseTooLarge",
     "RevalidatingFetcher",

@@ -26,7 +26,7 @@ from verify.checks import (
 from verify.ob2 import is_ob2, verify_ob2
 from verify.report import CHECK_IDS, CheckResult, CheckStatus, Verdict, VerificationReport
 from verify.resolve import Fetcher, HttpFetcher
-from verify.session import FetchSession
+from verify.session import FetchSession, ProofCache
 from verify.source import (
     COMPACT_JWS,
     InputProblem,
@@ -53,6 +53,7 @@ def verify_credential(
     fetcher: Fetcher | None = None,
     email: str | None = None,
     clock_skew: timedelta = timedelta(minutes=5),
+    proof_cache: ProofCache | None = None,
 ) -> VerificationReport:
     """Verify an Open Badges 3.0 credential (or a CLR, an endorsement, or an Open Badges 2.0
     assertion) and report every check.
@@ -67,6 +68,8 @@ def verify_credential(
             Pass a trust store's fetcher for offline verification.
         email: the candidate's email, to check against the recipient's salted hash.
         clock_skew: tolerance applied to ``validFrom`` / ``validUntil``.
+        proof_cache: status list proofs already verified, kept between calls (a list is
+            then verified once per change, not once per credential); none by default.
 
     Returns:
         The report: one result per check, nested reports, and the verdict. A credential
@@ -81,7 +84,9 @@ def verify_credential(
         raise ValueError("now must be a timezone-aware datetime")
     if clock_skew < timedelta(0):
         raise ValueError("clock_skew must not be negative")
-    session = FetchSession(fetcher if fetcher is not None else HttpFetcher(), now, clock_skew)
+    session = FetchSession(
+        fetcher if fetcher is not None else HttpFetcher(), now, clock_skew, proofs=proof_cache
+    )
     try:
         loaded = load_source(source, session)
     except InputProblem as problem:

@@ -8,8 +8,11 @@ make the verifier fetch without bound.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -30,6 +33,51 @@ CREDENTIAL_ACCEPT = (
     "application/vc+ld+json, application/vc, application/ld+json;q=0.9, "
     "application/json;q=0.8, application/vc+jwt;q=0.7, text/plain;q=0.5"
 )
+
+
+class ProofCache:
+    """Proofs already verified, remembered across runs by what decides them.
+
+    A status list verified for one credential need not be verified again for the next
+    one while it has not changed: an entry is keyed by the SHA-256 of the exact bytes
+    fetched, the proof, and the public key (its JWK), so any change to the list, its
+    proof or the key is a different entry. Bounded (least recently used entries beyond
+    ``max_entries`` are dropped) and safe to share between threads. Pass one to
+    :func:`verify.verify_credential` to keep it between calls; only successes are kept.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._entries: OrderedDict[str, None] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    @staticmethod
+    def key(body: bytes, proof: Mapping[str, Any], public_jwk: Mapping[str, Any]) -> str:
+        """Return the entry name of ``proof`` on the document of ``body`` with this key."""
+        digest = hashlib.sha256(body)
+        for part in (proof, public_jwk):
+            text = json.dumps(part, sort_keys=True, ensure_ascii=False, default=repr)
+            digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(str(key))
+                return True
+            return False
+
+    def add(self, key: str) -> None:
+        """Remember that the proof named ``key`` verified."""
+        with self._lock:
+            self._entries[key] = None
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
 
 
 class DocumentInvalid(ValueError):
@@ -100,6 +148,7 @@ class FetchSession:
     _results: dict[tuple[str, str], FetchedDocument | FetchError] = field(default_factory=dict)
     records: list[DocumentRecord] = field(default_factory=list)
     memo: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    proofs: ProofCache | None = None
 
     def remember(
         self, key: tuple[str, ...], compute: Callable[[], _T], failure: type[Problem]

@@ -1,26 +1,23 @@
 """Public documents that verifiers and people fetch: credentials, issuers, keys, status lists.
 
-Everything here is readable without an API key. Credentials are served exactly as stored
-(never rebuilt); images are baked on the fly from the stored JSON. Status lists, DID
-documents and JWKS carry ``ETag`` and ``Cache-Control`` so a CDN can absorb employer
-traffic, and answer ``If-None-Match`` with 304.
+Everything here is readable without an API key. Stored documents (credentials in every
+form, status lists, DID documents, JWKS) come from :mod:`issuer.published`: the stored
+bytes, a strong ``ETag``, ``Cache-Control`` suited to each (credentials are immutable,
+status lists short, key documents medium) so a CDN can absorb employer traffic, and 304
+for a matching ``If-None-Match`` without rendering anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlmodel import select
 
 from badges import OB_CONTEXTS
-from badges.bake import bake_png, bake_svg
-from badges.image import default_badge_png, default_badge_svg
-from badges.qr import qr_png, qr_svg
-from issuer import accounts, catalog, platform, services, signing
+from issuer import accounts, catalog, published, services
 from issuer.api import settings
 from issuer.db import get_session
 from issuer.errors import NotFound
@@ -29,7 +26,7 @@ from issuer.web import pages, render_page, wants_html
 
 bp = Blueprint("public", __name__)
 
-CREDENTIAL_JSON = "application/vc+ld+json"
+CREDENTIAL_JSON = published.CREDENTIAL_JSON
 _NEGOTIABLE = (
     "text/html",
     CREDENTIAL_JSON,
@@ -39,8 +36,6 @@ _NEGOTIABLE = (
     "application/vc+jwt",
     "text/plain",
 )
-# An issued credential's bytes never change (its status lives in the status list).
-_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _max_age() -> int:
@@ -57,7 +52,7 @@ def _document(
 ) -> Response:
     data = body.encode() if isinstance(body, str) else body
     tag = (etag or hashlib.sha256(data).hexdigest()[:32]).strip('"')
-    if request.if_none_match.contains(tag):
+    if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
         response = Response(data, content_type=content_type)
@@ -66,6 +61,34 @@ def _document(
     response.headers["Access-Control-Allow-Origin"] = "*"
     if filename:
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.vary.add("Accept")
+    return response
+
+
+def _document_max_age() -> int:
+    return int(current_app.config["DOCUMENT_MAX_AGE"])
+
+
+def _caches() -> published.Caches:
+    return published.caches_of(current_app.extensions["issuer"])
+
+
+def _published(
+    found: published.Published,
+    *,
+    content_type: str | None = None,
+    filename: bool = True,
+) -> Response:
+    """Answer with a stored document: 304 if the client has it, else its bytes."""
+    if request.if_none_match.contains_weak(found.etag):
+        response = Response(status=304)
+    else:
+        response = Response(found.render(), content_type=content_type or found.content_type)
+    response.set_etag(found.etag)
+    response.headers["Cache-Control"] = found.cache_control
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if filename and found.filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{found.filename}"'
     response.vary.add("Accept")
     return response
 
@@ -99,73 +122,37 @@ def credential(name: str) -> Response:
     """
     ref, _, extension = name.partition(".")
     conf = settings()
-    row = services.public_credential(get_session(), conf, ref)
-    if request.method == "POST":
-        if extension:
-            raise NotFound(f"no {extension!r} page of a credential")
-        return pages.credential_page(row, email=request.form.get("email"))
-    base = f"badge-{row.id}"
-    if extension == "json":
-        return _document(
-            row.document,
-            f"{CREDENTIAL_JSON}; charset=utf-8",
-            cache=_IMMUTABLE,
-            filename=f"{base}.json",
-        )
-    if extension in ("jwt", "jws"):
-        return _document(
-            row.jwt, "text/plain; charset=utf-8", cache=_IMMUTABLE, filename=f"{base}.jwt"
-        )
-    if extension == "png":
-        baked = bake_png(_badge_png(row.achievement_id), row.document)
-        return _document(baked, "image/png", cache=_IMMUTABLE, filename=f"{base}.png")
-    if extension == "svg":
-        document = json.loads(row.document)
-        svg = default_badge_svg(
-            _achievement_name(document), issuer_name=_issuer_name(document), seed=row.achievement_id
-        )
-        return _document(
-            bake_svg(svg, row.document), "image/svg+xml", cache=_IMMUTABLE, filename=f"{base}.svg"
-        )
     if extension:
-        raise NotFound(f"no {extension!r} form of a credential; use .json, .jwt, .png or .svg")
+        if request.method == "POST":
+            raise NotFound(f"no {extension!r} page of a credential")
+        if extension == "jws":
+            extension = "jwt"
+        if extension not in ("json", "jwt", "png", "svg"):
+            raise NotFound(f"no {extension!r} form of a credential; use .json, .jwt, .png or .svg")
+        return _published(published.credential(get_session(), conf, _caches(), ref, extension))
+    if request.method == "POST":
+        row = services.public_credential(get_session(), conf, ref)
+        return pages.credential_page(row, email=request.form.get("email"))
     wanted = request.accept_mimetypes.best_match(_NEGOTIABLE, default="text/html")
-    if wanted in ("application/vc+jwt", "text/plain"):
-        return _document(row.jwt, f"{wanted}; charset=utf-8", cache=_IMMUTABLE)
     if wanted != "text/html":
-        return _document(row.document, f"{wanted}; charset=utf-8", cache=_IMMUTABLE)
-    return pages.credential_page(row)
-
-
-def _achievement_name(document: dict[str, Any]) -> str:
-    return str(document.get("credentialSubject", {}).get("achievement", {}).get("name", "Badge"))
-
-
-def _issuer_name(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    return issuer.get("name") if isinstance(issuer, dict) else None
-
-
-@lru_cache(maxsize=256)
-def _badge_png(seed: str) -> bytes:
-    # Drawing takes ~80 ms and depends only on the seed; baking is cheap.
-    return default_badge_png("badge", seed=seed)
+        form = "jwt" if wanted in ("application/vc+jwt", "text/plain") else "json"
+        found = published.credential(get_session(), conf, _caches(), ref, form)
+        return _published(found, content_type=f"{wanted}; charset=utf-8", filename=False)
+    return pages.credential_page(services.public_credential(get_session(), conf, ref))
 
 
 @bp.get("/credentials/<ref>/qr.png")
 def credential_qr_png(ref: str) -> Response:
     """A QR code (PNG) holding the credential's URL."""
     conf = settings()
-    row = services.public_credential(get_session(), conf, ref)
-    return _document(qr_png(conf.url("credentials", row.id)), "image/png", cache=_IMMUTABLE)
+    return _published(published.credential(get_session(), conf, _caches(), ref, "qr.png"))
 
 
 @bp.get("/credentials/<ref>/qr.svg")
 def credential_qr_svg(ref: str) -> Response:
     """A QR code (SVG) holding the credential's URL."""
     conf = settings()
-    row = services.public_credential(get_session(), conf, ref)
-    return _document(qr_svg(conf.url("credentials", row.id)), "image/svg+xml", cache=_IMMUTABLE)
+    return _published(published.credential(get_session(), conf, _caches(), ref, "qr.svg"))
 
 
 @bp.get("/achievements/<ref>")
@@ -204,19 +191,15 @@ def issuer_profile(slug: str) -> Response:
 @bp.get("/issuers/<slug>/did.json")
 def did_document(slug: str) -> Response:
     """The issuer's DID document: its published keys as Multikey and JsonWebKey."""
-    session = get_session()
-    issuer = accounts.issuer_by_slug(session, slug)
-    rows = signing.issuer_keys(session, issuer.pk)
-    return _json(signing.did_document(issuer, rows), "application/did+json")
+    return _published(
+        published.did_document(get_session(), _caches(), slug, max_age=_document_max_age())
+    )
 
 
 @bp.get("/issuers/<slug>/jwks.json")
 def issuer_jwks(slug: str) -> Response:
     """The issuer's published keys as a JWK Set (``kid`` = the JsonWebKey DID URL)."""
-    session = get_session()
-    issuer = accounts.issuer_by_slug(session, slug)
-    rows = signing.issuer_keys(session, issuer.pk)
-    return _json({"keys": signing.jwks(rows)}, "application/jwk-set+json")
+    return _published(published.jwks(get_session(), _caches(), slug, max_age=_document_max_age()))
 
 
 @bp.get("/.well-known/did.json")
@@ -224,23 +207,19 @@ def issuer_jwks(slug: str) -> Response:
 def platform_did_document() -> Response:
     """The platform's DID document (``did:web`` of the bare origin), which signs learner
     records; ``/did.json`` serves it when the public origin has a path."""
-    session = get_session()
-    identity = platform.find_platform(session)
-    if identity is None:
-        raise NotFound("the platform has no identity yet (run 'baeji init')")
-    rows = signing.issuer_keys(session, identity.pk)
-    return _json(signing.did_document(identity, rows), "application/did+json")
+    return _published(
+        published.did_document(get_session(), _caches(), None, max_age=_document_max_age())
+    )
 
 
 @bp.get("/.well-known/jwks.json")
 def platform_jwks() -> Response:
     """Every issuer's published keys, and the platform's (OB 3.0 impl. guide: one JWKS per
     platform domain)."""
-    return _json({"keys": signing.all_jwks(get_session())}, "application/jwk-set+json")
+    return _published(published.jwks(get_session(), _caches(), None, max_age=_document_max_age()))
 
 
 @bp.get("/status/<list_id>")
 def status_list(list_id: str) -> Response:
     """A signed BitstringStatusListCredential, exactly as last signed."""
-    row = services.status_list(get_session(), list_id)
-    return _document(row.document, f"{CREDENTIAL_JSON}; charset=utf-8", etag=row.etag)
+    return _published(published.status_list(get_session(), list_id, max_age=_max_age()))

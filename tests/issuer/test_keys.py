@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
 from issuer import db, settings_of, signing
+from issuer.caches import BoundedCache
 from issuer.models import AuditEvent, SigningKey
 from keys import KeyType
 from tests.issuer.conftest import Api, ClientFetcher, create_tenant, unique_email
@@ -141,3 +143,50 @@ def _b64(segment: str) -> bytes:
     import base64
 
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def test_a_rotation_by_another_worker_reaches_this_one_at_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Unsealed keys are kept per worker, yet a compromise made by another worker (its own
+    settings and cache) makes this worker's next issuance use the new keys."""
+    tenant = create_tenant(app, "two-workers", "두 일꾼 아카데미")
+    api = Api(client, tenant)
+    course = api.achievement()
+    did = DID.format(slug="two-workers")
+    first = api.issue(course["uuid"], unique_email())
+    assert first["credential"]["proof"][0]["verificationMethod"] == f"{did}#key-1"
+    conf = settings_of(app)
+    cached = len(conf.signer_cache)
+    assert cached >= 1
+    again = api.issue(course["uuid"], unique_email())
+    assert again["credential"]["proof"][0]["verificationMethod"] == f"{did}#key-1"
+    assert len(conf.signer_cache) == cached  # the second issuance reused the unsealed keys
+    other_worker = dataclasses.replace(conf, signer_cache=BoundedCache(4, 60.0))
+    with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
+        signing.compromise_key(
+            session, other_worker, tenant.issuer, f"{did}#key-1", now=conf.clock(), actor="test"
+        )
+    new = api.issue(course["uuid"], unique_email())
+    assert new["credential"]["proof"][0]["verificationMethod"] == f"{did}#key-3"
+    assert _verdict(client, new["jwt"]) is Verdict.VALID
+    assert _verdict(client, first["credential"]) is Verdict.INVALID
+
+
+def test_unsealed_keys_are_kept_for_a_bounded_time_and_number() -> None:
+    """The per-worker cache drops the least recently used entry when full, and any entry
+    once its time is up."""
+    now = [0.0]
+    cache: BoundedCache[str] = BoundedCache(2, 300.0, timer=lambda: now[0])
+    cache.put("a", "A")
+    cache.put("b", "B")
+    assert cache.get("a") == "A"
+    cache.put("c", "C")
+    assert len(cache) == 2
+    assert cache.get("b") is None
+    assert cache.get_or_make("a", lambda: "new") == "A"
+    now[0] = 301.0
+    assert cache.get("a") is None
+    assert cache.get_or_make("a", lambda: "new") == "new"
+    cache.clear()
+    assert len(cache) == 0

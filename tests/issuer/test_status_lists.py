@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from flask import Flask
 from sqlmodel import Session, select
 
@@ -62,6 +63,8 @@ def test_full_lists_roll_over_to_new_ones(tiny_app: Flask) -> None:
         for row in credentials:
             per_list[row.revocation_list_id] = per_list.get(row.revocation_list_id, 0) + 1
         assert sorted(per_list.values()) == [2, 3, 3]
+        # The counter the allocator reads instead of counting agrees with the rows.
+        assert {lst.id: lst.used for lst in lists} == per_list
     api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "test"})
     entry = issued["credential"]["credentialStatus"][0]
     listed = client.get(entry["statusListCredential"].removeprefix(BASE_URL)).json
@@ -85,3 +88,38 @@ def test_indexes_are_spread_at_random(app: Flask, session: Session) -> None:
     ]
     assert len(set(indexes)) == 8
     assert sorted(indexes) != list(range(min(indexes), min(indexes) + 8))
+
+
+def _usage(app: Flask, issuer_id: int) -> dict[str, tuple[int, int]]:
+    """Each list of the issuer: (its ``used`` counter, the credentials actually on it)."""
+    with db.new_session(db.engine_of(app)) as session:
+        lists = session.exec(select(StatusList).where(StatusList.issuer_id == issuer_id)).all()
+        credentials = session.exec(
+            select(Credential).where(Credential.issuer_id == issuer_id)
+        ).all()
+        counted = {lst.id: 0 for lst in lists}
+        for row in credentials:
+            counted[row.revocation_list_id] += 1
+            counted[row.suspension_list_id] += 1
+        return {lst.id: (lst.used, counted[lst.id]) for lst in lists}
+
+
+def test_usage_counters_survive_the_migration_round_trip(tiny_app: Flask) -> None:
+    """Revision 0004 fills ``used`` from the credentials already issued on each list."""
+    tenant = create_tenant(tiny_app, "counted", "계수 센터")
+    api = Api(tiny_app.test_client(), tenant)
+    course = api.achievement()
+    rows = [
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(5)
+    ]
+    assert api.post("/api/v1/credentials/batch", json=rows).status_code == 201
+    before = _usage(tiny_app, tenant.issuer.pk)
+    assert all(used == counted for used, counted in before.values())
+    assert sum(used for used, _ in before.values()) == 10  # 5 credentials x 2 purposes
+    engine = db.engine_of(tiny_app)
+    config = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004-1")
+    db.upgrade(engine)
+    assert _usage(tiny_app, tenant.issuer.pk) == before

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from badges import add_proof, sign_credential
+from badges import Bitstring, add_proof, sign_credential
 from tests.verify.conftest import NOW, Issuer, World
-from verify import CheckStatus, DictFetcher, Verdict, verify_credential
+from verify import CheckStatus, DictFetcher, ProofCache, Verdict, verify_credential
 
 
 def _with_entries(world: World, issuer: Issuer, entries: list[Any]) -> dict[str, Any]:
@@ -234,3 +234,61 @@ def test_status_list_with_future_valid_until_is_fine(world: World, hanbit: Issue
     credential, _ = world.issue(hanbit)
     world.publish_status(hanbit, valid_until=NOW + timedelta(days=1))
     assert _verify(world, credential).verdict is Verdict.VALID
+
+
+def test_a_status_list_is_verified_once_per_change_across_runs(
+    world: World, hanbit: Issuer
+) -> None:
+    """With a ProofCache, two credentials on the same lists verify each list's proof once;
+    a revocation (new list bytes) is verified afresh and shows at once."""
+    first, _ = world.issue(hanbit, index=11)
+    second, _ = world.issue(hanbit, index=12)
+    proofs = ProofCache(max_entries=8)
+
+    def run(credential: dict[str, Any]) -> Any:
+        fetcher = DictFetcher(world.documents)
+        return verify_credential(credential, now=NOW, fetcher=fetcher, proof_cache=proofs)
+
+    assert run(first).verdict is Verdict.VALID
+    assert len(proofs) == 2  # the revocation list and the suspension list
+    assert run(second).verdict is Verdict.VALID
+    assert len(proofs) == 2  # nothing new verified for the second credential
+    hanbit.revocations.set(12, True)
+    world.publish_status(hanbit)
+    assert run(second).verdict is Verdict.REVOKED
+    assert run(first).verdict is Verdict.VALID
+    assert len(proofs) == 3  # the re-signed revocation list, verified once
+
+
+def test_a_remembered_proof_is_no_way_around_a_changed_list(world: World, hanbit: Issuer) -> None:
+    """A list altered after its proof was remembered is checked again, and fails."""
+    credential, _ = world.issue(hanbit, index=21)
+    proofs = ProofCache()
+    fetcher = DictFetcher(world.documents)
+    report = verify_credential(credential, now=NOW, fetcher=fetcher, proof_cache=proofs)
+    assert report.verdict is Verdict.VALID
+    url = hanbit.status_url("revocation")
+    # A well-formed list that says "revoked", without a new proof.
+    bits = Bitstring()
+    bits.set(21, True)
+    tampered = dict(world.documents[url])
+    tampered["credentialSubject"] = {**tampered["credentialSubject"], "encodedList": bits.encode()}
+    world.documents[url] = tampered
+    report = verify_credential(
+        credential, now=NOW, fetcher=DictFetcher(world.documents), proof_cache=proofs
+    )
+    assert report.check("status").code == "status-list-invalid"
+    assert report.verdict is Verdict.UNVERIFIABLE
+
+
+def test_the_proof_cache_is_bounded() -> None:
+    """Least recently used proofs beyond the bound are forgotten."""
+    proofs = ProofCache(max_entries=2)
+    names = [ProofCache.key(f"list {n}".encode(), {"n": n}, {"x": "k"}) for n in range(3)]
+    proofs.add(names[0])
+    proofs.add(names[1])
+    assert names[0] in proofs
+    proofs.add(names[2])
+    assert len(proofs) == 2
+    assert names[1] not in proofs
+    assert names[0] in proofs
