@@ -21,6 +21,10 @@ from keys import InvalidKeyEncoding, InvalidSignature, KeyType, PublicKey, Signe
 from keys.encoding import multibase_encode
 
 PROOF_TYPE = "DataIntegrityProof"
+MAX_PROOF_VALUE_LENGTH = 96
+"""Longest ``proofValue`` read: an Ed25519 signature is 64 bytes, at most 88 base58btc
+characters after the ``z``. Longer values are refused before decoding (base58 decoding
+costs time quadratic in its length)."""
 CRYPTOSUITE = "eddsa-rdfc-2022"
 # Cryptosuites that hash and sign exactly as eddsa-rdfc-2022 does, under other names.
 _READABLE_SUITES = {
@@ -142,6 +146,11 @@ def check_proof_options(proof: Mapping[str, Any]) -> None:
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise InvalidProof("proofValue must be multibase base58btc ('z...')")
+    if len(value) > MAX_PROOF_VALUE_LENGTH:
+        raise InvalidProof(
+            f"proofValue is {len(value)} characters; an Ed25519 signature needs at most"
+            f" {MAX_PROOF_VALUE_LENGTH}"
+        )
     if not isinstance(proof.get("verificationMethod"), str):
         raise InvalidProof("proof has no verificationMethod")
 
@@ -163,7 +172,7 @@ def verify_proof(
     if public_key.key_type is not KeyType.ED25519:
         raise UnsupportedCryptosuite("eddsa proofs verify with Ed25519 keys only")
     try:
-        signature = multibase_decode(proof["proofValue"])
+        signature = multibase_decode(proof["proofValue"], max_length=MAX_PROOF_VALUE_LENGTH)
     except InvalidKeyEncoding as err:
         raise InvalidProof("proofValue is not valid base58btc") from err
     if len(signature) != 64:
