@@ -7,12 +7,15 @@ with generous bounds; nothing here races the wall clock.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import http.client
 import io
 import json
 import os
 import runpy
+import socket
+import sqlite3
 import stat
 import struct
 import subprocess
@@ -549,3 +552,107 @@ def test_commands_name_a_missing_instance_path(tmp_path: Path) -> None:
     assert (folder / "master.key").is_file()
     result = CliRunner().invoke(baeji, ["issuer", "list"], env=env)
     assert result.exit_code == 0, result.output
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    completed = subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=120, cwd=cwd, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def _request(port: int, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=json.dumps(body), headers=headers)
+        response = connection.getresponse()
+        assert response.status == 201, response.read()
+        return json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_regression_chunked_batch_through_gunicorn(tmp_path: Path) -> None:
+    """Under gunicorn with gunicorn.conf.py, a chunked CSV over the limit gets 413 and
+    stores nothing; one under the limit is issued in full."""
+    # Issue 9: on gunicorn the cut-off batch was stored while the client saw a reset, so a
+    # retry without Idempotency-Key issued it twice.
+    bin_dir = Path(sys.executable).parent
+    instance = tmp_path / "instance"
+    with socket_port() as port:
+        env = {
+            **os.environ,
+            "BAEJI_INSTANCE_PATH": str(instance),
+            "BAEJI_BASE_URL": f"http://127.0.0.1:{port}",
+            "BAEJI_MAX_CONTENT_LENGTH": str(SMALL_LIMIT),
+        }
+    for name in ("BAEJI_DATABASE_URL", "BAEJI_MASTER_KEY"):
+        env.pop(name, None)
+    _run([str(bin_dir / "baeji"), "init"], env, tmp_path)
+    created = json.loads(
+        _run(
+            [str(bin_dir / "baeji"), "issuer", "create", "--slug", "gu", "--name", "G", "--json"],
+            env,
+            tmp_path,
+        )
+    )
+    headers = {"Authorization": f"Bearer {created['api_key']}"}
+    server = subprocess.Popen(
+        [
+            str(bin_dir / "gunicorn"),
+            "-c",
+            str(REPO_ROOT_HINT / "gunicorn.conf.py"),
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "issuer:create_app()",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if "Booting worker" in line:
+                break
+        course = _request(
+            port,
+            "POST",
+            "/api/v1/achievements",
+            {"name": "데이터 엔지니어링", "description": "d", "criteria": {"narrative": "n"}},
+            {**headers, "Content-Type": "application/json"},
+        )
+        path = f"/api/v1/credentials/batch?achievementId={course['uuid']}"
+        csv_headers = {**headers, "Content-Type": "text/csv"}
+        status, body = _post_chunked(port, path, _csv(100), csv_headers)
+        assert status == 413
+        assert body["error"] == "payload-too-large"
+        assert _stored(instance) == 0
+        status, body = _post_chunked(port, path, _csv(20), csv_headers)
+        assert status == 201, body
+        assert _stored(instance) == 20
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        if server.stderr is not None:
+            server.stderr.close()
+
+
+def _stored(instance: Path) -> int:
+    with contextlib.closing(sqlite3.connect(instance / "baeji.db")) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM credential").fetchone()
+    return int(count)
+
+
+@contextlib.contextmanager
+def socket_port() -> Iterator[int]:
+    """Yield a free TCP port on 127.0.0.1 (released for the server to bind)."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    yield port
