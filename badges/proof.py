@@ -21,6 +21,10 @@ from keys import InvalidKeyEncoding, InvalidSignature, KeyType, PublicKey, Signe
 from keys.encoding import multibase_encode
 
 PROOF_TYPE = "DataIntegrityProof"
+MAX_PROOFS = 16
+"""Most embedded proofs read from one document. Each proof costs a canonicalization of the
+whole document, so a credential padded with thousands of copies of its proof would cost
+minutes of CPU; real credentials carry one or two."""
 MAX_PROOF_VALUE_LENGTH = 96
 """Longest ``proofValue`` read: an Ed25519 signature is 64 bytes, at most 88 base58btc
 characters after the ``z``. Longer values are refused before decoding (base58 decoding
@@ -39,12 +43,15 @@ def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     Raises:
         MissingProof: the document has no ``proof``.
-        InvalidProof: ``proof`` is neither an object nor a list of objects.
+        InvalidProof: ``proof`` is neither an object nor a list of objects, or it lists
+            more than :data:`MAX_PROOFS`.
     """
     proof = document.get("proof")
     if proof is None or proof == []:
         raise MissingProof("the credential has no embedded proof")
     proofs = proof if isinstance(proof, list) else [proof]
+    if len(proofs) > MAX_PROOFS:
+        raise InvalidProof(f"{len(proofs)} proofs; at most {MAX_PROOFS} are read")
     if not all(isinstance(p, dict) for p in proofs):
         raise InvalidProof("proof must be an object or a list of objects")
     return list(proofs)

@@ -21,7 +21,7 @@ from badges import (
     sign_credential,
     verify_proof,
 )
-from badges.proof import MAX_PROOF_VALUE_LENGTH
+from badges.proof import MAX_PROOF_VALUE_LENGTH, MAX_PROOFS
 from badges.status import MAX_DECODED_BYTES, MAX_ENCODED_LENGTH, Bitstring
 from badges.vcjwt import MAX_JWT_HEADER_LENGTH, MAX_JWT_SIGNATURE_LENGTH
 from keys import PrivateKeySigner, b64url_encode, multibase_encode
@@ -39,6 +39,19 @@ def test_regression_long_proof_value_is_refused_before_decoding(
     hostile = {**proof, "proofValue": "z" + "3" * 60_000}
     with measured() as cost, pytest.raises(InvalidProof, match="characters"):
         verify_proof(signed.credential, hostile, ed25519_signer.public_key)
+    assert cost.cpu_seconds < 0.5
+    assert cost.peak_bytes < 4 * MIB
+
+
+def test_too_many_proofs_are_refused_before_any_is_checked(
+    now: datetime, ed25519_signer: PrivateKeySigner
+) -> None:
+    """A credential listing more than MAX_PROOFS proofs is InvalidProof; at the cap it reads."""
+    signed = sign_credential(sample_credential(now=now), proof_signer=ed25519_signer, now=now)
+    (proof,) = proofs_of(signed.credential)
+    assert len(proofs_of({**signed.credential, "proof": [proof] * MAX_PROOFS})) == MAX_PROOFS
+    with measured() as cost, pytest.raises(InvalidProof, match="at most 16"):
+        proofs_of({**signed.credential, "proof": [proof] * 10_000})
     assert cost.cpu_seconds < 0.5
     assert cost.peak_bytes < 4 * MIB
 

@@ -23,6 +23,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 from werkzeug.serving import make_server
 
+from badges import format_datetime
 from issuer import db
 from issuer.cli import commands
 from issuer.models import Credential
@@ -96,6 +98,31 @@ def test_regression_long_proof_value_costs_little_over_http(
     assert report["verdict"] == "invalid"
     proof = next(c for c in report["checks"] if c["id"] == "proof")
     assert proof["status"] == "failed"
+    assert cost.cpu_seconds < 2.0
+    assert cost.peak_bytes < 32 * MIB
+
+
+def test_credential_padded_with_proofs_costs_little_over_http(
+    client: FlaskClient, api: Api, course: dict[str, Any]
+) -> None:
+    """A genuine credential carrying 2,000 variants of its proof is invalid within 2 s CPU."""
+    # Each proof costs a canonicalization of its configuration and a signature check;
+    # without a cap, variants of one proof multiply the cost of one anonymous request.
+    issued = api.issue(course["uuid"], unique_email())
+    credential = issued["credential"]
+    (proof,) = credential["proof"]
+    created = datetime.fromisoformat(proof["created"])
+    credential["proof"] = [
+        {**proof, "created": format_datetime(created + timedelta(seconds=i))} for i in range(2000)
+    ]
+    with measured() as cost:
+        response = client.post("/api/v1/verify", json=credential)
+    assert response.status_code == 200
+    report = response.json
+    assert report is not None
+    assert report["verdict"] == "invalid"
+    proof = next(c for c in report["checks"] if c["id"] == "proof")
+    assert proof["code"] == "invalid-proof"
     assert cost.cpu_seconds < 2.0
     assert cost.peak_bytes < 32 * MIB
 
