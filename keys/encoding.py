@@ -26,6 +26,10 @@ ED25519_PRIV_PREFIX = b"\x80\x26"
 P256_PUB_PREFIX = b"\x80\x24"
 
 MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+# Longest base64url text of each public JWK member, checked before decoding: an RSA modulus
+# of MAX_RSA_BITS is 1,366 characters, an exponent a few, a P-256 or Ed25519 coordinate 43.
+_MAX_JWK_MEMBER = {"n": -(-MAX_RSA_BITS // 6), "e": 16, "x": 64, "y": 64}
 
 MAX_BASE58_LENGTH = 1024
 """Longest base58btc text :func:`b58decode` accepts, in characters.
@@ -219,13 +223,21 @@ def jwk_to_public_key(jwk: dict[str, Any]) -> PublicKeyObject:
 
     Raises:
         InvalidKeyEncoding: a member is missing or malformed, or private material is present.
-        UnsupportedKeyType: another key type or curve, or an RSA key under 2048 bits.
+        UnsupportedKeyType: another key type or curve, an RSA key under 2048 or over 8192
+            bits, or a member longer than any such key needs (checked before decoding).
     """
     if not isinstance(jwk, dict):
         raise InvalidKeyEncoding("a JWK must be a JSON object")
     if "d" in jwk:
         raise InvalidKeyEncoding("a public JWK must not contain private key material ('d')")
     kty = jwk.get("kty")
+    for member, longest in _MAX_JWK_MEMBER.items():
+        value = jwk.get(member)
+        if isinstance(value, str) and len(value) > longest:
+            raise UnsupportedKeyType(
+                f"JWK member {member!r} is {len(value)} characters; at most {longest} are"
+                f" read (RSA keys up to {MAX_RSA_BITS} bits)"
+            )
     try:
         if kty == "OKP":
             if jwk.get("crv") != "Ed25519":

@@ -18,6 +18,7 @@ from keys import (
     VerificationKey,
     b58decode,
     b58encode,
+    b64url_encode,
     did_key_from_public_key,
     jwk_thumbprint,
     jwk_to_public_key,
@@ -197,3 +198,20 @@ def test_overlong_multikey_is_refused_before_decoding() -> None:
     """A publicKeyMultibase longer than any Ed25519 or P-256 Multikey is refused unread."""
     with pytest.raises(InvalidKeyEncoding, match="at most 128"):
         multikey_to_public_key("z" + "2" * 1000)
+
+
+def test_oversized_jwk_members_are_refused_before_decoding() -> None:
+    """An RSA modulus over 8192 bits (here 1 MB of base64url) is refused unread."""
+    jwk = {"kty": "RSA", "n": "A" * 1_000_000, "e": "AQAB"}
+    with measured() as cost, pytest.raises(UnsupportedKeyType, match="8192 bits"):
+        jwk_to_public_key(jwk)
+    assert cost.cpu_seconds < 0.5
+    assert cost.peak_bytes < 4 * MIB
+
+
+def test_rsa_8192_jwk_is_still_read() -> None:
+    """The largest RSA key we accept passes the member caps."""
+    modulus = (1 << 8191) | 1
+    jwk = {"kty": "RSA", "n": b64url_encode(modulus.to_bytes(1024, "big")), "e": "AQAB"}
+    key = jwk_to_public_key(jwk)
+    assert public_key_to_jwk(key)["n"] == jwk["n"]
