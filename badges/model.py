@@ -24,8 +24,13 @@ def _require_utc(value: datetime) -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    """Format a timezone-aware datetime as an XML Schema dateTimeStamp in UTC, to the second."""
-    return _require_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Format a timezone-aware datetime as an XML Schema dateTimeStamp in UTC, to the second.
+
+    The year always has four digits (XML Schema ``dateTime``: "0999", never "999"); the C
+    library's ``%Y`` does not pad, so the year is formatted here.
+    """
+    utc = _require_utc(value)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 DateTimeZ = Annotated[datetime, AfterValidator(_require_utc), PlainSerializer(format_datetime)]

@@ -21,6 +21,14 @@ from keys import InvalidKeyEncoding, InvalidSignature, KeyType, PublicKey, Signe
 from keys.encoding import multibase_encode
 
 PROOF_TYPE = "DataIntegrityProof"
+MAX_PROOFS = 16
+"""Most embedded proofs read from one document. Each proof costs a canonicalization of the
+whole document, so a credential padded with thousands of copies of its proof would cost
+minutes of CPU; real credentials carry one or two."""
+MAX_PROOF_VALUE_LENGTH = 96
+"""Longest ``proofValue`` read: an Ed25519 signature is 64 bytes, at most 88 base58btc
+characters after the ``z``. Longer values are refused before decoding (base58 decoding
+costs time quadratic in its length)."""
 CRYPTOSUITE = "eddsa-rdfc-2022"
 # Cryptosuites that hash and sign exactly as eddsa-rdfc-2022 does, under other names.
 _READABLE_SUITES = {
@@ -35,12 +43,15 @@ def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     Raises:
         MissingProof: the document has no ``proof``.
-        InvalidProof: ``proof`` is neither an object nor a list of objects.
+        InvalidProof: ``proof`` is neither an object nor a list of objects, or it lists
+            more than :data:`MAX_PROOFS`.
     """
     proof = document.get("proof")
     if proof is None or proof == []:
         raise MissingProof("the credential has no embedded proof")
     proofs = proof if isinstance(proof, list) else [proof]
+    if len(proofs) > MAX_PROOFS:
+        raise InvalidProof(f"{len(proofs)} proofs; at most {MAX_PROOFS} are read")
     if not all(isinstance(p, dict) for p in proofs):
         raise InvalidProof("proof must be an object or a list of objects")
     return list(proofs)
@@ -142,6 +153,11 @@ def check_proof_options(proof: Mapping[str, Any]) -> None:
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise InvalidProof("proofValue must be multibase base58btc ('z...')")
+    if len(value) > MAX_PROOF_VALUE_LENGTH:
+        raise InvalidProof(
+            f"proofValue is {len(value)} characters; an Ed25519 signature needs at most"
+            f" {MAX_PROOF_VALUE_LENGTH}"
+        )
     if not isinstance(proof.get("verificationMethod"), str):
         raise InvalidProof("proof has no verificationMethod")
 
@@ -163,7 +179,7 @@ def verify_proof(
     if public_key.key_type is not KeyType.ED25519:
         raise UnsupportedCryptosuite("eddsa proofs verify with Ed25519 keys only")
     try:
-        signature = multibase_decode(proof["proofValue"])
+        signature = multibase_decode(proof["proofValue"], max_length=MAX_PROOF_VALUE_LENGTH)
     except InvalidKeyEncoding as err:
         raise InvalidProof("proofValue is not valid base58btc") from err
     if len(signature) != 64:

@@ -37,8 +37,12 @@ MAX_QR_URL_LENGTH = 1000
 MAX_QR_IMAGE_BYTES = 10 * 1024 * 1024
 """Largest image file :func:`decode_qr` reads, in bytes."""
 
-MAX_QR_IMAGE_PIXELS = 40_000_000
-"""Largest image :func:`decode_qr` decodes, in pixels (a 40-megapixel photo)."""
+MAX_QR_IMAGE_PIXELS = 4096 * 4096
+"""Largest image :func:`decode_qr` decodes, in pixels: 4096 x 4096, about 16.8 megapixels.
+
+A 12-megapixel phone photo fits. Decoding costs about 5 bytes a pixel (the decoded bitmap
+plus its grey copy), so this bounds one QR read at roughly 100 MB of memory; the size is read
+from the image header, and anything larger is refused before a pixel is decoded."""
 
 # Level M restores up to about 15% of damaged codewords, enough for a code printed on a
 # certificate and scanned by phone after ordinary wear. Level Q (25%) would push a typical

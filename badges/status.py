@@ -21,6 +21,18 @@ from keys.encoding import b64url_decode, b64url_encode
 MIN_ENTRIES = 131_072
 # A status list is 16 KiB of bits; refuse to inflate anything far larger (gzip bombs).
 MAX_DECODED_BYTES = 16 * 1024 * 1024
+# The longest ``encodedList`` that can hold MAX_DECODED_BYTES: zlib's deflateBound (the
+# worst case for incompressible data) plus the 18-byte GZIP frame, then base64url's third.
+# Anything longer is refused before it is decoded.
+_GZIP_BOUND = (
+    MAX_DECODED_BYTES
+    + (MAX_DECODED_BYTES >> 12)
+    + (MAX_DECODED_BYTES >> 14)
+    + (MAX_DECODED_BYTES >> 25)
+    + 13
+    + 18
+)
+MAX_ENCODED_LENGTH = 1 + -(-_GZIP_BOUND * 4 // 3)
 STATUS_PURPOSES = ("revocation", "suspension")
 
 
@@ -87,11 +99,17 @@ class Bitstring:
         """Decode an ``encodedList`` value.
 
         Raises:
-            StatusListError: bad multibase, bad GZIP, an oversize expansion, or a list
+            StatusListError: bad multibase, longer than :data:`MAX_ENCODED_LENGTH`, bad GZIP,
+                an oversize expansion, or a list
                 shorter than ``min_entries`` bits (STATUS_LIST_LENGTH_ERROR).
         """
         if not isinstance(encoded, str) or not encoded.startswith("u"):
             raise StatusListError("encodedList must be multibase base64url ('u' prefix)")
+        if len(encoded) > MAX_ENCODED_LENGTH:
+            raise StatusListError(
+                f"encodedList is {len(encoded)} characters; at most {MAX_ENCODED_LENGTH} can"
+                f" hold the largest list accepted ({MAX_DECODED_BYTES * 8} entries)"
+            )
         try:
             compressed = b64url_decode(encoded[1:])
         except InvalidKeyEncoding as err:

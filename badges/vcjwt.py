@@ -46,6 +46,11 @@ SUPPORTED_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "typ", "jwk"})
 _ACCEPTED_TYP = frozenset({"JWT", "vc+jwt", "vc+ld+json+jwt"})
 MAX_JWT_BYTES = 1024 * 1024
+# Caps per segment, checked before decoding. A JOSE header holds at most alg, kid, typ and a
+# public jwk (an RSA-8192 JWK is under 1,500 characters); the largest signature is RS256 with
+# an 8,192-bit key, 1,024 bytes or 1,366 base64url characters (an Ed25519 one is 86).
+MAX_JWT_HEADER_LENGTH = 8 * 1024
+MAX_JWT_SIGNATURE_LENGTH = 1400
 
 
 def _timestamp(value: str) -> int:
@@ -211,6 +216,12 @@ def decode_jwt(token: str) -> DecodedJwt:
     parts = token.split(".")
     if len(parts) != 3 or not all(parts[:2]):
         raise MalformedJwt("a compact JWS has three dot-separated segments")
+    if len(parts[0]) > MAX_JWT_HEADER_LENGTH:
+        raise MalformedJwt(f"the JWT header is longer than {MAX_JWT_HEADER_LENGTH} characters")
+    if len(parts[2]) > MAX_JWT_SIGNATURE_LENGTH:
+        raise MalformedJwt(
+            f"the JWT signature is longer than {MAX_JWT_SIGNATURE_LENGTH} characters"
+        )
     header = _parse_segment(parts[0], "header")
     alg = header.get("alg")
     if alg not in SUPPORTED_ALGORITHMS:

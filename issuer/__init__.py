@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = default_database_url(instance_path)
     os.makedirs(instance_path, exist_ok=True)
 
-    from issuer import db, errors, web
+    from issuer import body, db, errors, web
     from issuer.api import achievements, credentials, docs, public, verification
     from issuer.web import pages, wallet
 
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions.setdefault("issuer", {})["settings"] = settings
     db.init_app(app, db.make_engine(app.config["DATABASE_URL"]))
     errors.init_app(app, page=web.error_page)
+    body.init_app(app)
     web.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ from issuer import (
     signing,
 )
 from issuer.audit import cli_actor
-from issuer.config import Settings
+from issuer.config import Settings, default_instance_path
 from issuer.errors import APIError, InvalidRows, validation_errors
 from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
 from issuer.upload import read_csv
@@ -71,16 +72,54 @@ def _reported() -> Iterator[None]:
         raise OperatorError(f"{err.code}: {err}") from err
 
 
-def _app() -> Flask:
+def _check_instance() -> None:
+    """Refuse to run against an instance folder that ``baeji init`` never made.
+
+    Building the app would otherwise create ``./instance`` with a new development master key
+    wherever the command happens to run, and that key opens none of the real instance's
+    issuer keys. Only ``baeji init`` creates an instance.
+
+    Raises:
+        OperatorError: the master key or the SQLite database the environment points at is
+            missing; the message names the folder looked in.
+    """
+    folder = default_instance_path()
+    missing = []
+    if not os.environ.get("BAEJI_MASTER_KEY") and not (folder / "master.key").is_file():
+        missing.append("master.key")
+    if not os.environ.get("BAEJI_DATABASE_URL") and not (folder / "baeji.db").is_file():
+        missing.append("baeji.db")
+    if missing:
+        raise OperatorError(
+            f"no Baeji instance in {folder} (no {' or '.join(missing)} there). Run 'baeji init'"
+            " to create one in that folder, or set BAEJI_INSTANCE_PATH to the existing"
+            " instance folder (and BAEJI_MASTER_KEY / BAEJI_DATABASE_URL if they are kept"
+            " outside it)."
+        )
+
+
+def _app(*, create: bool = False) -> Flask:
+    """Return the app of the Click context (tests), or build it from the environment.
+
+    Args:
+        create: allow creating a new instance folder and master key (``baeji init`` only).
+    """
     found = click.get_current_context().find_object(Flask)
-    return found if found is not None else create_app()
+    if found is not None:
+        return found
+    if not create:
+        _check_instance()
+    return create_app()
 
 
 @contextmanager
 def _session(app: Flask) -> Iterator[tuple[Session, Settings]]:
     engine = db.engine_of(app)
     if db.current_revision(engine) != db.head_revision():
-        raise OperatorError("the database is not initialized or not up to date: run 'baeji init'")
+        raise OperatorError(
+            f"the database of the instance in {app.instance_path} is not initialized or not up"
+            " to date: run 'baeji init'"
+        )
     with db.new_session(engine) as session, _reported():
         yield session, settings_of(app)
 
@@ -95,7 +134,7 @@ def _echo_json(value: Any) -> None:
 @click.command("init")
 def init_command() -> None:
     """Create the instance folder, migrate the database, and create the platform's keys."""
-    app = _app()
+    app = _app(create=True)
     engine = db.engine_of(app)
     with _reported():
         db.upgrade(engine)

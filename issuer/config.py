@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     # Issuing takes ~10 ms a credential (see the README's benchmark): 1000 rows hold one
     # worker for about ten seconds over HTTP. `baeji issue --csv` allows 20,000.
     "BATCH_MAX_ROWS": 1000,
+    # Seconds a batch may spend inside one HTTP request before it is abandoned, nothing
+    # issued, with 503 batch-too-slow. Keep it well below the worker timeout (gunicorn.conf.py
+    # sets timeout to twice this budget) so a slow batch never gets its worker killed.
+    "BATCH_TIME_BUDGET": 60.0,
     # A status list takes new credentials until this share of its entries is used; random
     # allocation then needs at most 1 / (1 - fill) tries on average.
     "STATUS_LIST_FILL": 0.75,
@@ -79,6 +83,7 @@ class Settings:
     master_key: MasterKey = field(repr=False)
     email_pepper: bytes = field(repr=False)
     batch_max_rows: int = 1000
+    batch_time_budget: float = 60.0
     status_list_fill: float = 0.75
     rsa_bits: int = 2048
     clock: Callable[[], datetime] = utc_now
@@ -121,6 +126,7 @@ class Settings:
             master_key=master_key,
             email_pepper=pepper,
             batch_max_rows=int(config["BATCH_MAX_ROWS"]),
+            batch_time_budget=float(config["BATCH_TIME_BUDGET"]),
             status_list_fill=float(config["STATUS_LIST_FILL"]),
             rsa_bits=int(config["RSA_BITS"]),
             clock=clock,

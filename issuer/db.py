@@ -9,6 +9,8 @@ with ``SELECT ... FOR NO KEY UPDATE``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -33,13 +35,35 @@ _WRITE_OPTION = "baeji_write"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), or tighten an existing one.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the mode of the database file, so they are
+    0600 too. The database holds sealed keys, API key hashes and learner names.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine for ``url``: SQLite in WAL mode with foreign keys, or PostgreSQL."""
+    """Create the engine for ``url``: SQLite in WAL mode with foreign keys, or PostgreSQL.
+
+    A SQLite database file is created with mode 0600 before SQLite opens it.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if (
+        parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
+        _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")

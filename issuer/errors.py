@@ -25,6 +25,7 @@ instead. Codes are stable; messages may change::
     ├── ValidationFailed              422  validation-error
     │   └── InvalidRows               422  invalid-rows
     └── ServiceBusy                   503  try-again
+        └── BatchTooSlow              503  batch-too-slow
 
 Domain errors of the other packages are mapped in :data:`DOMAIN_STATUS` (first match
 wins); pydantic's ``ValidationError`` becomes ``validation-error`` with one entry per field.
@@ -187,6 +188,17 @@ class ServiceBusy(APIError):
 
     status_code = 503
     code = "try-again"
+
+
+class BatchTooSlow(ServiceBusy):
+    """A batch could not be signed within its time budget; nothing was issued.
+
+    The budget (``BATCH_TIME_BUDGET``) stays below the worker timeout, so the request ends
+    in this answer instead of a killed worker. Smaller batches, or a retry when the service
+    is less busy, succeed.
+    """
+
+    code = "batch-too-slow"
 
 
 # (domain error class, HTTP status); the first matching entry wins.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -176,6 +176,31 @@ Reference = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_single_line)
 ]
 Timestamp = Annotated[datetime, PlainSerializer(format_datetime, return_type=str)]
+
+EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _sane_instant(value: datetime) -> datetime:
+    """Refuse instants outside 1900-01-01 .. 9999-12-31 (UTC).
+
+    No course was completed before 1900, and beyond 9999 a date has no four-digit year in
+    XML Schema ``dateTime`` nor a JWT ``exp`` every verifier reads; both ends are
+    almost always a typo (a two-digit year, a missing digit).
+    """
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as err:
+        raise ValueError("dates must lie between 1900-01-01 and 9999-12-31 (UTC)") from err
+    if not EARLIEST_DATE <= utc <= LATEST_DATE:
+        raise ValueError(
+            f"{utc.year:04d}-{utc:%m-%d} is out of range: dates must lie between 1900-01-01"
+            " and 9999-12-31 (UTC)"
+        )
+    return value
+
+
+IssueDate = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
 JwtAlgorithm = Literal["RS256", "EdDSA"]
 
 
@@ -370,10 +395,10 @@ class ResultIn(ApiModel):
 
 class _AwardFields(ApiModel):
     recipient: RecipientIn
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    activity_start_date: AwareDatetime | None = None
-    activity_end_date: AwareDatetime | None = None
+    valid_from: IssueDate | None = None
+    valid_until: IssueDate | None = None
+    activity_start_date: IssueDate | None = None
+    activity_end_date: IssueDate | None = None
     credits_earned: float | None = Field(default=None, ge=0, le=10_000)
     term: ShortText | None = None
     narrative: Narrative | None = None

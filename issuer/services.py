@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from issuer import audit, catalog, learners, signing, status
 from issuer.config import Settings
 from issuer.db import find_by_ref, write_transaction
 from issuer.errors import (
+    BatchTooSlow,
     IdempotencyKeyReused,
     InvalidRows,
     InvalidStatusChange,
@@ -169,6 +171,62 @@ def issue_credential(
         ) from err
 
 
+# A batch whose first rows show it would need more than this multiple of its budget is
+# abandoned at once rather than after spending the whole budget.
+_HOPELESS_FACTOR = 2.0
+_PROJECTION_MIN_ROWS = 25
+
+
+@dataclass
+class BatchDeadline:
+    """The time one batch may take inside an HTTP request.
+
+    Checked after every signed row and before the write transaction: past the budget, or
+    clearly heading past it, the batch stops with :class:`BatchTooSlow` before anything is
+    stored, so a worker timeout never cuts a batch off half-way.
+
+    Attributes:
+        budget: seconds allowed (``BATCH_TIME_BUDGET``); 0 stops at the first check.
+        clock: monotonic seconds; a parameter so tests control time.
+    """
+
+    budget: float
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def check(self, done: int, total: int) -> None:
+        """Raise :class:`BatchTooSlow` if ``done`` of ``total`` rows took too long."""
+        elapsed = self.clock() - self.started
+        projected = elapsed / done * total if done >= _PROJECTION_MIN_ROWS else elapsed
+        if elapsed >= self.budget or projected > _HOPELESS_FACTOR * self.budget:
+            raise BatchTooSlow(
+                f"the batch of {total} rows could not be signed within {self.budget:g} seconds"
+                f" ({done} signed after {elapsed:.1f} s); nothing was issued. Send smaller"
+                " batches, or retry later.",
+                budget=self.budget,
+            )
+
+
+def plan_batch(settings: Settings, row_count: int) -> BatchDeadline:
+    """Decide how a batch of ``row_count`` rows sent over HTTP runs.
+
+    The one place that chooses between running a batch inside the request and handing it to
+    a background job (a later release); today every accepted batch runs inside the request,
+    within ``settings.batch_time_budget`` seconds.
+
+    Raises:
+        PayloadTooLarge: more rows than ``settings.batch_max_rows``.
+    """
+    if row_count > settings.batch_max_rows:
+        raise PayloadTooLarge(
+            f"a batch takes at most {settings.batch_max_rows} rows; this one has {row_count}"
+        )
+    return BatchDeadline(settings.batch_time_budget)
+
+
 def issue_batch(
     session: Session,
     settings: Settings,
@@ -184,6 +242,7 @@ def issue_batch(
     progress: ProgressCallback | None = None,
     kind: str = "batch",
     max_rows: int | None = None,
+    deadline: BatchDeadline | None = None,
 ) -> BatchOutcome:
     """Validate every row, then issue all of them in one transaction, or none.
 
@@ -196,11 +255,14 @@ def issue_batch(
         progress: called with (signed so far, total) while signing.
         kind: ``batch`` or ``credential``; part of what an idempotency key is bound to.
         max_rows: the row limit; defaults to ``settings.batch_max_rows`` (the HTTP limit).
+        deadline: stops the batch, nothing stored, once signing outruns it (HTTP requests;
+            see :func:`plan_batch`).
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
         InvalidRows: some rows are invalid; each is listed with its reason.
         IdempotencyKeyReused: the key was used with different rows.
+        BatchTooSlow: ``deadline`` passed before the rows were signed; nothing was stored.
     """
     now = now.replace(microsecond=0)
     limit = settings.batch_max_rows if max_rows is None else max_rows
@@ -246,8 +308,12 @@ def issue_batch(
         sign(award)
         if progress is not None:
             progress(done, len(awards))
+        if deadline is not None:
+            deadline.check(done, len(awards))
 
     for _attempt in range(_MAX_WRITE_ATTEMPTS):
+        if deadline is not None:
+            deadline.check(len(awards), len(awards))
         try:
             issued = _store(
                 session,

@@ -26,6 +26,25 @@ ED25519_PRIV_PREFIX = b"\x80\x26"
 P256_PUB_PREFIX = b"\x80\x24"
 
 MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+# Longest base64url text of each public JWK member, checked before decoding: an RSA modulus
+# of MAX_RSA_BITS is 1,366 characters, an exponent a few, a P-256 or Ed25519 coordinate 43.
+_MAX_JWK_MEMBER = {"n": -(-MAX_RSA_BITS // 6), "e": 16, "x": 64, "y": 64}
+
+MAX_BASE58_LENGTH = 1024
+"""Longest base58btc text :func:`b58decode` accepts, in characters.
+
+Decoding base58 costs time quadratic in its length (every digit multiplies a growing
+integer), so a hostile 100 KB value would hold a CPU for seconds. Everything Baeji reads in
+base58 is small: an Ed25519 signature is 88 characters, a Multikey under 60. Callers that
+know their field apply a tighter cap (``max_length``) before decoding.
+"""
+
+MAX_MULTIKEY_LENGTH = 128
+"""Longest ``publicKeyMultibase`` accepted: an Ed25519 or P-256 Multikey is under 60."""
+
+# Ten base58 digits fit below 2**64, so the integer grows ten digits per step.
+_B58_CHUNK = 10
 
 
 def b58encode(data: bytes) -> str:
@@ -39,18 +58,34 @@ def b58encode(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(out))
 
 
-def b58decode(text: str) -> bytes:
+def _check_length(text: str, max_length: int, what: str) -> None:
+    if len(text) > max_length:
+        raise InvalidKeyEncoding(
+            f"the {what} is {len(text)} characters; at most {max_length} are accepted"
+        )
+
+
+def b58decode(text: str, *, max_length: int = MAX_BASE58_LENGTH) -> bytes:
     """Decode base58btc text.
 
+    Args:
+        max_length: longest text accepted, checked before any digit is read; at most
+            :data:`MAX_BASE58_LENGTH` whatever is passed.
+
     Raises:
-        InvalidKeyEncoding: a character is outside the alphabet.
+        InvalidKeyEncoding: the text is too long, or a character is outside the alphabet.
     """
+    _check_length(text, min(max_length, MAX_BASE58_LENGTH), "base58 value")
     number = 0
-    for char in text:
-        try:
-            number = number * 58 + _B58_INDEX[char]
-        except KeyError:
-            raise InvalidKeyEncoding(f"invalid base58 character {char!r}") from None
+    for start in range(0, len(text), _B58_CHUNK):
+        chunk = text[start : start + _B58_CHUNK]
+        value = 0
+        for char in chunk:
+            try:
+                value = value * 58 + _B58_INDEX[char]
+            except KeyError:
+                raise InvalidKeyEncoding(f"invalid base58 character {char!r}") from None
+        number = number * 58 ** len(chunk) + value
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\0" * zeros + body
@@ -84,14 +119,20 @@ def multibase_encode(data: bytes, base: str = "z") -> str:
     raise InvalidKeyEncoding(f"unsupported multibase prefix {base!r}")
 
 
-def multibase_decode(text: str) -> bytes:
+def multibase_decode(text: str, *, max_length: int | None = None) -> bytes:
     """Decode a ``z`` (base58btc) or ``u`` (base64url) multibase string.
 
+    Args:
+        max_length: longest value accepted, prefix included, checked before decoding
+            (base58 values are further capped at :data:`MAX_BASE58_LENGTH`).
+
     Raises:
-        InvalidKeyEncoding: empty text or an unsupported multibase prefix.
+        InvalidKeyEncoding: empty or too long, or an unsupported multibase prefix.
     """
     if not text:
         raise InvalidKeyEncoding("empty multibase value")
+    if max_length is not None:
+        _check_length(text, max_length, "multibase value")
     if text[0] == "z":
         return b58decode(text[1:])
     if text[0] == "u":
@@ -122,7 +163,7 @@ def multikey_to_public_key(value: str) -> PublicKeyObject:
     """
     if not value.startswith("z"):
         raise InvalidKeyEncoding("publicKeyMultibase must be base58btc ('z' prefix)")
-    data = multibase_decode(value)
+    data = multibase_decode(value, max_length=MAX_MULTIKEY_LENGTH)
     if data[:2] == ED25519_PUB_PREFIX:
         if len(data) != 34:
             raise InvalidKeyEncoding("an Ed25519 Multikey holds exactly 32 key bytes")
@@ -182,13 +223,21 @@ def jwk_to_public_key(jwk: dict[str, Any]) -> PublicKeyObject:
 
     Raises:
         InvalidKeyEncoding: a member is missing or malformed, or private material is present.
-        UnsupportedKeyType: another key type or curve, or an RSA key under 2048 bits.
+        UnsupportedKeyType: another key type or curve, an RSA key under 2048 or over 8192
+            bits, or a member longer than any such key needs (checked before decoding).
     """
     if not isinstance(jwk, dict):
         raise InvalidKeyEncoding("a JWK must be a JSON object")
     if "d" in jwk:
         raise InvalidKeyEncoding("a public JWK must not contain private key material ('d')")
     kty = jwk.get("kty")
+    for member, longest in _MAX_JWK_MEMBER.items():
+        value = jwk.get(member)
+        if isinstance(value, str) and len(value) > longest:
+            raise UnsupportedKeyType(
+                f"JWK member {member!r} is {len(value)} characters; at most {longest} are"
+                f" read (RSA keys up to {MAX_RSA_BITS} bits)"
+            )
     try:
         if kty == "OKP":
             if jwk.get("crv") != "Ed25519":

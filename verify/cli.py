@@ -210,7 +210,8 @@ def _existing_trust(path: str) -> TrustStore:
 @click.option(
     "--allow-local",
     is_flag=True,
-    help="Development only: allow plain HTTP and loopback/private addresses.",
+    help="Development only: allow loopback addresses (127.0.0.1, ::1, localhost), over plain"
+    " HTTP too. Private and link-local addresses stay refused.",
 )
 @click.option(
     "--clock-skew",

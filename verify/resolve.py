@@ -118,6 +118,13 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def _is_loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address`` is this machine's loopback (127.0.0.0/8, ::1, or ::ffff:127.x)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
 def _is_local_name(host: str) -> bool:
     host = host.lower().rstrip(".")
     return host == "localhost" or host.endswith(".localhost")
@@ -140,9 +147,12 @@ class HttpFetcher:
     be public. The connection then goes to the checked address (so a second DNS answer
     cannot swap it), with TLS verified against the host name.
 
-    ``allow_local=True`` is for development and tests only: it permits plain ``http`` and
-    loopback or private addresses, and reaches ``https`` URLs on such hosts over plain HTTP
-    (a development server has no certificate), so ``did:web:127.0.0.1%3A5000:...`` resolves.
+    ``allow_local=True`` is for development and tests only: it permits loopback addresses
+    (127.0.0.0/8, ``::1``, ``localhost``), plain ``http`` to them, and reaches ``https`` URLs
+    on loopback over plain HTTP (a development server has no certificate), so
+    ``did:web:127.0.0.1%3A5000:...`` resolves. Private, link-local and every other non-public
+    address stay refused even then (a redirect to ``169.254.169.254`` or ``10.0.0.1`` is
+    never followed), and plain ``http`` to anything but loopback too.
 
     Args:
         allow_local: see above.
@@ -245,6 +255,8 @@ class HttpFetcher:
         if scheme == "http" and not self.allow_local:
             raise UnsafeUrl(f"plain http is refused: {url}", url=url)
         address = self._resolve(host, port or (443 if scheme == "https" else 80), url)
+        if scheme == "http" and not _is_loopback(ipaddress.ip_address(address)):
+            raise UnsafeUrl(f"plain http is allowed to loopback addresses only: {url}", url=url)
         if scheme == "https" and self.allow_local and not _is_public(ipaddress.ip_address(address)):
             # Development mode: local servers speak plain HTTP (see the class docstring).
             scheme = "http"
@@ -274,12 +286,16 @@ class HttpFetcher:
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
             if not addresses:
                 raise ConnectionFailed(f"{host} has no address", url=url)
-        if not self.allow_local:
-            # Every address must be public, not just the first: a host name that also
-            # resolves to a private address is refused outright.
-            for address in addresses:
-                if not _is_public(address):
-                    raise UnsafeUrl(f"{host} resolves to the non-public address {address}", url=url)
+        # Every address must be public (or, with allow_local, loopback), not just the first:
+        # a host name that also resolves to a private address is refused outright. For a
+        # plain http URL, _target further requires loopback.
+        for address in addresses:
+            if _is_public(address):
+                continue
+            if self.allow_local and _is_loopback(address):
+                continue
+            hint = " (allow_local permits loopback only)" if self.allow_local else ""
+            raise UnsafeUrl(f"{host} resolves to the non-public address {address}{hint}", url=url)
         return str(addresses[0])
 
     def _exchange(

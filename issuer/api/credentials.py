@@ -110,6 +110,7 @@ def batch() -> tuple[Response, int, dict[str, str]]:
     key = _idempotency_key()
     rows, options, lines = _batch_rows()
     conf = settings()
+    deadline = services.plan_batch(conf, len(rows))
     outcome = services.issue_batch(
         get_session(),
         conf,
@@ -121,6 +122,7 @@ def batch() -> tuple[Response, int, dict[str, str]]:
         jwt_alg=options.jwt_alg,
         lines=lines,
         idempotency_key=key,
+        deadline=deadline,
     )
     body = BatchIssued(
         count=len(outcome.issued),

@@ -5,7 +5,9 @@ scripts and nothing loaded from elsewhere; every form works without JavaScript. 
 are in Korean or English (:mod:`issuer.i18n`): ``?lang=ko|en`` (the visible switch, which
 also sets a cookie), else the cookie, else ``Accept-Language``. Every HTML response gets
 a Content-Security-Policy that allows no script at all, so text from a credential can
-never run even if escaping were forgotten somewhere.
+never run even if escaping were forgotten somewhere; every SVG response gets one that allows
+only its own inline styles and data: images. When the public origin (``BASE_URL``) is HTTPS,
+every response carries ``Strict-Transport-Security``.
 
 Errors: a browser (``Accept`` preferring ``text/html``) gets a friendly page outside
 ``/api/``; API clients and programs keep the ``{"error", "message"}`` JSON body.
@@ -17,9 +19,9 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 
-from issuer import i18n
+from issuer import i18n, settings_of
 from issuer.errors import APIError
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,11 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# SVG documents (baked badges, QR codes, artwork) opened directly in a browser are documents
+# that could carry script; this lets them draw themselves and nothing else.
+SVG_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# One year, subdomains included: sent only when the public origin is HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 _LANGUAGE_NAMES = (("ko", "한국어"), ("en", "English"))
 
 
@@ -99,6 +106,10 @@ def _secure_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+    elif response.mimetype == "image/svg+xml":
+        response.headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
+    if settings_of(current_app).base_url.lower().startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     chosen = request.args.get("lang")
     if chosen in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:

@@ -18,6 +18,7 @@ from keys import (
     VerificationKey,
     b58decode,
     b58encode,
+    b64url_encode,
     did_key_from_public_key,
     jwk_thumbprint,
     jwk_to_public_key,
@@ -28,6 +29,8 @@ from keys import (
     public_key_to_jwk,
     public_key_to_multikey,
 )
+from keys.encoding import MAX_BASE58_LENGTH
+from tests.cost import MIB, measured
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +162,56 @@ def test_weak_rsa_jwk_is_refused(spec_dir: Path) -> None:
     jwk = public_key_to_jwk(weak)  # type: ignore[arg-type]
     with pytest.raises(UnsupportedKeyType, match="2048"):
         jwk_to_public_key(jwk)
+
+
+def test_regression_quadratic_base58_is_refused_before_decoding() -> None:
+    """A 117 KiB base58 value is refused at once, within 0.5 s of CPU and 4 MiB."""
+    # Issue 9: base58 decoding is quadratic; a 117 KiB proofValue held a CPU for 10-15 s.
+    hostile = "z" + "2" * 120_000
+    with measured() as cost, pytest.raises(InvalidKeyEncoding, match="at most 1024"):
+        multibase_decode(hostile)
+    assert cost.cpu_seconds < 0.5
+    assert cost.peak_bytes < 4 * MIB
+    with pytest.raises(InvalidKeyEncoding, match="at most 1024"):
+        b58decode("2" * (MAX_BASE58_LENGTH + 1))
+
+
+def test_base58_caps_are_tighter_per_field() -> None:
+    """A caller's max_length is checked before decoding; the longest allowed value decodes."""
+    data = bytes(range(64))
+    assert multibase_decode(multibase_encode(data), max_length=90) == data
+    with pytest.raises(InvalidKeyEncoding, match="at most 10"):
+        multibase_decode(multibase_encode(data), max_length=10)
+    longest = "z" * MAX_BASE58_LENGTH
+    assert b58encode(b58decode(longest)) == longest
+
+
+@pytest.mark.parametrize("length", [0, 1, 9, 10, 11, 57, 200], ids=lambda n: f"{n}-bytes")
+def test_chunked_base58_decoding_round_trips(length: int) -> None:
+    """Decoding ten digits at a time gives the same bytes as digit by digit."""
+    data = bytes((i * 37 + 11) % 256 for i in range(length))
+    assert b58decode(b58encode(data)) == data
+    assert b58decode(b58encode(b"\0\0" + data)) == b"\0\0" + data
+
+
+def test_overlong_multikey_is_refused_before_decoding() -> None:
+    """A publicKeyMultibase longer than any Ed25519 or P-256 Multikey is refused unread."""
+    with pytest.raises(InvalidKeyEncoding, match="at most 128"):
+        multikey_to_public_key("z" + "2" * 1000)
+
+
+def test_oversized_jwk_members_are_refused_before_decoding() -> None:
+    """An RSA modulus over 8192 bits (here 1 MB of base64url) is refused unread."""
+    jwk = {"kty": "RSA", "n": "A" * 1_000_000, "e": "AQAB"}
+    with measured() as cost, pytest.raises(UnsupportedKeyType, match="8192 bits"):
+        jwk_to_public_key(jwk)
+    assert cost.cpu_seconds < 0.5
+    assert cost.peak_bytes < 4 * MIB
+
+
+def test_rsa_8192_jwk_is_still_read() -> None:
+    """The largest RSA key we accept passes the member caps."""
+    modulus = (1 << 8191) | 1
+    jwk = {"kty": "RSA", "n": b64url_encode(modulus.to_bytes(1024, "big")), "e": "AQAB"}
+    key = jwk_to_public_key(jwk)
+    assert public_key_to_jwk(key)["n"] == jwk["n"]

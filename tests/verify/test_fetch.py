@@ -415,3 +415,82 @@ def test_cache_evicts_least_recently_used() -> None:
 def test_repr_shows_the_policy() -> None:
     """The fetcher's repr names its limits (handy in logs)."""
     assert "allow_local=False" in repr(HttpFetcher())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254/latest/meta-data/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.1/status/1",
+        "http://10.0.0.1/",
+        "https://192.168.1.1/",
+        "https://[fd00::1]/",
+        "https://[fe80::1]/",
+        "https://[::ffff:10.0.0.1]/",
+        "https://[2002:7f00:1::]/",
+    ],
+)
+def test_regression_allow_local_means_loopback_only(url: str) -> None:
+    """With allow_local, private and link-local addresses are still refused before connecting."""
+    # Issue 9: --allow-local let the verifier reach 169.254.169.254 and 10.0.0.1, not just
+    # loopback as documented.
+    with pytest.raises(UnsafeUrl, match="loopback"):
+        HttpFetcher(allow_local=True, timeout=5).check_url(url)
+    with pytest.raises(UnsafeUrl):
+        HttpFetcher(allow_local=True, timeout=5).fetch(url, accept=ACCEPT)
+
+
+def test_allow_local_refuses_plain_http_to_public_addresses() -> None:
+    """Plain http stays loopback-only: with allow_local, http to a public address is refused."""
+    with pytest.raises(UnsafeUrl, match="loopback"):
+        HttpFetcher(allow_local=True).check_url("http://93.184.216.34/")
+
+
+def test_allow_local_refuses_names_resolving_to_private_addresses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name resolving to 10.x is refused with allow_local too; localhost is allowed."""
+
+    def fake_getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        address = "127.0.0.1" if host == "localhost" else "10.1.2.3"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    fetcher = HttpFetcher(allow_local=True)
+    with pytest.raises(UnsafeUrl, match=r"10\.1\.2\.3"):
+        fetcher.check_url("https://intranet.example/status/1")
+    fetcher.check_url("http://localhost:5000/status/1")
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://192.168.0.10/did.json",
+        "http://[fd00::1]/",
+    ],
+)
+def test_regression_allow_local_redirects_to_private_addresses_are_refused(
+    local_server: LocalServer, location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loopback server redirecting to a private address gets UnsafeUrl; nothing is sent there."""
+    # Issue 9: the redirect hop was followed because allow_local accepted any non-public
+    # address. The refused hop raises before any connection, so no traffic leaves loopback.
+    attempted: list[str] = []
+    real_create_connection = socket.create_connection
+
+    def loopback_only(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        # The network boundary: this test may only ever reach 127.0.0.1.
+        attempted.append(address[0])
+        if address[0] != "127.0.0.1":
+            raise OSError("the test network reaches loopback only")
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", loopback_only)
+    local_server.routes["/hop"] = (302, {"Location": location}, b"")
+    with pytest.raises(UnsafeUrl, match="non-public address"):
+        HttpFetcher(allow_local=True).fetch(f"{local_server.base}/hop", accept=ACCEPT)
+    assert [path for path, _ in local_server.requests] == ["/hop"]
+    assert attempted == ["127.0.0.1"]
