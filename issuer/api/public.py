@@ -117,7 +117,11 @@ def credential(name: str) -> Response:
             row.jwt, "text/plain; charset=utf-8", cache=_IMMUTABLE, filename=f"{base}.jwt"
         )
     if extension == "png":
-        baked = bake_png(_badge_png(row.achievement_id), row.document)
+        document = json.loads(row.document)
+        artwork = _badge_png(
+            _achievement_name(document), _issuer_name(document), row.achievement_id
+        )
+        baked = bake_png(artwork, row.document)
         return _document(baked, "image/png", cache=_IMMUTABLE, filename=f"{base}.png")
     if extension == "svg":
         document = json.loads(row.document)
@@ -147,9 +151,9 @@ def _issuer_name(document: dict[str, Any]) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _badge_png(seed: str) -> bytes:
-    # Drawing takes ~80 ms and depends only on the seed; baking is cheap.
-    return default_badge_png("badge", seed=seed)
+def _badge_png(name: str, issuer_name: str | None, seed: str) -> bytes:
+    # Drawing takes ~100 ms and depends only on these; baking is cheap.
+    return default_badge_png(name, issuer_name=issuer_name, seed=seed)
 
 
 @bp.get("/credentials/<ref>/qr.png")
