@@ -160,6 +160,26 @@ Reason = Annotated[
 Url = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_check_url)
 ]
+
+
+def _check_image_reference(value: str) -> str:
+    if value.startswith("data:"):
+        if any(c.isspace() for c in value[:200]):
+            raise ValueError("a data: URI cannot contain spaces")
+        return value
+    if len(value) > 2048:
+        raise ValueError("an image URL may be at most 2048 characters")
+    return _check_url(value)
+
+
+# An https URL (fetched once when saved) or a data: URI of a PNG, JPEG or SVG image; the
+# image itself is checked by issuer.artwork (512 KiB at most, size and type checked).
+ImageReference = Annotated[
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=1024 * 1024, examples=["https://example.kr/badges/python.png"]),
+    AfterValidator(_check_image_reference),
+]
 Email = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=254), AfterValidator(_check_email)
 ]
@@ -272,7 +292,7 @@ class AchievementCreate(ApiModel):
     description: Description
     criteria: CriteriaIn
     achievement_type: AchievementType = "Course"
-    image: Url | None = None
+    image: ImageReference | None = None
     tag: list[Tag] = Field(default_factory=list, max_length=20)
     alignment: list[AlignmentIn] = Field(default_factory=list, max_length=20)
     field_of_study: Name | None = None
@@ -302,7 +322,7 @@ class AchievementUpdate(ApiModel):
     description: Description | None = None
     criteria: CriteriaIn | None = None
     achievement_type: AchievementType | None = None
-    image: Url | None = None
+    image: ImageReference | None = None
     tag: list[Tag] | None = Field(default=None, max_length=20)
     alignment: list[AlignmentIn] | None = Field(default=None, max_length=20)
     field_of_study: Name | None = None
@@ -475,6 +495,10 @@ class StatusChange(ApiModel):
     """Why the status changes; recorded in the audit log."""
 
     reason: Reason | None = None
+    public_reason: bool = Field(
+        default=False,
+        description="show the reason on the badge's public pages (default: kept private)",
+    )
 
 
 # -- verification ---------------------------------------------------------------------------
@@ -493,3 +517,28 @@ class VerifyRequest(ApiModel):
         if (self.credential is None) == (self.url is None):
             raise ValueError("give exactly one of credential and url")
         return self
+
+
+# -- the calling issuer's own profile ---------------------------------------------------------
+
+
+class IssuerUpdate(ApiModel):
+    """A change to the calling issuer's profile; members left out keep their value."""
+
+    logo: ImageReference | None = Field(
+        default=None,
+        description="an https URL (fetched once) or a data: URI of a PNG, JPEG or SVG logo, "
+        "at most 512 KiB; null removes the logo",
+    )
+
+
+class IssuerProfileOut(ApiModel):
+    """The calling issuer's public profile."""
+
+    id: str
+    slug: str
+    name: str
+    url: str | None = None
+    email: str | None = None
+    description: str | None = None
+    logo: str | None = Field(default=None, description="the stored logo's stable URL")

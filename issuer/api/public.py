@@ -22,9 +22,10 @@ from badges.image import default_badge_png, default_badge_svg
 from badges.qr import qr_png, qr_svg
 from issuer import accounts, catalog, platform, services, signing
 from issuer.api import settings
+from issuer.artwork import artwork_png, artwork_svg
 from issuer.db import get_session
 from issuer.errors import NotFound
-from issuer.models import Issuer
+from issuer.models import Achievement, Issuer
 from issuer.web import pages, render_page, wants_html
 
 bp = Blueprint("public", __name__)
@@ -118,15 +119,23 @@ def credential(name: str) -> Response:
         )
     if extension == "png":
         document = json.loads(row.document)
-        artwork = _badge_png(
+        own = _own_artwork(row.achievement_id)
+        artwork = (artwork_png(*own) if own else None) or _badge_png(
             _achievement_name(document), _issuer_name(document), row.achievement_id
         )
         baked = bake_png(artwork, row.document)
         return _document(baked, "image/png", cache=_IMMUTABLE, filename=f"{base}.png")
     if extension == "svg":
         document = json.loads(row.document)
-        svg = default_badge_svg(
-            _achievement_name(document), issuer_name=_issuer_name(document), seed=row.achievement_id
+        own = _own_artwork(row.achievement_id)
+        svg = (
+            artwork_svg(*own, title=_achievement_name(document))
+            if own
+            else default_badge_svg(
+                _achievement_name(document),
+                issuer_name=_issuer_name(document),
+                seed=row.achievement_id,
+            )
         )
         return _document(
             bake_svg(svg, row.document), "image/svg+xml", cache=_IMMUTABLE, filename=f"{base}.svg"
@@ -148,6 +157,14 @@ def _achievement_name(document: dict[str, Any]) -> str:
 def _issuer_name(document: dict[str, Any]) -> str | None:
     issuer = document.get("issuer")
     return issuer.get("name") if isinstance(issuer, dict) else None
+
+
+def _own_artwork(achievement_id: str) -> tuple[bytes, str] | None:
+    """The provider's stored artwork of the achievement (bytes, media type), if any."""
+    achievement = get_session().get(Achievement, achievement_id)
+    if achievement is None or achievement.image is None or achievement.image_type is None:
+        return None
+    return achievement.image, achievement.image_type
 
 
 @lru_cache(maxsize=256)
