@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, delete, select
 
 from badges import Achievement as ObAchievement
-from badges import Alignment, Criteria, Image, Profile
+from badges import Alignment, Criteria, Image, Profile, ResultDescription
 from issuer import audit
 from issuer.artwork import Artwork
 from issuer.config import Settings
@@ -273,6 +273,16 @@ def ob_achievement(settings: Settings, issuer: Issuer, row: Achievement) -> ObAc
         else (Image(id=data.image) if data.image else None),
         tag=list(data.tag),
         alignment=[Alignment(**a.model_dump()) for a in data.alignment],
+        result_description=[
+            ResultDescription(
+                id=f"{achievement_url(settings, row.id)}#{r.id}",
+                name=r.name,
+                result_type=r.result_type,
+                allowed_value=list(r.allowed_value),
+                required_value=r.required_value,
+            )
+            for r in data.result_description
+        ],
         field_of_study=data.field_of_study,
         human_code=data.human_code,
         credits_available=data.credits_available,

@@ -177,7 +177,8 @@ def _check_image_reference(value: str) -> str:
 ImageReference = Annotated[
     str,
     BeforeValidator(_normalize),
-    Field(max_length=1024 * 1024, examples=["https://example.kr/badges/python.png"]),
+    # Bounded by the request size; issuer.artwork refuses long data: URIs before decoding.
+    Field(max_length=5 * 1024 * 1024, examples=["https://example.kr/badges/python.png"]),
     AfterValidator(_check_image_reference),
 ]
 Email = Annotated[
@@ -285,6 +286,52 @@ class AlignmentIn(ApiModel):
     target_type: AchievementType | None = None
 
 
+_RESULT_TYPES = frozenset(
+    {
+        "GradePointAverage",
+        "LetterGrade",
+        "Percent",
+        "PerformanceLevel",
+        "PredictedScore",
+        "RawScore",
+        "Result",
+        "RubricCriterion",
+        "RubricCriterionLevel",
+        "RubricScore",
+        "ScaledScore",
+        "Status",
+    }
+)
+_RESULT_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
+
+
+def _check_result_type(value: str) -> str:
+    if value not in _RESULT_TYPES and not _EXTENSION_TERM.match(value):
+        raise ValueError("must be an OB 3.0 ResultType (e.g. 'LetterGrade') or 'ext:Name'")
+    return value
+
+
+def _check_result_key(value: str) -> str:
+    if not _RESULT_KEY.fullmatch(value):
+        raise ValueError("use letters, digits, '-' and '_' (at most 50), e.g. 'grade'")
+    return value
+
+
+ResultKey = Annotated[str, BeforeValidator(_normalize), AfterValidator(_check_result_key)]
+
+
+class ResultDescriptionIn(ApiModel):
+    """What a result of this achievement means; results name it by ``id`` when issued."""
+
+    id: ResultKey = Field(examples=["grade"])
+    name: Name = Field(examples=["최종 평가 등급"])
+    result_type: Annotated[str, AfterValidator(_check_result_type)] = Field(
+        max_length=64, examples=["LetterGrade"]
+    )
+    allowed_value: list[ShortText] = Field(default_factory=list, max_length=20)
+    required_value: ShortText | None = None
+
+
 class AchievementCreate(ApiModel):
     """A new achievement (course) of the calling issuer."""
 
@@ -295,6 +342,7 @@ class AchievementCreate(ApiModel):
     image: ImageReference | None = None
     tag: list[Tag] = Field(default_factory=list, max_length=20)
     alignment: list[AlignmentIn] = Field(default_factory=list, max_length=20)
+    result_description: list[ResultDescriptionIn] = Field(default_factory=list, max_length=10)
     field_of_study: Name | None = None
     human_code: ShortText | None = None
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
@@ -325,6 +373,7 @@ class AchievementUpdate(ApiModel):
     image: ImageReference | None = None
     tag: list[Tag] | None = Field(default=None, max_length=20)
     alignment: list[AlignmentIn] | None = Field(default=None, max_length=20)
+    result_description: list[ResultDescriptionIn] | None = Field(default=None, max_length=10)
     field_of_study: Name | None = None
     human_code: ShortText | None = None
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
@@ -380,6 +429,11 @@ class ResultIn(ApiModel):
 
     value: ShortText | None = Field(default=None, examples=["A+"])
     status: ResultStatus | None = Field(default=None, examples=["Completed"])
+    result_description: ResultKey | None = Field(
+        default=None,
+        description="the id of one of the achievement's resultDescription entries",
+        examples=["grade"],
+    )
 
     @model_validator(mode="after")
     def _something(self) -> ResultIn:

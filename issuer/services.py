@@ -436,7 +436,17 @@ class _Signer:
             valid_until=row.valid_until,
             status=entries,
             evidence=[Evidence(**e.model_dump()) for e in row.evidence],
-            results=[Result(value=r.value, status=r.status) for r in row.result],
+            results=[
+                Result(
+                    value=r.value,
+                    status=r.status,
+                    result_description=f"{self.achievements[award.achievement.id].id}"
+                    f"#{r.result_description}"
+                    if r.result_description
+                    else None,
+                )
+                for r in row.result
+            ],
             activity_start_date=row.activity_start_date,
             activity_end_date=row.activity_end_date,
             credits_earned=row.credits_earned,
