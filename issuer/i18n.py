@@ -609,6 +609,13 @@ MESSAGES.update(
         ),
         "wallet.download_as": ("Download {name} as {format}", "{name} 배지를 {format}(으)로 받기"),
         "issuerpage.logo_alt": ("Logo of {issuer}", "{issuer} 로고"),
+        "sharepage.withdrawn_heading": ("No longer valid", "더 이상 유효하지 않은 배지"),
+        "sharepage.withdrawn_explain": (
+            "The learner shared these badges, but their providers have since revoked or "
+            "suspended them. They are not part of the verified record above.",
+            "학습자가 공유한 배지이지만 발급 기관이 그 뒤 취소하거나 정지했습니다. 위의 검증된 "
+            "학습 이력에는 포함되지 않습니다.",
+        ),
     }
 )
 

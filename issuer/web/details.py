@@ -22,11 +22,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from sqlmodel import Session
+
 from issuer.artwork import logo_url
 from issuer.config import Settings
 from issuer.db import get_session
 from issuer.i18n import translate
-from issuer.models import Credential, Issuer
+from issuer.models import Credential, Issuer, parse_id
+from verify import CheckStatus, VerificationReport
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 _MAX_TEXT = 2000
@@ -311,3 +314,25 @@ def badge_page_context(
         "withdrawn": withdrawn,
         "page_url": url,
     }
+
+
+def upload_details(
+    report: VerificationReport, session: Session, settings: Settings
+) -> BadgeDetails | None:
+    """The whole badge of an uploaded credential, only when its proof verified.
+
+    Claimed fields of a credential whose proof failed are never shown as fact. A badge this
+    service issued adds its revocation or suspension date (and public reason).
+    """
+    if not any(c.id == "proof" and c.status is CheckStatus.PASSED for c in report.checks):
+        return None
+    credential = report.credential if isinstance(report.credential, Mapping) else None
+    if credential is None:
+        return None
+    row = None
+    credential_id = _text(credential.get("id"))
+    prefix = settings.url("credentials") + "/"
+    if credential_id and credential_id.startswith(prefix):
+        local = parse_id(credential_id, prefix)
+        row = session.get(Credential, local) if local else None
+    return badge_details(credential, row)

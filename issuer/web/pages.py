@@ -20,7 +20,7 @@ from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import AchievementCreate
 from issuer.verification import verify_source
 from issuer.web import page_language, render_page
-from issuer.web.details import badge_page_context
+from issuer.web.details import badge_page_context, upload_details
 from issuer.web.report import describe
 
 bp = Blueprint("pages", __name__)
@@ -88,7 +88,13 @@ def verify_page() -> Response:
         lang=page_language(),
         email_given=email is not None,
     )
-    response = render_page("service/verify.html", view=view, problem=None, max_size=max_size)
+    response = render_page(
+        "service/verify.html",
+        view=view,
+        problem=None,
+        max_size=max_size,
+        details=upload_details(report, get_session(), settings_of(app)),
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -432,10 +432,45 @@ def share(share_id: str) -> Response:
         share_id=share_id,
         url=url,
         card=card,
+        withdrawn=_withdrawn_shared(share_id, lang),
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+@dataclass(frozen=True)
+class _WithdrawnItem:
+    name: str
+    issuer_name: str
+    status: str
+    status_label: str
+    when: datetime
+
+
+def _withdrawn_shared(share_id: str, lang: str) -> list[_WithdrawnItem]:
+    """Shared badges the provider has since revoked or suspended: the signed record leaves
+    them out, and the page says so rather than letting them silently disappear."""
+    session = get_session()
+    row, learner = sharing.public_share(session, share_id)
+    found = []
+    for credential in sharing.shared_credentials(session, row, learner):
+        when = credential.revoked_at or credential.suspended_at
+        if when is None:
+            continue
+        status = "revoked" if credential.revoked_at is not None else "suspended"
+        document = json.loads(credential.document)
+        issuer = document.get("issuer", {})
+        found.append(
+            _WithdrawnItem(
+                name=_badge_name(credential),
+                issuer_name=str(issuer.get("name") or issuer.get("id", "")),
+                status=status,
+                status_label=Verdict(status).label(lang),
+                when=when,
+            )
+        )
+    return found
 
 
 @bp.get("/shares/<share_id>/clr.<form>")

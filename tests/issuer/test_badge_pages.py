@@ -731,3 +731,56 @@ def test_share_page_has_link_preview_tags(app: Flask, client: FlaskClient, api: 
     assert meta(head, "property", "og:image") == issued["id"] + ".png"
     assert meta(head, "property", "og:url") == share.group(1)
     assert meta(head, "name", "twitter:card") == "summary_large_image"
+
+
+def test_verify_upload_shows_details_only_with_a_passing_proof(
+    client: FlaskClient, full_badge: dict[str, Any]
+) -> None:
+    """An uploaded genuine badge shows its competencies; a tampered one shows none of its
+    claimed details as fact."""
+    import json
+
+    genuine = json.dumps(full_badge["credential"], ensure_ascii=False)
+    text = html.unescape(
+        client.post("/verify", data={"text": genuine}, headers=KOREAN).get_data(as_text=True)
+    )
+    assert "data-details" in text
+    assert "NCS 국가직무능력표준" in text
+
+    forged = json.loads(genuine)
+    forged["credentialSubject"]["achievement"]["alignment"][0]["targetName"] = "위조된 역량"
+    text = html.unescape(
+        client.post(
+            "/verify", data={"text": json.dumps(forged, ensure_ascii=False)}, headers=KOREAN
+        ).get_data(as_text=True)
+    )
+    assert "data-details" not in text
+    assert "위조된 역량" not in text
+
+
+def test_share_page_shows_a_revoked_badge_as_revoked(
+    app: Flask, client: FlaskClient, api: Api
+) -> None:
+    """A badge revoked after it was shared is listed as revoked, not among the valid ones."""
+    email = unique_email()
+    kept = api.issue(api.achievement("공유 유지 과정")["uuid"], email, "윤하람")
+    gone = api.issue(api.achievement("공유 후 취소 과정")["uuid"], email, "윤하람")
+    kept_id = kept["id"].rsplit("/", 1)[-1]
+    gone_id = gone["id"].rsplit("/", 1)[-1]
+    wallet = wallet_path(kept)
+    created = client.post(
+        f"{wallet}/shares",
+        data={"scope": "selected", "credential": [kept_id, gone_id]},
+        headers=KOREAN,
+    )
+    assert created.status_code == 303
+    share = re.search(r'href="(https://[^"]+/shares/[^"]+)"', page(client, wallet))
+    assert share is not None
+    api.post(f"/api/v1/credentials/{gone_id}/revoke", json={"reason": "오류"})
+    text = page(client, path_of(share.group(1)))
+    withdrawn = text[text.index('id="withdrawn-title"') :]
+    assert "공유 후 취소 과정" in withdrawn
+    assert 'data-verdict="revoked"' in withdrawn
+    valid_part = text[: text.index('id="withdrawn-title"')]
+    assert "공유 유지 과정" in valid_part
+    assert "공유 후 취소 과정" not in valid_part
