@@ -784,3 +784,19 @@ def test_share_page_shows_a_revoked_badge_as_revoked(
     valid_part = text[: text.index('id="withdrawn-title"')]
     assert "공유 유지 과정" in valid_part
     assert "공유 후 취소 과정" not in valid_part
+
+
+def test_cli_revoke_with_public_reason(
+    app: Flask, client: FlaskClient, runner: CliRunner, api: Api
+) -> None:
+    """`baeji revoke ID --reason R --public-reason` shows the reason on the public page."""
+    issued = api.issue(api.achievement("CLI 취소 과정")["uuid"], unique_email())
+    result = runner.invoke(
+        baeji,
+        ["revoke", issued["id"], "--reason", "중복 발급 정정", "--public-reason"],
+        obj=app,
+    )
+    assert result.exit_code == 0, result.output
+    text = html.unescape(page(client, path_of(issued["id"])))
+    assert "사유: 중복 발급 정정" in text
+    assert 'data-status-change="revoked"' in text
