@@ -1,9 +1,15 @@
 """Default badge artwork for achievements that come without an image.
 
 The artwork is a medal: a scalloped rosette with a ring and a light face, hanging from two
-ribbon tails. Its colour comes deterministically from a seed (the achievement name by default),
-so the same achievement always gets the same badge and different achievements usually differ.
-Both renderers are pure functions: the same arguments always give the same bytes.
+ribbon tails, with the achievement name and the issuer name written on the face. Its colour
+comes deterministically from a seed (the achievement name by default), so the same achievement
+always gets the same badge and different achievements usually differ.
+
+Text is drawn with the Korean font bundled in ``badges/fonts`` (a KS X 1001 subset of
+NanumGothic Bold, SIL OFL 1.1, see ``PROVENANCE.md``): Pillow rasterises it for PNG, and the
+SVG carries the glyph outlines as paths, so a badge looks the same on every machine whatever
+fonts it has. Both renderers share one layout and are pure functions: the same arguments
+always give the same bytes.
 """
 
 from __future__ import annotations
@@ -12,12 +18,17 @@ import hashlib
 import io
 import math
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
-from PIL import Image, ImageDraw
+from fontTools.pens.svgPathPen import SVGPathPen
+from fontTools.pens.transformPen import TransformPen
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["default_badge_png", "default_badge_svg"]
+__all__ = ["TextLayout", "badge_text_layout", "default_badge_png", "default_badge_svg"]
 
 
 @dataclass(frozen=True)
@@ -55,27 +66,80 @@ _FACE_STROKE = 5.0
 _STAR_CENTRE_Y = 120.0
 _STAR_OUTER = 20.0
 _STAR_INNER = 8.5
-_BIG_STAR_OUTER = 72.0
-_BIG_STAR_INNER = 30.0
 # Left ribbon tail; the right one is its mirror image about x = 256.
 _RIBBON = ((168.0, 330.0), (236.0, 360.0), (196.0, 496.0), (168.0, 464.0), (132.0, 482.0))
 
-_FONT_FAMILY = "'Noto Sans KR','Apple SD Gothic Neo','Malgun Gothic','Nanum Gothic',sans-serif"
 _TEXT_WIDTH = 228.0
-_NAME_FONT_SIZES = (36, 32, 28, 24)
-_MAX_LINES = 3
+_NAME_TOP = 148.0
+_NAME_BOTTOM = 282.0
+_NAME_FONT_SIZES = (36, 32, 28, 24, 20, 17, 14, 12, 10)
 _LINE_HEIGHT = 1.2
-_NAME_CENTRE_Y = 238.0
-_ISSUER_FONT_SIZE = 16
-_ISSUER_WIDTH = 180.0
-_ISSUER_Y = 330.0
+_ISSUER_WIDTH = 164.0
+_ISSUER_FIRST_BASELINE = 306.0
+_ISSUER_FONT_SIZES = (16, 14, 12, 10)
+_ISSUER_MAX_LINES = 3
 _ELLIPSIS = "…"
 _MAX_NAME_CHARS = 1000
+# Cap height and descent of the badge font, in em: a line's ink sits this far above and
+# below its baseline, which centres the name block visually.
+_ASCENT = 0.78
+_DESCENT = 0.2
+
+_FONT_RESOURCE = "BaejiBadgeSans-Bold.ttf"
 
 # XML 1.0, "Characters": anything outside this set cannot appear in the SVG at all.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_NARROW = frozenset("ijlI.,:;'|!()[]{} ")
-_WIDE_LATIN = frozenset("mwMW@%&")
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    """Where the names go on a badge: the lines of each and their font sizes, in SVG units.
+
+    Attributes:
+        name_size: Font size of the achievement name.
+        name_lines: The achievement name, one entry per line, in reading order.
+        name_baselines: The baseline y of each name line.
+        issuer_size: Font size of the issuer name.
+        issuer_lines: The issuer name's lines (empty when there is none).
+        issuer_baselines: The baseline y of each issuer line.
+    """
+
+    name_size: int
+    name_lines: tuple[str, ...]
+    name_baselines: tuple[float, ...]
+    issuer_size: int
+    issuer_lines: tuple[str, ...]
+    issuer_baselines: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class _Font:
+    """The bundled badge font: its bytes, outlines and advance widths."""
+
+    data: bytes
+    font: TTFont
+    units_per_em: int
+    cmap: dict[int, str]
+    advances: dict[str, int]
+
+
+@lru_cache(maxsize=1)
+def _badge_font() -> _Font:
+    data = (resources.files("badges") / "fonts" / _FONT_RESOURCE).read_bytes()
+    font = TTFont(io.BytesIO(data), lazy=False)
+    cmap: dict[int, str] = dict(font.getBestCmap())
+    advances = {glyph: advance for glyph, (advance, _lsb) in font["hmtx"].metrics.items()}
+    return _Font(data, font, int(font["head"].unitsPerEm), cmap, advances)
+
+
+def _glyph(char: str) -> str:
+    return _badge_font().cmap.get(ord(char), ".notdef")
+
+
+def _text_width(text: str) -> float:
+    """The advance of ``text`` in em, from the badge font's horizontal metrics."""
+    font = _badge_font()
+    return sum(font.advances[_glyph(char)] for char in text) / font.units_per_em
 
 
 def _palette(key: str) -> _Palette:
@@ -88,36 +152,15 @@ def _clean(text: str) -> str:
     return " ".join(_NOT_XML_CHAR.sub("", text[:_MAX_NAME_CHARS]).split())
 
 
-def _char_width(char: str) -> float:
-    """Estimate a glyph's advance in em; no font is available to measure it."""
-    if unicodedata.east_asian_width(char) in ("W", "F"):
-        return 1.0  # Hangul syllables, CJK ideographs, full-width forms
-    if unicodedata.combining(char):
-        return 0.0
-    if char in _NARROW:
-        return 0.3
-    if char in _WIDE_LATIN or char.isupper():
-        return 0.72
-    return 0.56
-
-
-def _text_width(text: str) -> float:
-    return sum(_char_width(char) for char in text)
-
-
 def _split_word(word: str, width: float) -> list[str]:
     """Break a word wider than a line into pieces that fit."""
     pieces: list[str] = []
     current = ""
-    current_width = 0.0
     for char in word:
-        char_width = _char_width(char)
-        if current and current_width + char_width > width:
+        if current and _text_width(current + char) > width:
             pieces.append(current)
             current = ""
-            current_width = 0.0
         current += char
-        current_width += char_width
     pieces.append(current)
     return pieces
 
@@ -139,22 +182,98 @@ def _wrap(text: str, width: float) -> list[str]:
 
 
 def _shorten(line: str, width: float) -> str:
-    """Cut a line so that it and a trailing ellipsis fit."""
+    """Cut a line so that it and a trailing ellipsis fit (the last resort)."""
     while line and _text_width(line + _ELLIPSIS) > width:
         line = line[:-1]
     return line.rstrip() + _ELLIPSIS
 
 
-def _layout_name(name: str) -> tuple[int, list[str]]:
-    """Choose the largest font size that fits the name in three lines, else shorten it."""
-    for size in _NAME_FONT_SIZES:
-        lines = _wrap(name, _TEXT_WIDTH / size)
-        if len(lines) <= _MAX_LINES:
+def _fit(
+    text: str, width: float, sizes: tuple[int, ...], max_lines: Callable[[int], int]
+) -> tuple[int, list[str]]:
+    """Choose the largest size at which the text wraps into the allowed number of lines."""
+    for size in sizes:
+        lines = _wrap(text, width / size)
+        if len(lines) <= max_lines(size):
             return size, lines
-    size = _NAME_FONT_SIZES[-1]
-    lines = _wrap(name, _TEXT_WIDTH / size)[:_MAX_LINES]
-    lines[-1] = _shorten(lines[-1], _TEXT_WIDTH / size)
+    size = sizes[-1]
+    allowed = max_lines(size)
+    lines = _wrap(text, width / size)[:allowed]
+    lines[-1] = _shorten(lines[-1], width / size)
     return size, lines
+
+
+def _name_lines_allowed(size: int) -> int:
+    return max(
+        1,
+        int((_NAME_BOTTOM - _NAME_TOP - (_ASCENT + _DESCENT) * size) // (size * _LINE_HEIGHT)) + 1,
+    )
+
+
+def badge_text_layout(name: str, *, issuer_name: str | None = None) -> TextLayout:
+    """Lay out the achievement and issuer names on the badge face, as both renderers draw them.
+
+    The name is wrapped at spaces (inside a word only when the word alone is too wide) at the
+    largest font size, from 36 down to 10, at which it fits the face; every name of up to 200
+    characters fits whole. The issuer name gets up to three lines under it, 16 down to 10.
+    Only text longer than that is shortened, with an ellipsis.
+
+    Args:
+        name: The achievement name (cleaned as :func:`default_badge_svg` cleans it).
+        issuer_name: The issuer's name, if it should be drawn.
+
+    Returns:
+        The lines, sizes and baselines, in the 512 x 512 SVG user space.
+
+    Raises:
+        ValueError: ``name`` is empty once cleaned.
+    """
+    clean_name = _clean(name)
+    if not clean_name:
+        raise ValueError("the achievement name is empty")
+    name_size, name_lines = _fit(clean_name, _TEXT_WIDTH, _NAME_FONT_SIZES, _name_lines_allowed)
+    step = name_size * _LINE_HEIGHT
+    block = (_ASCENT + _DESCENT) * name_size + step * (len(name_lines) - 1)
+    first = (_NAME_TOP + _NAME_BOTTOM) / 2 - block / 2 + _ASCENT * name_size
+    name_baselines = tuple(round(first + index * step, 1) for index in range(len(name_lines)))
+    clean_issuer = _clean(issuer_name or "")
+    issuer_size, issuer_lines = _ISSUER_FONT_SIZES[0], list[str]()
+    if clean_issuer:
+        issuer_size, issuer_lines = _fit(
+            clean_issuer, _ISSUER_WIDTH, _ISSUER_FONT_SIZES, lambda _size: _ISSUER_MAX_LINES
+        )
+    issuer_baselines = tuple(
+        round(_ISSUER_FIRST_BASELINE + index * issuer_size * _LINE_HEIGHT, 1)
+        for index in range(len(issuer_lines))
+    )
+    return TextLayout(
+        name_size,
+        tuple(name_lines),
+        name_baselines,
+        issuer_size,
+        tuple(issuer_lines),
+        issuer_baselines,
+    )
+
+
+def _number(value: float) -> str:
+    # One decimal place keeps the paths small and identical across platforms.
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _line_path(line: str, size: float, baseline: float) -> str:
+    """The outline of one centred line of text, as SVG path data in badge units."""
+    font = _badge_font()
+    glyph_set = font.font.getGlyphSet()
+    scale = size / font.units_per_em
+    x = _CENTRE_X - _text_width(line) * size / 2
+    pen = SVGPathPen(glyph_set, ntos=_number)
+    for char in line:
+        glyph = _glyph(char)
+        glyph_set[glyph].draw(TransformPen(pen, (scale, 0, 0, -scale, x, baseline)))
+        x += font.advances[glyph] * scale
+    return str(pen.getCommands())
 
 
 def _escape(text: str) -> str:
@@ -199,13 +318,13 @@ def _svg_points(points: list[tuple[float, float]]) -> str:
 def default_badge_svg(
     name: str, *, issuer_name: str | None = None, seed: str | None = None
 ) -> bytes:
-    """Draw a default badge as SVG, with the achievement name written on it.
+    """Draw a default badge as SVG, with the achievement and issuer names written on it.
 
-    The name is wrapped onto at most three lines (the font shrinks first, then the last line is
-    shortened with an ellipsis). Hangul renders through a font stack that ends in
-    ``sans-serif`` (Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, Nanum Gothic); the SVG
-    references no external resource. It has ``role="img"`` and a ``<title>`` holding the full
-    name, and is bakeable with :func:`badges.bake.bake_svg`.
+    The names are laid out by :func:`badge_text_layout` and drawn as filled paths from the
+    bundled font, one ``<path>`` per line: the SVG needs no font on the viewing machine and
+    references no external resource. It has ``role="img"``, a ``<title>`` holding the full
+    name and a ``<desc>`` holding the issuer name, and is bakeable with
+    :func:`badges.bake.bake_svg`.
 
     Args:
         name: The achievement name. Characters XML cannot carry are dropped and whitespace
@@ -220,30 +339,20 @@ def default_badge_svg(
     Raises:
         ValueError: ``name`` is empty once cleaned.
     """
+    layout = badge_text_layout(name, issuer_name=issuer_name)
     clean_name = _clean(name)
-    if not clean_name:
-        raise ValueError("the achievement name is empty")
+    clean_issuer = _clean(issuer_name or "")
     palette = _palette(seed if seed is not None else name)
     title_id = "badge-title-" + hashlib.sha256(clean_name.encode()).hexdigest()[:12]
-    font_size, lines = _layout_name(clean_name)
-    line_height = font_size * _LINE_HEIGHT
-    first_y = _NAME_CENTRE_Y - line_height * (len(lines) - 1) / 2
-    tspans = "".join(
-        f'<tspan x="{_CENTRE_X:.0f}" y="{first_y + index * line_height:.1f}">'
-        f"{_escape(line)}</tspan>"
-        for index, line in enumerate(lines)
+    name_paths = "".join(
+        f'<path d="{_line_path(line, layout.name_size, baseline)}"/>'
+        for line, baseline in zip(layout.name_lines, layout.name_baselines, strict=True)
     )
-    issuer = ""
-    clean_issuer = _clean(issuer_name or "")
-    if clean_issuer:
-        issuer_width = _ISSUER_WIDTH / _ISSUER_FONT_SIZE
-        issuer_text = clean_issuer
-        if _text_width(issuer_text) > issuer_width:
-            issuer_text = _shorten(issuer_text, issuer_width)
-        issuer = (
-            f'<text x="{_CENTRE_X:.0f}" y="{_ISSUER_Y:.0f}" font-size="{_ISSUER_FONT_SIZE}" '
-            f'fill="{palette.main}">{_escape(issuer_text)}</text>'
-        )
+    issuer_paths = "".join(
+        f'<path d="{_line_path(line, layout.issuer_size, baseline)}"/>'
+        for line, baseline in zip(layout.issuer_lines, layout.issuer_baselines, strict=True)
+    )
+    issuer = f'<g class="issuer" fill="{palette.main}">{issuer_paths}</g>\n' if issuer_paths else ""
     description = f"<desc>{_escape(clean_issuer)}</desc>" if clean_issuer else ""
     ribbons = "".join(
         f'<polygon points="{_svg_points(ribbon)}" fill="{palette.dark}"/>' for ribbon in _ribbons()
@@ -261,37 +370,38 @@ def default_badge_svg(
         f'<circle cx="{_CENTRE_X:.0f}" cy="{_CENTRE_Y:.0f}" r="{_FACE_RADIUS:.0f}" '
         f'fill="{palette.light}" stroke="{palette.main}" stroke-width="{_FACE_STROKE:.0f}"/>\n'
         f'<polygon points="{star}" fill="{palette.main}"/>\n'
-        f'<g font-family="{_FONT_FAMILY}" text-anchor="middle">\n'
-        f'<text font-size="{font_size}" font-weight="700" fill="{palette.dark}">{tspans}</text>\n'
+        f'<g class="name" fill="{palette.dark}">{name_paths}</g>\n'
         f"{issuer}"
-        "</g>\n"
         "</svg>\n"
     )
     return svg.encode("utf-8")
 
 
-def default_badge_png(name: str, *, seed: str | None = None, size: int = 512) -> bytes:
-    """Draw a default badge as PNG, in the same shape and colours as the SVG.
+def default_badge_png(
+    name: str, *, issuer_name: str | None = None, seed: str | None = None, size: int = 512
+) -> bytes:
+    """Draw a default badge as PNG, in the same shape, colours and text layout as the SVG.
 
-    The PNG carries no text, and a large star takes the name's place: no font with Hangul
-    glyphs can be assumed on the machine, and a missing glyph would draw as boxes. Use
-    :func:`default_badge_svg` where the name should be visible. ``name`` only chooses the
-    colour (unless ``seed`` is given).
+    The achievement name and the issuer name are rasterised from the bundled Korean font with
+    Pillow's basic layout engine (not Raqm, which is not installed everywhere and would change
+    the pixels), so a PNG put on a CV or LinkedIn shows what the badge is for and who gave it.
 
     Args:
-        name: The achievement name, used as the colour seed.
+        name: The achievement name; also the colour seed unless ``seed`` is given.
+        issuer_name: Written small under the name when given.
         seed: Chooses the colour instead of ``name``.
         size: Width and height in pixels, 16 to 2048.
 
     Returns:
         A square RGBA PNG with a transparent background. The same arguments always give the
-        same bytes with the same Pillow and zlib versions.
+        same bytes with the same Pillow, FreeType and zlib versions.
 
     Raises:
-        ValueError: ``size`` is out of range.
+        ValueError: ``size`` is out of range, or ``name`` is empty once cleaned.
     """
     if not 16 <= size <= 2048:
         raise ValueError(f"size must be between 16 and 2048 pixels, not {size}")
+    layout = badge_text_layout(name, issuer_name=issuer_name)
     palette = _palette(seed if seed is not None else name)
     # Draw four times larger and scale down: Pillow's shapes are not anti-aliased.
     supersample = 4 if size <= 1024 else 2
@@ -308,6 +418,17 @@ def default_badge_png(name: str, *, seed: str | None = None, size: int = 512) ->
             (_CENTRE_Y + radius) * scale,
         )
 
+    def write(lines: tuple[str, ...], baselines: tuple[float, ...], size: int, fill: str) -> None:
+        font = ImageFont.truetype(
+            io.BytesIO(_badge_font().data),
+            size=max(1, round(size * scale)),
+            layout_engine=ImageFont.Layout.BASIC,
+        )
+        for line, baseline in zip(lines, baselines, strict=True):
+            draw.text(
+                (_CENTRE_X * scale, baseline * scale), line, font=font, fill=fill, anchor="ms"
+            )
+
     canvas = Image.new("RGBA", (size * supersample, size * supersample), (0, 0, 0, 0))
     draw = ImageDraw.Draw(canvas)
     for ribbon in _ribbons():
@@ -316,8 +437,9 @@ def default_badge_png(name: str, *, seed: str | None = None, size: int = 512) ->
     draw.ellipse(circle(_RING_RADIUS), fill=palette.dark)
     draw.ellipse(circle(_FACE_RADIUS + _FACE_STROKE / 2), fill=palette.main)
     draw.ellipse(circle(_FACE_RADIUS - _FACE_STROKE / 2), fill=palette.light)
-    # Without text, a large star fills the face where the SVG writes the name.
-    draw.polygon(at(_star(_CENTRE_Y + 6, _BIG_STAR_OUTER, _BIG_STAR_INNER)), fill=palette.main)
+    draw.polygon(at(_star(_STAR_CENTRE_Y, _STAR_OUTER, _STAR_INNER)), fill=palette.main)
+    write(layout.name_lines, layout.name_baselines, layout.name_size, palette.dark)
+    write(layout.issuer_lines, layout.issuer_baselines, layout.issuer_size, palette.main)
     image = canvas.resize((size, size), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -39,8 +39,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(instance_path, exist_ok=True)
 
     from issuer import body, db, errors, web
-    from issuer.api import achievements, credentials, docs, public, verification
-    from issuer.web import pages, wallet
+    from issuer.api import achievements, credentials, docs, profile, public, verification
+    from issuer.web import artwork, pages, wallet
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
@@ -58,6 +58,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         public.bp,
         pages.bp,
         wallet.bp,
+        profile.bp,
+        artwork.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlmodel import Session, col, delete, select
 
 from badges import Achievement as ObAchievement
-from badges import Alignment, Criteria, Image, Profile
+from badges import Alignment, Criteria, Image, Profile, ResultDescription
 from issuer import audit
+from issuer.artwork import Artwork
 from issuer.config import Settings
 from issuer.db import find_by_ref, write_transaction
 from issuer.errors import NotFound, ValidationFailed
@@ -28,6 +29,23 @@ def achievement_url(settings: Settings, achievement_id: str) -> str:
     return settings.url("achievements", achievement_id)
 
 
+def achievement_image_url(settings: Settings, achievement_id: str) -> str:
+    """Return the stable URL of Baeji's stored copy of an achievement's own artwork."""
+    return settings.url("achievements", achievement_id, "image")
+
+
+def _store_artwork(
+    settings: Settings, row: Achievement, document: dict[str, object], artwork: Artwork | None
+) -> None:
+    """Keep the checked artwork with the row; a data: URI is replaced by the stored copy's URL
+    so the achievement (and every badge) does not carry the image bytes around."""
+    row.image = artwork.data if artwork is not None else None
+    row.image_type = artwork.media_type if artwork is not None else None
+    image = document.get("image")
+    if artwork is not None and isinstance(image, str) and image.startswith("data:"):
+        document["image"] = achievement_image_url(settings, row.id)
+
+
 def create_achievement(
     session: Session,
     settings: Settings,
@@ -36,16 +54,24 @@ def create_achievement(
     *,
     now: datetime,
     actor: str,
+    artwork: Artwork | None = None,
 ) -> Achievement:
-    """Create an achievement of ``issuer``."""
+    """Create an achievement of ``issuer``.
+
+    Args:
+        artwork: the checked image of ``data.image`` (:func:`issuer.artwork.load_artwork`),
+            read before this call so no fetch happens inside the transaction.
+    """
     row = Achievement(
         id=str(uuid.uuid4()),
         issuer_id=issuer.pk,
         name=data.name,
-        document=json.dumps(data.to_document(), ensure_ascii=False),
         created_at=now,
         updated_at=now,
     )
+    document = data.to_document()
+    _store_artwork(settings, row, document, artwork)
+    row.document = json.dumps(document, ensure_ascii=False)
     with write_transaction(session):
         session.add(row)
         session.flush()
@@ -97,8 +123,12 @@ def update_achievement(
     *,
     now: datetime,
     actor: str,
+    artwork: Artwork | None = None,
 ) -> Achievement:
     """Apply a partial update; credentials already issued keep the copy they embed.
+
+    ``artwork`` is the checked image of a new ``image`` in ``patch``; an ``image`` set to
+    null removes the stored artwork.
 
     Raises:
         NotFound: no such achievement of this issuer.
@@ -116,7 +146,10 @@ def update_achievement(
             else:
                 merged[key] = value
         data = AchievementCreate.model_validate(merged)
-        row.document = json.dumps(data.to_document(), ensure_ascii=False)
+        document = data.to_document()
+        if "image" in changes:
+            _store_artwork(settings, row, document, artwork)
+        row.document = json.dumps(document, ensure_ascii=False)
         row.name = data.name
         row.updated_at = now
         session.add(row)
@@ -235,9 +268,21 @@ def ob_achievement(settings: Settings, issuer: Issuer, row: Achievement) -> ObAc
         description=data.description,
         criteria=criteria,
         achievement_type=data.achievement_type,
-        image=Image(id=data.image) if data.image else None,
+        image=Image(id=achievement_image_url(settings, row.id))
+        if row.image is not None
+        else (Image(id=data.image) if data.image else None),
         tag=list(data.tag),
         alignment=[Alignment(**a.model_dump()) for a in data.alignment],
+        result_description=[
+            ResultDescription(
+                id=f"{achievement_url(settings, row.id)}#{r.id}",
+                name=r.name,
+                result_type=r.result_type,
+                allowed_value=list(r.allowed_value),
+                required_value=r.required_value,
+            )
+            for r in data.result_description
+        ],
         field_of_study=data.field_of_study,
         human_code=data.human_code,
         credits_available=data.credits_available,

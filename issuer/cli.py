@@ -8,6 +8,7 @@ errors exit with 2.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -38,9 +39,18 @@ from issuer import (
     settings_of,
     signing,
 )
+from issuer.artwork import (
+    MAX_ARTWORK_BYTES,
+    Artwork,
+    artwork_fetcher,
+    check_artwork,
+    load_artwork,
+    logo_url,
+    store_logo,
+)
 from issuer.audit import cli_actor
 from issuer.config import Settings, default_instance_path
-from issuer.errors import APIError, InvalidRows, validation_errors
+from issuer.errors import APIError, ImageRefused, InvalidRows, validation_errors
 from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
 from issuer.upload import read_csv
 from keys import KeyManagementError, KeyType
@@ -124,6 +134,28 @@ def _session(app: Flask) -> Iterator[tuple[Session, Settings]]:
         yield session, settings_of(app)
 
 
+def _artwork(app: Flask, source: str, field: str) -> tuple[str, Artwork]:
+    """Read a logo or badge image from a file, an https URL or a data: URI, and check it.
+
+    Returns the reference to keep (a URL as given, or a data: URI of the file) and the image.
+    """
+    try:
+        if source.startswith(("https://", "http://", "data:")):
+            fetcher = artwork_fetcher(allow_local=bool(app.config.get("ARTWORK_ALLOW_LOCAL")))
+            return source, load_artwork(source, fetcher, field=field)
+        path = Path(source)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_ARTWORK_BYTES + 1)
+        except OSError as err:
+            raise OperatorError(f"{field}: cannot read {source}: {err.strerror}") from err
+        checked = check_artwork(data, field=field)
+    except ImageRefused as err:
+        raise OperatorError(f"{err.code}: {err.message}") from err
+    encoded = base64.b64encode(checked.data).decode("ascii")
+    return f"data:{checked.media_type};base64,{encoded}", checked
+
+
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
@@ -186,6 +218,9 @@ def issuer_group() -> None:
 @click.option("--url", default=None, help="The provider's web site.")
 @click.option("--email", default=None, help="Contact email shown in badges.")
 @click.option("--description", default=None)
+@click.option(
+    "--logo", default=None, metavar="FILE|URL", help="PNG, JPEG or SVG logo, at most 512 KiB."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {did, api_key} as JSON.")
 def issuer_create(
     slug: str,
@@ -193,21 +228,42 @@ def issuer_create(
     url: str | None,
     email: str | None,
     description: str | None,
+    logo: str | None,
     as_json: bool,
 ) -> None:
     """Create an issuer with its keys and print its DID and a new API key."""
     app = _app()
+    checked = _artwork(app, logo, "logo")[1] if logo else None
     with _session(app) as (session, conf):
         data = IssuerCreate(slug=slug, name=name, url=url, email=email, description=description)
         issuer, token = accounts.create_issuer(
             session, conf, data, now=conf.clock(), actor=cli_actor()
         )
+        if checked is not None:
+            issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
     if as_json:
         _echo_json({"slug": issuer.slug, "did": issuer.did, "api_key": token})
         return
     click.echo(f"issuer: {issuer.slug}  ({issuer.name})")
     click.echo(f"DID:    {issuer.did}")
     click.echo(f"API key (shown once, store it safely): {token}")
+
+
+@issuer_group.command("logo")
+@click.option("--slug", required=True)
+@click.argument("source", required=False, metavar="FILE|URL")
+@click.option("--remove", is_flag=True, help="Remove the logo.")
+def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
+    """Set an issuer's logo (PNG, JPEG or SVG, at most 512 KiB), or remove it."""
+    if bool(source) == remove:
+        raise click.UsageError("give a logo FILE or URL, or --remove")
+    app = _app()
+    checked = _artwork(app, source, "logo")[1] if source else None
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
+        where = logo_url(conf, issuer)
+    click.echo(f"logo of {slug}: {where}" if where else f"logo of {slug} removed")
 
 
 @issuer_group.command("list")
@@ -285,6 +341,12 @@ def achievement_group() -> None:
 @click.option("--criteria", "narrative", required=True, help="How the badge is earned.")
 @click.option("--type", "achievement_type", default="Course", show_default=True)
 @click.option("--tag", "tags", multiple=True, help="Repeat for several tags.")
+@click.option(
+    "--image",
+    default=None,
+    metavar="FILE|URL",
+    help="The badge's own artwork (PNG, JPEG or SVG, at most 512 KiB).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def achievement_create(
     slug: str,
@@ -293,10 +355,12 @@ def achievement_create(
     narrative: str,
     achievement_type: str,
     tags: tuple[str, ...],
+    image: str | None,
     as_json: bool,
 ) -> None:
     """Create an achievement and print its id."""
     app = _app()
+    reference, checked = _artwork(app, image, "image") if image else (None, None)
     with _session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug)
         data = AchievementCreate(
@@ -305,9 +369,10 @@ def achievement_create(
             criteria=CriteriaIn(narrative=narrative),
             achievement_type=achievement_type,
             tag=list(tags),
+            image=reference,
         )
         row = catalog.create_achievement(
-            session, conf, issuer, data, now=conf.clock(), actor=cli_actor()
+            session, conf, issuer, data, now=conf.clock(), actor=cli_actor(), artwork=checked
         )
         out = catalog.achievement_out(session, conf, issuer, row)
     if as_json:
@@ -427,7 +492,12 @@ def _report_invalid(err: InvalidRows, as_json: bool) -> None:
 @click.command("revoke")
 @click.argument("credential")
 @click.option("--reason", required=True, help="Recorded in the audit log.")
-def revoke_command(credential: str, reason: str) -> None:
+@click.option(
+    "--public-reason",
+    is_flag=True,
+    help="Show the reason on the badge's public pages (by default only the date is shown).",
+)
+def revoke_command(credential: str, reason: str, public_reason: bool) -> None:
     """Revoke a credential (its uuid or URL). Revocation is final."""
     from issuer.models import Issuer
 
@@ -446,6 +516,7 @@ def revoke_command(credential: str, reason: str) -> None:
             reason=reason,
             now=conf.clock(),
             actor=cli_actor(),
+            public_reason=public_reason,
         )
     click.echo(f"revoked {conf.url('credentials', row.id)}")
 

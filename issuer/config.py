@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_URL": None,
     # The From address of those e-mails; None: no-reply@<host of BASE_URL>.
     "MAIL_FROM": None,
+    # Let provider images and logos be fetched from http:// and private or loopback
+    # addresses: development and tests only (see issuer/artwork.py).
+    "ARTWORK_ALLOW_LOCAL": False,
 }
 
 _PEPPER_LABEL = b"baeji/learner-email-pepper/v1"

@@ -23,7 +23,10 @@ instead. Codes are stable; messages may change::
     ├── PayloadTooLarge               413  payload-too-large
     ├── UnsupportedMediaType          415  unsupported-media-type
     ├── ValidationFailed              422  validation-error
-    │   └── InvalidRows               422  invalid-rows
+    │   ├── InvalidRows               422  invalid-rows
+    │   └── ImageRefused              422  image-too-large | image-type-unsupported |
+    │                                      image-unreadable | image-dimensions-too-large |
+    │                                      image-unsafe | image-unreachable
     └── ServiceBusy                   503  try-again
         └── BatchTooSlow              503  batch-too-slow
 
@@ -181,6 +184,16 @@ class InvalidRows(ValidationFailed):
     """Rows of a batch are invalid; ``rows`` lists each with its reason. Nothing was issued."""
 
     code = "invalid-rows"
+
+
+class ImageRefused(ValidationFailed):
+    """A badge image or logo was refused (see :mod:`issuer.artwork`); ``code`` says why."""
+
+    code = "image-refused"
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code
 
 
 class ServiceBusy(APIError):

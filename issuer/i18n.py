@@ -322,7 +322,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "verify.again": ("Verify another", "다른 배지 확인하기"),
     # records (CLR) and wallet
-    "record.heading": ("Your whole history, signed", "서명된 전체 학습 이력"),
     "record.explain": (
         "A CLR 2.0 record of your {count} valid badge(s), each embedded exactly as its "
         "provider issued it, signed by this platform. It is re-issued whenever your "
@@ -354,7 +353,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wallet.badges": ("Badges ({count})", "배지 ({count}개)"),
     "wallet.no_badges": ("No badges yet.", "아직 배지가 없습니다."),
     "wallet.open": ("Verification page", "검증 페이지"),
-    "wallet.certificate": ("Printable certificate", "인쇄용 증명서"),
     "wallet.qr": ("QR code", "QR 코드"),
     "wallet.download": ("Download:", "내려받기:"),
     "wallet.actions_for": ("Actions for {name}", "{name} 배지 메뉴"),
@@ -445,10 +443,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "이 배지의 검증 페이지로 연결되는 QR 코드",
     ),
     "certificate.back": ("Back to the wallet", "지갑으로 돌아가기"),
-    "certificate.print_hint": (
-        "Print with your browser (Ctrl+P / ⌘P) on A4.",
-        "브라우저의 인쇄 기능(Ctrl+P / ⌘P)으로 A4 용지에 인쇄하세요.",
-    ),
     # provider profile
     "issuerpage.kicker": ("Training provider", "교육기관"),
     "issuerpage.website": ("Website", "웹사이트"),
@@ -507,6 +501,123 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "서비스가 요청을 처리하지 못했습니다. 잠시 후 다시 시도하세요.",
     ),
 }
+
+
+# -- the whole badge on every page, and sharing it (issue 11, items 3 and 4) -----------------
+# Kept as one block so it merges cleanly with other changes to the catalog above.
+MESSAGES.update(
+    {
+        "details.heading": ("About this badge", "배지 상세 정보"),
+        "details.alignment": ("Competencies", "연계 역량"),
+        "details.alignment_code": ("Code {code}", "코드 {code}"),
+        "details.tags": ("Tags", "태그"),
+        "details.field": ("Field of study", "분야"),
+        "details.human_code": ("Course code", "과정 코드"),
+        "details.credits_available": ("Course credits / hours", "과정 학점·시간"),
+        "details.results": ("Results", "평가 결과"),
+        "details.required": ("required: {value}", "기준: {value}"),
+        "details.revoked": ("Revoked on {when}", "{when}에 취소됨"),
+        "details.suspended": ("Suspended on {when}", "{when}에 일시 정지됨"),
+        "details.reason": ("Reason: {reason}", "사유: {reason}"),
+        "details.reason_private": (
+            "The provider has not made the reason public.",
+            "발급 기관이 사유를 공개하지 않았습니다.",
+        ),
+        "sharing.heading": ("Share this badge", "이 배지 공유하기"),
+        "sharing.linkedin": ("Add to LinkedIn profile", "LinkedIn 프로필에 추가"),
+        "sharing.linkedin_hint": (
+            "Opens LinkedIn's form with the name, provider, date and this page's address "
+            "filled in.",
+            "과정명, 발급 기관, 발급일과 이 페이지 주소가 채워진 LinkedIn 입력 화면이 열립니다.",
+        ),
+        "sharing.copy_label": ("Address of this badge", "이 배지의 주소"),
+        "sharing.copy_hint": (
+            "Tap or click the address once to select all of it, then copy it.",
+            "주소를 한 번 누르면 전체가 선택됩니다. 그대로 복사하세요.",
+        ),
+        "sharing.og_description": (
+            "{issuer} issued this badge to {name}. Open the page to check it is genuine.",
+            "{issuer}에서 {name}님에게 발급한 배지입니다. 페이지를 열면 진위를 확인할 수 있습니다.",
+        ),
+        "sharing.og_description_anonymous": (
+            "A badge issued by {issuer}. Open the page to check it is genuine.",
+            "{issuer}에서 발급한 배지입니다. 페이지를 열면 진위를 확인할 수 있습니다.",
+        ),
+        "sharing.og_record": (
+            "A learning record of verified badges. Open the page to check each one.",
+            "검증 가능한 배지로 이루어진 학습 이력입니다. 페이지를 열면 하나하나 확인할 수 "
+            "있습니다.",
+        ),
+        "sharing.withdrawn": (
+            "This badge is {state}: it cannot be shared or added to a profile.",
+            "이 배지는 {state} 상태라 공유하거나 프로필에 추가할 수 없습니다.",
+        ),
+        "sharing.not_shareable": ("not shareable (revoked or suspended)", "공유 불가 (취소·정지)"),
+        "sharing.state.revoked": ("revoked", "취소됨"),
+        "sharing.state.suspended": ("suspended", "일시 정지됨"),
+        "certificate.print_link": ("Print / save as PDF", "인쇄 / PDF로 저장"),
+        "certificate.print_steps": (
+            "To print or save a PDF, choose Print in your browser's menu (on a phone: "
+            "Share, then Print) and pick A4, or \u201cSave as PDF\u201d as the printer.",
+            "인쇄하거나 PDF로 저장하려면 브라우저 메뉴에서 \u2018인쇄\u2019를 고르세요 "
+            "(휴대폰: 공유 → 인쇄). 용지는 A4, 프린터 대신 \u2018PDF로 저장\u2019을 고르면 PDF가 "
+            "됩니다.",
+        ),
+        "certificate.number": ("Certificate no.", "증명서 번호"),
+        "certificate.period": ("Course period", "교육 기간"),
+        "certificate.hours": ("Credits / hours", "학점·시간"),
+        "certificate.mark.revoked": ("취소됨 · REVOKED", "취소됨 · REVOKED"),
+        "certificate.mark.suspended": ("일시 정지됨 · SUSPENDED", "일시 정지됨 · SUSPENDED"),
+        "certificate.mark_note.revoked": (
+            "The provider revoked this badge on {when}. This certificate is not valid.",
+            "발급 기관이 {when}에 이 배지를 취소했습니다. 이 증명서는 효력이 없습니다.",
+        ),
+        "certificate.mark_note.suspended": (
+            "The provider suspended this badge on {when}. It is not valid while suspended.",
+            "발급 기관이 {when}에 이 배지를 일시 정지했습니다. 정지된 동안에는 효력이 없습니다.",
+        ),
+        "certificate.logo_alt": ("Logo of {issuer}", "{issuer} 로고"),
+        "wallet.start_heading": ("Your learning, in one place", "내 학습 이력을 한곳에"),
+        "wallet.start_record": (
+            "Download my whole learning history as one file",
+            "내 학습 이력 전체를 한 파일로 받기",
+        ),
+        "wallet.start_record_hint": (
+            "One signed file (CLR 2.0) with every valid badge, for job applications and "
+            "portals that accept digital credentials.",
+            "유효한 배지를 모두 담은 서명 파일(CLR 2.0) 하나입니다. 디지털 자격을 받는 입사 "
+            "지원이나 포털에 올리세요.",
+        ),
+        "wallet.start_record_jwt": ("Same file, compact form (JWT)", "같은 파일, 압축 형식 (JWT)"),
+        "wallet.formats_heading": ("Which file to use", "어떤 파일을 쓰면 될까요?"),
+        "wallet.format.png": (
+            "PNG: the badge picture for LinkedIn, your CV or portfolio (the signed badge "
+            "is inside it).",
+            "PNG: LinkedIn, 이력서, 포트폴리오에 올리는 배지 그림 (서명된 배지가 들어 있음).",
+        ),
+        "wallet.format.svg": (
+            "SVG: the same picture, sharp at any size (web pages, print).",
+            "SVG: 같은 그림을 크기와 상관없이 선명하게 (웹페이지, 인쇄용).",
+        ),
+        "wallet.format.json": (
+            "JSON: the signed badge itself, for employers' and other verifiers' tools.",
+            "JSON: 서명된 배지 원본. 채용 담당자나 검증 도구에 제출하는 파일.",
+        ),
+        "wallet.format.jwt": (
+            "JWT: the same signed badge in a compact text form.",
+            "JWT: 같은 서명 배지를 짧은 텍스트 형식으로.",
+        ),
+        "wallet.download_as": ("Download {name} as {format}", "{name} 배지를 {format}(으)로 받기"),
+        "issuerpage.logo_alt": ("Logo of {issuer}", "{issuer} 로고"),
+        "sharepage.withdrawn_heading": ("No longer valid", "더 이상 유효하지 않은 배지"),
+        "sharepage.withdrawn_explain": (
+            "The learner shared these badges, but their providers have since revoked or "
+            "suspended them. They are not part of the verified record above.",
+            "학습자가 공유한 배지이지만 발급 기관이 그 뒤 취소하거나 정지했습니다. 위의 검증된 "
+            "학습 이력에는 포함되지 않습니다.",
+        ),
+    }
+)
 
 
 def translate(key: str, lang: str, *, default: str | None = None, **params: object) -> str:

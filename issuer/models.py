@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -88,6 +89,9 @@ class Issuer(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=2000)
     did: str = Field(max_length=300, unique=True)
     created_at: datetime = _when()
+    # The provider's logo (PNG, JPEG or SVG bytes), served at /issuers/{slug}/logo.
+    logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
+    logo_type: str | None = Field(default=None, max_length=32)
 
     @property
     def pk(self) -> int:
@@ -141,6 +145,9 @@ class Achievement(SQLModel, table=True):
     document: str = _text()
     created_at: datetime = _when()
     updated_at: datetime = _when()
+    # The provider's own artwork, fetched or decoded once from the achievement's ``image``.
+    image: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
+    image_type: str | None = Field(default=None, max_length=32)
 
 
 class Learner(SQLModel, table=True):
@@ -234,6 +241,8 @@ class Credential(SQLModel, table=True):
     revocation_reason: str | None = Field(default=None, max_length=500)
     suspended_at: datetime | None = _when(nullable=True)
     suspension_reason: str | None = Field(default=None, max_length=500)
+    # The provider chose to show the revocation or suspension reason on public pages.
+    reason_public: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
     @property
     def status(self) -> Literal["active", "suspended", "revoked"]:

@@ -28,10 +28,11 @@ from badges.image import default_badge_png, default_badge_svg
 from badges.qr import qr_png, qr_svg
 from issuer import signing
 from issuer.accounts import PLATFORM_SLUG
+from issuer.artwork import artwork_png, artwork_svg
 from issuer.caches import BoundedCache
 from issuer.config import Settings
 from issuer.errors import NotFound
-from issuer.models import Credential, Issuer, SigningKey, StatusList, parse_id
+from issuer.models import Achievement, Credential, Issuer, SigningKey, StatusList, parse_id
 from keys import KeyState
 
 CREDENTIAL_JSON = "application/vc+ld+json"
@@ -266,24 +267,36 @@ def credential(
         return Published(
             _tag(data), "text/plain; charset=utf-8", IMMUTABLE, lambda: data, f"{base}.jwt"
         )
-    etag = _tag(_RENDERING, form.encode(), data)
     url = settings.url("credentials", credential_id)
+    artwork = _artwork(session, achievement_id) if form in ("png", "svg") else None
+    # The provider may replace the artwork; the drawn forms change with it.
+    art = (artwork[0], artwork[1].encode()) if artwork else ()
+    etag = _tag(_RENDERING, form.encode(), data, *art)
     draw: Callable[[], bytes]
     if form == "png":
         content_type, filename = "image/png", f"{base}.png"
 
         def draw() -> bytes:
-            return bake_png(_badge_png(caches, achievement_id), text)
+            own = artwork_png(*artwork) if artwork else None
+            if own is None:
+                document = json.loads(text)
+                own = _badge_png(
+                    caches, _achievement_name(document), _issuer_name(document), achievement_id
+                )
+            return bake_png(own, text)
     elif form == "svg":
         content_type, filename = "image/svg+xml", f"{base}.svg"
 
         def draw() -> bytes:
             document = json.loads(text)
-            svg = default_badge_svg(
-                _achievement_name(document),
-                issuer_name=_issuer_name(document),
-                seed=achievement_id,
-            )
+            if artwork:
+                svg = artwork_svg(*artwork, title=_achievement_name(document))
+            else:
+                svg = default_badge_svg(
+                    _achievement_name(document),
+                    issuer_name=_issuer_name(document),
+                    seed=achievement_id,
+                )
             return bake_svg(svg, text)
     elif form == "qr.png":
         content_type, filename = "image/png", None
@@ -305,9 +318,22 @@ def credential(
     )
 
 
-def _badge_png(caches: Caches, seed: str) -> bytes:
-    # Drawing takes ~80 ms and depends only on the seed; baking is cheap.
-    return caches.images.get_or_make(("badge", seed), lambda: default_badge_png("badge", seed=seed))
+def _badge_png(caches: Caches, name: str, issuer_name: str | None, seed: str) -> bytes:
+    # Drawing takes ~100 ms and depends only on these; baking is cheap.
+    return caches.images.get_or_make(
+        ("badge", name, issuer_name, seed),
+        lambda: default_badge_png(name, issuer_name=issuer_name, seed=seed),
+    )
+
+
+def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
+    """The provider's stored artwork of the achievement (bytes, media type), if any."""
+    found = session.exec(
+        select(Achievement.image, Achievement.image_type).where(Achievement.id == achievement_id)
+    ).first()
+    if found is None or found[0] is None or found[1] is None:
+        return None
+    return found[0], found[1]
 
 
 def _achievement_name(document: dict[str, Any]) -> str:

@@ -160,6 +160,27 @@ Reason = Annotated[
 Url = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_check_url)
 ]
+
+
+def _check_image_reference(value: str) -> str:
+    if value.startswith("data:"):
+        if any(c.isspace() for c in value[:200]):
+            raise ValueError("a data: URI cannot contain spaces")
+        return value
+    if len(value) > 2048:
+        raise ValueError("an image URL may be at most 2048 characters")
+    return _check_url(value)
+
+
+# An https URL (fetched once when saved) or a data: URI of a PNG, JPEG or SVG image; the
+# image itself is checked by issuer.artwork (512 KiB at most, size and type checked).
+ImageReference = Annotated[
+    str,
+    BeforeValidator(_normalize),
+    # Bounded by the request size; issuer.artwork refuses long data: URIs before decoding.
+    Field(max_length=5 * 1024 * 1024, examples=["https://example.kr/badges/python.png"]),
+    AfterValidator(_check_image_reference),
+]
 Email = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=254), AfterValidator(_check_email)
 ]
@@ -290,6 +311,52 @@ class AlignmentIn(ApiModel):
     target_type: AchievementType | None = None
 
 
+_RESULT_TYPES = frozenset(
+    {
+        "GradePointAverage",
+        "LetterGrade",
+        "Percent",
+        "PerformanceLevel",
+        "PredictedScore",
+        "RawScore",
+        "Result",
+        "RubricCriterion",
+        "RubricCriterionLevel",
+        "RubricScore",
+        "ScaledScore",
+        "Status",
+    }
+)
+_RESULT_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
+
+
+def _check_result_type(value: str) -> str:
+    if value not in _RESULT_TYPES and not _EXTENSION_TERM.match(value):
+        raise ValueError("must be an OB 3.0 ResultType (e.g. 'LetterGrade') or 'ext:Name'")
+    return value
+
+
+def _check_result_key(value: str) -> str:
+    if not _RESULT_KEY.fullmatch(value):
+        raise ValueError("use letters, digits, '-' and '_' (at most 50), e.g. 'grade'")
+    return value
+
+
+ResultKey = Annotated[str, BeforeValidator(_normalize), AfterValidator(_check_result_key)]
+
+
+class ResultDescriptionIn(ApiModel):
+    """What a result of this achievement means; results name it by ``id`` when issued."""
+
+    id: ResultKey = Field(examples=["grade"])
+    name: Name = Field(examples=["최종 평가 등급"])
+    result_type: Annotated[str, AfterValidator(_check_result_type)] = Field(
+        max_length=64, examples=["LetterGrade"]
+    )
+    allowed_value: list[ShortText] = Field(default_factory=list, max_length=20)
+    required_value: ShortText | None = None
+
+
 class AchievementCreate(ApiModel):
     """A new achievement (course) of the calling issuer."""
 
@@ -297,9 +364,10 @@ class AchievementCreate(ApiModel):
     description: Description
     criteria: CriteriaIn
     achievement_type: AchievementType = "Course"
-    image: Url | None = None
+    image: ImageReference | None = None
     tag: list[Tag] = Field(default_factory=list, max_length=20)
     alignment: list[AlignmentIn] = Field(default_factory=list, max_length=20)
+    result_description: list[ResultDescriptionIn] = Field(default_factory=list, max_length=10)
     field_of_study: Name | None = None
     human_code: ShortText | None = None
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
@@ -327,9 +395,10 @@ class AchievementUpdate(ApiModel):
     description: Description | None = None
     criteria: CriteriaIn | None = None
     achievement_type: AchievementType | None = None
-    image: Url | None = None
+    image: ImageReference | None = None
     tag: list[Tag] | None = Field(default=None, max_length=20)
     alignment: list[AlignmentIn] | None = Field(default=None, max_length=20)
+    result_description: list[ResultDescriptionIn] | None = Field(default=None, max_length=10)
     field_of_study: Name | None = None
     human_code: ShortText | None = None
     credits_available: float | None = Field(default=None, ge=0, le=10_000)
@@ -385,6 +454,11 @@ class ResultIn(ApiModel):
 
     value: ShortText | None = Field(default=None, examples=["A+"])
     status: ResultStatus | None = Field(default=None, examples=["Completed"])
+    result_description: ResultKey | None = Field(
+        default=None,
+        description="the id of one of the achievement's resultDescription entries",
+        examples=["grade"],
+    )
 
     @model_validator(mode="after")
     def _something(self) -> ResultIn:
@@ -510,6 +584,10 @@ class StatusChange(ApiModel):
     """Why the status changes; recorded in the audit log."""
 
     reason: Reason | None = None
+    public_reason: bool = Field(
+        default=False,
+        description="show the reason on the badge's public pages (default: kept private)",
+    )
 
 
 # -- verification ---------------------------------------------------------------------------
@@ -528,3 +606,28 @@ class VerifyRequest(ApiModel):
         if (self.credential is None) == (self.url is None):
             raise ValueError("give exactly one of credential and url")
         return self
+
+
+# -- the calling issuer's own profile ---------------------------------------------------------
+
+
+class IssuerUpdate(ApiModel):
+    """A change to the calling issuer's profile; members left out keep their value."""
+
+    logo: ImageReference | None = Field(
+        default=None,
+        description="an https URL (fetched once) or a data: URI of a PNG, JPEG or SVG logo, "
+        "at most 512 KiB; null removes the logo",
+    )
+
+
+class IssuerProfileOut(ApiModel):
+    """The calling issuer's public profile."""
+
+    id: str
+    slug: str
+    name: str
+    url: str | None = None
+    email: str | None = None
+    description: str | None = None
+    logo: str | None = Field(default=None, description="the stored logo's stable URL")

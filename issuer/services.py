@@ -506,7 +506,17 @@ class _Signer:
             valid_until=row.valid_until,
             status=entries,
             evidence=[Evidence(**e.model_dump()) for e in row.evidence],
-            results=[Result(value=r.value, status=r.status) for r in row.result],
+            results=[
+                Result(
+                    value=r.value,
+                    status=r.status,
+                    result_description=f"{self.achievements[award.achievement.id].id}"
+                    f"#{r.result_description}"
+                    if r.result_description
+                    else None,
+                )
+                for r in row.result
+            ],
             activity_start_date=row.activity_start_date,
             activity_end_date=row.activity_end_date,
             credits_earned=row.credits_earned,
@@ -645,8 +655,12 @@ def change_status(
     reason: str | None,
     now: datetime,
     actor: str,
+    public_reason: bool = False,
 ) -> Credential:
     """Revoke, suspend or unsuspend a credential of ``issuer``; the list is re-signed at once.
+
+    ``public_reason``: the provider lets the badge's public pages show the reason (by
+    default only the date is shown).
 
     Revocation is final. Suspension is reversible; a revoked credential cannot be suspended
     or unsuspended.
@@ -685,6 +699,7 @@ def change_status(
         if action == "revoke":
             list_id, index, value = row.revocation_list_id, row.revocation_index, True
             row.revoked_at, row.revocation_reason = now, reason
+            row.reason_public = public_reason
         else:
             list_id, index, value = (
                 row.suspension_list_id,
@@ -693,6 +708,7 @@ def change_status(
             )
             row.suspended_at = now if value else None
             row.suspension_reason = reason if value else None
+            row.reason_public = public_reason if value else False
         status.set_bit(
             session,
             list_id=list_id,

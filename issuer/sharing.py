@@ -44,7 +44,8 @@ def create_share(
 
     Raises:
         ScopedWallet: the whole history, asked through a link scoped to one provider.
-        ValidationFailed: no credential chosen, or one the wallet does not show.
+        ValidationFailed: no credential chosen, one the wallet does not show, or one that
+            is revoked or suspended.
     """
     learner = wallet.learner
     chosen: list[str] | None = None
@@ -55,11 +56,22 @@ def create_share(
         )
     if credential_ids is not None:
         own = {c.id for c in wallet.credentials}
+        withdrawn = {
+            c.id
+            for c in wallet.credentials
+            if c.revoked_at is not None or c.suspended_at is not None
+        }
         chosen = list(dict.fromkeys(credential_ids))
         if not chosen or not set(chosen) <= own:
             raise ValidationFailed(
                 "credentials: choose one or more of your own badges",
                 errors=[{"field": "credential", "message": "choose your own badges"}],
+            )
+        if set(chosen) & withdrawn:
+            # A revoked or suspended badge is not offered for sharing (see the wallet page).
+            raise ValidationFailed(
+                "credentials: a revoked or suspended badge cannot be shared",
+                errors=[{"field": "credential", "message": "revoked or suspended"}],
             )
     row = ShareLink(
         id=secrets.token_urlsafe(16),

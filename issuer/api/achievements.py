@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from issuer import catalog
 from issuer.api import caller, operation, parse, settings
+from issuer.artwork import app_artwork_fetcher, load_artwork
 from issuer.db import get_session
 from issuer.schemas import AchievementCreate, AchievementList, AchievementOut, AchievementUpdate
 
@@ -26,8 +27,9 @@ def create() -> tuple[Response, int, dict[str, str]]:
     data = parse(AchievementCreate)
     conf = settings()
     session = get_session()
+    artwork = load_artwork(data.image, app_artwork_fetcher()) if data.image else None
     row = catalog.create_achievement(
-        session, conf, who.issuer, data, now=conf.clock(), actor=who.actor
+        session, conf, who.issuer, data, now=conf.clock(), actor=who.actor, artwork=artwork
     )
     out = catalog.achievement_out(session, conf, who.issuer, row)
     return jsonify(out.to_json()), 201, {"Location": f"/api/v1/achievements/{row.id}"}
@@ -76,7 +78,8 @@ def update(ref: str) -> Response:
     patch = parse(AchievementUpdate)
     conf = settings()
     session = get_session()
+    artwork = load_artwork(patch.image, app_artwork_fetcher()) if patch.image else None
     row = catalog.update_achievement(
-        session, conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor
+        session, conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor, artwork=artwork
     )
     return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())

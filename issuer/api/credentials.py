@@ -181,6 +181,7 @@ def _change(ref: str, action: StatusAction) -> Response:
         reason=change.reason,
         now=conf.clock(),
         actor=who.actor,
+        public_reason=change.public_reason,
     )
     return jsonify(services.credential_out(conf, row, full=False).to_json())
 

@@ -20,6 +20,7 @@ from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import AchievementCreate
 from issuer.verification import verify_source
 from issuer.web import page_language, render_page
+from issuer.web.details import badge_page_context, upload_details
 from issuer.web.report import describe
 
 bp = Blueprint("pages", __name__)
@@ -49,8 +50,13 @@ def credential_page(row: Credential, *, email: str | None = None) -> Response:
         lang=page_language(),
         email_given=email is not None,
     )
+    url = conf.url("credentials", row.id)
     response = render_page(
-        "service/verification.html", view=view, url=conf.url("credentials", row.id), email=email
+        "service/verification.html",
+        view=view,
+        url=url,
+        email=email,
+        **badge_page_context(conf, row, url, lang=page_language()),
     )
     # The verdict is live (revocation, suspension): never serve a stored copy.
     response.headers["Cache-Control"] = "no-store"
@@ -82,7 +88,13 @@ def verify_page() -> Response:
         lang=page_language(),
         email_given=email is not None,
     )
-    response = render_page("service/verify.html", view=view, problem=None, max_size=max_size)
+    response = render_page(
+        "service/verify.html",
+        view=view,
+        problem=None,
+        max_size=max_size,
+        details=upload_details(report, get_session(), settings_of(app)),
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -107,6 +119,7 @@ class _AchievementItem:
     field: str | None
     tags: list[str]
     builds_on: list[_Prerequisite]
+    has_image: bool = False
 
 
 def _prerequisites(session: Session, ids: list[str]) -> dict[str, _Prerequisite]:
@@ -143,6 +156,7 @@ def issuer_page(issuer: Issuer) -> Response:
                 field=data.field_of_study,
                 tags=list(data.tag),
                 builds_on=[prerequisites[t] for t in links.get(row.id, []) if t in prerequisites],
+                has_image=row.image is not None,
             )
         )
     return render_page(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlmodel import Session
@@ -28,12 +28,14 @@ from badges.qr import qr_png, qr_svg
 from issuer import learners, records, settings_of, sharing
 from issuer.db import get_session
 from issuer.errors import InvalidWalletLink, NotFound, ScopedWallet
+from issuer.i18n import translate
 from issuer.learners import Wallet, open_wallet
 from issuer.models import Credential, Issuer
 from issuer.platform import is_platform
 from issuer.services import credential_out
 from issuer.verification import verify_source
 from issuer.web import page_language, render_page, wants_html
+from issuer.web.details import ShareCard, badge_details, certificate_number, linkedin_url
 from issuer.web.report import describe
 from verify import Verdict
 
@@ -70,6 +72,28 @@ class WalletItem:
     glyph: str
     credits: float | None = None
     results: list[tuple[str | None, str | None]] = field(default_factory=list)
+    # "Add to LinkedIn profile", for badges that may still be shared (not revoked/suspended).
+    linkedin: str | None = None
+
+    @property
+    def shareable(self) -> bool:
+        """Whether the learner may still share it: not revoked or suspended."""
+        return self.status not in ("revoked", "suspended")
+
+
+def _badge_name(row: Credential) -> str:
+    document = json.loads(row.document)
+    return str(document.get("credentialSubject", {}).get("achievement", {}).get("name", ""))
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _status(row: Credential, now: datetime) -> str:
@@ -86,6 +110,7 @@ def _status(row: Credential, now: datetime) -> str:
 
 
 def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -> list[WalletItem]:
+    conf = settings_of(current_app)
     issuers: dict[int, Issuer | None] = {}
     items = []
     for row in rows:
@@ -97,11 +122,13 @@ def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -
         issuer = document.get("issuer", {})
         status = _status(row, now)
         credits = subject.get("creditsEarned")
+        name = str(subject.get("achievement", {}).get("name", ""))
+        issuer_name = str(issuer.get("name") or issuer.get("id", ""))
         items.append(
             WalletItem(
                 id=row.id,
-                name=str(subject.get("achievement", {}).get("name", "")),
-                issuer_name=str(issuer.get("name") or issuer.get("id", "")),
+                name=name,
+                issuer_name=issuer_name,
                 issuer_slug=owner.slug if owner is not None and not is_platform(owner) else None,
                 awarded=row.valid_from,
                 valid_until=row.valid_until,
@@ -116,6 +143,16 @@ def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -
                     for r in subject.get("result", [])
                     if isinstance(r, dict)
                 ],
+                linkedin=None
+                if status in ("revoked", "suspended")
+                else linkedin_url(
+                    name=name,
+                    organization=issuer_name,
+                    issued=row.valid_from,
+                    expires=row.valid_until,
+                    url=conf.url("credentials", row.id),
+                    certificate_id=certificate_number(row.id),
+                ),
             )
         )
     return items
@@ -277,12 +314,29 @@ def certificate(token: str, ref: str) -> Response:
         raise NotFound("no such badge in this wallet")
     conf = settings_of(current_app)
     (item,) = _items(session, [row], conf.clock(), page_language())
+    document = json.loads(row.document)
+    subject = document.get("credentialSubject", {})
+    achievement = subject.get("achievement", {})
+    details = badge_details(document, row)
+    hours = subject.get("creditsEarned", achievement.get("creditsAvailable"))
+    owner = session.get(Issuer, row.issuer_id)
     return render_page(
         "service/certificate.html",
         private=True,
         token=token,
         item=item,
         url=conf.url("credentials", row.id),
+        details=details,
+        withdrawn=details.status.state if details.status else None,
+        number=certificate_number(row.id),
+        period_start=_when(subject.get("activityStartDate")),
+        period_end=_when(subject.get("activityEndDate")),
+        hours=float(hours)
+        if isinstance(hours, int | float) and not isinstance(hours, bool)
+        else None,
+        logo_url=url_for("artwork.issuer_logo", slug=owner.slug)
+        if owner is not None and owner.logo is not None
+        else None,
     )
 
 
@@ -354,16 +408,69 @@ def share(share_id: str) -> Response:
     if found is not None:
         report = verify_source(app, found.row.jwt)
         view = describe(report, session=get_session(), settings=conf, lang=page_language())
+    url = sharing.share_url(conf, share_id)
+    lang = page_language()
+    card = None
+    if found is not None and found.credentials:
+        newest = max(found.credentials, key=lambda c: (c.issued_at, c.id))
+        title = (
+            translate("sharepage.heading_named", lang, name=name)
+            if name
+            else translate("sharepage.heading", lang)
+        )
+        card = ShareCard(
+            title=title,
+            description=translate("sharing.og_record", lang),
+            url=url,
+            image=f"{conf.url('credentials', newest.id)}.png",
+            image_alt=translate("summary.badge_image", lang, name=_badge_name(newest)),
+        )
     response = render_page(
         "service/share.html",
         view=view,
         name=name,
         share_id=share_id,
-        url=sharing.share_url(conf, share_id),
+        url=url,
+        card=card,
+        withdrawn=_withdrawn_shared(share_id, lang),
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+@dataclass(frozen=True)
+class _WithdrawnItem:
+    name: str
+    issuer_name: str
+    status: str
+    status_label: str
+    when: datetime
+
+
+def _withdrawn_shared(share_id: str, lang: str) -> list[_WithdrawnItem]:
+    """Shared badges the provider has since revoked or suspended: the signed record leaves
+    them out, and the page says so rather than letting them silently disappear."""
+    session = get_session()
+    row, learner = sharing.public_share(session, share_id)
+    found = []
+    for credential in sharing.shared_credentials(session, row, learner):
+        when = credential.revoked_at or credential.suspended_at
+        if when is None:
+            continue
+        status = "revoked" if credential.revoked_at is not None else "suspended"
+        document = json.loads(credential.document)
+        issuer = document.get("issuer", {})
+        found.append(
+            _WithdrawnItem(
+                name=_badge_name(credential),
+                issuer_name=str(issuer.get("name") or issuer.get("id", "")),
+                status=status,
+                status_label=Verdict(status).label(lang),
+                when=when,
+            )
+        )
+    return found
 
 
 @bp.get("/shares/<share_id>/clr.<form>")

@@ -237,7 +237,7 @@ def test_wallet_record_certificate_and_share(page: WebDriver, live_server: LiveS
     }
 
     card = page.find_element(By.CSS_SELECTOR, f'li[data-credential="{first["uuid"]}"]')
-    _click_and_wait(page, card.find_element(By.PARTIAL_LINK_TEXT, "인쇄용 증명서"))
+    _click_and_wait(page, card.find_element(By.PARTIAL_LINK_TEXT, "인쇄 / PDF로 저장"))
     page.set_window_size(*DESKTOP)
     certificate = page.find_element(By.CSS_SELECTOR, "article.certificate").text
     assert "수료 증명서" in certificate

@@ -81,6 +81,7 @@ def _template_keys() -> set[str]:
         found.update(re.findall(r"""\bt\(["']([a-z0-9_.]*[a-z0-9_])["']""", template.read_text()))
     for module in (Path(issuer.__file__).parent / "web").glob("*.py"):
         found.update(re.findall(r'"(verify\.problem_[a-z]+)"', module.read_text()))
+        found.update(re.findall(r'"(sharing\.og_[a-z_]+)"', module.read_text()))
     return found
 
 
@@ -97,6 +98,11 @@ def test_every_page_text_exists_in_both_languages() -> None:
         for part in ("title", "text")
     }
     keys |= {"kind.badge", "kind.record", "kind.other"}
+    keys |= {
+        f"{family}.{state}"
+        for family in ("details", "certificate.mark", "certificate.mark_note", "sharing.state")
+        for state in ("revoked", "suspended")
+    }
     missing = sorted(keys - MESSAGES.keys())
     assert missing == []
     for key, (english, korean) in MESSAGES.items():

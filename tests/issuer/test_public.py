@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlmodel import Session, col, select
 
 from badges.bake import extract_credential
+from badges.image import default_badge_png
 from badges.qr import decode_qr
 from issuer.models import ShareLink
 from tests.issuer.conftest import (
@@ -69,6 +72,24 @@ def test_baked_images_carry_the_credential(
     assert response.status_code == 200
     assert response.mimetype == mimetype
     assert json.loads(extract_credential(response.data)) == issued["credential"]
+
+
+def test_baked_png_shows_the_course_and_issuer_names(
+    client: FlaskClient, issued: dict[str, Any]
+) -> None:
+    """The baked PNG is the artwork with this course's and this issuer's names drawn on it."""
+    response = client.get(f"{_path(issued['id'])}.png")
+    credential = issued["credential"]
+    expected = default_badge_png(
+        credential["credentialSubject"]["achievement"]["name"],
+        issuer_name=credential["issuer"]["name"],
+        seed=issued["credential"]["credentialSubject"]["achievement"]["id"].rsplit("/", 1)[-1],
+    )
+    unnamed = default_badge_png("배지", seed="x")
+    with Image.open(io.BytesIO(response.data)) as baked, Image.open(io.BytesIO(expected)) as art:
+        assert baked.convert("RGBA").tobytes() == art.convert("RGBA").tobytes()
+        with Image.open(io.BytesIO(unnamed)) as other:
+            assert baked.convert("RGBA").tobytes() != other.convert("RGBA").tobytes()
 
 
 @pytest.mark.parametrize("extension", ["png", "svg"])
