@@ -27,24 +27,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("achievement") as batch:
-        batch.add_column(sa.Column("image", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("image_type", sa.String(length=32), nullable=True))
-    with op.batch_alter_table("issuer") as batch:
-        batch.add_column(sa.Column("logo", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("logo_type", sa.String(length=32), nullable=True))
-    with op.batch_alter_table("credential") as batch:
-        batch.add_column(
-            sa.Column("reason_public", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD/DROP COLUMN (SQLite >= 3.35 has both): a batch operation would copy the
+    # tables, and the copy fails while credentials hold foreign keys to them.
+    op.add_column("achievement", sa.Column("image", sa.LargeBinary(), nullable=True))
+    op.add_column("achievement", sa.Column("image_type", sa.String(length=32), nullable=True))
+    op.add_column("issuer", sa.Column("logo", sa.LargeBinary(), nullable=True))
+    op.add_column("issuer", sa.Column("logo_type", sa.String(length=32), nullable=True))
+    op.add_column(
+        "credential",
+        sa.Column("reason_public", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("credential") as batch:
-        batch.drop_column("reason_public")
-    with op.batch_alter_table("issuer") as batch:
-        batch.drop_column("logo_type")
-        batch.drop_column("logo")
-    with op.batch_alter_table("achievement") as batch:
-        batch.drop_column("image_type")
-        batch.drop_column("image")
+    op.drop_column("credential", "reason_public")
+    op.drop_column("issuer", "logo_type")
+    op.drop_column("issuer", "logo")
+    op.drop_column("achievement", "image_type")
+    op.drop_column("achievement", "image")
