@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = default_database_url(instance_path)
     os.makedirs(instance_path, exist_ok=True)
 
-    from issuer import db, errors, web
+    from issuer import db, errors, limits, logs, web
     from issuer.api import achievements, credentials, docs, public, verification
     from issuer.web import pages, wallet
 
@@ -49,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    for blueprint in (
+    blueprints = (
         achievements.bp,
         credentials.bp,
         verification.bp,
@@ -57,8 +57,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         public.bp,
         pages.bp,
         wallet.bp,
-    ):
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
+    # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
+    logs.install()
     return app
 
 
