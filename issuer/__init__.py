@@ -39,7 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(instance_path, exist_ok=True)
 
     from issuer import db, errors, limits, logs, web
-    from issuer.api import achievements, credentials, docs, public, verification
+    from issuer.api import CONVERTERS, achievements, credentials, docs, public, verification
     from issuer.web import pages, wallet
 
     settings = Settings.from_config(app.config, instance_path)
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app, page=web.error_page)
     web.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters.update(CONVERTERS)
 
     blueprints = (
         achievements.bp,
