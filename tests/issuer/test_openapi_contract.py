@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 from schemathesis.core.result import Ok
 from schemathesis.transport.serialization import Binary
@@ -30,6 +31,7 @@ from tests.issuer.conftest import Api, Tenant, create_tenant, make_app, unique_e
 # At least 1,000 generated requests over the 12 operations, then linked sequences.
 EXAMPLES_PER_OPERATION = 100
 STATEFUL_EXAMPLES = 25
+MALFORMED_PER_OPERATION = 40
 MINIMUM_CASES = 1000
 CHECK_NAMES = (
     "not_a_server_error",
@@ -164,14 +166,19 @@ def _modern_dates(row: dict[str, Any]) -> None:
             row[name] = "2001" + value[4:]
 
 
-@pytest.mark.slow
-def test_every_operation_answers_as_documented(world: World) -> None:
+def _operations(world: World) -> list[Any]:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", world.app)
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result  # the document itself is valid
         operations.append(result.ok())
     assert len(operations) == 12
+    return operations
+
+
+@pytest.mark.slow
+def test_every_operation_answers_as_documented(world: World) -> None:
+    operations = _operations(world)
     headers = world.tenant.headers
     checks = _checks()
     choice = random.Random(9)
@@ -195,6 +202,25 @@ def test_every_operation_answers_as_documented(world: World) -> None:
         ("POST /api/v1/verify", 200),
     ):
         assert world.answers[(label, status)] > 0, (label, status)
+
+
+@pytest.mark.slow
+def test_malformed_requests_are_refused_as_documented(world: World) -> None:
+    """Requests that break the document (wrong types, missing members, bad media) get a
+    documented 4xx, never a 5xx."""
+    malformed = World(world.app, world.tenant, world.achievement, world.credentials, world.learner)
+    checks = _checks()
+    for operation in _operations(world):
+
+        @settings(max_examples=MALFORMED_PER_OPERATION, **_SETTINGS)
+        @given(case=operation.as_strategy(GenerationMode.NEGATIVE))
+        def run(case: Any) -> None:
+            response = case.call_and_validate(headers=world.tenant.headers, checks=checks)
+            malformed.record(case.operation.label, response.status_code)
+
+        run()
+    assert malformed.cases >= MALFORMED_PER_OPERATION * 6
+    assert sum(n for (_, status), n in malformed.answers.items() if status in (400, 422)) > 0
 
 
 @pytest.mark.slow
