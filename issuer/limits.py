@@ -16,7 +16,8 @@ Flask-Limiter counts; this module says what is counted and how a refusal looks::
 
 Each value is a Flask-Limiter rate string (``"30 per minute"``, ``"10/minute;100/day"``).
 Counters live in memory (one set per worker process) unless ``RATELIMIT_STORAGE_URL``
-names a shared store such as ``redis://127.0.0.1:6379/0``. A refusal is a 429 with a
+names a shared store such as ``redis://127.0.0.1:6379/0`` (while it is unreachable, each
+worker counts in its own memory again, and says so in the log). A refusal is a 429 with a
 ``Retry-After`` header and the usual body, ``{"error": "rate-limited", "message": ...}``
 (a page for browsers outside ``/api/``).
 
@@ -108,6 +109,8 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
         enabled=bool(config["RATELIMIT_ENABLED"]),
         strategy="fixed-window",
         headers_enabled=False,
+        # Redis down: count in this worker's memory (logged) rather than fail requests.
+        in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
     app.extensions["issuer"][_EXTENSION_KEY] = limiter

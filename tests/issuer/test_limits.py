@@ -199,3 +199,12 @@ def test_redis_storage_shares_counters_between_workers(limited: Any) -> None:
         for key in connection.scan_iter(match=f"*{prefix}*"):
             connection.delete(key)
         connection.close()
+
+
+def test_an_unreachable_store_falls_back_to_memory(limited: Any) -> None:
+    # Nothing listens on port 1: the service keeps answering, and keeps counting.
+    app = limited(RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0", RATELIMIT_VERIFY="2 per hour")
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/api/v1/verify", json=_NOT_A_CREDENTIAL).status_code == 200
+    assert_limited(client.post("/api/v1/verify", json=_NOT_A_CREDENTIAL))
