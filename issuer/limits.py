@@ -117,8 +117,7 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
 
     # Anonymous verification: the most expensive thing anyone may ask for.
     verify = limiter.shared_limit(_config("RATELIMIT_VERIFY"), scope="verify", methods=["POST"])
-    _limit_views(app, ("verification.verify", "pages.verify_page"), verify)
-    _limit_views(app, ("public.credential",), verify)
+    _limit_views(app, ("verification.verify", "pages.verify_page", "public.credential"), verify)
 
     # Guessing API keys: only refused requests count.
     for name in ("achievements", "credentials"):
