@@ -45,4 +45,6 @@ if os.path.isdir(_SHM):
 # Access log on standard output. The URL is logged without its query string (%(U)s).
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
+# Wallet tokens and share ids are replaced by "[redacted]" in every access and error log field.
+logger_class = "issuer.logs.RedactingLogger"
 errorlog = "-"

@@ -69,6 +69,8 @@ def _service(kind: str, stack: ExitStack) -> tuple[Any, dict[str, str], str]:
             "BASE_URL": "https://badges.example.kr",
             "INSTANCE_PATH": instance,
             "MASTER_KEY": MasterKey.generate()[1],
+            # Throughput is measured, not the rate limits (which would refuse it).
+            "RATELIMIT_ENABLED": False,
         }
     )
     engine = db.engine_of(app)

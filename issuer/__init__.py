@@ -38,8 +38,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = default_database_url(instance_path)
     os.makedirs(instance_path, exist_ok=True)
 
-    from issuer import body, db, errors, web
-    from issuer.api import achievements, credentials, docs, profile, public, verification
+    from issuer import body, db, errors, limits, logs, web
+    from issuer.api import (
+        CONVERTERS,
+        achievements,
+        credentials,
+        docs,
+        profile,
+        public,
+        verification,
+    )
     from issuer.web import artwork, pages, wallet
 
     settings = Settings.from_config(app.config, instance_path)
@@ -49,8 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     body.init_app(app)
     web.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters.update(CONVERTERS)
 
-    for blueprint in (
+    blueprints = (
         achievements.bp,
         credentials.bp,
         verification.bp,
@@ -60,8 +69,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         wallet.bp,
         profile.bp,
         artwork.bp,
-    ):
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
+    # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
+    logs.install()
     return app
 
 

@@ -61,6 +61,26 @@ DEFAULTS: dict[str, Any] = {
     # Let provider images and logos be fetched from http:// and private or loopback
     # addresses: development and tests only (see issuer/artwork.py).
     "ARTWORK_ALLOW_LOCAL": False,
+    # Rate limits (issuer.limits): Flask-Limiter rate strings, "N per minute;M per hour".
+    "RATELIMIT_ENABLED": True,
+    # None: counters in each worker's memory; redis://host:port/db shares them.
+    "RATELIMIT_STORAGE_URL": None,
+    # Prefix of the counters' keys in the store (several services may share one Redis).
+    "RATELIMIT_KEY_PREFIX": "baeji",
+    # Per client address: POST /verify, POST /api/v1/verify, the credential page's email check.
+    "RATELIMIT_VERIFY": "30 per minute;300 per hour",
+    # Per client address: API requests refused with 401 (valid keys cost nothing).
+    "RATELIMIT_AUTH_FAILURES": "20 per minute;100 per hour",
+    # Per client address: requests under /wallet/<token> and /shares/<id>...
+    "RATELIMIT_LOOKUP": "300 per minute",
+    # ...and those of them that found nothing (404, 410).
+    "RATELIMIT_LOOKUP_MISSES": "20 per minute;100 per hour",
+    # Per API key: POST /api/v1/credentials, and POST /api/v1/credentials/batch.
+    "RATELIMIT_ISSUE": "600 per minute",
+    "RATELIMIT_BATCH": "30 per minute",
+    # Reverse proxies in front of the service whose X-Forwarded-For/-Proto are trusted
+    # (0: none, the client address is the connection's).
+    "TRUSTED_PROXIES": 0,
 }
 
 _PEPPER_LABEL = b"baeji/learner-email-pepper/v1"

@@ -27,6 +27,7 @@ instead. Codes are stable; messages may change::
     │   └── ImageRefused              422  image-too-large | image-type-unsupported |
     │                                      image-unreadable | image-dimensions-too-large |
     │                                      image-unsafe | image-unreachable
+    ├── RateLimited                   429  rate-limited
     └── ServiceBusy                   503  try-again
         └── BatchTooSlow              503  batch-too-slow
 
@@ -196,6 +197,20 @@ class ImageRefused(ValidationFailed):
         self.code = code
 
 
+class RateLimited(APIError):
+    """The client address or API key is over a rate limit (:mod:`issuer.limits`).
+
+    The response says in ``Retry-After`` how many seconds to wait.
+    """
+
+    status_code = 429
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ServiceBusy(APIError):
     """Contention the service could not settle in time; the same request may be retried."""
 
@@ -294,9 +309,12 @@ def error_response(exc: BaseException, page: ErrorPage | None = None) -> tuple[R
     if error.status_code >= 500:
         # The traceback goes to the log; the response says only what failed, never why.
         log.error("request failed: %s", type(exc).__name__, exc_info=exc)
-    if page is not None and (html := page(error)) is not None:
+    html = page(error) if page is not None else None
+    response = html if html is not None else jsonify(error.to_dict())
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    if html is not None:
         return html, error.status_code
-    response = jsonify(error.to_dict())
     if valid_methods := getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(valid_methods)
     if error.status_code == 401:

@@ -495,6 +495,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "이 서비스가 받을 수 있는 크기보다 큽니다. 배지 파일은 보통 훨씬 작으니 올바른 "
         "파일인지 확인하세요.",
     ),
+    "error.429.title": ("Too many requests", "요청이 너무 많습니다"),
+    "error.429.text": (
+        "This address has sent more requests than the service allows for now. Wait a "
+        "little, then try again.",
+        "이 주소에서 허용된 것보다 많은 요청이 왔습니다. 잠시 기다린 뒤 다시 시도하세요.",
+    ),
     "error.500.title": ("Something went wrong", "문제가 발생했습니다"),
     "error.500.text": (
         "The service could not complete the request. Please try again in a moment.",

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    RootModel,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -139,26 +140,50 @@ def _check_achievement_type(value: str) -> str:
     return value
 
 
+# The validators refuse an empty (or all-space) text; the schema says so too.
+_NON_EMPTY: dict[str, Any] = {"minLength": 1}
+
 Name = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=200), AfterValidator(_single_line)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=200, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_single_line),
 ]
 ShortText = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=100), AfterValidator(_single_line)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=100, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_single_line),
 ]
 Tag = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=50), AfterValidator(_single_line)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=50, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_single_line),
 ]
 Description = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=5000), AfterValidator(_multiline)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=5000, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_multiline),
 ]
 Narrative = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=10_000), AfterValidator(_multiline)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=10_000, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_multiline),
 ]
 Reason = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=500), AfterValidator(_multiline)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=500, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_multiline),
 ]
 Url = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_check_url)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=2048, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_check_url),
 ]
 
 
@@ -182,19 +207,28 @@ ImageReference = Annotated[
     AfterValidator(_check_image_reference),
 ]
 Email = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=254), AfterValidator(_check_email)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=254, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_check_email),
 ]
 LanguageTag = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=35), AfterValidator(_check_language)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=35, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_check_language),
 ]
 AchievementType = Annotated[
     str,
     BeforeValidator(_normalize),
-    Field(max_length=64, examples=["Course"]),
+    Field(max_length=64, examples=["Course"], json_schema_extra=_NON_EMPTY),
     AfterValidator(_check_achievement_type),
 ]
 Reference = Annotated[
-    str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_single_line)
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=2048, json_schema_extra=_NON_EMPTY),
+    AfterValidator(_single_line),
 ]
 Timestamp = Annotated[datetime, PlainSerializer(format_datetime, return_type=str)]
 
@@ -532,6 +566,11 @@ class BatchCreate(BatchOptions):
     credentials: list[BatchRow] = Field(min_length=1)
 
 
+class BatchBody(RootModel[BatchCreate | Annotated[list[BatchRow], Field(min_length=1)]]):
+    """The JSON body of a batch: a :class:`BatchCreate` object or a bare list of rows
+    (documentation only: the batch route reads rows one by one to report each)."""
+
+
 class IssuedCredential(ApiModel):
     """A credential as issued: the signed JSON, the VC-JWT and the learner's wallet link."""
 
@@ -581,7 +620,7 @@ class CredentialList(ApiModel):
 
 
 class StatusChange(ApiModel):
-    """Why the status changes; recorded in the audit log."""
+    """Why the status changes (optional when lifting a suspension); recorded in the audit log."""
 
     reason: Reason | None = None
     public_reason: bool = Field(
@@ -590,11 +629,35 @@ class StatusChange(ApiModel):
     )
 
 
+class StatusReason(StatusChange):
+    """Why a credential is revoked or suspended (required); recorded in the audit log.
+
+    The documented body of those two routes; :func:`issuer.services.change_status`
+    refuses a missing reason with a message naming the action.
+    """
+
+    reason: Reason
+
+
 # -- verification ---------------------------------------------------------------------------
 
 
+def _exactly_one_source(schema: dict[str, Any]) -> None:
+    """Say in the schema what ``_one_source`` checks: one of the two, not null, not both."""
+    not_null = {"not": {"type": "null"}}
+    schema["oneOf"] = [
+        {
+            "required": ["credential"],
+            "properties": {"credential": not_null, "url": {"type": "null"}},
+        },
+        {"required": ["url"], "properties": {"url": not_null, "credential": {"type": "null"}}},
+    ]
+
+
 class VerifyRequest(ApiModel):
-    """What to verify: a credential (JSON object or compact JWT) or its URL."""
+    """What to verify: exactly one of a credential (JSON object or compact JWT) or its URL."""
+
+    model_config = ConfigDict(json_schema_extra=_exactly_one_source)
 
     credential: dict[str, Any] | Annotated[str, Field(max_length=1024 * 1024)] | None = None
     url: Url | None = None
@@ -606,6 +669,19 @@ class VerifyRequest(ApiModel):
         if (self.credential is None) == (self.url is None):
             raise ValueError("give exactly one of credential and url")
         return self
+
+
+class CredentialDocument(BaseModel):
+    """A credential itself, as JSON-LD (anything with an ``@context``), to verify."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    context: Any = Field(alias="@context")
+
+
+class VerifyBody(RootModel[VerifyRequest | CredentialDocument]):
+    """The JSON body of ``POST /api/v1/verify``: a request naming the credential, or the
+    credential itself (documentation only: the route tells them apart by ``@context``)."""
 
 
 # -- the calling issuer's own profile ---------------------------------------------------------

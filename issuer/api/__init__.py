@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from pydantic import BaseModel
+from werkzeug.routing import BaseConverter
 
 from issuer import accounts, settings_of
 from issuer.accounts import Caller
@@ -30,17 +31,35 @@ _OPENAPI_ATTRIBUTE = "_baeji_openapi"
 
 @dataclass(frozen=True)
 class Operation:
-    """The OpenAPI description of one view."""
+    """The OpenAPI description of one view.
+
+    Attributes:
+        body: the model of the JSON body (``application/json`` in ``body_types``); other
+            media types get their schema in :mod:`issuer.api.docs`, ``multipart/form-data``
+            from ``form``.
+        body_required: whether the view refuses an empty body.
+        form: the fields of a ``multipart/form-data`` body, as JSON Schemas by name
+            (``file`` is the uploaded file and required).
+        errors: statuses the view returns beyond those that follow from the rest (401
+            and 429 with ``auth``; 400, 413, 415, 422 with a body; 404 with a path
+            argument), with what they mean here.
+        links: OpenAPI links of the success response, by name: (operationId of the
+            target, its parameters and optionally ``requestBody`` as runtime expressions).
+    """
 
     summary: str
     tag: str
     body: type[BaseModel] | None = None
     body_types: tuple[str, ...] = ("application/json",)
+    body_required: bool = True
+    form: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
     auth: bool = True
     description: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    errors: Mapping[int, str] = field(default_factory=dict)
+    links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def operation(**kwargs: Any) -> Callable[[ViewT], ViewT]:
@@ -58,6 +77,21 @@ def operation_of(view: Callable[..., Any]) -> Operation | None:
     """Return the :class:`Operation` of a view, if it has one."""
     found = getattr(view, _OPENAPI_ATTRIBUTE, None)
     return found if isinstance(found, Operation) else None
+
+
+class ReferenceConverter(BaseConverter):
+    """A credential reference in a path: one segment, never ``batch``.
+
+    ``/api/v1/credentials/batch`` is its own route (POST); without this, ``batch`` would
+    also match ``/credentials/<ref>`` and the batch route would claim to answer GET.
+    """
+
+    regex = r"(?!batch(?![^/]))[^/]+"
+    part_isolating = True
+
+
+# URL converters of the API routes; create_app installs them before the blueprints.
+CONVERTERS: dict[str, type[BaseConverter]] = {"ref": ReferenceConverter}
 
 
 def settings() -> Settings:

@@ -20,6 +20,20 @@ TAG = "achievements"
     tag=TAG,
     body=AchievementCreate,
     responses={201: AchievementOut},
+    links={
+        "GetAchievement": {
+            "operationId": "get_api_v1_achievements_ref",
+            "parameters": {"ref": "$response.body#/uuid"},
+        },
+        "UpdateAchievement": {
+            "operationId": "patch_api_v1_achievements_ref",
+            "parameters": {"ref": "$response.body#/uuid"},
+        },
+        "IssueCredential": {
+            "operationId": "post_api_v1_credentials",
+            "requestBody": {"achievementId": "$response.body#/uuid"},
+        },
+    },
 )
 def create() -> tuple[Response, int, dict[str, str]]:
     """Create an achievement (course) for the calling issuer."""

@@ -11,7 +11,7 @@ from issuer.api import caller, json_body, operation, parse, settings
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
 from issuer.schemas import (
-    BatchCreate,
+    BatchBody,
     BatchIssued,
     BatchOptions,
     CredentialCreate,
@@ -19,6 +19,7 @@ from issuer.schemas import (
     CredentialOut,
     IssuedCredential,
     StatusChange,
+    StatusReason,
 )
 from issuer.services import BatchOutcome, StatusAction
 from issuer.upload import read_csv
@@ -26,6 +27,34 @@ from issuer.upload import read_csv
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1")
 TAG = "credentials"
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel"})
+_ISSUE_ERRORS = {
+    409: "The Idempotency-Key was used with another body (idempotency-key-reused)",
+    429: "Too many issuing requests with this API key, or failed keys from this address "
+    "(rate-limited); wait Retry-After seconds",
+    503: "Status list entries could not be allocated under contention (try-again); retry "
+    "with the same Idempotency-Key",
+}
+_STATUS_ERRORS = {
+    409: "The credential's status does not allow this change, e.g. it is revoked "
+    "(invalid-status-change)",
+}
+_BY_UUID = {"ref": "$response.body#/uuid"}
+_ISSUED_LINKS = {
+    "GetCredential": {"operationId": "get_api_v1_credentials_ref", "parameters": _BY_UUID},
+    "RevokeCredential": {
+        "operationId": "post_api_v1_credentials_ref_revoke",
+        "parameters": _BY_UUID,
+    },
+    "SuspendCredential": {
+        "operationId": "post_api_v1_credentials_ref_suspend",
+        "parameters": _BY_UUID,
+    },
+    "LearnerCredentials": {
+        "operationId": "get_api_v1_learners_ref_credentials",
+        "parameters": {"ref": "$response.body#/credential/credentialSubject/id"},
+    },
+}
+_JWT_ALG = {"type": "string", "enum": ["RS256", "EdDSA"]}
 _IDEMPOTENCY = {
     "Idempotency-Key": "Optional, up to 255 printable ASCII characters. The same key with "
     "the same body returns the same credentials (header Idempotent-Replayed: true); with "
@@ -61,6 +90,8 @@ def _issued(
     body=CredentialCreate,
     responses={201: IssuedCredential},
     headers=_IDEMPOTENCY,
+    errors=_ISSUE_ERRORS,
+    links=_ISSUED_LINKS,
     description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
     "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
     "learner that shows this issuer's badges only. With BAEJI_SMTP_URL set, the learner is "
@@ -89,13 +120,31 @@ def issue() -> tuple[Response, int, dict[str, str]]:
 @operation(
     summary="Issue a batch of credentials (JSON or CSV)",
     tag=TAG,
-    body=BatchCreate,
+    body=BatchBody,
     body_types=("application/json", "text/csv", "multipart/form-data"),
+    form={
+        "file": {"type": "string", "format": "binary", "description": "the CSV file"},
+        "achievementId": {"type": "string", "minLength": 1, "maxLength": 100},
+        "jwtAlg": _JWT_ALG,
+    },
     responses={201: BatchIssued},
     headers=_IDEMPOTENCY,
+    errors={
+        **_ISSUE_ERRORS,
+        413: "Body over the size limit, or more rows than a batch takes (payload-too-large)",
+    },
+    links={
+        "GetFirstCredential": {
+            "operationId": "get_api_v1_credentials_ref",
+            "parameters": {"ref": "$response.body#/credentials/0/uuid"},
+        }
+    },
     query={
-        "achievementId": "CSV only: the achievement of rows without an achievementId column",
-        "jwtAlg": "CSV only: RS256 (default) or EdDSA",
+        "achievementId": {
+            "description": "CSV only: the achievement of rows without an achievementId column",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+        "jwtAlg": {"description": "CSV only: RS256 (default) or EdDSA", "schema": _JWT_ALG},
     },
     description="Every row is validated first; if any is invalid the answer (422 "
     "invalid-rows) lists each bad row with its reason and nothing is issued. Otherwise all "
@@ -158,7 +207,7 @@ def _batch_rows() -> tuple[list[Any], BatchOptions, list[int] | None]:
     return list(body["credentials"]), options, None
 
 
-@bp.get("/credentials/<ref>")
+@bp.get("/credentials/<ref:ref>")
 @operation(summary="Get a credential", tag=TAG, responses={200: CredentialOut})
 def show(ref: str) -> Response:
     """Return one credential of the calling issuer, with its status."""
@@ -170,6 +219,8 @@ def show(ref: str) -> Response:
 
 def _change(ref: str, action: StatusAction) -> Response:
     who = caller()
+    # The document shows StatusReason for revoke and suspend; the service refuses a
+    # missing reason itself, naming the action.
     change = parse(StatusChange, optional=action == "unsuspend")
     conf = settings()
     row = services.change_status(
@@ -186,12 +237,13 @@ def _change(ref: str, action: StatusAction) -> Response:
     return jsonify(services.credential_out(conf, row, full=False).to_json())
 
 
-@bp.post("/credentials/<ref>/revoke")
+@bp.post("/credentials/<ref:ref>/revoke")
 @operation(
     summary="Revoke a credential",
     tag=TAG,
-    body=StatusChange,
+    body=StatusReason,
     responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
     description="Final. Sets the credential's bit in its revocation status list, which is "
     "re-signed at once. A reason is required.",
 )
@@ -200,12 +252,19 @@ def revoke(ref: str) -> Response:
     return _change(ref, "revoke")
 
 
-@bp.post("/credentials/<ref>/suspend")
+@bp.post("/credentials/<ref:ref>/suspend")
 @operation(
     summary="Suspend a credential",
     tag=TAG,
-    body=StatusChange,
+    body=StatusReason,
     responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
+    links={
+        "UnsuspendCredential": {
+            "operationId": "post_api_v1_credentials_ref_unsuspend",
+            "parameters": {"ref": "$request.path.ref"},
+        }
+    },
     description="Reversible with unsuspend. A reason is required.",
 )
 def suspend(ref: str) -> Response:
@@ -213,12 +272,14 @@ def suspend(ref: str) -> Response:
     return _change(ref, "suspend")
 
 
-@bp.post("/credentials/<ref>/unsuspend")
+@bp.post("/credentials/<ref:ref>/unsuspend")
 @operation(
     summary="Lift a suspension",
     tag=TAG,
     body=StatusChange,
+    body_required=False,
     responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
 )
 def unsuspend(ref: str) -> Response:
     """Lift a suspension."""

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from issuer.api import json_body, operation
 from issuer.errors import BadRequest, UnsupportedMediaType
-from issuer.schemas import VerifyRequest
+from issuer.schemas import VerifyBody, VerifyRequest
 from issuer.verification import verify_source
 
 bp = Blueprint("verification", __name__, url_prefix="/api/v1")
@@ -51,18 +51,39 @@ def _source() -> tuple[Any, str | None, str]:
 @operation(
     summary="Verify a credential",
     tag="verification",
-    body=VerifyRequest,
+    body=VerifyBody,
     body_types=(
         "application/json",
         "text/plain",
+        "application/jwt",
+        "application/vc+jwt",
         "image/png",
         "image/svg+xml",
         "image/jpeg",
+        "image/webp",
+        "application/octet-stream",
         "multipart/form-data",
     ),
+    form={
+        "file": {"type": "string", "format": "binary", "description": "the credential file"},
+        "email": {"type": "string", "description": "the candidate's email, to match"},
+        "lang": {"type": "string", "enum": ["ko", "en"]},
+    },
     responses={200: None},
     auth=False,
-    query={"lang": "ko (default) or en", "email": "the candidate's email, to match"},
+    errors={
+        429: "Too many verifications from this address (rate-limited); wait Retry-After seconds",
+    },
+    query={
+        "lang": {
+            "description": "the report's language: ko (default) or en",
+            "schema": {"type": "string", "enum": ["ko", "en"]},
+        },
+        "email": {
+            "description": "the candidate's email, to match (non-JSON bodies)",
+            "schema": {"type": "string"},
+        },
+    },
     description="Runs the verify package on a credential given as JSON (the credential "
     "itself, or a VerifyRequest), a compact VC-JWT or an https URL as text/plain, a baked "
     "PNG/SVG or a QR image (raw body or multipart 'file'). Always 200 with the report; its "

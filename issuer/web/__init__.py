@@ -124,7 +124,7 @@ def error_page(error: APIError) -> Response | None:
     if request.path.startswith("/api/") or not wants_html():
         return None
     status = error.status_code
-    key = status if status in (400, 403, 404, 405, 410, 413) else 500
+    key = status if status in (400, 403, 404, 405, 410, 413, 429) else 500
     try:
         return render_page("service/error.html", status=status, status_key=key)
     except Exception:  # the error page itself failed: fall back to the JSON body

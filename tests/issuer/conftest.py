@@ -62,6 +62,21 @@ def isolated_database(kind: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+# Rate limits stay on in every test app, high enough that no test meets them by accident;
+# tests/issuer/test_limits.py sets low ones.
+UNLIMITED = {
+    name: "100000 per minute"
+    for name in (
+        "RATELIMIT_VERIFY",
+        "RATELIMIT_AUTH_FAILURES",
+        "RATELIMIT_LOOKUP",
+        "RATELIMIT_LOOKUP_MISSES",
+        "RATELIMIT_ISSUE",
+        "RATELIMIT_BATCH",
+    )
+}
+
+
 def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     """Create an app on ``database_url`` (migrated to head) with a fresh master key."""
     app = create_app(
@@ -71,6 +86,7 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "INSTANCE_PATH": str(instance),
             "MASTER_KEY": MasterKey.generate()[1],
             "TESTING": True,
+            **UNLIMITED,
             **overrides,
         }
     )

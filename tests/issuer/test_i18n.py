@@ -94,7 +94,7 @@ def test_every_page_text_exists_in_both_languages() -> None:
     keys |= {f"email.result.{s.value}" for s in CheckStatus}
     keys |= {
         f"error.{code}.{part}"
-        for code in (400, 403, 404, 405, 410, 413, 500)
+        for code in (400, 403, 404, 405, 410, 413, 429, 500)
         for part in ("title", "text")
     }
     keys |= {"kind.badge", "kind.record", "kind.other"}

@@ -1,0 +1,161 @@
+"""Rate limits: what one client address, or one API key, may ask of the service per window.
+
+Flask-Limiter counts; this module says what is counted and how a refusal looks::
+
+    RATELIMIT_VERIFY         per address   POST /verify, POST /api/v1/verify and the
+                                           credential page's email check (one shared budget)
+    RATELIMIT_AUTH_FAILURES  per address   API requests answered 401 (a wrong, revoked or
+                                           missing API key); requests with a valid key cost
+                                           nothing, but an address over the limit is refused
+                                           before its key is even looked at
+    RATELIMIT_LOOKUP         per address   every request under /wallet/<token> and
+                                           /shares/<id> (generous: a learner using the wallet)
+    RATELIMIT_LOOKUP_MISSES  per address   those answered 404 or 410: guessing tokens
+    RATELIMIT_ISSUE          per API key   POST /api/v1/credentials
+    RATELIMIT_BATCH          per API key   POST /api/v1/credentials/batch
+
+Each value is a Flask-Limiter rate string (``"30 per minute"``, ``"10/minute;100/day"``).
+Counters live in memory (one set per worker process) unless ``RATELIMIT_STORAGE_URL``
+names a shared store such as ``redis://127.0.0.1:6379/0`` (while it is unreachable, each
+worker counts in its own memory again, and says so in the log). A refusal is a 429 with a
+``Retry-After`` header and the usual body, ``{"error": "rate-limited", "message": ...}``
+(a page for browsers outside ``/api/``).
+
+The client address is ``request.remote_addr``: behind a reverse proxy set
+``TRUSTED_PROXIES`` to the number of proxies in front of the service, so the address is
+read from their ``X-Forwarded-For`` (never trusted otherwise: a client could claim any).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from issuer.errors import ErrorPage, RateLimited, error_response
+
+__all__ = ["init_app", "limiter_of"]
+
+
+_EXTENSION_KEY = "limiter"
+# What a wallet or share lookup that found nothing answers.
+_MISSES = frozenset({404, 410})
+
+
+def _config(name: str) -> Callable[[], str]:
+    """Read the limit at request time, so each app uses its own configuration."""
+
+    def value() -> str:
+        return str(current_app.config[name])
+
+    return value
+
+
+def api_key_identity() -> str:
+    """Identify the caller by a digest of its ``Authorization`` header (never the key)."""
+    header = request.headers.get("Authorization", "")
+    return "key:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def address_identity() -> str:
+    """Identify the caller by its address (after :class:`ProxyFix`, when configured)."""
+    return "addr:" + (get_remote_address() or "unknown")
+
+
+def limiter_of(app: Flask) -> Limiter:
+    """Return the :class:`Limiter` of an application made by :func:`issuer.create_app`."""
+    found: Limiter = app.extensions["issuer"][_EXTENSION_KEY]
+    return found
+
+
+def _retry_after(app: Flask) -> int:
+    """Seconds until the breached window resets (at least 1)."""
+    current = limiter_of(app).current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def _limit_views(app: Flask, endpoints: tuple[str, ...], wrap: Any) -> None:
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = wrap(app.view_functions[endpoint])
+
+
+def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | None = None) -> None:
+    """Count requests of ``app`` against the configured limits (call after registering
+    the blueprints: the limited views are wrapped in place).
+
+    Args:
+        blueprints: the registered blueprints by name (``wallet``, ``achievements``...).
+        page: the error page maker of :func:`issuer.errors.init_app`, for browsers.
+    """
+    config = app.config
+    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
+    limiter = Limiter(
+        address_identity,
+        storage_uri=str(config.get("RATELIMIT_STORAGE_URL") or "memory://"),
+        key_prefix=str(config["RATELIMIT_KEY_PREFIX"]),
+        enabled=bool(config["RATELIMIT_ENABLED"]),
+        strategy="fixed-window",
+        headers_enabled=False,
+        # Redis down: count in this worker's memory (logged) rather than fail requests.
+        in_memory_fallback_enabled=True,
+    )
+    limiter.init_app(app)
+    app.extensions["issuer"][_EXTENSION_KEY] = limiter
+
+    # Anonymous verification: the most expensive thing anyone may ask for.
+    verify = limiter.shared_limit(_config("RATELIMIT_VERIFY"), scope="verify", methods=["POST"])
+    _limit_views(app, ("verification.verify", "pages.verify_page", "public.credential"), verify)
+
+    # Guessing API keys: only refused requests count.
+    for name in ("achievements", "credentials"):
+        limiter.shared_limit(
+            _config("RATELIMIT_AUTH_FAILURES"),
+            scope="auth-failures",
+            deduct_when=lambda response: response.status_code == 401,
+        )(blueprints[name])
+
+    # Guessing wallet tokens and share ids: every lookup, and misses on their own.
+    for limit in (
+        limiter.shared_limit(_config("RATELIMIT_LOOKUP"), scope="lookup"),
+        limiter.shared_limit(
+            _config("RATELIMIT_LOOKUP_MISSES"),
+            scope="lookup-misses",
+            deduct_when=lambda response: response.status_code in _MISSES,
+        ),
+    ):
+        limit(blueprints["wallet"])
+
+    # Issuance, per API key (a key over its limit does not slow down other issuers).
+    _limit_views(
+        app,
+        ("credentials.issue",),
+        limiter.limit(_config("RATELIMIT_ISSUE"), key_func=api_key_identity),
+    )
+    _limit_views(
+        app,
+        ("credentials.batch",),
+        limiter.limit(_config("RATELIMIT_BATCH"), key_func=api_key_identity),
+    )
+
+    def refused(exc: RateLimitExceeded) -> tuple[Response, int]:
+        retry = _retry_after(app)
+        error = RateLimited(
+            f"too many requests ({exc.description}); try again in {retry} s",
+            retry_after=retry,
+        )
+        return error_response(error, page)
+
+    app.register_error_handler(RateLimitExceeded, refused)
