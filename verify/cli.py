@@ -149,7 +149,8 @@ def _age_line(report: VerificationReport, lang: str) -> str | None:
 
 
 def _read_target(target: str) -> str | bytes:
-    if target.lower().startswith(("https://", "http://")):
+    if target.lower().startswith(("https://", "http://")) or target.startswith("BJ1:"):
+        # A URL, or the text of a certificate's offline QR as a scanner app shows it.
         return target
     if target == "-":
         with click.open_file("-", "rb") as stdin:
