@@ -509,6 +509,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# The certificate's offline QR and the many-files /verify page (issue 14).
+MESSAGES.update(
+    {
+        "offline_qr.alt": (
+            "Offline QR code: the certificate's signed summary",
+            "오프라인 QR 코드: 증명서의 서명된 요약",
+        ),
+        "offline_qr.heading": ("Verify without a network", "네트워크 없이 확인"),
+        "offline_qr.text": (
+            "This code holds the certificate's essentials signed by the issuer. "
+            "Scan it with baeji verify or the verification page; with a trust file it "
+            "verifies offline.",
+            "이 코드에는 발급자가 서명한 증명서의 핵심 정보가 들어 있습니다. baeji verify "
+            "또는 확인 페이지로 읽으면 신뢰 파일만으로 오프라인에서도 확인됩니다.",
+        ),
+    }
+)
+
+
 def translate(key: str, lang: str, *, default: str | None = None, **params: object) -> str:
     """Return the page text ``key`` in ``lang`` (``ko`` or ``en``), filled with ``params``.
 
