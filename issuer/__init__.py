@@ -39,8 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(instance_path, exist_ok=True)
 
     from issuer import db, errors, web
-    from issuer.api import achievements, credentials, docs, public, verification
+    from issuer.api import achievements, credentials, docs, public, verification, verify_batch
     from issuer.web import pages, wallet
+    from issuer.web import verify_batch as verify_batch_page
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
@@ -57,6 +58,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         public.bp,
         pages.bp,
         wallet.bp,
+        verify_batch.bp,
+        verify_batch_page.bp,
     ):
         app.register_blueprint(blueprint)
     return app
