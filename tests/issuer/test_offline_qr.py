@@ -11,7 +11,7 @@ from badges.compact import decode_compact
 from issuer.config import Settings
 from issuer.models import Credential
 from issuer.offline_qr import offline_qr_data_uri, offline_qr_text
-from tests.issuer.conftest import BASE_URL, Api, ClientFetcher, page, unique_email
+from tests.issuer.conftest import BASE_URL, KOREAN, Api, ClientFetcher, page, unique_email
 from verify import RecordingFetcher, Verdict, verify_credential
 
 
@@ -55,3 +55,23 @@ def test_certificate_carries_an_offline_qr_that_verifies_from_a_trust_file(
     assert offline.oldest_document.captured_at == now
     live = verify_credential(text, now=now, fetcher=ClientFetcher(client))
     assert live.verdict is Verdict.REVOKED
+
+
+def test_verify_page_reads_a_pasted_offline_qr_text(
+    client: FlaskClient, api: Api, session: Session, settings: Settings
+) -> None:
+    """The BJ1: text a scanner app shows, pasted into /verify, gives the usual verdict page."""
+    issued = api.issue(api.achievement("데이터 시각화 기초")["uuid"], unique_email(), "한가람")
+    row = session.get(Credential, issued["uuid"])
+    assert row is not None
+    text = offline_qr_text(session, settings, row)
+    response = client.post("/verify", data={"text": text}, headers=KOREAN)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-verdict="valid"' in html
+    assert "데이터 시각화 기초" in html
+    assert "한가람" in html
+    api_report = client.post("/api/v1/verify", data=text, content_type="text/plain").json
+    assert api_report is not None
+    assert api_report["verdict"] == "valid"
+    assert api_report["checks"][0]["code"] == "input-compact"

@@ -186,3 +186,101 @@ def test_expand_inputs_limit(tmp_path: Path) -> None:
     with pytest.raises(BatchInputError) as caught:
         expand_inputs([str(tmp_path)], limit=4)
     assert caught.value.code == "too-many-inputs"
+
+
+def test_a_mixed_folder_gives_one_correct_table_offline(
+    runner: CliRunner, world: World, tmp_path: Path
+) -> None:
+    """Issue 14's "done when": our badge, an OB 2.0 hosted badge (listed by URL), an OB 2.0
+    baked PNG, another issuer's OB 3.0 JWT and a photo of a certificate, all offline."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from PIL import Image
+
+    from badges.compact import CompactClaims, compact_qr_png, sign_compact
+    from badges.qr import qr_png
+    from keys import KeyType, PrivateKeySigner
+    from tests.verify.test_ob2 import (
+        ASSERTION_URL,
+        _itxt_png,
+        _sign,
+        _signed_world,
+        _spec_documents,
+    )
+    from tests.verify.test_other_issuers import OTHER_DID, OTHER_DID_URL, _did_document, _jwt
+
+    issuer = world.issuer("hanbit", "한빛 디지털 혁신 아카데미")
+    ours, _ = world.issue(issuer, index=1)
+    certified, _ = world.issue(issuer, index=2)
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    ob2_documents, signed_assertion = _signed_world(public_pem)
+    others = {
+        "es256": PrivateKeySigner.generate(KeyType.P256, f"{OTHER_DID}#es-1"),
+        "eddsa": PrivateKeySigner.generate(KeyType.ED25519, f"{OTHER_DID}#ed-1"),
+    }
+    university = json.loads(json.dumps(ours))
+    university.pop("proof")
+    university.pop("credentialStatus")
+    university["issuer"] = {"id": OTHER_DID, "type": ["Profile"], "name": "한국대학교"}
+    university["id"] = "https://credentials.univ.example/c/1"
+    token = _jwt(university, others["es256"], {"alg": "ES256", "kid": f"{OTHER_DID}#es-1"})
+
+    claims = CompactClaims.from_credential(certified, holder_name="김지우")
+    url_qr = Image.open(io.BytesIO(qr_png(certified["id"], box_size=4)))
+    offline_qr = Image.open(io.BytesIO(compact_qr_png(sign_compact(claims, issuer.ed25519))))
+    sheet = Image.new("RGB", (url_qr.width + offline_qr.width + 60, 480), "white")
+    sheet.paste(url_qr, (10, 10))
+    sheet.paste(offline_qr, (url_qr.width + 40, 10))
+    photo = io.BytesIO()
+    sheet.save(photo, format="JPEG", quality=88)
+
+    folder = tmp_path / "박람회"
+    folder.mkdir()
+    (folder / "1-ours.json").write_text(json.dumps(ours, ensure_ascii=False), "utf-8")
+    (folder / "2-ob2-baked.png").write_bytes(
+        _itxt_png("openbadges", _sign(signed_assertion, private_pem))
+    )
+    (folder / "3-university.jwt").write_text(token, "utf-8")
+    (folder / "4-certificate-photo.jpg").write_bytes(photo.getvalue())
+    listing = tmp_path / "links.txt"
+    listing.write_text(ASSERTION_URL + "\n", "utf-8")
+    documents = {
+        **world.documents,
+        **ob2_documents,
+        **_spec_documents(),
+        OTHER_DID_URL: _did_document(others),
+    }
+    trust = tmp_path / "trust.json"
+    TrustStore.from_documents(documents, captured_at=NOW).save(trust)
+
+    result = runner.invoke(
+        main,
+        ["verify", str(folder), "--from", str(listing), "--offline", "--trust", str(trust)],
+        env={"BAEJI_LANG": "en"},
+    )
+    json_result = runner.invoke(
+        main,
+        [
+            *("verify", str(folder), "--from", str(listing)),
+            *("--offline", "--trust", str(trust), "--json"),
+        ],
+    )
+    rows = json.loads(json_result.stdout)["results"]
+    assert [(Path(r["input"]).name, r["verdict"]) for r in rows] == [
+        ("1-ours.json", "valid"),
+        ("2-ob2-baked.png", "valid"),
+        ("3-university.jwt", "valid"),
+        ("4-certificate-photo.jpg", "valid"),
+        ("beths-robotics-badge.json", "valid"),
+    ], rows
+    assert rows[1]["course"] == "Awesome Robotics Badge"
+    assert rows[2]["issuer"] == "한국대학교"
+    assert rows[3]["holder"] == "김지우"
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "5 checked: Valid 5"
