@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +14,7 @@ from PIL import Image
 from badges.compact import CompactClaims, compact_qr_png, decode_compact, sign_compact
 from badges.qr import qr_png
 from keys import KeyType, PrivateKeySigner
-from tests.verify.conftest import NOW, Issuer, World
+from tests.verify.conftest import NOW, Issuer, Keys, LocalServer, World
 from verify import FetchedDocument, TrustStore, Verdict, verify_credential
 from verify.cli import main
 from verify.errors import ConnectionFailed, NotInTrustStore
@@ -162,3 +163,32 @@ def test_unreadable_text_is_reported_in_the_input_check() -> None:
     report = verify_credential("BJ1:NOT*BASE45!", now=NOW, fetcher=BlockedNetwork())
     assert report.verdict is Verdict.INVALID
     assert report.check("input").code == "compact-unreadable"
+
+
+def test_online_save_trust_then_offline(
+    local_server: LocalServer, key_pool: dict[str, Keys], tmp_path: Path
+) -> None:
+    """Scan once with the network (--save-trust), then verify the same QR at the fair offline."""
+    live = World(
+        key_pool,
+        host=f"127.0.0.1%3A{local_server.port}",
+        base_url=f"http://127.0.0.1:{local_server.port}",
+    )
+    issuer = live.issuer("hanbit", "한빛 디지털 혁신 아카데미")
+    text = _qr_text(live, issuer)
+    for url, document in live.documents.items():
+        local_server.json(urlsplit(url).path, document)
+    trust = tmp_path / "trust.json"
+    runner = CliRunner()
+    online = runner.invoke(
+        main, ["verify", text, "--allow-local", "--save-trust", str(trust), "--lang", "en"]
+    )
+    assert online.exit_code == 0, online.output
+    assert len(TrustStore.load(trust)) == 3
+    local_server.routes.clear()
+    offline = runner.invoke(
+        main, ["verify", text, "--offline", "--trust", str(trust), "--lang", "ko"]
+    )
+    assert offline.exit_code == 0, offline.output
+    assert offline.stdout.startswith("유효함 (valid)")
+    assert "오프라인 데이터" in offline.stdout
