@@ -196,12 +196,12 @@ class CompactClaims:
                 and entry.get("statusPurpose") in _PURPOSES
                 and isinstance(entry.get("statusListCredential"), str)
             ):
+                try:
+                    index = int(entry["statusListIndex"])
+                except (KeyError, TypeError, ValueError) as err:
+                    raise InvalidCompactCredential(f"bad statusListIndex: {err}") from err
                 entries.append(
-                    CompactStatus(
-                        entry["statusListCredential"],
-                        int(entry["statusListIndex"]),
-                        entry["statusPurpose"],
-                    )
+                    CompactStatus(entry["statusListCredential"], index, entry["statusPurpose"])
                 )
         return cls(
             credential_id=credential_id,

@@ -6,6 +6,11 @@ there); a group whose import fails because its extra is not installed is skipped
 
 Exit codes (DESIGN.md, "Interfaces"): 0 valid, 1 not valid (invalid, revoked, suspended,
 expired, not yet valid), 2 usage error, 3 could not verify.
+
+Several inputs (``baeji verify a.json b.png folder/ --from links.txt --csv out.csv``) are
+run by :mod:`verify.batch_cli`: one line per input and a summary; exit 0 when all are
+valid, 1 when any is not valid, 3 when none is not valid but some could not be verified.
+The text of a certificate's offline QR (``BJ1:…``) is accepted as an input too.
 """
 
 from __future__ import annotations
