@@ -120,3 +120,26 @@ def test_malformed_texts_are_refused_with_one_error(text: str) -> None:
     with pytest.raises(InvalidCompactCredential) as caught:
         decode_compact(text)
     assert caught.value.code == "invalid-compact-credential"
+
+
+def test_claims_from_a_credential_refuse_a_bad_status_index() -> None:
+    credential = {
+        "id": "https://baeji.kr/credentials/1",
+        "issuer": {"id": ISSUER, "name": "한빛"},
+        "validFrom": "2026-03-02T09:30:00Z",
+        "credentialSubject": {"achievement": {"name": "데이터 분석"}},
+        "credentialStatus": [
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListCredential": "https://baeji.kr/status/1",
+                "statusListIndex": "열셋",
+            }
+        ],
+    }
+    with pytest.raises(InvalidCompactCredential):
+        CompactClaims.from_credential(credential, holder_name="김지우")
+    credential["credentialStatus"][0]["statusListIndex"] = "13"  # type: ignore[index]
+    claims = CompactClaims.from_credential(credential, holder_name="김지우")
+    assert claims.status == (CompactStatus("https://baeji.kr/status/1", 13, "revocation"),)
+    assert claims.issuer_name == "한빛"
