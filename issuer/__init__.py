@@ -47,8 +47,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         profile,
         public,
         verification,
+        verify_batch,
     )
     from issuer.web import artwork, pages, wallet
+    from issuer.web import verify_batch as verify_batch_page
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
@@ -69,6 +71,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         wallet.bp,
         profile.bp,
         artwork.bp,
+        verify_batch.bp,
+        verify_batch_page.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

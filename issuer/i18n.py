@@ -626,6 +626,43 @@ MESSAGES.update(
 )
 
 
+# The certificate's offline QR and the many-files /verify page (issue 14).
+MESSAGES.update(
+    {
+        "offline_qr.alt": (
+            "Offline QR code: the certificate's signed summary",
+            "오프라인 QR 코드: 증명서의 서명된 요약",
+        ),
+        "offline_qr.heading": ("Verify without a network", "네트워크 없이 확인"),
+        "offline_qr.text": (
+            "This code holds the certificate's essentials signed by the issuer. "
+            "Scan it with baeji verify or the verification page; with a trust file it "
+            "verifies offline.",
+            "이 코드에는 발급자가 서명한 증명서의 핵심 정보가 들어 있습니다. baeji verify "
+            "또는 확인 페이지로 읽으면 신뢰 파일만으로 오프라인에서도 확인됩니다.",
+        ),
+        "verify_batch.title": ("Verification results", "확인 결과"),
+        "verify_batch.summary": ("{total} files checked:", "파일 {total}개 확인:"),
+        "verify_batch.col_file": ("File", "파일"),
+        "verify_batch.col_verdict": ("Result", "결과"),
+        "verify_batch.col_holder": ("Holder", "소지자"),
+        "verify_batch.col_course": ("Course", "과정"),
+        "verify_batch.col_issuer": ("Issuer", "발급자"),
+        "verify_batch.col_issued": ("Issued", "발급일"),
+        "verify_batch.col_failed": ("Failed checks", "실패한 확인 항목"),
+        "verify_batch.download": ("Download as CSV", "CSV로 내려받기"),
+        "verify_batch.privacy": (
+            "Nothing you uploaded was kept. The CSV is made from this table when you ask.",
+            "올린 파일은 저장되지 않았습니다. CSV는 요청할 때 이 표로 만듭니다.",
+        ),
+        "verify_batch.multiple_hint": (
+            "You can choose several files at once (up to 50): the result is one table.",
+            "여러 파일을 한 번에 고를 수 있습니다(최대 50개). 결과는 하나의 표로 나옵니다.",
+        ),
+    }
+)
+
+
 def translate(key: str, lang: str, *, default: str | None = None, **params: object) -> str:
     """Return the page text ``key`` in ``lang`` (``ko`` or ``en``), filled with ``params``.
 

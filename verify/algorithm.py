@@ -23,6 +23,7 @@ from verify.checks import (
     result,
     skipped,
 )
+from verify.compact import verify_compact
 from verify.ob2 import is_ob2, verify_ob2
 from verify.report import CHECK_IDS, CheckResult, CheckStatus, Verdict, VerificationReport
 from verify.resolve import Fetcher, HttpFetcher
@@ -98,7 +99,9 @@ def verify_credential(
             checked_at=now,
         )
     else:
-        if is_ob2(loaded.credential):
+        if loaded.compact is not None:
+            report = verify_compact(loaded.compact, session, form=loaded.form)
+        elif is_ob2(loaded.credential):
             report = verify_ob2(loaded, _input_result(loaded), session, email=email)
         else:
             report = _verify(

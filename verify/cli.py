@@ -6,6 +6,11 @@ there); a group whose import fails because its extra is not installed is skipped
 
 Exit codes (DESIGN.md, "Interfaces"): 0 valid, 1 not valid (invalid, revoked, suspended,
 expired, not yet valid), 2 usage error, 3 could not verify.
+
+Several inputs (``baeji verify a.json b.png folder/ --from links.txt --csv out.csv``) are
+run by :mod:`verify.batch_cli`: one line per input and a summary; exit 0 when all are
+valid, 1 when any is not valid, 3 when none is not valid but some could not be verified.
+The text of a certificate's offline QR (``BJ1:…``) is accepted as an input too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import click
 
 from badges.model import format_datetime
 from verify.algorithm import verify_credential
+from verify.batch_cli import expand_batch, run_batch
 from verify.errors import InvalidTrustStore, NotInTrustStore
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
@@ -148,7 +154,8 @@ def _age_line(report: VerificationReport, lang: str) -> str | None:
 
 
 def _read_target(target: str) -> str | bytes:
-    if target.lower().startswith(("https://", "http://")):
+    if target.lower().startswith(("https://", "http://")) or target.startswith("BJ1:"):
+        # A URL, or the text of a certificate's offline QR as a scanner app shows it.
         return target
     if target == "-":
         with click.open_file("-", "rb") as stdin:
@@ -182,7 +189,21 @@ def _existing_trust(path: str) -> TrustStore:
 
 
 @click.command("verify")
-@click.argument("target", metavar="PATH|URL")
+@click.argument("targets", metavar="PATH|URL...", nargs=-1)
+@click.option(
+    "--from",
+    "list_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also verify the paths or URLs listed in FILE, one per line.",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    metavar="OUT",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write one row per input to OUT as CSV (UTF-8 with BOM, opens in Excel).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--lang",
@@ -228,7 +249,9 @@ def _existing_trust(path: str) -> TrustStore:
     help="Seconds allowed for each fetch.",
 )
 def verify_command(
-    target: str,
+    targets: tuple[str, ...],
+    list_file: str | None,
+    csv_path: str | None,
     as_json: bool,
     lang: str,
     email: str | None,
@@ -239,17 +262,32 @@ def verify_command(
     clock_skew: int,
     timeout: float,
 ) -> None:
-    """Verify an Open Badges 3.0 credential: a JSON, JWT, PNG, SVG or QR image file, or a URL.
+    """Verify Open Badges credentials: JSON, JWT, PNG, SVG or QR image files, folders, or URLs.
+
+    With one input, prints its full report. With several (or a folder, --from or --csv),
+    prints one line per input and a summary; a folder stands for the files directly in it.
 
     Exit status: 0 valid, 1 not valid, 2 usage error, 3 could not verify.
+
+    With several inputs: 0 all valid, 1 any not valid, 3 some could not be verified and
+    none is not valid.
     """
+    if not targets and list_file is None:
+        raise click.UsageError("Missing argument 'PATH|URL...'.")
     if offline and trust_path is None:
         raise click.UsageError("--offline needs --trust FILE")
     if offline and save_trust_path is not None:
         raise click.UsageError(
             "--save-trust records live fetches; it cannot be used with --offline"
         )
-    source = _read_target(target)
+    many = (
+        len(targets) != 1
+        or list_file is not None
+        or csv_path is not None
+        or Path(targets[0]).is_dir()
+    )
+    if many and email is not None:
+        raise click.UsageError("--email checks one candidate; give a single PATH|URL")
     store = _load_trust(trust_path) if trust_path is not None else None
     existing = _existing_trust(save_trust_path) if save_trust_path is not None else None
     fetcher: Fetcher
@@ -262,6 +300,24 @@ def verify_command(
     # The command line is the composition boundary: the one place the verifier reads a clock.
     now = datetime.now(UTC)
     recorder = RecordingFetcher(fetcher, now=now) if save_trust_path else None
+    if many:
+        code = run_batch(
+            expand_batch(targets, list_file),
+            read=_read_target,
+            now=now,
+            fetcher=recorder or fetcher,
+            clock_skew=timedelta(seconds=clock_skew),
+            lang=lang,
+            as_json=as_json,
+            csv_path=csv_path,
+        )
+        _save_trust(recorder, existing, save_trust_path)
+        if code == 1:
+            raise NotValidExit("not valid")
+        if code == 3:
+            raise UnverifiableExit("unverifiable")
+        return
+    source = _read_target(targets[0])
     try:
         report = verify_credential(
             source,
@@ -273,19 +329,25 @@ def verify_command(
     except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
         raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
     _print_report(report, lang=lang, as_json=as_json)
-    if recorder is not None and existing is not None and save_trust_path is not None:
-        captured = recorder.store()
-        saved = existing.merged(captured)
-        saved.save(save_trust_path)
-        click.echo(
-            f"Saved {len(captured)} document(s) to {save_trust_path} ({len(saved)} in the file).",
-            err=True,
-        )
+    _save_trust(recorder, existing, save_trust_path)
     if report.verdict is Verdict.VALID:
         return
     if report.verdict is Verdict.UNVERIFIABLE:
         raise UnverifiableExit(report.verdict.value)
     raise NotValidExit(report.verdict.value)
+
+
+def _save_trust(
+    recorder: RecordingFetcher | None, existing: TrustStore | None, path: str | None
+) -> None:
+    if recorder is not None and existing is not None and path is not None:
+        captured = recorder.store()
+        saved = existing.merged(captured)
+        saved.save(path)
+        click.echo(
+            f"Saved {len(captured)} document(s) to {path} ({len(saved)} in the file).",
+            err=True,
+        )
 
 
 def _print_report(report: VerificationReport, *, lang: str, as_json: bool) -> None:

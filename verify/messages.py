@@ -613,3 +613,46 @@ _MESSAGES.update(
         ),
     }
 )
+
+
+# The certificate's offline QR (BJ1:, verify.compact).
+_MESSAGES.update(
+    {
+        "input-compact": (
+            "Read the certificate's offline QR (signed claims, BJ1:) from {form}.",
+            "증명서의 오프라인 QR(서명된 요약, BJ1:)을 {form}에서 읽었습니다.",
+        ),
+        "compact-unreadable": (
+            "The certificate QR text cannot be read: {reason}",
+            "증명서 QR 내용을 읽을 수 없습니다: {reason}",
+        ),
+        "compact-claims": (
+            "The QR holds the essential claims (holder, course, issuer, dates, status).",
+            "QR에 핵심 정보(소지자, 과정, 발급자, 기간, 상태)가 들어 있습니다.",
+        ),
+        "compact-no-json-ld": (
+            "The offline QR holds signed claims, not JSON-LD.",
+            "오프라인 QR에는 JSON-LD가 아닌 서명된 요약이 들어 있습니다.",
+        ),
+        "compact-no-recipient": (
+            "The offline QR holds the holder's name, not an e-mail to match.",
+            "오프라인 QR에는 대조할 이메일이 아닌 소지자 이름이 들어 있습니다.",
+        ),
+        "compact-key-not-in-trust-file": (
+            "The trust file's copy of the issuer's DID document does not list the key {key}; "
+            "it may be newer than the trust file. Refresh the trust file and try again.",
+            "신뢰 파일에 저장된 발급자 DID 문서에 키 {key}가 없습니다. 신뢰 파일보다 새 키일 수 "
+            "있으니 신뢰 파일을 갱신한 뒤 다시 확인하세요.",
+        ),
+        "compact-bad-signature": (
+            "The QR's signature does not verify: its content was changed or it was not "
+            "signed by this issuer ({reason}).",
+            "QR의 서명이 맞지 않습니다. 내용이 바뀌었거나 이 발급자가 서명하지 않았습니다 "
+            "({reason}).",
+        ),
+        "compact-signature-verified": (
+            "The QR's COSE signature ({alg}) verifies with the issuer's key.",
+            "QR의 COSE 서명({alg})이 발급자의 키로 확인되었습니다.",
+        ),
+    }
+)

@@ -33,6 +33,7 @@ from verify.session import (
 )
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
+COMPACT_PREFIX = "BJ1:"
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _JWT_MEDIA_TYPES = frozenset(
     {"application/vc+jwt", "application/jwt", "text/plain", "application/vc-ld+jwt"}
@@ -52,12 +53,15 @@ class LoadedCredential:
         token: the compact JWS when the credential came as a VC-JWT.
         form: ``json``, ``jwt``, ``png``, ``svg``, ``qr`` or ``url``.
         url: the URL it was fetched from, if any.
+        compact: the certificate's offline QR text (``BJ1:…``) when the input is one; then
+            ``credential`` is empty and :mod:`verify.compact` verifies it.
     """
 
     credential: dict[str, Any]
     token: str | None
     form: str
     url: str | None = None
+    compact: str | None = None
 
 
 def credential_from_jwt(token: str) -> dict[str, Any]:
@@ -142,6 +146,8 @@ def _is_url(text: str) -> bool:
 
 def _from_text(text: str, session: FetchSession) -> LoadedCredential:
     stripped = text.strip()
+    if stripped.startswith(COMPACT_PREFIX):
+        return LoadedCredential({}, None, "compact", compact=stripped)
     if _is_url(stripped) and not any(c.isspace() for c in stripped):
         return _fetch_credential(stripped, session, "url")
     return _parse_text(stripped, "json")
@@ -162,6 +168,11 @@ def _from_qr(data: bytes, session: FetchSession) -> LoadedCredential:
         raise InputProblem(err.code, reason=str(err)) from err
     if not texts:
         raise InputProblem("no-credential-in-image")
+    # A photo of a whole certificate shows both QR codes; the offline one verifies with or
+    # without the network, so it is preferred.
+    compact = [t.strip() for t in texts if t.strip().startswith(COMPACT_PREFIX)]
+    if compact:
+        return LoadedCredential({}, None, "qr", compact=compact[0])
     text = texts[0].strip()
     if _is_url(text):
         return _fetch_credential(text, session, "qr")
@@ -212,7 +223,7 @@ def _from_bytes(data: bytes, session: FetchSession) -> LoadedCredential:
             return _from_text(data.decode("utf-8"), session)
         except UnicodeDecodeError as err:
             raise InputProblem("invalid-json", reason="not UTF-8") from err
-    if re.match(rb"\s*(?i:https?://)", data):
+    if re.match(rb"\s*(?:(?i:https?://)|BJ1:)", data):
         return _from_text(data.decode("utf-8", "replace"), session)
     return _from_qr(data, session)
 

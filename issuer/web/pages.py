@@ -22,6 +22,7 @@ from issuer.verification import verify_source
 from issuer.web import page_language, render_page
 from issuer.web.details import badge_page_context, upload_details
 from issuer.web.report import describe
+from issuer.web.verify_batch import batch_page
 
 bp = Blueprint("pages", __name__)
 
@@ -71,6 +72,9 @@ def verify_page() -> Response:
     max_size = f"{int(app.config['MAX_CONTENT_LENGTH']) // (1024 * 1024)} MB"
     if request.method == "GET":
         return render_page("service/verify.html", view=None, problem=None, max_size=max_size)
+    uploads = [f for f in request.files.getlist("file") if f.filename]
+    if len(uploads) > 1:
+        return batch_page(uploads)
     upload = request.files.get("file")
     data = upload.read() if upload is not None and upload.filename else b""
     text = (request.form.get("text") or "").strip()

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlmodel import Session
 
+from badges.compact import InvalidCompactCredential
 from badges.qr import qr_png, qr_svg
 from issuer import learners, records, settings_of, sharing
 from issuer.db import get_session
@@ -31,12 +32,14 @@ from issuer.errors import InvalidWalletLink, NotFound, ScopedWallet
 from issuer.i18n import translate
 from issuer.learners import Wallet, open_wallet
 from issuer.models import Credential, Issuer
+from issuer.offline_qr import offline_qr_data_uri, offline_qr_text
 from issuer.platform import is_platform
 from issuer.services import credential_out
 from issuer.verification import verify_source
 from issuer.web import page_language, render_page, wants_html
 from issuer.web.details import ShareCard, badge_details, certificate_number, linkedin_url
 from issuer.web.report import describe
+from keys import KeyNotFound
 from verify import Verdict
 
 bp = Blueprint("wallet", __name__)
@@ -337,7 +340,17 @@ def certificate(token: str, ref: str) -> Response:
         logo_url=url_for("artwork.issuer_logo", slug=owner.slug)
         if owner is not None and owner.logo is not None
         else None,
+        offline_qr=_offline_qr(session, row),
     )
+
+
+def _offline_qr(session: Session, row: Credential) -> str | None:
+    """The certificate's offline QR as a data: URI, or None when it cannot be signed."""
+    try:
+        return offline_qr_data_uri(offline_qr_text(session, settings_of(current_app), row))
+    except (KeyNotFound, InvalidCompactCredential):
+        # No active key, or a credential without a claim the QR needs: print without it.
+        return None
 
 
 @bp.post("/wallet/<token>/shares")
