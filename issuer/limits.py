@@ -2,8 +2,9 @@
 
 Flask-Limiter counts; this module says what is counted and how a refusal looks::
 
-    RATELIMIT_VERIFY         per address   POST /verify, POST /api/v1/verify and the
-                                           credential page's email check (one shared budget)
+    RATELIMIT_VERIFY         per address   POST /verify, POST /api/v1/verify(/batch) and the
+                                           credential page's email check (one shared budget;
+                                           a request for several badges costs one per badge)
     RATELIMIT_AUTH_FAILURES  per address   API requests answered 401 (a wrong, revoked or
                                            missing API key); requests with a valid key cost
                                            nothing, but an address over the limit is refused
@@ -88,6 +89,21 @@ def _limit_views(app: Flask, endpoints: tuple[str, ...], wrap: Any) -> None:
         app.view_functions[endpoint] = wrap(app.view_functions[endpoint])
 
 
+def _verifications_requested() -> int:
+    """How many badges the current request asks to verify: its uploaded files, or the
+    entries of a batch's JSON lists; one for anything else."""
+    files = sum(len(request.files.getlist(name)) for name in request.files)
+    if files:
+        return files
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            listed = [body.get("credentials"), body.get("urls")]
+            count = sum(len(items) for items in listed if isinstance(items, list))
+            return max(1, count)
+    return 1
+
+
 def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | None = None) -> None:
     """Count requests of ``app`` against the configured limits (call after registering
     the blueprints: the limited views are wrapped in place).
@@ -116,8 +132,23 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
     app.extensions["issuer"][_EXTENSION_KEY] = limiter
 
     # Anonymous verification: the most expensive thing anyone may ask for.
-    verify = limiter.shared_limit(_config("RATELIMIT_VERIFY"), scope="verify", methods=["POST"])
-    _limit_views(app, ("verification.verify", "pages.verify_page", "public.credential"), verify)
+    # A request for several verifications (files on /verify, a batch) costs one each.
+    verify = limiter.shared_limit(
+        _config("RATELIMIT_VERIFY"),
+        scope="verify",
+        methods=["POST"],
+        cost=_verifications_requested,
+    )
+    _limit_views(
+        app,
+        (
+            "verification.verify",
+            "verify_batch.verify_batch",
+            "pages.verify_page",
+            "public.credential",
+        ),
+        verify,
+    )
 
     # Guessing API keys: only refused requests count.
     for name in ("achievements", "credentials"):

@@ -31,9 +31,25 @@ bp = Blueprint("verify_batch", __name__, url_prefix="/api/v1")
     tag="verification",
     body=BatchVerifyRequest,
     body_types=("application/json", "multipart/form-data"),
+    form={
+        "file": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "the credential files (at most 50)",
+        },
+        "lang": {"type": "string", "enum": ["ko", "en"]},
+    },
     responses={200: None},
     auth=False,
-    query={"lang": "ko (default) or en, for multipart uploads"},
+    errors={
+        429: "Too many verifications from this address (rate-limited); wait Retry-After seconds",
+    },
+    query={
+        "lang": {
+            "description": "the rows' language: ko (default) or en",
+            "schema": {"type": "string", "enum": ["ko", "en"]},
+        },
+    },
     description="Verifies each credential on its own, as POST /api/v1/verify does, and "
     "returns one row per input (input, verdict, holder, issuer, course, issued, failed "
     "checks) and counts per verdict. JSON {credentials: [...], urls: [...]} or multipart "

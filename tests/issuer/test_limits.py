@@ -7,6 +7,7 @@ request of a test always falls in the same window.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Iterator
@@ -74,6 +75,23 @@ def test_verification_is_limited_per_address_across_page_and_api(limited: Any) -
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert other.post("/api/v1/verify", json=_NOT_A_CREDENTIAL).status_code == 200
+
+
+def test_a_batch_of_verifications_costs_one_per_badge(limited: Any) -> None:
+    """Fifty badges in one request are fifty verifications, not one."""
+    app = limited(RATELIMIT_VERIFY="5 per hour")
+    client = app.test_client()
+    four = {"credentials": [_NOT_A_CREDENTIAL] * 4}
+    assert client.post("/api/v1/verify/batch", json=four).status_code == 200
+    assert client.post("/api/v1/verify", json=_NOT_A_CREDENTIAL).status_code == 200
+    # The budget of five is spent: the next batch, even of one, is refused.
+    assert_limited(client.post("/api/v1/verify/batch", json={"credentials": [_NOT_A_CREDENTIAL]}))
+    # Several files on the page count one each as well.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.8"
+    files = [(io.BytesIO(b"not a badge"), f"badge-{i}.txt") for i in range(6)]
+    page = other.post("/verify", data={"file": files}, headers=KOREAN)
+    assert_limited(page, page=True)
 
 
 def test_failed_api_keys_are_limited_and_valid_ones_cost_nothing(limited: Any) -> None:

@@ -156,7 +156,7 @@ def _operations(world: World) -> list[Any]:
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result  # the document itself is valid
         operations.append(result.ok())
-    assert len(operations) == 14
+    assert len(operations) == 15
     return operations
 
 
