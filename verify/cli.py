@@ -5,7 +5,8 @@ the ``baeji.commands`` entry point group (the issuer package adds its operator c
 there); a group whose import fails because its extra is not installed is skipped.
 
 Exit codes (DESIGN.md, "Interfaces"): 0 valid, 1 not valid (invalid, revoked, suspended,
-expired, not yet valid), 2 usage error, 3 could not verify.
+expired, not yet valid, not issued to the e-mail given), 2 usage error, 3 could not verify
+(unverifiable) or nothing that could be a badge was found in the input (unreadable).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import click
 from badges.model import format_datetime
 from verify.algorithm import verify_credential
 from verify.errors import InvalidTrustStore, NotInTrustStore
+from verify.messages import verdict_headline
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
 from verify.source import MAX_INPUT_BYTES
@@ -47,7 +49,7 @@ class NotValidExit(VerdictExit):
 
 
 class UnverifiableExit(VerdictExit):
-    """The credential could not be verified (exit 3)."""
+    """The credential could not be verified, or no badge was found in the input (exit 3)."""
 
     exit_code = 3
 
@@ -119,6 +121,8 @@ def _pad(text: str, width: int) -> str:
 
 def _render(report: VerificationReport, lang: str, indent: str = "") -> list[str]:
     lines = [indent + _headline(report, lang)]
+    if (sentence := verdict_headline(report.verdict.value, lang)) is not None:
+        lines.append(f"{indent}  {sentence}")
     title_width = max(_width(c.title(lang)) for c in report.checks)
     label_width = max(_width(s.label(lang)) for s in CheckStatus)
     for check in report.checks:
@@ -241,7 +245,8 @@ def verify_command(
 ) -> None:
     """Verify an Open Badges 3.0 credential: a JSON, JWT, PNG, SVG or QR image file, or a URL.
 
-    Exit status: 0 valid, 1 not valid, 2 usage error, 3 could not verify.
+    Exit status: 0 valid, 1 not valid (also: not issued to --email), 2 usage error,
+    3 could not verify, or no badge found in the input.
     """
     if offline and trust_path is None:
         raise click.UsageError("--offline needs --trust FILE")
@@ -283,7 +288,7 @@ def verify_command(
         )
     if report.verdict is Verdict.VALID:
         return
-    if report.verdict is Verdict.UNVERIFIABLE:
+    if report.verdict in (Verdict.UNVERIFIABLE, Verdict.UNREADABLE):
         raise UnverifiableExit(report.verdict.value)
     raise NotValidExit(report.verdict.value)
 

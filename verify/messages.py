@@ -19,6 +19,21 @@ _VERDICTS: dict[str, tuple[str, str]] = {
     "not-yet-valid": ("Not yet valid", "아직 유효하지 않음"),
     "invalid": ("Invalid", "유효하지 않음"),
     "unverifiable": ("Could not verify", "확인할 수 없음"),
+    "recipient-mismatch": ("Not issued to this e-mail", "이 이메일로 발급되지 않음"),
+    "unreadable": ("No badge found", "배지를 읽을 수 없음"),
+}
+
+# Verdicts that need a sentence of their own wherever they are shown (the CLI, pages):
+# neither may ever read like "may be forged".
+_HEADLINES: dict[str, tuple[str, str]] = {
+    "recipient-mismatch": (
+        "This badge is genuine, but it was not issued to the e-mail address you gave.",
+        "이 배지는 진본이지만, 입력하신 이메일 주소로 발급된 배지가 아닙니다.",
+    ),
+    "unreadable": (
+        "We could not read a badge here — try a sharper photo or the original file.",
+        "여기에서 배지를 읽지 못했습니다 — 더 선명한 사진이나 원본 파일로 다시 시도해 주세요.",
+    ),
 }
 
 _STATUSES: dict[str, tuple[str, str]] = {
@@ -26,6 +41,7 @@ _STATUSES: dict[str, tuple[str, str]] = {
     "failed": ("failed", "실패"),
     "skipped": ("skipped", "건너뜀"),
     "error": ("error", "오류"),
+    "not-applicable": ("not applicable", "해당 없음"),
 }
 
 _TITLES: dict[str, tuple[str, str]] = {
@@ -90,6 +106,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "not-json-or-jwt": (
         "The input is neither JSON, a VC-JWT, an image nor a URL.",
         "입력이 JSON, VC-JWT, 이미지, URL 중 어느 것도 아닙니다.",
+    ),
+    "embedded-not-a-credential": (
+        "This member of the record is neither a credential object nor a VC-JWT.",
+        "기록의 이 항목은 자격증명 객체도 VC-JWT도 아닙니다.",
     ),
     "input-unreadable": (
         "Not checked: the input could not be read.",
@@ -377,12 +397,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "포함된 자격증명 {count}건을 모두 확인했습니다.",
     ),
     "embedded-not-valid": (
-        "{bad} of {count} embedded credential(s) are not valid ({summary}).",
-        "포함된 자격증명 {count}건 중 {bad}건이 유효하지 않습니다 ({summary}).",
+        "{count} embedded credential(s): {tally}. Each is listed with its own verdict; "
+        "the record's verdict is about its own signature and status.",
+        "포함된 자격증명 {count}건: {tally}. 각각의 판정은 아래에 있으며, "
+        "기록 자체의 판정은 기록의 서명과 상태에 관한 것입니다.",
     ),
     "embedded-unverifiable": (
-        "{bad} of {count} embedded credential(s) could not be verified.",
-        "포함된 자격증명 {count}건 중 {bad}건을 확인할 수 없습니다.",
+        "{count} embedded credential(s): {tally}.",
+        "포함된 자격증명 {count}건: {tally}.",
     ),
     "not-a-clr": ("Not a CLR; nothing embedded.", "CLR이 아니어서 포함된 자격증명이 없습니다."),
     "nesting-too-deep": (
@@ -408,11 +430,21 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 def render(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     """Return the message for ``code`` in every language, filled from ``params``."""
     pair = _MESSAGES.get(code, (code, code))
-    fields = _Fields({k: _text(v) for k, v in params.items()})
-    return {lang: _pick(pair, lang).format_map(fields) for lang in LANGUAGES}
+    texts = {}
+    for lang in LANGUAGES:
+        fields = _Fields({k: _text(k, v, lang) for k, v in params.items()})
+        texts[lang] = _pick(pair, lang).format_map(fields)
+    return texts
 
 
-def _text(value: Any) -> str:
+def _text(name: str, value: Any, lang: str) -> str:
+    if name == "tally" and isinstance(value, Mapping):
+        # {"valid": 4, "revoked": 1} -> "4 valid, 1 revoked" / "유효함 4건, 취소됨 1건"
+        parts = []
+        for verdict, count in value.items():
+            words = _VERDICTS.get(str(verdict), (str(verdict), str(verdict)))
+            parts.append(f"{words[1]} {count}건" if lang == "ko" else f"{count} {words[0].lower()}")
+        return ", ".join(parts)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -426,6 +458,12 @@ def is_known(code: str) -> bool:
 def verdict_label(verdict: str, lang: str) -> str:
     """The verdict in words."""
     return _pick(_VERDICTS[verdict], lang)
+
+
+def verdict_headline(verdict: str, lang: str) -> str | None:
+    """The verdict as one plain sentence for a person, for verdicts that need one."""
+    pair = _HEADLINES.get(verdict)
+    return _pick(pair, lang) if pair else None
 
 
 def status_label(status: str, lang: str) -> str:

@@ -396,9 +396,10 @@ SCENARIOS = [
         {"status": (ERROR, "status-list-invalid")},
     ),
     (
+        # Issue 11: the record's verdict is its own; the revoked badge is listed, not blanket.
         "clr-with-one-revoked-inner-badge",
         _clr_with_revoked_inner,
-        Verdict.REVOKED,
+        Verdict.VALID,
         {
             "proof": (PASSED, "proof-verified"),
             "structure": (PASSED, "structure-ok-clr"),
@@ -414,7 +415,7 @@ SCENARIOS = [
     (
         "recipient-mismatch",
         _recipient_mismatch,
-        Verdict.INVALID,
+        Verdict.RECIPIENT_MISMATCH,
         {"recipient": (FAILED, "recipient-mismatch"), "proof": (PASSED, "proof-verified")},
     ),
     (
