@@ -147,6 +147,13 @@ def issuer_group() -> None:
 @click.option("--url", default=None, help="The provider's web site.")
 @click.option("--email", default=None, help="Contact email shown in badges.")
 @click.option("--description", default=None)
+@click.option(
+    "--suspension/--no-suspension",
+    default=False,
+    show_default=True,
+    help="Add a suspension status entry to every badge (credentialStatus becomes an array, "
+    "which the OB 3.0 JSON Schema does not accept).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {did, api_key} as JSON.")
 def issuer_create(
     slug: str,
@@ -154,12 +161,20 @@ def issuer_create(
     url: str | None,
     email: str | None,
     description: str | None,
+    suspension: bool,
     as_json: bool,
 ) -> None:
     """Create an issuer with its keys and print its DID and a new API key."""
     app = _app()
     with _session(app) as (session, conf):
-        data = IssuerCreate(slug=slug, name=name, url=url, email=email, description=description)
+        data = IssuerCreate(
+            slug=slug,
+            name=name,
+            url=url,
+            email=email,
+            description=description,
+            suspension=suspension,
+        )
         issuer, token = accounts.create_issuer(
             session, conf, data, now=conf.clock(), actor=cli_actor()
         )
@@ -169,6 +184,19 @@ def issuer_create(
     click.echo(f"issuer: {issuer.slug}  ({issuer.name})")
     click.echo(f"DID:    {issuer.did}")
     click.echo(f"API key (shown once, store it safely): {token}")
+
+
+@issuer_group.command("suspension")
+@click.option("--issuer", "slug", required=True)
+@click.option("--enable/--disable", "enabled", required=True)
+def issuer_suspension(slug: str, enabled: bool) -> None:
+    """Turn the suspension status entry on or off for badges issued from now on."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        accounts.set_suspension(session, issuer, enabled, now=conf.clock(), actor=cli_actor())
+    state = "on" if enabled else "off"
+    click.echo(f"suspension {state} for {slug}: applies to badges issued from now on")
 
 
 @issuer_group.command("list")

@@ -87,6 +87,9 @@ class Issuer(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=2000)
     did: str = Field(max_length=300, unique=True)
     created_at: datetime = _when()
+    # Off by default: a badge then carries one credentialStatus object (revocation), as the
+    # OB 3.0 JSON Schema requires; on adds a suspension entry (an array, our one deviation).
+    suspension: bool = False
 
     @property
     def pk(self) -> int:
@@ -140,6 +143,8 @@ class Achievement(SQLModel, table=True):
     document: str = _text()
     created_at: datetime = _when()
     updated_at: datetime = _when()
+    # Archived: no new badges, left out of listings; issued badges still resolve.
+    archived_at: datetime | None = _when(nullable=True)
 
 
 class Learner(SQLModel, table=True):
@@ -221,8 +226,11 @@ class Credential(SQLModel, table=True):
     valid_until: datetime | None = _when(nullable=True)
     revocation_list_id: str = Field(foreign_key="status_list.id", max_length=_ID_LENGTH)
     revocation_index: int
-    suspension_list_id: str = Field(foreign_key="status_list.id", max_length=_ID_LENGTH)
-    suspension_index: int
+    # None when the issuer had suspension off: the badge carries no suspension entry.
+    suspension_list_id: str | None = Field(
+        default=None, foreign_key="status_list.id", max_length=_ID_LENGTH
+    )
+    suspension_index: int | None = None
     revoked_at: datetime | None = _when(nullable=True)
     revocation_reason: str | None = Field(default=None, max_length=500)
     suspended_at: datetime | None = _when(nullable=True)

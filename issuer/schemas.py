@@ -236,6 +236,11 @@ class IssuerCreate(ApiModel):
     url: Url | None = None
     email: Email | None = None
     description: Description | None = None
+    suspension: bool = Field(
+        default=False,
+        description="add a suspension status entry to every badge (credentialStatus becomes "
+        "an array, which the OB 3.0 JSON Schema does not accept); off by default",
+    )
 
 
 # -- achievements ---------------------------------------------------------------------------

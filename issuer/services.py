@@ -46,6 +46,7 @@ from issuer.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceBusy,
+    SuspensionNotEnabled,
     ValidationFailed,
     validation_errors,
 )
@@ -229,7 +230,7 @@ def issue_batch(
             signer=signers.proof,
             now=now,
         )
-        for purpose in status.PURPOSES
+        for purpose in _purposes(issuer)
     }
     _plan(allocators, awards)
     profile = catalog.issuer_profile(issuer)
@@ -278,6 +279,15 @@ def issue_batch(
         log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
         return BatchOutcome(issued)
     raise ServiceBusy("could not allocate status list entries under contention; retry")
+
+
+def _purposes(issuer: Issuer) -> tuple[str, ...]:
+    """The status entries a new badge of ``issuer`` gets: revocation, plus suspension if on.
+
+    One entry is written as one ``credentialStatus`` object, which the OB 3.0 JSON Schema
+    requires; suspension makes it an array of two (the documented deviation).
+    """
+    return ("revocation", "suspension") if issuer.suspension else ("revocation",)
 
 
 def _validate(
@@ -495,6 +505,7 @@ def _store(
             allocator.save()
         issued = []
         for award in awards:
+            suspension = award.slots.get("suspension")
             credential = Credential(
                 id=award.credential_id,
                 issuer_id=issuer.pk,
@@ -509,8 +520,8 @@ def _store(
                 valid_until=award.row.valid_until,
                 revocation_list_id=award.slots["revocation"].list_id,
                 revocation_index=award.slots["revocation"].index,
-                suspension_list_id=award.slots["suspension"].list_id,
-                suspension_index=award.slots["suspension"].index,
+                suspension_list_id=suspension.list_id if suspension else None,
+                suspension_index=suspension.index if suspension else None,
             )
             session.add(credential)
             issued.append(
@@ -551,7 +562,8 @@ def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:
     for purpose in status.PURPOSES:
         by_list: dict[str, dict[int, _Award]] = {}
         for award in awards:
-            slot = award.slots[purpose]
+            if (slot := award.slots.get(purpose)) is None:
+                continue
             by_list.setdefault(slot.list_id, {})[slot.index] = award
         for list_id, planned in by_list.items():
             for index in status.used_indexes(session, purpose, list_id, planned):
@@ -583,6 +595,7 @@ def change_status(
         NotFound: no such credential of this issuer.
         ValidationFailed: no reason for a revocation or suspension.
         InvalidStatusChange: the credential is not in a state that allows ``action``.
+        SuspensionNotEnabled: suspend/unsuspend on a badge issued without a suspension entry.
     """
     if action != "unsuspend" and not reason:
         raise ValidationFailed(
@@ -605,6 +618,16 @@ def change_status(
             raise NotFound(f"no credential {ref!r}")
         if row.revoked_at is not None:
             raise InvalidStatusChange("the credential is revoked; revocation is final")
+        suspension_slot = (
+            (row.suspension_list_id, row.suspension_index)
+            if row.suspension_list_id is not None and row.suspension_index is not None
+            else None
+        )
+        if action != "revoke" and suspension_slot is None:
+            raise SuspensionNotEnabled(
+                "this badge was issued without a suspension entry (suspension is off for "
+                "this issuer), so it can only be revoked"
+            )
         if action == "suspend" and row.suspended_at is not None:
             raise InvalidStatusChange("the credential is already suspended")
         if action == "unsuspend" and row.suspended_at is None:
@@ -614,11 +637,8 @@ def change_status(
             list_id, index, value = row.revocation_list_id, row.revocation_index, True
             row.revoked_at, row.revocation_reason = now, reason
         else:
-            list_id, index, value = (
-                row.suspension_list_id,
-                row.suspension_index,
-                action == "suspend",
-            )
+            assert suspension_slot is not None  # noqa: S101 - refused above when missing
+            (list_id, index), value = suspension_slot, action == "suspend"
             row.suspended_at = now if value else None
             row.suspension_reason = reason if value else None
         status.set_bit(

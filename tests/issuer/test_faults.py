@@ -133,7 +133,7 @@ def test_concurrent_workers_issue_and_revoke_without_losing_anything(
     """Four processes issue, replay shared idempotency keys, revoke and suspend at once:
     no status index is handed out twice, no bit is lost, no key is honoured twice."""
     workers, per_worker, shared_keys, revokes, suspends = 4, 4, 3, 3, 2
-    tenant: Tenant = create_tenant(app, "load", "부하 센터")
+    tenant: Tenant = create_tenant(app, "load", "부하 센터", suspension=True)
     api = Api(client, tenant)
     course = api.achievement()
     existing = [

@@ -63,7 +63,9 @@ def test_full_lists_roll_over_to_new_ones(tiny_app: Flask) -> None:
             per_list[row.revocation_list_id] = per_list.get(row.revocation_list_id, 0) + 1
         assert sorted(per_list.values()) == [2, 3, 3]
     api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "test"})
-    entry = issued["credential"]["credentialStatus"][0]
+    # Issue 11: one credentialStatus object (revocation) by default.
+    entry = issued["credential"]["credentialStatus"]
+    assert entry["statusPurpose"] == "revocation"
     listed = client.get(entry["statusListCredential"].removeprefix(BASE_URL)).json
     assert listed is not None
     bits = Bitstring.decode(listed["credentialSubject"]["encodedList"])
@@ -81,7 +83,7 @@ def test_indexes_are_spread_at_random(app: Flask, session: Session) -> None:
     body = api.post("/api/v1/credentials/batch", json=rows).json
     assert body is not None
     indexes = [
-        int(c["credential"]["credentialStatus"][0]["statusListIndex"]) for c in body["credentials"]
+        int(c["credential"]["credentialStatus"]["statusListIndex"]) for c in body["credentials"]
     ]
     assert len(set(indexes)) == 8
     assert sorted(indexes) != list(range(min(indexes), min(indexes) + 8))
