@@ -307,13 +307,29 @@ def achievement_create(
 
 @achievement_group.command("list")
 @click.option("--issuer", "slug", required=True)
-def achievement_list(slug: str) -> None:
+@click.option("--archived", "include_archived", is_flag=True, help="Also list archived ones.")
+def achievement_list(slug: str, include_archived: bool) -> None:
     """List an issuer's achievements."""
     app = _app()
     with _session(app) as (session, _conf):
         issuer = accounts.issuer_by_slug(session, slug)
-        for row in catalog.list_achievements(session, issuer):
-            click.echo(f"{row.id}\t{row.name}")
+        for row in catalog.list_achievements(session, issuer, include_archived=include_archived):
+            mark = "\t(archived)" if row.archived_at is not None else ""
+            click.echo(f"{row.id}\t{row.name}{mark}")
+
+
+@achievement_group.command("archive")
+@click.option("--issuer", "slug", required=True)
+@click.argument("achievement")
+def achievement_archive(slug: str, achievement: str) -> None:
+    """Archive an achievement: no new badges; badges already issued keep resolving."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        row = catalog.archive_achievement(
+            session, conf, issuer, achievement, now=conf.clock(), actor=cli_actor()
+        )
+    click.echo(f"archived {row.id}\t{row.name}")
 
 
 # -- issuing and revoking -------------------------------------------------------------------
@@ -336,6 +352,11 @@ def achievement_list(slug: str) -> None:
     "file again returns the credentials already issued instead of issuing twice.",
 )
 @click.option("--jwt-alg", type=click.Choice(["RS256", "EdDSA"]), default=None)
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Issue rows without a name (by default a row without one is a row error).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the per-row report as JSON.")
 def issue_command(
     slug: str,
@@ -343,6 +364,7 @@ def issue_command(
     csv_path: Path,
     idempotency_key: str | None,
     jwt_alg: str | None,
+    allow_anonymous: bool,
     as_json: bool,
 ) -> None:
     """Issue a badge to every row of a CSV file: all rows, or none if any row is invalid."""
@@ -376,6 +398,7 @@ def issue_command(
                     idempotency_key=key,
                     progress=advance,
                     max_rows=CLI_MAX_ROWS,
+                    allow_anonymous=allow_anonymous,
                 )
             except InvalidRows as err:
                 _report_invalid(err, as_json)

@@ -69,6 +69,19 @@ _ACHIEVEMENT_TYPES = frozenset(
         "SecondarySchoolDiploma",
     ]
 )
+# OB 3.0 AlignmentTargetType (an EnumExt: these values or an ``ext:`` term), exactly as the
+# bundled 1EdTech schema lists them ($defs/Alignment/properties/targetType).
+_ALIGNMENT_TARGET_TYPES = frozenset(
+    {
+        "ceasn:Competency",
+        "ceterms:Credential",
+        "CFItem",
+        "CFRubric",
+        "CFRubricCriterion",
+        "CFRubricCriterionLevel",
+        "CTDL",
+    }
+)
 _EXTENSION_TERM = re.compile(r"^ext:[A-Za-z0-9._-]{1,60}$")
 
 
@@ -139,6 +152,16 @@ def _check_achievement_type(value: str) -> str:
     return value
 
 
+def _check_alignment_target_type(value: str) -> str:
+    if value not in _ALIGNMENT_TARGET_TYPES and not _EXTENSION_TERM.match(value):
+        allowed = ", ".join(sorted(_ALIGNMENT_TARGET_TYPES, key=str.lower))
+        raise ValueError(
+            f"must be an OB 3.0 AlignmentTargetType ({allowed}) or 'ext:Name'; "
+            f"{value!r} is not one (an alignment's type is not an achievement type)"
+        )
+    return value
+
+
 Name = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=200), AfterValidator(_single_line)
 ]
@@ -171,6 +194,12 @@ AchievementType = Annotated[
     BeforeValidator(_normalize),
     Field(max_length=64, examples=["Course"]),
     AfterValidator(_check_achievement_type),
+]
+AlignmentTargetType = Annotated[
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=64, examples=["CFItem", "ceasn:Competency", "ext:NCSUnit"]),
+    AfterValidator(_check_alignment_target_type),
 ]
 Reference = Annotated[
     str, BeforeValidator(_normalize), Field(max_length=2048), AfterValidator(_single_line)
@@ -212,6 +241,11 @@ class RowError(ApiModel):
     line: int | None = None
     field: str
     message: str
+    code: str | None = Field(
+        default=None,
+        description="a stable code for refusals a program may handle: recipient-name-missing, "
+        "achievement-archived",
+    )
 
 
 class ErrorBody(ApiModel):
@@ -267,7 +301,7 @@ class AlignmentIn(ApiModel):
     target_code: ShortText | None = None
     target_description: Description | None = None
     target_framework: Name | None = None
-    target_type: AchievementType | None = None
+    target_type: AlignmentTargetType | None = None
 
 
 class AchievementCreate(ApiModel):
@@ -328,6 +362,9 @@ class AchievementOut(AchievementCreate):
     issuer: str
     created_at: Timestamp
     updated_at: Timestamp
+    archived_at: Timestamp | None = Field(
+        default=None, description="set once archived: no new badges, hidden from listings"
+    )
 
 
 class AchievementList(ApiModel):
@@ -387,6 +424,11 @@ class _AwardFields(ApiModel):
     jwt_alg: JwtAlgorithm | None = Field(
         default=None, description="VC-JWT algorithm: RS256 (default, the OB 3.0 minimum) or EdDSA"
     )
+    allow_anonymous: bool | None = Field(
+        default=None,
+        description="issue without the recipient's name; a badge without a name is refused "
+        "unless this is true (for a batch, a row's value overrides the batch's)",
+    )
 
     @model_validator(mode="after")
     def _windows(self) -> _AwardFields:
@@ -417,6 +459,9 @@ class BatchOptions(ApiModel):
 
     achievement_id: ShortText | None = None
     jwt_alg: JwtAlgorithm | None = None
+    allow_anonymous: bool = Field(
+        default=False, description="issue rows without a recipient name (see the row field)"
+    )
 
 
 class BatchCreate(BatchOptions):

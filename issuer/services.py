@@ -40,6 +40,7 @@ from issuer import audit, catalog, learners, signing, status
 from issuer.config import Settings
 from issuer.db import find_by_ref, write_transaction
 from issuer.errors import (
+    AchievementArchived,
     IdempotencyKeyReused,
     InvalidRows,
     InvalidStatusChange,
@@ -145,7 +146,9 @@ def issue_credential(
     """Issue one credential (a batch of one, with field errors instead of row errors).
 
     Raises:
-        ValidationFailed: unknown achievement, or a validity window already over.
+        ValidationFailed: unknown achievement, a validity window already over, or no
+            recipient name without ``allowAnonymous``.
+        AchievementArchived: the achievement is archived.
         IdempotencyKeyReused: ``idempotency_key`` was used with another request.
     """
     row = BatchRow.model_validate(data.model_dump())
@@ -161,7 +164,10 @@ def issue_credential(
             kind="credential",
         )
     except InvalidRows as err:
-        errors = [{"field": r["field"], "message": r["message"]} for r in err.details["rows"]]
+        rows = err.details["rows"]
+        if rows and rows[0].get("code") == AchievementArchived.code:
+            raise AchievementArchived(rows[0]["message"]) from err
+        errors = [{"field": r["field"], "message": r["message"]} for r in rows]
         raise ValidationFailed(
             f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
         ) from err
@@ -182,6 +188,7 @@ def issue_batch(
     progress: ProgressCallback | None = None,
     kind: str = "batch",
     max_rows: int | None = None,
+    allow_anonymous: bool = False,
 ) -> BatchOutcome:
     """Validate every row, then issue all of them in one transaction, or none.
 
@@ -194,6 +201,8 @@ def issue_batch(
         progress: called with (signed so far, total) while signing.
         kind: ``batch`` or ``credential``; part of what an idempotency key is bound to.
         max_rows: the row limit; defaults to ``settings.batch_max_rows`` (the HTTP limit).
+        allow_anonymous: rows without a recipient name are issued (a row's own
+            ``allowAnonymous`` wins); otherwise each such row is a row error.
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
@@ -205,7 +214,14 @@ def issue_batch(
     if len(rows) > limit:
         raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
     valid = _validate(
-        session, settings, issuer, rows, now=now, default_achievement=achievement_id, lines=lines
+        session,
+        settings,
+        issuer,
+        rows,
+        now=now,
+        default_achievement=achievement_id,
+        lines=lines,
+        allow_anonymous=allow_anonymous,
     )
     request_hash = _request_hash(kind, valid, jwt_alg)
     if idempotency_key is not None:
@@ -299,12 +315,15 @@ def _validate(
     now: datetime,
     default_achievement: str | None,
     lines: Sequence[int] | None,
+    allow_anonymous: bool = False,
 ) -> list[tuple[BatchRow, Achievement]]:
     errors: list[RowError] = []
 
-    def fail(index: int, field_name: str, message: str) -> None:
+    def fail(index: int, field_name: str, message: str, code: str | None = None) -> None:
         line = lines[index] if lines is not None and index < len(lines) else None
-        errors.append(RowError(row=index + 1, line=line, field=field_name, message=message))
+        errors.append(
+            RowError(row=index + 1, line=line, field=field_name, message=message, code=code)
+        )
 
     if not rows:
         raise ValidationFailed(
@@ -333,8 +352,28 @@ def _validate(
         if achievement is None:
             fail(index, "achievementId", f"no achievement {ref!r} of this issuer")
             continue
+        if achievement.archived_at is not None:
+            fail(
+                index,
+                "achievementId",
+                f"achievement {ref!r} is archived; archived achievements award no new badges",
+                AchievementArchived.code,
+            )
+            continue
         if row.valid_until is not None and row.valid_until <= now:
             fail(index, "validUntil", "the credential would already be expired")
+            continue
+        anonymous_ok = allow_anonymous if row.allow_anonymous is None else row.allow_anonymous
+        if not (row.recipient.name or "").strip() and not anonymous_ok:
+            # A badge with no name on it is worth little to the learner and looks broken to
+            # an employer: refuse it unless the provider says so explicitly.
+            fail(
+                index,
+                "recipient.name",
+                "the recipient's name is empty; a badge must name its learner "
+                "(set allowAnonymous: true to issue one without a name)",
+                "recipient-name-missing",
+            )
             continue
         duplicate = (normalize_email(row.recipient.email), achievement.id)
         if duplicate in seen:

@@ -121,6 +121,7 @@ def batch() -> tuple[Response, int, dict[str, str]]:
         jwt_alg=options.jwt_alg,
         lines=lines,
         idempotency_key=key,
+        allow_anonymous=options.allow_anonymous,
     )
     body = BatchIssued(
         count=len(outcome.issued),

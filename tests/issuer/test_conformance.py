@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,3 +136,183 @@ def test_turning_suspension_on_applies_to_new_badges_only(app: Flask, client: Fl
     assert lifted.status_code == 200
     latest = api.issue(course["uuid"], unique_email())["credential"]
     assert isinstance(latest["credentialStatus"], dict)
+
+
+# -- alignment target types -----------------------------------------------------------------
+
+_ALIGNMENT = {
+    "targetName": "인공지능 모델링",
+    "targetUrl": "https://www.ncs.go.kr/unity/th03/ncsSearchMain.do",
+    "targetCode": "2001010101",
+    "targetFramework": "국가직무능력표준 (NCS)",
+}
+
+
+@pytest.mark.parametrize(
+    "target_type",
+    [
+        "ceasn:Competency",
+        "ceterms:Credential",
+        "CFItem",
+        "CFRubric",
+        "CFRubricCriterion",
+        "CFRubricCriterionLevel",
+        "CTDL",
+        "ext:NCSUnit",
+    ],
+)
+def test_alignment_target_types_of_ob3_are_accepted_and_issue(
+    plain_api: Api, target_type: str
+) -> None:
+    """Every AlignmentTargetType value (and ext: terms) is accepted, and badges issue whole."""
+    course = plain_api.achievement(
+        "머신러닝 실무", alignment=[{**_ALIGNMENT, "targetType": target_type}]
+    )
+    issued = plain_api.issue(course["uuid"], unique_email(), "정하늘")
+    alignment = issued["credential"]["credentialSubject"]["achievement"]["alignment"][0]
+    assert alignment["targetType"] == target_type
+    name = "ob_v3p0_achievementcredential_schema.json"
+    assert _whole_document_errors(issued["credential"], name) == []
+
+
+@pytest.mark.parametrize("target_type", ["Course", "Competency", "ext:", "cfitem"])
+def test_alignment_target_type_outside_the_vocabulary_is_refused(
+    plain_api: Api, target_type: str
+) -> None:
+    """ "Course" is an achievement type, not an alignment target type: 422 at creation."""
+    response = plain_api.post(
+        "/api/v1/achievements",
+        json={
+            "name": "잘못된 정렬",
+            "description": "설명",
+            "criteria": {"narrative": "기준"},
+            "alignment": [{**_ALIGNMENT, "targetType": target_type}],
+        },
+    )
+    assert response.status_code == 422
+    assert response.json is not None
+    assert response.json["error"] == "validation-error"
+    assert "AlignmentTargetType" in response.json["message"]
+
+
+# -- archiving ------------------------------------------------------------------------------
+
+
+def test_archived_achievement_refuses_new_badges_and_leaves_listings(
+    plain_api: Api, client: FlaskClient
+) -> None:
+    """Archive: 409 achievement-archived on issuing, hidden from the list, old badges resolve."""
+    course = plain_api.achievement("보관될 과정")
+    earlier = plain_api.issue(course["uuid"], unique_email(), "한결")
+    archived = plain_api.post(f"/api/v1/achievements/{course['uuid']}/archive")
+    assert archived.status_code == 200
+    assert archived.json is not None
+    assert archived.json["archivedAt"]
+    again = plain_api.post(f"/api/v1/achievements/{course['uuid']}/archive")
+    assert again.json is not None
+    assert again.json["archivedAt"] == archived.json["archivedAt"]
+
+    single = plain_api.post(
+        "/api/v1/credentials",
+        json={"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "a"}},
+    )
+    assert single.status_code == 409
+    assert single.json is not None
+    assert single.json["error"] == "achievement-archived"
+    row = {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "나"}}
+    batch = plain_api.post("/api/v1/credentials/batch", json=[row])
+    assert batch.status_code == 422
+    assert batch.json is not None
+    assert batch.json["rows"][0]["code"] == "achievement-archived"
+
+    listed = plain_api.get("/api/v1/achievements").json
+    assert listed is not None
+    assert course["uuid"] not in [a["uuid"] for a in listed["achievements"]]
+    everything = plain_api.get("/api/v1/achievements?includeArchived=true").json
+    assert everything is not None
+    assert course["uuid"] in [a["uuid"] for a in everything["achievements"]]
+    assert plain_api.get(f"/api/v1/achievements/{course['uuid']}").status_code == 200
+    # The badge issued before, and the achievement's public id, still resolve.
+    base = "https://badges.example.kr"
+    assert client.get(earlier["id"].removeprefix(base) + ".json").status_code == 200
+    public = client.get(course["id"].removeprefix(base), headers={"Accept": "application/json"})
+    assert public.status_code == 200
+    report = verify_credential(
+        earlier["credential"], now=datetime.now(UTC), fetcher=ClientFetcher(client)
+    )
+    assert report.verdict is Verdict.VALID
+
+
+def test_archiving_another_issuers_achievement_is_not_found(plain_api: Api, other_api: Api) -> None:
+    """One issuer's key cannot archive another's achievement."""
+    theirs = other_api.achievement("남의 과정")
+    response = plain_api.post(f"/api/v1/achievements/{theirs['uuid']}/archive")
+    assert response.status_code == 404
+
+
+# -- refusing nameless badges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [None, "", "   "], ids=["missing", "empty", "blank"])
+def test_single_issuance_without_a_name_is_422(plain_api: Api, name: str | None) -> None:
+    """No name on the badge: 422 naming recipient.name, unless allowAnonymous is true."""
+    course = plain_api.achievement("이름 확인 과정")
+    recipient: dict[str, Any] = {"email": unique_email()}
+    if name is not None:
+        recipient["name"] = name
+    response = plain_api.post(
+        "/api/v1/credentials", json={"achievementId": course["uuid"], "recipient": recipient}
+    )
+    assert response.status_code == 422
+    assert response.json is not None
+    assert response.json["errors"][0]["field"] == "recipient.name"
+    if name is None:
+        allowed = plain_api.post(
+            "/api/v1/credentials",
+            json={
+                "achievementId": course["uuid"],
+                "recipient": recipient,
+                "allowAnonymous": True,
+            },
+        )
+        assert allowed.status_code == 201, allowed.json
+        assert allowed.json is not None
+        assert "name" not in allowed.json["credential"]["credentialSubject"]
+
+
+def test_batch_row_without_a_name_is_a_row_error(plain_api: Api) -> None:
+    """A CSV row with an empty name cell is reported per row; nothing is issued."""
+    course = plain_api.achievement("CSV 이름 과정")
+    csv = f"email,name\n{unique_email()},김하나\n{unique_email()},\n{unique_email()},박셋\n"
+    response = plain_api.post(
+        f"/api/v1/credentials/batch?achievementId={course['uuid']}",
+        data=csv.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422
+    assert response.json is not None
+    assert response.json["error"] == "invalid-rows"
+    assert [(r["row"], r["line"], r["field"], r["code"]) for r in response.json["rows"]] == [
+        (2, 3, "recipient.name", "recipient-name-missing")
+    ]
+    allowed = plain_api.post(
+        f"/api/v1/credentials/batch?achievementId={course['uuid']}&allowAnonymous=true",
+        data=csv.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert allowed.status_code == 201, allowed.json
+    assert allowed.json is not None
+    assert allowed.json["count"] == 3
+
+
+def test_cli_issue_reports_a_nameless_row(app: Flask, plain: Tenant, tmp_path: Path) -> None:
+    """`baeji issue` lists the row without a name and issues nothing; --allow-anonymous issues."""
+    course = Api(app.test_client(), plain).achievement("CLI 이름 과정")
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"email,name\n{unique_email()},\n", encoding="utf-8")
+    args = ["issue", "--issuer", "plain", "--achievement", course["uuid"], "--csv", str(rows)]
+    refused = CliRunner().invoke(baeji, [*args, "--json"], obj=app)
+    assert refused.exit_code != 0
+    assert "recipient.name" in refused.output
+    accepted = CliRunner().invoke(baeji, [*args, "--allow-anonymous", "--json"], obj=app)
+    assert accepted.exit_code == 0, accepted.output

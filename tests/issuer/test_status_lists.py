@@ -42,7 +42,8 @@ def test_full_lists_roll_over_to_new_ones(tiny_app: Flask) -> None:
     api = Api(client, tenant)
     course = api.achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(7)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(7)
     ]
     response = api.post("/api/v1/credentials/batch", json=rows)
     assert response.status_code == 201, response.json
@@ -78,7 +79,8 @@ def test_indexes_are_spread_at_random(app: Flask, session: Session) -> None:
     api = Api(app.test_client(), tenant)
     course = api.achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(8)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(8)
     ]
     body = api.post("/api/v1/credentials/batch", json=rows).json
     assert body is not None
