@@ -111,6 +111,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "This member of the record is neither a credential object nor a VC-JWT.",
         "기록의 이 항목은 자격증명 객체도 VC-JWT도 아닙니다.",
     ),
+    "json-ld-not-needed-jcs": (
+        "Not needed: the eddsa-jcs-2022 proof signs the JSON itself, every member included.",
+        "필요 없음: eddsa-jcs-2022 서명은 모든 항목을 포함한 JSON 자체에 서명합니다.",
+    ),
     "input-unreadable": (
         "Not checked: the input could not be read.",
         "확인하지 않음: 입력을 읽을 수 없습니다.",
@@ -234,6 +238,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Key {key} is not published in the issuer's document.",
         "키 {key}이(가) 발급자 문서에 없습니다.",
     ),
+    "key-reference-inexact": (
+        "The proof names {key}, which is not a verification method the issuer's document "
+        "lists exactly (a did:key reference needs its #fragment).",
+        "서명이 가리키는 {key}은(는) 발급자 문서에 그대로 나열된 검증 수단이 아닙니다 "
+        "(did:key 참조에는 #프래그먼트가 있어야 합니다).",
+    ),
     "key-not-controlled": (
         "Key {key} is not controlled by the issuer {issuer}.",
         "키 {key}은(는) 발급자 {issuer}가 관리하는 키가 아닙니다.",
@@ -272,8 +282,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing-proof": ("The credential carries no proof.", "자격증명에 서명이 없습니다."),
     "unsupported-cryptosuite": (
-        "Proof type {suite} is not supported.",
-        "서명 방식 {suite}은(는) 지원하지 않습니다.",
+        "Proof type {suite} is not supported by this verifier, so the proof could not be "
+        "checked (this does not mean it is forged).",
+        "이 검증기는 서명 방식 {suite}을(를) 지원하지 않아 서명을 확인하지 못했습니다 "
+        "(위조되었다는 뜻은 아닙니다).",
     ),
     "invalid-proof": (
         "The Data Integrity proof does not verify: {reason}",

@@ -108,6 +108,7 @@ NOT_APPLICABLE_CODES = frozenset(
         "jwt-not-present",
         "proof-not-present",
         "json-ld-not-needed",
+        "json-ld-not-needed-jcs",
     }
 )
 
