@@ -178,6 +178,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "여기에서 배지를 읽지 못했습니다 — 더 선명한 사진이나 원본 파일(학습자가 받은 PNG, "
         "SVG 또는 JSON)로 다시 시도해 주세요.",
     ),
+    "explain.key_compromised": (
+        "The issuer declared the key that signed this badge compromised, so nothing it "
+        "signed can be trusted. Ask the issuer for a newly issued badge.",
+        "발급 기관이 이 배지에 서명한 키가 유출되었다고 신고했습니다. 그 키로 서명된 것은 "
+        "신뢰할 수 없으니, 발급 기관에 새로 발급된 배지를 요청하세요.",
+    ),
     "summary.unverified": ("Unverified content", "검증되지 않은 내용"),
     "summary.unverified_note": (
         "The signature does not check out, so what follows is only what the file claims.",

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from badges import format_datetime
 from issuer import audit, status
 from issuer.config import Settings
 from issuer.errors import NotFound
@@ -137,9 +138,18 @@ def active_signers(session: Session, settings: Settings, issuer_id: int) -> Issu
 
 
 def did_document(issuer: Issuer, rows: Sequence[SigningKey]) -> dict[str, Any]:
-    """Return the issuer's DID document, listing its published (non-compromised) keys."""
+    """Return the issuer's DID document: its published keys under ``assertionMethod``, and
+    the keys it declared compromised marked ``revoked`` (so verifiers can say exactly that).
+    """
     ring = _ring(rows)
-    return build_did_document(issuer.did, [entry.public_key for entry in ring.published()])
+    compromised = [
+        (entry.public_key, format_datetime(entry.revoked_at))
+        for entry in ring.entries
+        if entry.state is KeyState.REVOKED and entry.revoked_at is not None
+    ]
+    return build_did_document(
+        issuer.did, [entry.public_key for entry in ring.published()], revoked=compromised
+    )
 
 
 def jwks(rows: Sequence[SigningKey]) -> list[dict[str, str]]:

@@ -251,6 +251,12 @@ def resolve_key(ref: str, issuer: IssuerDocument, session: FetchSession) -> Trus
         return TrustedKey(key, method_id, issuer.id, "did:key")
     source = issuer.url or issuer.method
     entry = issuer.methods.get(method_id)
+    if entry is not None and entry.get("revoked") is not None:
+        # Controlled Identifiers, "Verification Methods": a method with "revoked" must not
+        # verify anything; the issuer declared this key compromised.
+        raise KeyProblem(
+            "key-compromised", definite=True, key=method_id, revoked=str(entry["revoked"])
+        )
     if entry is not None:
         if entry.get("controller") != issuer.id:
             raise KeyProblem("key-not-controlled", definite=True, key=method_id, issuer=issuer.id)

@@ -7,6 +7,7 @@ check's details; a missing field shows as ``?`` rather than failing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 LANGUAGES = ("en", "ko")
@@ -238,6 +239,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Key {key} is not published in the issuer's document.",
         "키 {key}이(가) 발급자 문서에 없습니다.",
     ),
+    "key-compromised": (
+        "The issuer declared key {key} compromised ({revoked}): nothing it signed can be "
+        "trusted, this badge included.",
+        "발급 기관이 키 {key}이(가) 유출되었다고 신고했습니다({revoked}). 이 키로 서명된 것은 "
+        "이 배지를 포함해 신뢰할 수 없습니다.",
+    ),
     "key-reference-inexact": (
         "The proof names {key}, which is not a verification method the issuer's document "
         "lists exactly (a did:key reference needs its #fragment).",
@@ -289,7 +296,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid-proof": (
         "The Data Integrity proof does not verify: {reason}",
-        "Data Integrity 서명이 맞지 않습니다: {reason}",
+        # The reason is the library's English; Korean readers get the plain meaning.
+        "Data Integrity 서명이 맞지 않습니다. 서명된 뒤 내용이 바뀌었거나, 발급 기관의 키로 "
+        "서명되지 않았습니다.",
     ),
     "proof-not-checked": (
         "Not checked: no trusted key for it ({reason}).",
@@ -449,7 +458,47 @@ def render(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     return texts
 
 
+# Details that hold a date: shown to people in their own form (KST for Korean), never as
+# the raw XML Schema timestamp. The machine form stays in the check's details (--json).
+_DATE_FIELDS = frozenset({"valid_from", "valid_until", "revoked"})
+# Korea Standard Time has had no daylight saving since 1988: a fixed offset needs no tz
+# database on the verifier's machine.
+_KST = timezone(timedelta(hours=9), "KST")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _date(value: Any, lang: str) -> str | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    if lang == "ko":
+        local = moment.astimezone(_KST)
+        return f"{local.year}년 {local.month}월 {local.day}일 {local:%H:%M} (KST)"
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+
+
 def _text(name: str, value: Any, lang: str) -> str:
+    if name in _DATE_FIELDS and (shown := _date(value, lang)) is not None:
+        return shown
     if name == "tally" and isinstance(value, Mapping):
         # {"valid": 4, "revoked": 1} -> "4 valid, 1 revoked" / "유효함 4건, 취소됨 1건"
         parts = []

@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import copy
+import io
 import json
+import re
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -19,9 +22,20 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft201909Validator
+from PIL import Image
 
 from issuer import accounts, db, settings_of
-from tests.issuer.conftest import Api, ClientFetcher, Tenant, create_tenant, unique_email
+from tests.issuer.conftest import (
+    BASE_URL,
+    ENGLISH,
+    KOREAN,
+    Api,
+    ClientFetcher,
+    Tenant,
+    create_tenant,
+    full_wallet_link,
+    unique_email,
+)
 from verify import Verdict, verify_credential
 from verify.cli import main as baeji
 
@@ -316,3 +330,122 @@ def test_cli_issue_reports_a_nameless_row(app: Flask, plain: Tenant, tmp_path: P
     assert "recipient.name" in refused.output
     accepted = CliRunner().invoke(baeji, [*args, "--allow-anonymous", "--json"], obj=app)
     assert accepted.exit_code == 0, accepted.output
+
+
+# -- what the pages say ---------------------------------------------------------------------
+
+
+def _check_row(html: str, check_id: str) -> str:
+    """The row of ``check_id`` in the page's own check list (not a member's)."""
+    own = html[html.index('id="checks-title"') :]
+    match = re.search(rf'<li class="check[^"]*" data-check="{check_id}".*?</li>', own, re.S)
+    assert match is not None, check_id
+    return match.group(0)
+
+
+def test_tampered_upload_is_greyed_unverified_without_registered_mark(
+    plain_api: Api, client: FlaskClient
+) -> None:
+    """A grade changed to A+++: no registered mark, claimed fields labelled unverified."""
+    course = plain_api.achievement("데이터 시각화")
+    issued = plain_api.issue(
+        course["uuid"], unique_email(), "조민서", result=[{"value": "B", "status": "Completed"}]
+    )
+    genuine = client.post(
+        "/verify", data={"text": json.dumps(issued["credential"])}, headers=KOREAN
+    ).get_data(as_text=True)
+    assert 'data-verdict="valid"' in genuine
+    assert 'data-issuer-mark="registered"' in genuine
+    assert 'data-verified="yes"' in genuine
+    assert "검증되지 않은 내용" not in genuine
+
+    tampered = copy.deepcopy(issued["credential"])
+    tampered["credentialSubject"]["result"][0]["value"] = "A+++"
+    for headers, label in ((KOREAN, "검증되지 않은 내용"), (ENGLISH, "Unverified content")):
+        html = client.post(
+            "/verify", data={"text": json.dumps(tampered)}, headers=headers
+        ).get_data(as_text=True)
+        assert 'data-verdict="invalid"' in html
+        assert 'data-verified="no"' in html
+        assert label in html
+        assert 'data-issuer-mark="registered"' not in html
+    korean = client.post("/verify", data={"text": json.dumps(tampered)}, headers=KOREAN).get_data(
+        as_text=True
+    )
+    # The proof failure reads in Korean only, without the English reason.
+    assert "the proof signature does not verify" not in _check_row(korean, "proof")
+
+
+def test_wrong_email_page_says_genuine_but_not_this_person(
+    plain_api: Api, client: FlaskClient
+) -> None:
+    """A genuine badge checked against another e-mail: said in those words, never "forged"."""
+    course = plain_api.achievement("클라우드 아키텍처")
+    issued = plain_api.issue(course["uuid"], unique_email(), "윤도현")
+    html = client.post(
+        "/verify",
+        data={"text": json.dumps(issued["credential"]), "email": "someone-else@example.kr"},
+        headers=KOREAN,
+    ).get_data(as_text=True)
+    assert 'data-verdict="recipient-mismatch"' in html
+    assert "진본이지만 이 이메일로 발급되지 않은 배지" in html
+    assert "입력하신 이메일 주소로 발급된 배지가 아닙니다" in html
+    assert "위조" not in html
+
+
+def test_unreadable_image_page(client: FlaskClient) -> None:
+    """A plain red PNG: "we could not read a badge here", in Korean, never "forged"."""
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 20, 20)).save(out, "PNG")
+    response = client.post(
+        "/verify",
+        data={"file": (io.BytesIO(out.getvalue()), "photo.png")},
+        headers=KOREAN,
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert 'data-verdict="unreadable"' in html
+    assert "더 선명한 사진이나 원본 파일" in html
+    assert "위조" not in html
+
+
+def test_record_with_a_revoked_badge_keeps_its_own_verdict(
+    app: Flask, client: FlaskClient, plain_api: Api
+) -> None:
+    """A record with one revoked badge of three is valid itself and lists "2 valid, 1 revoked"."""
+    email = unique_email("clr")
+    issued = [
+        plain_api.issue(plain_api.achievement(f"과정 {n}")["uuid"], email, "서지안")
+        for n in range(3)
+    ]
+    wallet = full_wallet_link(app, email).removeprefix(BASE_URL)
+    record = client.get(f"{wallet}/clr.json").json
+    assert record is not None
+    plain_api.post(f"/api/v1/credentials/{issued[0]['uuid']}/revoke", json={"reason": "취소"})
+    report = verify_credential(record, now=datetime.now(UTC), fetcher=ClientFetcher(client))
+    assert report.verdict is Verdict.VALID
+    embedded = report.check("embedded-credentials")
+    assert embedded.details["tally"] == {"valid": 2, "revoked": 1}
+    assert "2 valid, 1 revoked" in embedded.message("en")
+    assert "유효함 2건, 취소됨 1건" in embedded.message("ko")
+    assert sorted(c.verdict.value for c in report.children) == ["revoked", "valid", "valid"]
+    # Status rows of the record itself read "not applicable", not "skipped".
+    assert report.check("revocation").status_label("ko") == "해당 없음"
+
+
+def test_share_page_status_rows_read_not_applicable(
+    app: Flask, client: FlaskClient, plain_api: Api
+) -> None:
+    """A share page's record has no status entries: its rows say so, not "skipped"."""
+    email = unique_email("share")
+    plain_api.issue(plain_api.achievement("공유 과정")["uuid"], email, "임채원")
+    wallet = full_wallet_link(app, email).removeprefix(BASE_URL)
+    client.post(f"{wallet}/shares", data={"scope": "all"}, headers=KOREAN)
+    html = client.get(wallet, headers=KOREAN).get_data(as_text=True)
+    (share_url,) = re.findall(r'class="share-link" href="([^"]+)"', html)
+    share = client.get(share_url.removeprefix(BASE_URL), headers=KOREAN).get_data(as_text=True)
+    assert 'data-verdict="valid"' in share
+    for check_id in ("revocation", "suspension"):
+        row = _check_row(share, check_id)
+        assert "해당 없음" in row
+        assert "건너뜀" not in row
