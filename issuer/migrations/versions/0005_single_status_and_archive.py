@@ -82,12 +82,12 @@ def _fix_alignment_target_types() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("issuer") as batch:
-        batch.add_column(
-            sa.Column("suspension", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("achievement") as batch:
-        batch.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN (SQLite supports it): rebuilding these tables would trip the
+    # foreign keys that point at them.
+    op.add_column(
+        "issuer", sa.Column("suspension", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("achievement", sa.Column("archived_at", sa.DateTime(timezone=True)))
     _fix_alignment_target_types()
     with op.batch_alter_table("credential") as batch:
         batch.alter_column("suspension_list_id", existing_type=sa.String(36), nullable=True)
@@ -108,7 +108,6 @@ def downgrade() -> None:
     with op.batch_alter_table("credential") as batch:
         batch.alter_column("suspension_list_id", existing_type=sa.String(36), nullable=False)
         batch.alter_column("suspension_index", existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table("achievement") as batch:
-        batch.drop_column("archived_at")
-    with op.batch_alter_table("issuer") as batch:
-        batch.drop_column("suspension")
+    # DROP COLUMN without a table rebuild (SQLite 3.35+), for the same reason.
+    op.drop_column("achievement", "archived_at")
+    op.drop_column("issuer", "suspension")
