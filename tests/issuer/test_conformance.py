@@ -449,3 +449,11 @@ def test_share_page_status_rows_read_not_applicable(
         row = _check_row(share, check_id)
         assert "해당 없음" in row
         assert "건너뜀" not in row
+
+
+def test_achievement_type_reads_in_korean(plain_api: Api, client: FlaskClient) -> None:
+    """The page says 교육 과정, not the raw OB value "Course"."""
+    course = plain_api.achievement("웹 개발 기초")
+    issued = plain_api.issue(course["uuid"], unique_email(), "강지호")
+    html = client.get(issued["id"].removeprefix(BASE_URL), headers=KOREAN).get_data(as_text=True)
+    assert '<span data-achievement-type="Course">교육 과정</span>' in html
