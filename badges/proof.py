@@ -4,6 +4,12 @@ Create: hash the canonical proof configuration and the canonical unsecured docum
 (SHA-256 each, proof configuration first), sign the 64 bytes with Ed25519, and write the
 signature as multibase base58btc. Verify re-does the hashing and checks the signature.
 The legacy names ``eddsa-2022`` and ``Ed25519Signature2020`` are read, never written.
+
+``eddsa-jcs-2022`` is read too (other issuers use it; Digital Bazaar verifies it): the same
+hashing and signature, with the JSON Canonicalization Scheme (RFC 8785, through the
+``rfc8785`` package) instead of RDFC-1.0, so it signs the JSON bytes themselves and needs no
+JSON-LD processing. Baeji signs with ``eddsa-rdfc-2022`` only; :func:`create_proof` writes a
+JCS proof only when asked (tests, interop).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+import rfc8785
 
 from badges.canonical import canonicalize_rdfc
 from badges.errors import InvalidProof, MissingProof, UnsupportedCryptosuite
@@ -30,12 +38,38 @@ MAX_PROOF_VALUE_LENGTH = 96
 characters after the ``z``. Longer values are refused before decoding (base58 decoding
 costs time quadratic in its length)."""
 CRYPTOSUITE = "eddsa-rdfc-2022"
+JCS_CRYPTOSUITE = "eddsa-jcs-2022"
 # Cryptosuites that hash and sign exactly as eddsa-rdfc-2022 does, under other names.
-_READABLE_SUITES = {
+_RDFC_SUITES = {
     (PROOF_TYPE, CRYPTOSUITE),
     (PROOF_TYPE, "eddsa-2022"),
     ("Ed25519Signature2020", None),
 }
+_JCS_SUITES = {(PROOF_TYPE, JCS_CRYPTOSUITE)}
+_READABLE_SUITES = _RDFC_SUITES | _JCS_SUITES
+
+
+def is_jcs_proof(proof: Mapping[str, Any]) -> bool:
+    """Whether ``proof`` is an ``eddsa-jcs-2022`` proof (it needs no JSON-LD processing)."""
+    return (proof.get("type"), proof.get("cryptosuite")) in _JCS_SUITES
+
+
+def canonicalize_jcs(value: Mapping[str, Any]) -> bytes:
+    """Return the RFC 8785 (JCS) serialization of ``value``, for ``eddsa-jcs-2022``.
+
+    Raises:
+        InvalidProof: the value cannot be serialized (e.g. a number outside IEEE 754).
+    """
+    try:
+        return rfc8785.dumps(dict(value))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as err:
+        raise InvalidProof(f"the document cannot be canonicalized with JCS: {err}") from err
+
+
+def hash_data_jcs(unsecured: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
+    """Return ``SHA-256(JCS(proof config)) || SHA-256(JCS(document))`` (eddsa-jcs-2022)."""
+    config_hash = hashlib.sha256(canonicalize_jcs(proof_config)).digest()
+    return config_hash + hashlib.sha256(canonicalize_jcs(unsecured)).digest()
 
 
 def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -80,6 +114,7 @@ def create_proof(
     verification_method: str | None = None,
     proof_purpose: str = "assertionMethod",
     strict: bool = False,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> dict[str, Any]:
     """Create an ``eddsa-rdfc-2022`` proof over ``document`` (its existing proofs excluded).
 
@@ -90,6 +125,7 @@ def create_proof(
         verification_method: the key's URL; defaults to ``signer.key_id``.
         proof_purpose: ``assertionMethod`` for credentials.
         strict: refuse terms no context defines; they would go unsigned.
+        cryptosuite: ``eddsa-rdfc-2022`` (what Baeji issues) or ``eddsa-jcs-2022``.
 
     Returns:
         The proof object, with ``proofValue``.
@@ -99,17 +135,25 @@ def create_proof(
         InvalidJsonLd: the document cannot be canonicalized.
     """
     if signer.key_type is not KeyType.ED25519:
-        raise UnsupportedCryptosuite(f"{CRYPTOSUITE} needs an Ed25519 key, not {signer.key_type}")
+        raise UnsupportedCryptosuite(f"{cryptosuite} needs an Ed25519 key, not {signer.key_type}")
+    if cryptosuite not in (CRYPTOSUITE, JCS_CRYPTOSUITE):
+        raise UnsupportedCryptosuite(f"Baeji does not sign with {cryptosuite!r}")
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": cryptosuite,
         "created": format_datetime(now),
         "verificationMethod": verification_method or signer.key_id,
         "proofPurpose": proof_purpose,
     }
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {**proof, "@context": document.get("@context")}
-    digest = hash_data(unsecured, config, strict=strict)
+    if cryptosuite == JCS_CRYPTOSUITE:
+        # vc-di-eddsa, "Proof Configuration (eddsa-jcs-2022)": the configuration, and so
+        # the written proof, carries the document's @context.
+        proof["@context"] = document.get("@context")
+        digest = hash_data_jcs(unsecured, config)
+    else:
+        digest = hash_data(unsecured, config, strict=strict)
     proof["proofValue"] = multibase_encode(signer.sign(digest), "z")
     return proof
 
@@ -186,12 +230,36 @@ def verify_proof(
         raise InvalidProof("an Ed25519 signature is 64 bytes")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    # vc-di-eddsa, "Verify Proof": a proof carrying its own @context must agree with the
-    # document's.
-    if "@context" in options and options["@context"] != document.get("@context"):
-        raise InvalidProof("the proof's @context differs from the document's")
-    config = {**options, "@context": document.get("@context")}
+    if is_jcs_proof(proof):
+        digest = _jcs_digest(document, unsecured, options)
+    else:
+        # vc-di-eddsa, "Verify Proof": a proof carrying its own @context must agree with
+        # the document's.
+        if "@context" in options and options["@context"] != document.get("@context"):
+            raise InvalidProof("the proof's @context differs from the document's")
+        config = {**options, "@context": document.get("@context")}
+        digest = hash_data(unsecured, config)
     try:
-        public_key.verify(signature, hash_data(unsecured, config))
+        public_key.verify(signature, digest)
     except InvalidSignature as err:
         raise InvalidProof("the proof signature does not verify") from err
+
+
+def _jcs_digest(
+    document: Mapping[str, Any], unsecured: dict[str, Any], options: dict[str, Any]
+) -> bytes:
+    """vc-di-eddsa, "Verify Proof (eddsa-jcs-2022)": the hash data of a JCS proof."""
+    context = options.get("@context")
+    if context is not None:
+        # The document's @context must start with the proof's, in order; the proof's is
+        # then the one that was signed.
+        signed = context if isinstance(context, list) else [context]
+        found = document.get("@context")
+        found = found if isinstance(found, list) else [found]
+        if found[: len(signed)] != signed:
+            raise InvalidProof("the document's @context does not start with the proof's")
+        unsecured["@context"] = context
+    config = dict(options)
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    return hash_data_jcs(unsecured, config)

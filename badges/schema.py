@@ -3,10 +3,13 @@
 The schemas ship in ``badges/schemas/`` as published by 1EdTech (provenance in
 tests/vectors/README.md).
 
-Deliberate deviation: the OB 3.0 schema types ``credentialStatus`` as one object, while
-VC 2.0 allows an array and Baeji writes two entries (revocation and suspension). We
-validate each entry of such an array against the schema's own ``CredentialStatus``
-definition, and the rest of the credential against the unchanged schema.
+A credential with one ``credentialStatus`` object (what Baeji issues by default: the
+revocation entry) is validated as a whole document against the unchanged schema.
+
+The one deliberate deviation: an issuer that turns suspension on writes two entries, an
+array, which VC 2.0 allows but the OB 3.0 schema (one object) does not. Only for that shape
+is each entry validated against the schema's own ``CredentialStatus`` definition and the
+rest of the credential against the unchanged schema.
 
 Each schema is compiled once per process, twice: by jsonschema-rs (a compiled validator,
 about a hundred times faster) for the verdict, and by jsonschema for readable error messages.

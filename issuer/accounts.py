@@ -77,6 +77,7 @@ def create_issuer(
             url=data.url,
             email=data.email,
             description=data.description,
+            suspension=data.suspension,
             did=did_web_from_url(settings.base_url, "issuers", slug),
             created_at=now,
         )
@@ -120,6 +121,29 @@ def issuer_by_slug(session: Session, slug: str, *, include_platform: bool = Fals
     issuer = session.exec(select(Issuer).where(Issuer.slug == slug)).first()
     if issuer is None or (slug == PLATFORM_SLUG and not include_platform):
         raise NotFound(f"no issuer {slug!r}")
+    return issuer
+
+
+def set_suspension(
+    session: Session, issuer: Issuer, enabled: bool, *, now: datetime, actor: str
+) -> Issuer:
+    """Turn the suspension entry on or off for badges ``issuer`` issues from now on.
+
+    Badges already issued keep the entries they were signed with: those with a suspension
+    entry can still be suspended after it is turned off.
+    """
+    with write_transaction(session):
+        issuer.suspension = enabled
+        session.add(issuer)
+        audit.record(
+            session,
+            actor=actor,
+            action="issuer.suspension",
+            subject=issuer.did,
+            issuer_id=issuer.pk,
+            now=now,
+            enabled=enabled,
+        )
     return issuer
 
 

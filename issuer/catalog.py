@@ -218,15 +218,48 @@ def links_of(session: Session, achievement_ids: list[str]) -> dict[str, list[str
     return found
 
 
-def list_achievements(session: Session, issuer: Issuer) -> list[Achievement]:
-    """Return the issuer's achievements, newest first."""
+def list_achievements(
+    session: Session, issuer: Issuer, *, include_archived: bool = False
+) -> list[Achievement]:
+    """Return the issuer's achievements, newest first; archived ones only if asked."""
+    query = select(Achievement).where(Achievement.issuer_id == issuer.pk)
+    if not include_archived:
+        query = query.where(col(Achievement.archived_at).is_(None))
     return list(
-        session.exec(
-            select(Achievement)
-            .where(Achievement.issuer_id == issuer.pk)
-            .order_by(col(Achievement.created_at).desc(), col(Achievement.id))
-        ).all()
+        session.exec(query.order_by(col(Achievement.created_at).desc(), col(Achievement.id))).all()
     )
+
+
+def archive_achievement(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    ref: str,
+    *,
+    now: datetime,
+    actor: str,
+) -> Achievement:
+    """Archive an achievement: no new badges, left out of listings; issued badges resolve.
+
+    Archiving twice keeps the first time.
+
+    Raises:
+        NotFound: no such achievement of this issuer.
+    """
+    with write_transaction(session):
+        row = get_achievement(session, settings, issuer, ref)
+        if row.archived_at is None:
+            row.archived_at = now
+            session.add(row)
+            audit.record(
+                session,
+                actor=actor,
+                action="achievement.archive",
+                subject=achievement_url(settings, row.id),
+                issuer_id=issuer.pk,
+                now=now,
+            )
+    return row
 
 
 def achievement_out(
@@ -254,6 +287,7 @@ def achievement_out(
             "issuer": issuer.did,
             "createdAt": row.created_at,
             "updatedAt": row.updated_at,
+            "archivedAt": row.archived_at,
         }
     )
 

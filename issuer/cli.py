@@ -221,6 +221,13 @@ def issuer_group() -> None:
 @click.option(
     "--logo", default=None, metavar="FILE|URL", help="PNG, JPEG or SVG logo, at most 512 KiB."
 )
+@click.option(
+    "--suspension/--no-suspension",
+    default=False,
+    show_default=True,
+    help="Add a suspension status entry to every badge (credentialStatus becomes an array, "
+    "which the OB 3.0 JSON Schema does not accept).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {did, api_key} as JSON.")
 def issuer_create(
     slug: str,
@@ -229,13 +236,21 @@ def issuer_create(
     email: str | None,
     description: str | None,
     logo: str | None,
+    suspension: bool,
     as_json: bool,
 ) -> None:
     """Create an issuer with its keys and print its DID and a new API key."""
     app = _app()
     checked = _artwork(app, logo, "logo")[1] if logo else None
     with _session(app) as (session, conf):
-        data = IssuerCreate(slug=slug, name=name, url=url, email=email, description=description)
+        data = IssuerCreate(
+            slug=slug,
+            name=name,
+            url=url,
+            email=email,
+            description=description,
+            suspension=suspension,
+        )
         issuer, token = accounts.create_issuer(
             session, conf, data, now=conf.clock(), actor=cli_actor()
         )
@@ -250,7 +265,7 @@ def issuer_create(
 
 
 @issuer_group.command("logo")
-@click.option("--slug", required=True)
+@click.option("--issuer", "--slug", "slug", required=True, help="The issuer's slug.")
 @click.argument("source", required=False, metavar="FILE|URL")
 @click.option("--remove", is_flag=True, help="Remove the logo.")
 def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
@@ -264,6 +279,19 @@ def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
         issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
         where = logo_url(conf, issuer)
     click.echo(f"logo of {slug}: {where}" if where else f"logo of {slug} removed")
+
+
+@issuer_group.command("suspension")
+@click.option("--issuer", "slug", required=True)
+@click.option("--enable/--disable", "enabled", required=True)
+def issuer_suspension(slug: str, enabled: bool) -> None:
+    """Turn the suspension status entry on or off for badges issued from now on."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        accounts.set_suspension(session, issuer, enabled, now=conf.clock(), actor=cli_actor())
+    state = "on" if enabled else "off"
+    click.echo(f"suspension {state} for {slug}: applies to badges issued from now on")
 
 
 @issuer_group.command("list")
@@ -383,13 +411,29 @@ def achievement_create(
 
 @achievement_group.command("list")
 @click.option("--issuer", "slug", required=True)
-def achievement_list(slug: str) -> None:
+@click.option("--archived", "include_archived", is_flag=True, help="Also list archived ones.")
+def achievement_list(slug: str, include_archived: bool) -> None:
     """List an issuer's achievements."""
     app = _app()
     with _session(app) as (session, _conf):
         issuer = accounts.issuer_by_slug(session, slug)
-        for row in catalog.list_achievements(session, issuer):
-            click.echo(f"{row.id}\t{row.name}")
+        for row in catalog.list_achievements(session, issuer, include_archived=include_archived):
+            mark = "\t(archived)" if row.archived_at is not None else ""
+            click.echo(f"{row.id}\t{row.name}{mark}")
+
+
+@achievement_group.command("archive")
+@click.option("--issuer", "slug", required=True)
+@click.argument("achievement")
+def achievement_archive(slug: str, achievement: str) -> None:
+    """Archive an achievement: no new badges; badges already issued keep resolving."""
+    app = _app()
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        row = catalog.archive_achievement(
+            session, conf, issuer, achievement, now=conf.clock(), actor=cli_actor()
+        )
+    click.echo(f"archived {row.id}\t{row.name}")
 
 
 # -- issuing and revoking -------------------------------------------------------------------
@@ -412,6 +456,11 @@ def achievement_list(slug: str) -> None:
     "file again returns the credentials already issued instead of issuing twice.",
 )
 @click.option("--jwt-alg", type=click.Choice(["RS256", "EdDSA"]), default=None)
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Issue rows without a name (by default a row without one is a row error).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the per-row report as JSON.")
 def issue_command(
     slug: str,
@@ -419,6 +468,7 @@ def issue_command(
     csv_path: Path,
     idempotency_key: str | None,
     jwt_alg: str | None,
+    allow_anonymous: bool,
     as_json: bool,
 ) -> None:
     """Issue a badge to every row of a CSV file: all rows, or none if any row is invalid."""
@@ -452,6 +502,7 @@ def issue_command(
                     idempotency_key=key,
                     progress=advance,
                     max_rows=CLI_MAX_ROWS,
+                    allow_anonymous=allow_anonymous,
                 )
             except InvalidRows as err:
                 _report_invalid(err, as_json)

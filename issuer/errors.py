@@ -18,7 +18,9 @@ instead. Codes are stable; messages may change::
     ├── Conflict                      409  conflict
     │   ├── IdempotencyKeyReused      409  idempotency-key-reused
     │   ├── AlreadyExists             409  already-exists
-    │   └── InvalidStatusChange       409  invalid-status-change
+    │   ├── InvalidStatusChange       409  invalid-status-change
+    │   ├── SuspensionNotEnabled      409  suspension-not-enabled
+    │   └── AchievementArchived       409  achievement-archived
     ├── Gone                          410  gone
     ├── PayloadTooLarge               413  payload-too-large
     ├── UnsupportedMediaType          415  unsupported-media-type
@@ -151,6 +153,22 @@ class InvalidStatusChange(Conflict):
     """The credential cannot move to that status (e.g. unsuspending a revoked credential)."""
 
     code = "invalid-status-change"
+
+
+class SuspensionNotEnabled(Conflict):
+    """Suspend or unsuspend on a badge issued without a suspension entry.
+
+    Suspension is an issuer setting, off by default (one ``credentialStatus`` object, as
+    the OB 3.0 JSON Schema requires); such a badge can only be revoked.
+    """
+
+    code = "suspension-not-enabled"
+
+
+class AchievementArchived(Conflict):
+    """Issuing against an archived achievement (archived ones award nothing new)."""
+
+    code = "achievement-archived"
 
 
 class Gone(APIError):

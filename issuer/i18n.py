@@ -108,6 +108,17 @@ _VERDICT_HEADLINES = {
         ("Could not verify this badge", "확인할 수 없는 배지"),
         ("Could not verify this record", "확인할 수 없는 학습 이력"),
     ),
+    "recipient-mismatch": (
+        ("Genuine badge, not issued to this e-mail", "진본이지만 이 이메일로 발급되지 않은 배지"),
+        (
+            "Genuine record, not issued to this e-mail",
+            "진본이지만 이 이메일로 발급되지 않은 학습 이력",
+        ),
+    ),
+    "unreadable": (
+        ("We could not read a badge here", "배지를 읽지 못했습니다"),
+        ("We could not read a badge here", "배지를 읽지 못했습니다"),
+    ),
 }
 _OTHER_HEADLINES = {
     "valid": ("Valid credential", "유효한 자격증명"),
@@ -117,6 +128,8 @@ _OTHER_HEADLINES = {
     "not-yet-valid": ("Credential not valid yet", "아직 유효하지 않은 자격증명"),
     "invalid": ("Not a valid credential", "유효하지 않은 자격증명"),
     "unverifiable": ("Could not verify", "확인할 수 없음"),
+    "recipient-mismatch": ("Not issued to this e-mail", "이 이메일로 발급되지 않음"),
+    "unreadable": ("We could not read a badge here", "배지를 읽지 못했습니다"),
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -150,10 +163,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "유효 기간이 아직 시작되지 않았습니다.",
     ),
     "explain.invalid": (
-        "It may be forged or altered, or it is not a credential at all. See the checks "
-        "that failed below.",
-        "위조되었거나 변경되었을 수 있고, 자격증명이 아닐 수도 있습니다. 아래에서 실패한 "
-        "항목을 확인하세요.",
+        "It may be forged or altered. See the checks that failed below.",
+        "위조되었거나 변경되었을 수 있습니다. 아래에서 실패한 항목을 확인하세요.",
+    ),
+    "explain.recipient-mismatch": (
+        "The issuer's signature checks out, so the badge itself is genuine, but it was not "
+        "issued to the e-mail address you gave.",
+        "발급 기관의 전자서명이 확인되어 배지 자체는 진본이지만, 입력하신 이메일 주소로 "
+        "발급된 배지가 아닙니다.",
+    ),
+    "explain.unreadable": (
+        "We could not read a badge here — try a sharper photo or the original file "
+        "(the PNG, SVG or JSON the learner received).",
+        "여기에서 배지를 읽지 못했습니다 — 더 선명한 사진이나 원본 파일(학습자가 받은 PNG, "
+        "SVG 또는 JSON)로 다시 시도해 주세요.",
+    ),
+    "explain.key_compromised": (
+        "The issuer declared the key that signed this badge compromised, so nothing it "
+        "signed can be trusted. Ask the issuer for a newly issued badge.",
+        "발급 기관이 이 배지에 서명한 키가 유출되었다고 신고했습니다. 그 키로 서명된 것은 "
+        "신뢰할 수 없으니, 발급 기관에 새로 발급된 배지를 요청하세요.",
+    ),
+    "summary.unverified": ("Unverified content", "검증되지 않은 내용"),
+    "summary.unverified_note": (
+        "The signature does not check out, so what follows is only what the file claims.",
+        "서명이 확인되지 않아, 아래는 파일이 주장하는 내용일 뿐입니다.",
+    ),
+    "issuer.key_compromised": (
+        "The issuer declared the key that signed this compromised",
+        "발급 기관이 이 배지에 서명한 키가 유출되었다고 신고했습니다",
     ),
     "explain.unverifiable": (
         "The check could not be completed right now (for example, the issuer's status "
@@ -164,6 +202,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.badge": ("Digital badge · Open Badges 3.0", "디지털 배지 · Open Badges 3.0"),
     "kind.record": ("Learning record · CLR 2.0", "학습 이력 · CLR 2.0"),
     "kind.other": ("Credential", "자격증명"),
+    # OB 3.0 AchievementType values, as people say them (the machine value stays in JSON).
+    **{
+        f"achievement_type.{value}": texts
+        for value, texts in {
+            "Achievement": ("Achievement", "성취"),
+            "ApprenticeshipCertificate": ("Apprenticeship certificate", "도제 수료증"),
+            "Assessment": ("Assessment", "평가"),
+            "Assignment": ("Assignment", "과제"),
+            "AssociateDegree": ("Associate degree", "전문학사"),
+            "Award": ("Award", "수상"),
+            "Badge": ("Badge", "배지"),
+            "BachelorDegree": ("Bachelor's degree", "학사 학위"),
+            "Certificate": ("Certificate", "수료증"),
+            "CertificateOfCompletion": ("Certificate of completion", "이수증"),
+            "Certification": ("Certification", "자격 인증"),
+            "CommunityService": ("Community service", "사회봉사"),
+            "Competency": ("Competency", "역량"),
+            "Course": ("Course", "교육 과정"),
+            "CoCurricular": ("Co-curricular activity", "비교과 활동"),
+            "Degree": ("Degree", "학위"),
+            "Diploma": ("Diploma", "졸업장"),
+            "DoctoralDegree": ("Doctoral degree", "박사 학위"),
+            "Fieldwork": ("Fieldwork", "현장 실습"),
+            "License": ("Licence", "면허"),
+            "Membership": ("Membership", "회원 자격"),
+            "MasterDegree": ("Master's degree", "석사 학위"),
+            "MicroCredential": ("Micro-credential", "마이크로 크리덴셜"),
+            "LearningProgram": ("Learning programme", "학습 프로그램"),
+        }.items()
+    },
     "result.Completed": ("Completed", "이수 완료"),
     "result.Enrolled": ("Enrolled", "수강 중"),
     "result.Failed": ("Not passed", "미이수"),

@@ -92,6 +92,9 @@ class Issuer(SQLModel, table=True):
     # The provider's logo (PNG, JPEG or SVG bytes), served at /issuers/{slug}/logo.
     logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
     logo_type: str | None = Field(default=None, max_length=32)
+    # Off by default: a badge then carries one credentialStatus object (revocation), as the
+    # OB 3.0 JSON Schema requires; on adds a suspension entry (an array, our one deviation).
+    suspension: bool = False
 
     @property
     def pk(self) -> int:
@@ -148,6 +151,8 @@ class Achievement(SQLModel, table=True):
     # The provider's own artwork, fetched or decoded once from the achievement's ``image``.
     image: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
     image_type: str | None = Field(default=None, max_length=32)
+    # Archived: no new badges, left out of listings; issued badges still resolve.
+    archived_at: datetime | None = _when(nullable=True)
 
 
 class Learner(SQLModel, table=True):
@@ -235,8 +240,11 @@ class Credential(SQLModel, table=True):
     valid_until: datetime | None = _when(nullable=True)
     revocation_list_id: str = Field(foreign_key="status_list.id", max_length=_ID_LENGTH)
     revocation_index: int
-    suspension_list_id: str = Field(foreign_key="status_list.id", max_length=_ID_LENGTH)
-    suspension_index: int
+    # None when the issuer had suspension off: the badge carries no suspension entry.
+    suspension_list_id: str | None = Field(
+        default=None, foreign_key="status_list.id", max_length=_ID_LENGTH
+    )
+    suspension_index: int | None = None
     revoked_at: datetime | None = _when(nullable=True)
     revocation_reason: str | None = Field(default=None, max_length=500)
     suspended_at: datetime | None = _when(nullable=True)

@@ -70,6 +70,19 @@ _ACHIEVEMENT_TYPES = frozenset(
         "SecondarySchoolDiploma",
     ]
 )
+# OB 3.0 AlignmentTargetType (an EnumExt: these values or an ``ext:`` term), exactly as the
+# bundled 1EdTech schema lists them ($defs/Alignment/properties/targetType).
+_ALIGNMENT_TARGET_TYPES = frozenset(
+    {
+        "ceasn:Competency",
+        "ceterms:Credential",
+        "CFItem",
+        "CFRubric",
+        "CFRubricCriterion",
+        "CFRubricCriterionLevel",
+        "CTDL",
+    }
+)
 _EXTENSION_TERM = re.compile(r"^ext:[A-Za-z0-9._-]{1,60}$")
 
 
@@ -137,6 +150,16 @@ def _check_language(value: str) -> str:
 def _check_achievement_type(value: str) -> str:
     if value not in _ACHIEVEMENT_TYPES and not _EXTENSION_TERM.match(value):
         raise ValueError("must be an OB 3.0 AchievementType (e.g. 'Course') or 'ext:Name'")
+    return value
+
+
+def _check_alignment_target_type(value: str) -> str:
+    if value not in _ALIGNMENT_TARGET_TYPES and not _EXTENSION_TERM.match(value):
+        allowed = ", ".join(sorted(_ALIGNMENT_TARGET_TYPES, key=str.lower))
+        raise ValueError(
+            f"must be an OB 3.0 AlignmentTargetType ({allowed}) or 'ext:Name'; "
+            f"{value!r} is not one (an alignment's type is not an achievement type)"
+        )
     return value
 
 
@@ -224,6 +247,12 @@ AchievementType = Annotated[
     Field(max_length=64, examples=["Course"], json_schema_extra=_NON_EMPTY),
     AfterValidator(_check_achievement_type),
 ]
+AlignmentTargetType = Annotated[
+    str,
+    BeforeValidator(_normalize),
+    Field(max_length=64, examples=["CFItem", "ceasn:Competency", "ext:NCSUnit"]),
+    AfterValidator(_check_alignment_target_type),
+]
 Reference = Annotated[
     str,
     BeforeValidator(_normalize),
@@ -292,6 +321,11 @@ class RowError(ApiModel):
     line: int | None = None
     field: str
     message: str
+    code: str | None = Field(
+        default=None,
+        description="a stable code for refusals a program may handle: recipient-name-missing, "
+        "achievement-archived",
+    )
 
 
 class ErrorBody(ApiModel):
@@ -316,6 +350,11 @@ class IssuerCreate(ApiModel):
     url: Url | None = None
     email: Email | None = None
     description: Description | None = None
+    suspension: bool = Field(
+        default=False,
+        description="add a suspension status entry to every badge (credentialStatus becomes "
+        "an array, which the OB 3.0 JSON Schema does not accept); off by default",
+    )
 
 
 # -- achievements ---------------------------------------------------------------------------
@@ -342,7 +381,7 @@ class AlignmentIn(ApiModel):
     target_code: ShortText | None = None
     target_description: Description | None = None
     target_framework: Name | None = None
-    target_type: AchievementType | None = None
+    target_type: AlignmentTargetType | None = None
 
 
 _RESULT_TYPES = frozenset(
@@ -451,6 +490,9 @@ class AchievementOut(AchievementCreate):
     issuer: str
     created_at: Timestamp
     updated_at: Timestamp
+    archived_at: Timestamp | None = Field(
+        default=None, description="set once archived: no new badges, hidden from listings"
+    )
 
 
 class AchievementList(ApiModel):
@@ -515,6 +557,11 @@ class _AwardFields(ApiModel):
     jwt_alg: JwtAlgorithm | None = Field(
         default=None, description="VC-JWT algorithm: RS256 (default, the OB 3.0 minimum) or EdDSA"
     )
+    allow_anonymous: bool | None = Field(
+        default=None,
+        description="issue without the recipient's name; a badge without a name is refused "
+        "unless this is true (for a batch, a row's value overrides the batch's)",
+    )
 
     @model_validator(mode="after")
     def _windows(self) -> _AwardFields:
@@ -555,6 +602,9 @@ class BatchOptions(ApiModel):
 
     achievement_id: ShortText | None = None
     jwt_alg: JwtAlgorithm | None = None
+    allow_anonymous: bool = Field(
+        default=False, description="issue rows without a recipient name (see the row field)"
+    )
 
 
 class BatchCreate(BatchOptions):

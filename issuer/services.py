@@ -41,6 +41,7 @@ from issuer import audit, catalog, learners, signing, status
 from issuer.config import Settings
 from issuer.db import find_by_ref, write_transaction
 from issuer.errors import (
+    AchievementArchived,
     BatchTooSlow,
     IdempotencyKeyReused,
     InvalidRows,
@@ -48,6 +49,7 @@ from issuer.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceBusy,
+    SuspensionNotEnabled,
     ValidationFailed,
     validation_errors,
 )
@@ -149,7 +151,9 @@ def issue_credential(
     """Issue one credential (a batch of one, with field errors instead of row errors).
 
     Raises:
-        ValidationFailed: unknown achievement, or a validity window already over.
+        ValidationFailed: unknown achievement, a validity window already over, or no
+            recipient name without ``allowAnonymous``.
+        AchievementArchived: the achievement is archived.
         IdempotencyKeyReused: ``idempotency_key`` was used with another request.
     """
     row = BatchRow.of(data)
@@ -165,7 +169,10 @@ def issue_credential(
             kind="credential",
         )
     except InvalidRows as err:
-        errors = [{"field": r["field"], "message": r["message"]} for r in err.details["rows"]]
+        rows = err.details["rows"]
+        if rows and rows[0].get("code") == AchievementArchived.code:
+            raise AchievementArchived(rows[0]["message"]) from err
+        errors = [{"field": r["field"], "message": r["message"]} for r in rows]
         raise ValidationFailed(
             f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
         ) from err
@@ -243,6 +250,7 @@ def issue_batch(
     kind: str = "batch",
     max_rows: int | None = None,
     deadline: BatchDeadline | None = None,
+    allow_anonymous: bool = False,
 ) -> BatchOutcome:
     """Validate every row, then issue all of them in one transaction, or none.
 
@@ -257,6 +265,8 @@ def issue_batch(
         max_rows: the row limit; defaults to ``settings.batch_max_rows`` (the HTTP limit).
         deadline: stops the batch, nothing stored, once signing outruns it (HTTP requests;
             see :func:`plan_batch`).
+        allow_anonymous: rows without a recipient name are issued (a row's own
+            ``allowAnonymous`` wins); otherwise each such row is a row error.
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
@@ -269,7 +279,14 @@ def issue_batch(
     if len(rows) > limit:
         raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
     valid = _validate(
-        session, settings, issuer, rows, now=now, default_achievement=achievement_id, lines=lines
+        session,
+        settings,
+        issuer,
+        rows,
+        now=now,
+        default_achievement=achievement_id,
+        lines=lines,
+        allow_anonymous=allow_anonymous,
     )
     # Only an idempotency record keeps the request's digest.
     request_hash = "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg)
@@ -295,7 +312,7 @@ def issue_batch(
             signer=signers.proof,
             now=now,
         )
-        for purpose in status.PURPOSES
+        for purpose in _purposes(issuer)
     }
     _plan(allocators, awards)
     profile = catalog.issuer_profile(issuer)
@@ -350,6 +367,15 @@ def issue_batch(
     raise ServiceBusy("could not allocate status list entries under contention; retry")
 
 
+def _purposes(issuer: Issuer) -> tuple[str, ...]:
+    """The status entries a new badge of ``issuer`` gets: revocation, plus suspension if on.
+
+    One entry is written as one ``credentialStatus`` object, which the OB 3.0 JSON Schema
+    requires; suspension makes it an array of two (the documented deviation).
+    """
+    return ("revocation", "suspension") if issuer.suspension else ("revocation",)
+
+
 def _validate(
     session: Session,
     settings: Settings,
@@ -359,12 +385,15 @@ def _validate(
     now: datetime,
     default_achievement: str | None,
     lines: Sequence[int] | None,
+    allow_anonymous: bool = False,
 ) -> list[tuple[BatchRow, Achievement]]:
     errors: list[RowError] = []
 
-    def fail(index: int, field_name: str, message: str) -> None:
+    def fail(index: int, field_name: str, message: str, code: str | None = None) -> None:
         line = lines[index] if lines is not None and index < len(lines) else None
-        errors.append(RowError(row=index + 1, line=line, field=field_name, message=message))
+        errors.append(
+            RowError(row=index + 1, line=line, field=field_name, message=message, code=code)
+        )
 
     if not rows:
         raise ValidationFailed(
@@ -393,8 +422,28 @@ def _validate(
         if achievement is None:
             fail(index, "achievementId", f"no achievement {ref!r} of this issuer")
             continue
+        if achievement.archived_at is not None:
+            fail(
+                index,
+                "achievementId",
+                f"achievement {ref!r} is archived; archived achievements award no new badges",
+                AchievementArchived.code,
+            )
+            continue
         if row.valid_until is not None and row.valid_until <= now:
             fail(index, "validUntil", "the credential would already be expired")
+            continue
+        anonymous_ok = allow_anonymous if row.allow_anonymous is None else row.allow_anonymous
+        if not (row.recipient.name or "").strip() and not anonymous_ok:
+            # A badge with no name on it is worth little to the learner and looks broken to
+            # an employer: refuse it unless the provider says so explicitly.
+            fail(
+                index,
+                "recipient.name",
+                "the recipient's name is empty; a badge must name its learner "
+                "(set allowAnonymous: true to issue one without a name)",
+                "recipient-name-missing",
+            )
             continue
         duplicate = (normalize_email(row.recipient.email), achievement.id)
         if duplicate in seen:
@@ -576,6 +625,7 @@ def _store(
             allocator.save(award.slots[purpose] for award in awards)
         issued = []
         for award in awards:
+            suspension = award.slots.get("suspension")
             credential = Credential(
                 id=award.credential_id,
                 issuer_id=issuer.pk,
@@ -590,8 +640,8 @@ def _store(
                 valid_until=award.row.valid_until,
                 revocation_list_id=award.slots["revocation"].list_id,
                 revocation_index=award.slots["revocation"].index,
-                suspension_list_id=award.slots["suspension"].list_id,
-                suspension_index=award.slots["suspension"].index,
+                suspension_list_id=suspension.list_id if suspension else None,
+                suspension_index=suspension.index if suspension else None,
             )
             session.add(credential)
             issued.append(
@@ -633,7 +683,8 @@ def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:
     for purpose in status.PURPOSES:
         by_list: dict[str, dict[int, _Award]] = {}
         for award in awards:
-            slot = award.slots[purpose]
+            if (slot := award.slots.get(purpose)) is None:
+                continue
             by_list.setdefault(slot.list_id, {})[slot.index] = award
         for list_id, planned in by_list.items():
             for index in status.used_indexes(session, purpose, list_id, planned):
@@ -669,6 +720,7 @@ def change_status(
         NotFound: no such credential of this issuer.
         ValidationFailed: no reason for a revocation or suspension.
         InvalidStatusChange: the credential is not in a state that allows ``action``.
+        SuspensionNotEnabled: suspend/unsuspend on a badge issued without a suspension entry.
     """
     if action != "unsuspend" and not reason:
         raise ValidationFailed(
@@ -691,6 +743,16 @@ def change_status(
             raise NotFound(f"no credential {ref!r}")
         if row.revoked_at is not None:
             raise InvalidStatusChange("the credential is revoked; revocation is final")
+        suspension_slot = (
+            (row.suspension_list_id, row.suspension_index)
+            if row.suspension_list_id is not None and row.suspension_index is not None
+            else None
+        )
+        if action != "revoke" and suspension_slot is None:
+            raise SuspensionNotEnabled(
+                "this badge was issued without a suspension entry (suspension is off for "
+                "this issuer), so it can only be revoked"
+            )
         if action == "suspend" and row.suspended_at is not None:
             raise InvalidStatusChange("the credential is already suspended")
         if action == "unsuspend" and row.suspended_at is None:
@@ -701,11 +763,8 @@ def change_status(
             row.revoked_at, row.revocation_reason = now, reason
             row.reason_public = public_reason
         else:
-            list_id, index, value = (
-                row.suspension_list_id,
-                row.suspension_index,
-                action == "suspend",
-            )
+            assert suspension_slot is not None  # noqa: S101 - refused above when missing
+            (list_id, index), value = suspension_slot, action == "suspend"
             row.suspended_at = now if value else None
             row.suspension_reason = reason if value else None
             row.reason_public = public_reason if value else False

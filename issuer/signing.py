@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from badges import format_datetime
 from issuer import audit, status
 from issuer.config import Settings
 from issuer.errors import NotFound
@@ -165,14 +166,24 @@ def _unseal(session: Session, settings: Settings, key_ids: Sequence[str]) -> Iss
 
 
 def did_document(issuer: Issuer, rows: Sequence[SigningKey]) -> dict[str, Any]:
-    """Return the issuer's DID document, listing its published (non-compromised) keys."""
+    """Return the issuer's DID document (see :func:`did_document_of`)."""
     return did_document_of(issuer.did, rows)
 
 
 def did_document_of(did: str, rows: Sequence[SigningKey]) -> dict[str, Any]:
-    """Return the DID document of ``did`` whose keys are ``rows`` (published ones only)."""
+    """Return the DID document of ``did`` whose keys are ``rows``: its published keys under
+    ``assertionMethod``, and the keys it declared compromised marked ``revoked`` (so
+    verifiers can say exactly that).
+    """
     ring = _ring(rows)
-    return build_did_document(did, [entry.public_key for entry in ring.published()])
+    compromised = [
+        (entry.public_key, format_datetime(entry.revoked_at))
+        for entry in ring.entries
+        if entry.state is KeyState.REVOKED and entry.revoked_at is not None
+    ]
+    return build_did_document(
+        did, [entry.public_key for entry in ring.published()], revoked=compromised
+    )
 
 
 def jwks(rows: Sequence[SigningKey]) -> list[dict[str, str]]:

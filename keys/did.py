@@ -86,12 +86,35 @@ def build_did_document(
     *,
     also_known_as: Iterable[str] = (),
     services: Iterable[dict[str, Any]] = (),
+    revoked: Iterable[tuple[VerificationKey, str]] = (),
 ) -> dict[str, Any]:
     """Build the DID document publishing ``keys`` under ``assertionMethod``.
 
     Ed25519 and P-256 keys appear as Multikey; every key also appears as JsonWebKey
     (RSA only in that form). Key ids are taken from each key's ``key_id`` fragment.
+
+    Args:
+        revoked: keys the issuer declared compromised, each with the time it did so (an
+            XML Schema dateTimeStamp). They are listed under ``verificationMethod`` with
+            ``revoked`` (W3C Controlled Identifiers, "Verification Methods") and under no
+            relationship, so nothing they signed verifies, and a verifier can say why.
     """
+    methods = _methods(did, keys)
+    listed = [m["id"] for m in methods]
+    for key, when in revoked:
+        methods.extend({**m, "revoked": when} for m in _methods(did, [key]))
+    document: dict[str, Any] = {"@context": list(DID_CONTEXTS), "id": did}
+    if also_known_as := list(also_known_as):
+        document["alsoKnownAs"] = also_known_as
+    document["verificationMethod"] = methods
+    document["authentication"] = listed
+    document["assertionMethod"] = listed
+    if services := list(services):
+        document["service"] = services
+    return document
+
+
+def _methods(did: str, keys: Iterable[VerificationKey]) -> list[dict[str, Any]]:
     methods: list[dict[str, Any]] = []
     for key in keys:
         if key.key_type in (KeyType.ED25519, KeyType.P256):
@@ -114,13 +137,4 @@ def build_did_document(
                 "publicKeyJwk": jwk,
             }
         )
-    document: dict[str, Any] = {"@context": list(DID_CONTEXTS), "id": did}
-    if also_known_as := list(also_known_as):
-        document["alsoKnownAs"] = also_known_as
-    document["verificationMethod"] = methods
-    ids = [m["id"] for m in methods]
-    document["authentication"] = ids
-    document["assertionMethod"] = ids
-    if services := list(services):
-        document["service"] = services
-    return document
+    return methods

@@ -7,6 +7,7 @@ from datetime import datetime
 from badges import (
     Achievement,
     Alignment,
+    BitstringStatusListEntry,
     Criteria,
     Evidence,
     OpenBadgeCredential,
@@ -63,6 +64,13 @@ def sample_achievement(name: str = "인공지능 기초 과정 (AI Fundamentals)
     )
 
 
+def _status_entries(index: int, *, suspension: bool) -> list[BitstringStatusListEntry]:
+    entries = [status_entry(f"{BASE_URL}/status/1", index, "revocation")]
+    if suspension:
+        entries.append(status_entry(f"{BASE_URL}/status/2", index, "suspension"))
+    return entries
+
+
 def sample_credential(
     *,
     now: datetime,
@@ -72,8 +80,13 @@ def sample_credential(
     email: str = "kim.jiwoo@example.com",
     valid_until: datetime | None = None,
     status_index: int = 48213,
+    suspension: bool = True,
 ) -> OpenBadgeCredential:
-    """An unsigned credential for 김지우 with a result, evidence and two status entries."""
+    """An unsigned credential for 김지우 with a result, evidence and status entries.
+
+    ``suspension=False`` gives what Baeji issues by default: one revocation entry, written
+    as one ``credentialStatus`` object. The default (two entries) keeps the golden files.
+    """
     return build_credential(
         credential_id=credential_id,
         issuer=sample_issuer(issuer_did),
@@ -92,9 +105,6 @@ def sample_credential(
                 narrative="공공데이터 기반 회귀 모델 보고서",
             )
         ],
-        status=[
-            status_entry(f"{BASE_URL}/status/1", status_index, "revocation"),
-            status_entry(f"{BASE_URL}/status/2", status_index, "suspension"),
-        ],
+        status=_status_entries(status_index, suspension=suspension),
         term="2026년 1학기",
     )

@@ -37,6 +37,7 @@ from verify.source import (
 )
 
 MAX_NESTING_DEPTH = 3
+_NESTING_REFUSED = frozenset({"nesting-too-deep", "too-many-nested"})
 MAX_NESTED_CREDENTIALS = 100
 
 
@@ -216,7 +217,12 @@ def _verify_nested(
         try:
             loaded = _load_nested(item)
         except InputProblem as problem:
-            first = result("input", CheckStatus.FAILED, problem.code, **problem.params)
+            # Inside a signed record, a member that is not a credential is a broken record
+            # (invalid), not an unreadable upload.
+            code = problem.code
+            if code == "not-json-or-jwt":
+                code = "embedded-not-a-credential"
+            first = result("input", CheckStatus.FAILED, code, **problem.params)
             reports.append(
                 VerificationReport.from_checks(
                     [first, *_not_checked(after="input")],
@@ -234,7 +240,9 @@ def _summarize(check_id: str, reports: list[VerificationReport], *, role: str) -
     count = len(reports)
     verdicts = [r.verdict for r in reports]
     bad = [v for v in verdicts if v is not Verdict.VALID]
-    worst = max(verdicts, key=lambda v: v.severity)
+    tally: dict[str, int] = {}
+    for verdict in sorted(verdicts, key=lambda v: v.severity):
+        tally[verdict.value] = tally.get(verdict.value, 0) + 1
     details: dict[str, Any] = {
         "count": count,
         "bad": len(bad),
@@ -242,15 +250,23 @@ def _summarize(check_id: str, reports: list[VerificationReport], *, role: str) -
         "ids": [
             r.credential.get("id") if isinstance(r.credential, Mapping) else None for r in reports
         ],
+        "tally": tally,
     }
+    for report in reports:
+        # A record that refused its members unread (built to exhaust the verifier) makes
+        # every record around it refuse too, however deep it sits.
+        refused = next((c for c in report.checks if c.code in _NESTING_REFUSED), None)
+        if refused is not None:
+            return result(check_id, CheckStatus.FAILED, refused.code, **refused.details)
     if role == "endorsement":
         if not bad:
             return result(check_id, CheckStatus.PASSED, "endorsements-valid", **details)
         return result(check_id, CheckStatus.FAILED, "endorsements-not-valid", **details)
     if not bad:
         return result(check_id, CheckStatus.PASSED, "embedded-valid", **details)
-    if worst is Verdict.UNVERIFIABLE:
+    if all(v is Verdict.UNVERIFIABLE for v in bad):
         return result(check_id, CheckStatus.ERROR, "embedded-unverifiable", **details)
+    worst = max(verdicts, key=lambda v: v.severity)
     return result(
         check_id,
         CheckStatus.FAILED,

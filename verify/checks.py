@@ -29,7 +29,7 @@ from badges.errors import (
     UnsupportedCryptosuite,
 )
 from badges.identity import matches_identity_hash, normalize_email
-from badges.proof import check_proof_options, proofs_of, verify_proof
+from badges.proof import check_proof_options, is_jcs_proof, proofs_of, verify_proof
 from badges.schema import ACHIEVEMENT_CREDENTIAL, ENDORSEMENT_CREDENTIAL, schema_errors
 from badges.status import Bitstring
 from badges.vcjwt import DecodedJwt, check_jwt_claims, decode_jwt, verify_jwt_signature
@@ -214,12 +214,17 @@ def check_json_ld(credential: Mapping[str, Any], *, has_jwt: bool) -> CheckResul
     """Check that every term is defined, so an ``eddsa-rdfc-2022`` proof covers every field.
 
     RDFC-1.0 silently drops undefined terms: a field added after signing would pass the
-    proof. A credential secured only by a VC-JWT is signed byte for byte, so this is moot.
+    proof. A credential secured only by a VC-JWT, or only by ``eddsa-jcs-2022`` proofs, is
+    signed byte for byte, so this is moot.
     """
     if credential.get("proof") in (None, []):
         if has_jwt:
             return skipped("json-ld", "json-ld-not-needed")
         return skipped("json-ld", "json-ld-no-proof")
+    raw_proofs = credential.get("proof")
+    listed = raw_proofs if isinstance(raw_proofs, list) else [raw_proofs]
+    if all(isinstance(p, Mapping) and is_jcs_proof(p) for p in listed):
+        return skipped("json-ld", "json-ld-not-needed-jcs")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
     try:
         undefined = find_undefined_terms(unsecured)
@@ -356,8 +361,10 @@ def check_authenticity(
         if supported:
             return skipped("proof", "proof-not-checked", reason=reason)
         if unsupported:
+            # A suite we do not implement says nothing about the credential: we could not
+            # check it (unverifiable), never "invalid".
             return result(
-                "proof", CheckStatus.FAILED, "unsupported-cryptosuite", suite=_suite(unsupported[0])
+                "proof", CheckStatus.ERROR, "unsupported-cryptosuite", suite=_suite(unsupported[0])
             )
         if token is not None:
             return skipped("proof", "proof-not-present")

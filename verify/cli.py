@@ -5,7 +5,8 @@ the ``baeji.commands`` entry point group (the issuer package adds its operator c
 there); a group whose import fails because its extra is not installed is skipped.
 
 Exit codes (DESIGN.md, "Interfaces"): 0 valid, 1 not valid (invalid, revoked, suspended,
-expired, not yet valid), 2 usage error, 3 could not verify.
+expired, not yet valid, not issued to the e-mail given), 2 usage error, 3 could not verify
+(unverifiable) or nothing that could be a badge was found in the input (unreadable).
 
 Several inputs (``baeji verify a.json b.png folder/ --from links.txt --csv out.csv``) are
 run by :mod:`verify.batch_cli`: one line per input and a summary; exit 0 when all are
@@ -29,6 +30,7 @@ from badges.model import format_datetime
 from verify.algorithm import verify_credential
 from verify.batch_cli import expand_batch, run_batch
 from verify.errors import InvalidTrustStore, NotInTrustStore
+from verify.messages import verdict_headline
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
 from verify.source import MAX_INPUT_BYTES
@@ -53,7 +55,7 @@ class NotValidExit(VerdictExit):
 
 
 class UnverifiableExit(VerdictExit):
-    """The credential could not be verified (exit 3)."""
+    """The credential could not be verified, or no badge was found in the input (exit 3)."""
 
     exit_code = 3
 
@@ -124,6 +126,8 @@ def _pad(text: str, width: int) -> str:
 
 def _render(report: VerificationReport, lang: str, indent: str = "") -> list[str]:
     lines = [indent + _headline(report, lang)]
+    if (sentence := verdict_headline(report.verdict.value, lang)) is not None:
+        lines.append(f"{indent}  {sentence}")
     title_width = max(_width(c.title(lang)) for c in report.checks)
     label_width = max(_width(s.label(lang)) for s in CheckStatus)
     for check in report.checks:
@@ -267,7 +271,8 @@ def verify_command(
     With one input, prints its full report. With several (or a folder, --from or --csv),
     prints one line per input and a summary; a folder stands for the files directly in it.
 
-    Exit status: 0 valid, 1 not valid, 2 usage error, 3 could not verify.
+    Exit status: 0 valid, 1 not valid (also: not issued to --email), 2 usage error,
+    3 could not verify, or no badge found in the input.
 
     With several inputs: 0 all valid, 1 any not valid, 3 some could not be verified and
     none is not valid.
@@ -332,7 +337,7 @@ def verify_command(
     _save_trust(recorder, existing, save_trust_path)
     if report.verdict is Verdict.VALID:
         return
-    if report.verdict is Verdict.UNVERIFIABLE:
+    if report.verdict in (Verdict.UNVERIFIABLE, Verdict.UNREADABLE):
         raise UnverifiableExit(report.verdict.value)
     raise NotValidExit(report.verdict.value)
 

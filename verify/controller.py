@@ -95,8 +95,13 @@ def _did_key_method_id(ref: str) -> str:
 
 
 def normalize_method_id(ref: str, issuer_id: str) -> str:
-    """Return the absolute id of a verification method reference."""
-    if ref.startswith("did:key:"):
+    """Return the absolute id of a verification method reference.
+
+    A ``did:key`` reference without its ``#fragment`` is left as it is: the DID alone
+    names no verification method of the did:key document (Digital Bazaar and DCC refuse
+    it), so it matches only an issuer document that lists that exact string.
+    """
+    if ref.startswith("did:key:") and "#" in ref:
         return _did_key_method_id(ref)
     if ref.startswith("#"):
         return issuer_id + ref
@@ -236,8 +241,22 @@ def resolve_key(ref: str, issuer: IssuerDocument, session: FetchSession) -> Trus
             ``key-not-assertion-method``), malformed, or its document is unreachable.
     """
     method_id = normalize_method_id(ref, issuer.id)
+    if method_id.startswith("did:key:") and "#" not in method_id:
+        if method_id not in issuer.assertion:
+            raise KeyProblem("key-reference-inexact", definite=True, key=method_id)
+        # The issuer's own document lists this exact string under assertionMethod.
+        key = _key_from_method(
+            _did_key_document(method_id).methods[_did_key_method_id(method_id)], method_id
+        )
+        return TrustedKey(key, method_id, issuer.id, "did:key")
     source = issuer.url or issuer.method
     entry = issuer.methods.get(method_id)
+    if entry is not None and entry.get("revoked") is not None:
+        # Controlled Identifiers, "Verification Methods": a method with "revoked" must not
+        # verify anything; the issuer declared this key compromised.
+        raise KeyProblem(
+            "key-compromised", definite=True, key=method_id, revoked=str(entry["revoked"])
+        )
     if entry is not None:
         if entry.get("controller") != issuer.id:
             raise KeyProblem("key-not-controlled", definite=True, key=method_id, issuer=issuer.id)

@@ -7,6 +7,7 @@ check's details; a missing field shows as ``?`` rather than failing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 LANGUAGES = ("en", "ko")
@@ -19,6 +20,21 @@ _VERDICTS: dict[str, tuple[str, str]] = {
     "not-yet-valid": ("Not yet valid", "아직 유효하지 않음"),
     "invalid": ("Invalid", "유효하지 않음"),
     "unverifiable": ("Could not verify", "확인할 수 없음"),
+    "recipient-mismatch": ("Not issued to this e-mail", "이 이메일로 발급되지 않음"),
+    "unreadable": ("No badge found", "배지를 읽을 수 없음"),
+}
+
+# Verdicts that need a sentence of their own wherever they are shown (the CLI, pages):
+# neither may ever read like "may be forged".
+_HEADLINES: dict[str, tuple[str, str]] = {
+    "recipient-mismatch": (
+        "This badge is genuine, but it was not issued to the e-mail address you gave.",
+        "이 배지는 진본이지만, 입력하신 이메일 주소로 발급된 배지가 아닙니다.",
+    ),
+    "unreadable": (
+        "We could not read a badge here — try a sharper photo or the original file.",
+        "여기에서 배지를 읽지 못했습니다 — 더 선명한 사진이나 원본 파일로 다시 시도해 주세요.",
+    ),
 }
 
 _STATUSES: dict[str, tuple[str, str]] = {
@@ -26,6 +42,7 @@ _STATUSES: dict[str, tuple[str, str]] = {
     "failed": ("failed", "실패"),
     "skipped": ("skipped", "건너뜀"),
     "error": ("error", "오류"),
+    "not-applicable": ("not applicable", "해당 없음"),
 }
 
 _TITLES: dict[str, tuple[str, str]] = {
@@ -90,6 +107,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "not-json-or-jwt": (
         "The input is neither JSON, a VC-JWT, an image nor a URL.",
         "입력이 JSON, VC-JWT, 이미지, URL 중 어느 것도 아닙니다.",
+    ),
+    "embedded-not-a-credential": (
+        "This member of the record is neither a credential object nor a VC-JWT.",
+        "기록의 이 항목은 자격증명 객체도 VC-JWT도 아닙니다.",
+    ),
+    "json-ld-not-needed-jcs": (
+        "Not needed: the eddsa-jcs-2022 proof signs the JSON itself, every member included.",
+        "필요 없음: eddsa-jcs-2022 서명은 모든 항목을 포함한 JSON 자체에 서명합니다.",
     ),
     "input-unreadable": (
         "Not checked: the input could not be read.",
@@ -214,6 +239,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Key {key} is not published in the issuer's document.",
         "키 {key}이(가) 발급자 문서에 없습니다.",
     ),
+    "key-compromised": (
+        "The issuer declared key {key} compromised ({revoked}): nothing it signed can be "
+        "trusted, this badge included.",
+        "발급 기관이 키 {key}이(가) 유출되었다고 신고했습니다({revoked}). 이 키로 서명된 것은 "
+        "이 배지를 포함해 신뢰할 수 없습니다.",
+    ),
+    "key-reference-inexact": (
+        "The proof names {key}, which is not a verification method the issuer's document "
+        "lists exactly (a did:key reference needs its #fragment).",
+        "서명이 가리키는 {key}은(는) 발급자 문서에 그대로 나열된 검증 수단이 아닙니다 "
+        "(did:key 참조에는 #프래그먼트가 있어야 합니다).",
+    ),
     "key-not-controlled": (
         "Key {key} is not controlled by the issuer {issuer}.",
         "키 {key}은(는) 발급자 {issuer}가 관리하는 키가 아닙니다.",
@@ -252,12 +289,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing-proof": ("The credential carries no proof.", "자격증명에 서명이 없습니다."),
     "unsupported-cryptosuite": (
-        "Proof type {suite} is not supported.",
-        "서명 방식 {suite}은(는) 지원하지 않습니다.",
+        "Proof type {suite} is not supported by this verifier, so the proof could not be "
+        "checked (this does not mean it is forged).",
+        "이 검증기는 서명 방식 {suite}을(를) 지원하지 않아 서명을 확인하지 못했습니다 "
+        "(위조되었다는 뜻은 아닙니다).",
     ),
     "invalid-proof": (
         "The Data Integrity proof does not verify: {reason}",
-        "Data Integrity 서명이 맞지 않습니다: {reason}",
+        # The reason is the library's English; Korean readers get the plain meaning.
+        "Data Integrity 서명이 맞지 않습니다. 서명된 뒤 내용이 바뀌었거나, 발급 기관의 키로 "
+        "서명되지 않았습니다.",
     ),
     "proof-not-checked": (
         "Not checked: no trusted key for it ({reason}).",
@@ -377,12 +418,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "포함된 자격증명 {count}건을 모두 확인했습니다.",
     ),
     "embedded-not-valid": (
-        "{bad} of {count} embedded credential(s) are not valid ({summary}).",
-        "포함된 자격증명 {count}건 중 {bad}건이 유효하지 않습니다 ({summary}).",
+        "{count} embedded credential(s): {tally}. Each is listed with its own verdict; "
+        "the record's verdict is about its own signature and status.",
+        "포함된 자격증명 {count}건: {tally}. 각각의 판정은 아래에 있으며, "
+        "기록 자체의 판정은 기록의 서명과 상태에 관한 것입니다.",
     ),
     "embedded-unverifiable": (
-        "{bad} of {count} embedded credential(s) could not be verified.",
-        "포함된 자격증명 {count}건 중 {bad}건을 확인할 수 없습니다.",
+        "{count} embedded credential(s): {tally}.",
+        "포함된 자격증명 {count}건: {tally}.",
     ),
     "not-a-clr": ("Not a CLR; nothing embedded.", "CLR이 아니어서 포함된 자격증명이 없습니다."),
     "nesting-too-deep": (
@@ -408,11 +451,61 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 def render(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     """Return the message for ``code`` in every language, filled from ``params``."""
     pair = _MESSAGES.get(code, (code, code))
-    fields = _Fields({k: _text(v) for k, v in params.items()})
-    return {lang: _pick(pair, lang).format_map(fields) for lang in LANGUAGES}
+    texts = {}
+    for lang in LANGUAGES:
+        fields = _Fields({k: _text(k, v, lang) for k, v in params.items()})
+        texts[lang] = _pick(pair, lang).format_map(fields)
+    return texts
 
 
-def _text(value: Any) -> str:
+# Details that hold a date: shown to people in their own form (KST for Korean), never as
+# the raw XML Schema timestamp. The machine form stays in the check's details (--json).
+_DATE_FIELDS = frozenset({"valid_from", "valid_until", "revoked"})
+# Korea Standard Time has had no daylight saving since 1988: a fixed offset needs no tz
+# database on the verifier's machine.
+_KST = timezone(timedelta(hours=9), "KST")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _date(value: Any, lang: str) -> str | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    if lang == "ko":
+        local = moment.astimezone(_KST)
+        return f"{local.year}년 {local.month}월 {local.day}일 {local:%H:%M} (KST)"
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+
+
+def _text(name: str, value: Any, lang: str) -> str:
+    if name in _DATE_FIELDS and (shown := _date(value, lang)) is not None:
+        return shown
+    if name == "tally" and isinstance(value, Mapping):
+        # {"valid": 4, "revoked": 1} -> "4 valid, 1 revoked" / "유효함 4건, 취소됨 1건"
+        parts = []
+        for verdict, count in value.items():
+            words = _VERDICTS.get(str(verdict), (str(verdict), str(verdict)))
+            parts.append(f"{words[1]} {count}건" if lang == "ko" else f"{count} {words[0].lower()}")
+        return ", ".join(parts)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -426,6 +519,12 @@ def is_known(code: str) -> bool:
 def verdict_label(verdict: str, lang: str) -> str:
     """The verdict in words."""
     return _pick(_VERDICTS[verdict], lang)
+
+
+def verdict_headline(verdict: str, lang: str) -> str | None:
+    """The verdict as one plain sentence for a person, for verdicts that need one."""
+    pair = _HEADLINES.get(verdict)
+    return _pick(pair, lang) if pair else None
 
 
 def status_label(status: str, lang: str) -> str:

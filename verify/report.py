@@ -21,15 +21,30 @@ Check ids are stable (programs rely on them), in this order:
 ======================== ==================================================================
 
 Verdict: the most severe outcome of all checks, in the order ``invalid`` > ``revoked`` >
-``suspended`` > ``expired`` > ``not-yet-valid`` > ``unverifiable`` > ``valid``. A failed
-``revocation`` means revoked, a failed ``suspension`` suspended, a failed
-``validity-window`` expired or not yet valid; a failed ``embedded-credentials`` takes the
-worst verdict among the embedded credentials; any other failure means invalid. A check
-with status ``error`` (something could not be fetched or verified) means unverifiable, so
-a credential is never ``valid`` without its status lists (fail closed). ``valid`` also
-requires ``input``, ``structure``, ``issuer`` and ``key`` to have passed, and ``proof``
-or ``jwt``. Endorsements are reported but do not change the verdict: an endorsement is a
-third party's statement about the credential, not part of its validity.
+``suspended`` > ``expired`` > ``not-yet-valid`` > ``unverifiable`` > ``unreadable`` >
+``valid``. A failed ``revocation`` means revoked, a failed ``suspension`` suspended, a
+failed ``validity-window`` expired or not yet valid; any other failure means invalid. A
+check with status ``error`` (something could not be fetched or verified) means
+unverifiable, so a credential is never ``valid`` without its status lists (fail closed).
+``valid`` also requires ``input``, ``structure``, ``issuer`` and ``key`` to have passed,
+and ``proof`` or ``jwt``.
+
+Two verdicts are decided apart from that order:
+
+- ``unreadable``: the ``input`` check failed because nothing in the input could be a
+  badge (a photo without a readable QR code, a text file, a plain image). No other check
+  ran; it says "try a sharper photo or the original file", never "may be forged".
+- ``recipient-mismatch``: the credential is genuine (its signature verified with the
+  issuer's key and nothing made it ``invalid``) but the e-mail the verifier gave is not its
+  recipient's. It outranks revoked, expired and the rest: whatever their state, the badge
+  is not this person's. Without a verified signature a failed recipient check says
+  nothing about genuineness, so the ordinary order decides.
+
+Embedded credentials (a CLR) and endorsements are reported but do not change the verdict:
+a CLR's verdict is about the record's own proof and status, and each embedded badge's
+verdict is listed (``embedded-credentials`` gives the counts, e.g. "4 valid, 1 revoked");
+only a record that refused its members unread (nested too deep, too many) is invalid. An
+endorsement is a third party's statement about the credential, not part of its validity.
 """
 
 from __future__ import annotations
@@ -56,6 +71,8 @@ class Verdict(enum.StrEnum):
     NOT_YET_VALID = "not-yet-valid"
     INVALID = "invalid"
     UNVERIFIABLE = "unverifiable"
+    RECIPIENT_MISMATCH = "recipient-mismatch"
+    UNREADABLE = "unreadable"
 
     def label(self, lang: str = "en") -> str:
         """The verdict in words, in ``lang`` (``en`` or ``ko``)."""
@@ -69,13 +86,46 @@ class Verdict(enum.StrEnum):
 
 _SEVERITY = {
     Verdict.VALID: 0,
-    Verdict.UNVERIFIABLE: 1,
-    Verdict.NOT_YET_VALID: 2,
-    Verdict.EXPIRED: 3,
-    Verdict.SUSPENDED: 4,
-    Verdict.REVOKED: 5,
-    Verdict.INVALID: 6,
+    Verdict.UNREADABLE: 1,
+    Verdict.UNVERIFIABLE: 2,
+    Verdict.NOT_YET_VALID: 3,
+    Verdict.EXPIRED: 4,
+    Verdict.SUSPENDED: 5,
+    Verdict.REVOKED: 6,
+    Verdict.RECIPIENT_MISMATCH: 7,
+    Verdict.INVALID: 8,
 }
+
+# Skips that mean the check does not apply to this document (shown as "not applicable"
+# rather than "skipped", which reads like something was left out).
+NOT_APPLICABLE_CODES = frozenset(
+    {
+        "no-status",
+        "no-revocation-entry",
+        "no-suspension-entry",
+        "not-a-clr",
+        "no-endorsements",
+        "recipient-not-requested",
+        "jwt-not-present",
+        "proof-not-present",
+        "json-ld-not-needed",
+        "json-ld-not-needed-jcs",
+    }
+)
+
+# ``input`` codes that mean nothing in the input could be a badge (verdict ``unreadable``),
+# as opposed to something badge-like that is damaged (``invalid-json``, ``malformed-jwt``).
+UNREADABLE_INPUT_CODES = frozenset(
+    {
+        "empty-input",
+        "not-json-or-jwt",
+        "not-an-object",
+        "not-a-credential",
+        "no-credential-in-image",
+        "qr-without-credential",
+        "invalid-image",
+    }
+)
 
 
 class CheckStatus(enum.StrEnum):
@@ -109,7 +159,9 @@ CHECK_IDS = (
 )
 _REQUIRED_FOR_VALID = ("input", "structure", "issuer", "key")
 # Checks whose outcome is shown but does not enter the verdict (see the module docstring).
-_INFORMATIONAL = frozenset({"endorsements"})
+_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials"})
+# ...except when the nested credentials were refused unread (a CLR built to exhaust us).
+_NESTING_REFUSED = frozenset({"nesting-too-deep", "too-many-nested"})
 
 
 @dataclass(frozen=True)
@@ -138,6 +190,13 @@ class CheckResult:
         """The check's name in ``lang``."""
         return check_title(self.id, lang)
 
+    def status_label(self, lang: str = "en") -> str:
+        """The status in words for a person: a skip that means "nothing to check here"
+        (a record without status entries, no e-mail given) reads "not applicable"."""
+        if self.status is CheckStatus.SKIPPED and self.code in NOT_APPLICABLE_CODES:
+            return status_label("not-applicable", lang)
+        return self.status.label(lang)
+
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         """Return the JSON form."""
         return {
@@ -152,17 +211,21 @@ class CheckResult:
     @property
     def verdict(self) -> Verdict:
         """What this result alone makes of the credential."""
-        if self.id in _INFORMATIONAL:
+        if self.id in _INFORMATIONAL and self.code not in _NESTING_REFUSED:
             return Verdict.VALID
         if self.status is CheckStatus.ERROR:
             return Verdict.UNVERIFIABLE
         if self.status is not CheckStatus.FAILED:
             return Verdict.VALID
+        if self.id == "input" and self.code in UNREADABLE_INPUT_CODES:
+            return Verdict.UNREADABLE
+        if self.id == "recipient" and self.code in ("recipient-mismatch", "no-recipient-email"):
+            return Verdict.RECIPIENT_MISMATCH
         if self.id == "revocation":
             return Verdict.REVOKED
         if self.id == "suspension":
             return Verdict.SUSPENDED
-        if self.id in ("validity-window", "embedded-credentials"):
+        if self.id == "validity-window":
             try:
                 return Verdict(str(self.details.get("verdict")))
             except ValueError:
@@ -173,18 +236,25 @@ class CheckResult:
 def decide_verdict(checks: Iterable[CheckResult]) -> Verdict:
     """Return the verdict for a set of check results (rules in the module docstring)."""
     checks = tuple(checks)
-    worst = max((c.verdict for c in checks), key=lambda v: v.severity, default=Verdict.VALID)
+    by_id = {c.id: c for c in checks}
+    signed = any(
+        by_id.get(check_id) is not None and by_id[check_id].status is CheckStatus.PASSED
+        for check_id in ("proof", "jwt")
+    )
+    verdicts: list[Verdict] = [c.verdict for c in checks]
+    if Verdict.RECIPIENT_MISMATCH in verdicts:
+        others: list[Verdict] = [v for v in verdicts if v is not Verdict.RECIPIENT_MISMATCH]
+        if signed and Verdict.INVALID not in others:
+            return Verdict.RECIPIENT_MISMATCH
+        # Not shown to be genuine: the recipient check alone decides nothing.
+        verdicts = others
+    worst = max(verdicts, key=lambda v: v.severity, default=Verdict.VALID)
     if worst is not Verdict.VALID:
         return worst
-    by_id = {c.id: c for c in checks}
     # Fail closed: "valid" needs positive evidence, not only the absence of failures.
     required_passed = all(
         by_id.get(check_id) is not None and by_id[check_id].status is CheckStatus.PASSED
         for check_id in _REQUIRED_FOR_VALID
-    )
-    signed = any(
-        by_id.get(check_id) is not None and by_id[check_id].status is CheckStatus.PASSED
-        for check_id in ("proof", "jwt")
     )
     return Verdict.VALID if required_passed and signed else Verdict.UNVERIFIABLE
 

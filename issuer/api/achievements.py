@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from issuer import catalog
 from issuer.api import caller, operation, parse, settings
@@ -50,13 +50,19 @@ def create() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/achievements")
-@operation(summary="List achievements", tag=TAG, responses={200: AchievementList})
+@operation(
+    summary="List achievements",
+    tag=TAG,
+    responses={200: AchievementList},
+    query={"includeArchived": "true to list archived achievements too (default: false)"},
+)
 def index() -> Response:
-    """List the calling issuer's achievements, newest first."""
+    """List the calling issuer's achievements, newest first (archived ones left out)."""
     who = caller()
     conf = settings()
     session = get_session()
-    rows = catalog.list_achievements(session, who.issuer)
+    include = request.args.get("includeArchived", "false").lower() in ("true", "1", "yes")
+    rows = catalog.list_achievements(session, who.issuer, include_archived=include)
     links = catalog.links_of(session, [row.id for row in rows])
     out = AchievementList(
         achievements=[
@@ -95,5 +101,25 @@ def update(ref: str) -> Response:
     artwork = load_artwork(patch.image, app_artwork_fetcher()) if patch.image else None
     row = catalog.update_achievement(
         session, conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor, artwork=artwork
+    )
+    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
+
+
+@bp.post("/achievements/<ref>/archive")
+@operation(
+    summary="Archive an achievement",
+    tag=TAG,
+    responses={200: AchievementOut},
+    description="Archived achievements award no new badges (issuing answers 409 "
+    "achievement-archived) and are left out of listings; badges already issued keep "
+    "resolving. Archiving twice keeps the first time.",
+)
+def archive(ref: str) -> Response:
+    """Archive an achievement of the calling issuer."""
+    who = caller()
+    conf = settings()
+    session = get_session()
+    row = catalog.archive_achievement(
+        session, conf, who.issuer, ref, now=conf.clock(), actor=who.actor
     )
     return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())

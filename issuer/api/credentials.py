@@ -172,6 +172,7 @@ def batch() -> tuple[Response, int, dict[str, str]]:
         lines=lines,
         idempotency_key=key,
         deadline=deadline,
+        allow_anonymous=options.allow_anonymous,
     )
     body = BatchIssued(
         count=len(outcome.issued),

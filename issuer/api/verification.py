@@ -87,7 +87,8 @@ def _source() -> tuple[Any, str | None, str]:
     description="Runs the verify package on a credential given as JSON (the credential "
     "itself, or a VerifyRequest), a compact VC-JWT or an https URL as text/plain, a baked "
     "PNG/SVG or a QR image (raw body or multipart 'file'). Always 200 with the report; its "
-    "'verdict' is valid, revoked, suspended, expired, not-yet-valid, invalid or unverifiable.",
+    "'verdict' is valid, revoked, suspended, expired, not-yet-valid, invalid, "
+    "recipient-mismatch, unverifiable or unreadable.",
 )
 def verify() -> Response:
     """Verify a credential and return the report."""

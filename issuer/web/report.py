@@ -31,6 +31,8 @@ _GLYPHS = {
     Verdict.EXPIRED: "!",
     Verdict.NOT_YET_VALID: "!",
     Verdict.UNVERIFIABLE: "?",
+    Verdict.RECIPIENT_MISMATCH: "✕",
+    Verdict.UNREADABLE: "?",
 }
 _CHECK_GLYPHS = {
     CheckStatus.PASSED: "✓",
@@ -47,6 +49,8 @@ _TONES = {
     Verdict.EXPIRED: "warn",
     Verdict.NOT_YET_VALID: "warn",
     Verdict.UNVERIFIABLE: "unknown",
+    Verdict.RECIPIENT_MISMATCH: "bad",
+    Verdict.UNREADABLE: "unknown",
 }
 
 
@@ -67,13 +71,16 @@ class IssuerView:
     """Who issued the credential, and whether this platform knows them.
 
     ``registered`` is the provider's slug when the DID is a provider of this platform and
-    the signing key was confirmed as theirs; ``platform`` when it is this platform itself.
+    a signature passed with a key the provider still stands behind; ``platform`` when it
+    is this platform itself. ``key_compromised`` when the issuer declared the signing key
+    compromised (the badge is then not trusted, and the page says exactly why).
     """
 
     id: str | None
     name: str | None
     registered: str | None = None
     platform: bool = False
+    key_compromised: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class CredentialView:
     credential_id: str | None = None
     children: list[CredentialView] = field(default_factory=list)
     recipient_check: CheckView | None = None
+    verified: bool = True
 
     @property
     def failing(self) -> list[CheckView]:
@@ -205,7 +213,7 @@ def _check(check: Any, lang: str) -> CheckView:
         id=check.id,
         title=check.title(lang),
         status=check.status.value,
-        status_label=check.status.label(lang),
+        status_label=check.status_label(lang),
         glyph=_CHECK_GLYPHS[check.status],
         message=check.message(lang),
     )
@@ -220,13 +228,36 @@ def _issuer(
     name = _text(profile.get("name"))
     if issuer_id is None:
         return IssuerView(None, name)
-    confirmed = any(c.id == "key" and c.status is CheckStatus.PASSED for c in report.checks)
     known = session.exec(select(Issuer).where(Issuer.did == issuer_id)).first()
-    if known is None or not confirmed:
+    compromised = any(c.id == "key" and c.code == "key-compromised" for c in report.checks)
+    if known is not None and compromised:
+        return IssuerView(issuer_id, name or known.name, key_compromised=True)
+    if known is None or not _signed_by_issuer(report):
         return IssuerView(issuer_id, name)
     if is_platform(known):
         return IssuerView(issuer_id, name or known.name, platform=True)
     return IssuerView(issuer_id, name or known.name, registered=known.slug)
+
+
+def _signed_by_issuer(report: VerificationReport) -> bool:
+    """A signature passed with a key the issuer publishes and stands behind, and none failed.
+
+    The registered-issuer mark rests on this, never on the key check alone: a tampered
+    upload names a real issuer's real key, yet its proof fails.
+    """
+    by_id = {c.id: c for c in report.checks}
+
+    def status(check_id: str) -> CheckStatus | None:
+        check = by_id.get(check_id)
+        return check.status if check is not None else None
+
+    signatures = (status("proof"), status("jwt"))
+    return (
+        status("key") is CheckStatus.PASSED
+        and CheckStatus.PASSED in signatures
+        and CheckStatus.FAILED not in signatures
+        and status("json-ld") is not CheckStatus.FAILED
+    )
 
 
 def describe(
@@ -305,4 +336,5 @@ def describe(
             if child.role == "embedded-credential"
         ],
         recipient_check=_check(recipient, lang) if recipient is not None and email_given else None,
+        verified=_signed_by_issuer(report),
     )

@@ -338,3 +338,77 @@ def test_unknown_credential_is_a_friendly_page(page: WebDriver, live_server: Liv
     assert page.find_element(By.TAG_NAME, "h1").text == "찾을 수 없습니다"
     assert "Traceback" not in page.page_source
     screenshot(page, "not-found.png")
+
+
+def _blurred_photo(path: Path) -> Path:
+    """A phone photo of a badge too blurred for any QR decoder: soft colour shapes only."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    image = Image.new("RGB", (640, 480), (236, 232, 224))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((180, 120, 460, 400), fill=(30, 30, 30))
+    for x in range(200, 440, 24):
+        for y in range(140, 380, 24):
+            if (x * 7 + y * 13) % 3:
+                draw.rectangle((x, y, x + 12, y + 12), fill=(240, 240, 240))
+    image.filter(ImageFilter.GaussianBlur(18)).save(path, "JPEG")
+    return path
+
+
+def test_unreadable_photo_says_try_a_sharper_one(
+    page: WebDriver, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A blurred photo with no readable QR: "we could not read a badge here", never forged."""
+    photo = _blurred_photo(tmp_path / "photo.jpg")
+    page.get(f"{live_server.base_url}/verify")
+    page.find_element(By.ID, "file").send_keys(str(photo))
+    _click_and_wait(page, page.find_element(By.CSS_SELECTOR, 'form button[type="submit"]'))
+    verdict, text = _verdict(page)
+    assert verdict == "unreadable"
+    assert "배지를 읽지 못했습니다" in text
+    assert "더 선명한 사진이나 원본 파일" in text
+    body = page.find_element(By.TAG_NAME, "body").text
+    assert "위조" not in body
+    screenshot(page, "verify-unreadable-photo.png")
+
+
+def test_tampered_upload_shows_unverified_content_and_no_registered_mark(
+    page: WebDriver, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A grade changed to A+++: greyed, labelled unverified, and no registered-issuer mark."""
+    course = live_server.achievement(live_server.nuri, "데이터 분석 실무")
+    issued = live_server.issue(
+        live_server.nuri,
+        course["uuid"],
+        _email("tamper"),
+        "정다은",
+        result=[{"value": "B", "status": "Completed"}],
+    )
+    tampered = dict(issued["credential"])
+    tampered["credentialSubject"] = {
+        **tampered["credentialSubject"],
+        "result": [{**tampered["credentialSubject"]["result"][0], "value": "A+++"}],
+    }
+    upload = tmp_path / "badge.json"
+    upload.write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
+
+    page.set_window_size(*DESKTOP)
+    page.get(f"{live_server.base_url}/verify")
+    page.find_element(By.ID, "file").send_keys(str(upload))
+    _click_and_wait(page, page.find_element(By.CSS_SELECTOR, 'form button[type="submit"]'))
+    verdict, _ = _verdict(page)
+    assert verdict == "invalid"
+    card = _find(page, "section.credential")
+    assert card.get_attribute("data-verified") == "no"
+    assert "검증되지 않은 내용" in card.text
+    assert "A+++" in card.text  # shown, but only as what the file claims
+    assert not page.find_elements(By.CSS_SELECTOR, '[data-issuer-mark="registered"]')
+    # The claimed fields are visibly greyed, not shown as fact.
+    opacity = float(
+        page.execute_script(
+            "return getComputedStyle(document.querySelector('.credential.unverified .facts'))"
+            ".opacity"
+        )
+    )
+    assert opacity < 1
+    screenshot(page, "verify-tampered-upload.png")

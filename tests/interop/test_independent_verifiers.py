@@ -18,14 +18,17 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 import jwt as pyjwt
 import pytest
+from jsonschema import Draft201909Validator
 
 from badges import SignedCredential, add_proof, encode_jwt, format_datetime, sign_credential
 from badges.context import CONTEXT_FILES, load_context
+from badges.schema import ACHIEVEMENT_CREDENTIAL
 from keys import KeyType, PrivateKeySigner, build_did_document
 from tests.samples import ISSUER_DID, sample_credential
 
@@ -162,9 +165,12 @@ class Issued:
 def issued(
     ed25519_signer: PrivateKeySigner, rsa_signer: PrivateKeySigner, p256_signer: PrivateKeySigner
 ) -> Issued:
-    """The Korean sample credential signed with fresh keys: DI (Ed25519) and RS256 VC-JWT."""
+    """The Korean sample credential signed with fresh keys: DI (Ed25519) and RS256 VC-JWT.
+
+    It has the shape Baeji issues by default: one ``credentialStatus`` object.
+    """
     assert ed25519_signer.key_id.startswith(f"{ISSUER_DID}#")
-    credential = sample_credential(now=NOW, name=ORIGINAL_NAME)
+    credential = sample_credential(now=NOW, name=ORIGINAL_NAME, suspension=False)
     signed = sign_credential(
         credential, proof_signer=ed25519_signer, jwt_signer=rsa_signer, now=NOW
     )
@@ -220,8 +226,14 @@ def outcomes(node: str, issued: Issued, ed25519_signer: PrivateKeySigner) -> dic
         now=NOW,
     )
 
+    # The shape of an issuer with suspension on (two status entries, an array).
+    with_suspension = sign_credential(
+        sample_credential(now=NOW, name=ORIGINAL_NAME), proof_signer=ed25519_signer, now=NOW
+    ).credential
+
     jobs: dict[str, dict[str, Any]] = {
         "RS256": {"credential": credential, "jwt": issued.signed.jwt},
+        "with-suspension": {"credential": with_suspension},
         "EdDSA": {"credential": credential, "jwt": issued.eddsa_jwt},
         "ES256": {"credential": credential, "jwt": issued.es256_jwt},
         "tampered": {"credential": tampered},
@@ -260,8 +272,19 @@ def test_issued_credential_is_realistic(issued: Issued) -> None:
     assert subject["identifier"][0]["identityHash"].startswith("sha256$")
     assert credential["evidence"]
     assert credential["credentialSchema"]
-    purposes = [entry["statusPurpose"] for entry in credential["credentialStatus"]]
-    assert purposes == ["revocation", "suspension"]
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+
+
+def test_issued_credential_passes_the_1edtech_schema_whole(issued: Issued) -> None:
+    """The bundled 1EdTech OB 3.0 schema, unchanged, accepts the whole signed credential."""
+    text = (resources.files("badges") / "schemas" / ACHIEVEMENT_CREDENTIAL).read_text("utf-8")
+    validator = Draft201909Validator(json.loads(text))
+    assert [e.message for e in validator.iter_errors(issued.signed.credential)] == []
+
+
+def test_two_status_entries_verify_in_digital_bazaar_vc(outcomes: dict[str, Outcome]) -> None:
+    """The suspension shape (an array of two entries) still verifies in @digitalbazaar/vc."""
+    assert outcomes["with-suspension"].di == DiOutcome(verified=True, error=None)
 
 
 def test_tampered_achievement_name_fails_in_digital_bazaar_vc(

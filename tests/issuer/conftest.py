@@ -148,25 +148,29 @@ class Tenant:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
-def create_tenant(app: Flask, slug: str, name: str) -> Tenant:
+def create_tenant(app: Flask, slug: str, name: str, *, suspension: bool = False) -> Tenant:
     """Register an issuer through the service layer."""
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
         issuer, key = accounts.create_issuer(
-            session, conf, IssuerCreate(slug=slug, name=name), now=conf.clock(), actor="test"
+            session,
+            conf,
+            IssuerCreate(slug=slug, name=name, suspension=suspension),
+            now=conf.clock(),
+            actor="test",
         )
     return Tenant(issuer, key)
 
 
 @pytest.fixture(scope="module")
 def hanbit(app: Flask) -> Tenant:
-    """Issuer A: 한빛 아카데미."""
-    return create_tenant(app, "hanbit", "한빛 아카데미")
+    """Issuer A: 한빛 아카데미, with suspension on (its badges carry two status entries)."""
+    return create_tenant(app, "hanbit", "한빛 아카데미", suspension=True)
 
 
 @pytest.fixture(scope="module")
 def nuri(app: Flask) -> Tenant:
-    """Issuer B: 누리 ICT 교육센터."""
+    """Issuer B: 누리 ICT 교육센터, with the defaults (one credentialStatus object)."""
     return create_tenant(app, "nuri", "누리 ICT 교육센터")
 
 

@@ -33,7 +33,10 @@ def _csv(course: dict[str, Any], emails: list[str]) -> str:
 def test_json_list_issues_every_row(api: Api, course: dict[str, Any]) -> None:
     """A bare JSON list of rows issues one credential per row, in order."""
     emails = [unique_email() for _ in range(3)]
-    rows = [{"achievementId": course["uuid"], "recipient": {"email": e}} for e in emails]
+    rows = [
+        {"achievementId": course["uuid"], "recipient": {"email": e, "name": "김학습"}}
+        for e in emails
+    ]
     response = api.post("/api/v1/credentials/batch", json=rows)
     assert response.status_code == 201, response.json
     body = response.json
@@ -62,13 +65,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_issued(
     before = _count(session)
     good = unique_email()
     rows: list[dict[str, Any]] = [
-        {"achievementId": course["uuid"], "recipient": {"email": good}},
-        {"achievementId": course["uuid"], "recipient": {"email": "broken"}},
-        {"recipient": {"email": unique_email()}},
-        {"achievementId": course["uuid"], "recipient": {"email": good.upper()}},
+        {"achievementId": course["uuid"], "recipient": {"email": good, "name": "김학습"}},
+        {"achievementId": course["uuid"], "recipient": {"email": "broken", "name": "김학습"}},
+        {"recipient": {"email": unique_email(), "name": "김학습"}},
+        {"achievementId": course["uuid"], "recipient": {"email": good.upper(), "name": "김학습"}},
         {
             "achievementId": "0b7e5b52-0000-4000-8000-000000000000",
-            "recipient": {"email": unique_email()},
+            "recipient": {"email": unique_email(), "name": "김학습"},
         },
         {
             "achievementId": course["uuid"],
@@ -190,7 +193,8 @@ def test_batch_row_limit(app: Flask, api: Api, course: dict[str, Any]) -> None:
 def test_batch_idempotency(api: Api, course: dict[str, Any], session: Session) -> None:
     """A retried batch with the same key returns the same credentials and issues nothing new."""
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(2)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(2)
     ]
     headers = {"Idempotency-Key": "cohort-2026-spring"}
     first = api.post("/api/v1/credentials/batch", json=rows, headers=headers)
@@ -212,7 +216,12 @@ def test_batch_of_another_issuers_achievement_is_refused(api: Api, other_api: Ap
     theirs = api.achievement("A의 과정")
     response = other_api.post(
         "/api/v1/credentials/batch",
-        json=[{"achievementId": theirs["uuid"], "recipient": {"email": unique_email()}}],
+        json=[
+            {
+                "achievementId": theirs["uuid"],
+                "recipient": {"email": unique_email(), "name": "김학습"},
+            }
+        ],
     )
     assert response.status_code == 422
     assert response.json is not None

@@ -199,7 +199,7 @@ def test_revoke_command(
     _run(runner, app, "issuer", "create", "--slug", "revoker", "--name", "취소 센터")
     course = _course(runner, app, "revoker")
     csv_file = tmp_path / "one.csv"
-    csv_file.write_text(f"email\n{unique_email()}\n")
+    csv_file.write_text(f"email,name\n{unique_email()},김학습\n")
     issued = json.loads(
         _run(
             runner,
@@ -309,7 +309,7 @@ def test_wallet_link_prints_a_full_link_for_the_learner(
         assert course is not None
         issued = client.post(
             "/api/v1/credentials",
-            json={"achievementId": course["uuid"], "recipient": {"email": email}},
+            json={"achievementId": course["uuid"], "recipient": {"email": email, "name": "김학습"}},
             headers=headers,
         ).json
         assert issued is not None

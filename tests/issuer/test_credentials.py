@@ -106,7 +106,7 @@ def test_idempotency_key_matches_uuid_and_url_references_alike(
     api: Api, course: dict[str, Any]
 ) -> None:
     """Naming the achievement by uuid or URL is the same request."""
-    recipient = {"email": unique_email()}
+    recipient = {"email": unique_email(), "name": "김학습"}
     headers = {"Idempotency-Key": "same-thing-two-ways"}
     first = api.post(
         "/api/v1/credentials",
@@ -128,13 +128,19 @@ def test_idempotency_key_with_another_body_is_409(api: Api, course: dict[str, An
     headers = {"Idempotency-Key": "order-2026-0002"}
     first = api.post(
         "/api/v1/credentials",
-        json={"achievementId": course["uuid"], "recipient": {"email": unique_email()}},
+        json={
+            "achievementId": course["uuid"],
+            "recipient": {"email": unique_email(), "name": "김학습"},
+        },
         headers=headers,
     )
     assert first.status_code == 201
     other = api.post(
         "/api/v1/credentials",
-        json={"achievementId": course["uuid"], "recipient": {"email": unique_email()}},
+        json={
+            "achievementId": course["uuid"],
+            "recipient": {"email": unique_email(), "name": "김학습"},
+        },
         headers=headers,
     )
     assert other.status_code == 409
@@ -149,13 +155,19 @@ def test_idempotency_keys_are_scoped_to_the_issuer(
     headers = {"Idempotency-Key": "shared-key"}
     api.post(
         "/api/v1/credentials",
-        json={"achievementId": course["uuid"], "recipient": {"email": unique_email()}},
+        json={
+            "achievementId": course["uuid"],
+            "recipient": {"email": unique_email(), "name": "김학습"},
+        },
         headers=headers,
     )
     theirs = other_api.achievement()
     response = other_api.post(
         "/api/v1/credentials",
-        json={"achievementId": theirs["uuid"], "recipient": {"email": unique_email()}},
+        json={
+            "achievementId": theirs["uuid"],
+            "recipient": {"email": unique_email(), "name": "김학습"},
+        },
         headers=headers,
     )
     assert response.status_code == 201
@@ -169,7 +181,10 @@ def test_malformed_idempotency_key_is_400(api: Api, course: dict[str, Any], key:
     """Idempotency-Key must be 1-255 printable ASCII characters."""
     response = api.post(
         "/api/v1/credentials",
-        json={"achievementId": course["uuid"], "recipient": {"email": unique_email()}},
+        json={
+            "achievementId": course["uuid"],
+            "recipient": {"email": unique_email(), "name": "김학습"},
+        },
         headers={"Idempotency-Key": key},
     )
     assert response.status_code == 400

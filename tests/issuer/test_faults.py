@@ -81,7 +81,8 @@ def test_killed_batch_leaves_nothing_and_a_retry_completes_once(
     with app.test_client() as client:
         course = Api(client, tenant).achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(6)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(6)
     ]
     rows_file = tmp_path / "rows.json"
     rows_file.write_text(json.dumps(rows))
@@ -133,11 +134,11 @@ def test_concurrent_workers_issue_and_revoke_without_losing_anything(
     """Four processes issue, replay shared idempotency keys, revoke and suspend at once:
     no status index is handed out twice, no bit is lost, no key is honoured twice."""
     workers, per_worker, shared_keys, revokes, suspends = 4, 4, 3, 3, 2
-    tenant: Tenant = create_tenant(app, "load", "부하 센터")
+    tenant: Tenant = create_tenant(app, "load", "부하 센터", suspension=True)
     api = Api(client, tenant)
     course = api.achievement()
     existing = [
-        api.issue(course["uuid"], unique_email(), None)
+        api.issue(course["uuid"], unique_email(), "김학습")
         for _ in range(workers * (revokes + suspends))
     ]
     shared = {f"shared-{i}": unique_email("shared") for i in range(shared_keys)}

@@ -82,7 +82,7 @@ def test_rotation_keeps_old_badges_valid_and_signs_new_ones_with_the_new_key(
 
 
 def test_compromised_key_stops_verifying(app: Flask, client: FlaskClient, session: Session) -> None:
-    """A key marked compromised leaves the DID document; what it signed is no longer valid."""
+    """A compromised key leaves assertionMethod (listed as revoked); what it signed fails."""
     tenant = create_tenant(app, "leaked", "유출 아카데미")
     api = Api(client, tenant)
     course = api.achievement()
@@ -91,14 +91,34 @@ def test_compromised_key_stops_verifying(app: Flask, client: FlaskClient, sessio
     did = DID.format(slug="leaked")
     document = client.get("/issuers/leaked/did.json").json
     assert document is not None
-    ids = {m["id"] for m in document["verificationMethod"]}
-    assert f"{did}#key-1" not in ids
-    assert f"{did}#key-2" not in ids
+    # Issue 11 changed this deliberately: the compromised keys stay listed under
+    # verificationMethod with "revoked" (so verifiers can say the key was compromised),
+    # and under no relationship, so nothing verifies with them.
+    revoked = {m["id"] for m in document["verificationMethod"] if m.get("revoked")}
+    assert {f"{did}#key-1", f"{did}#key-1-jwk", f"{did}#key-2"} <= revoked
+    for relationship in ("assertionMethod", "authentication"):
+        assert not revoked & set(document[relationship])
     jwks = client.get("/issuers/leaked/jwks.json").json
     assert jwks is not None
     assert {k["kid"] for k in jwks["keys"]} == {f"{did}#key-3-jwk", f"{did}#key-4"}
     assert _verdict(client, old["credential"]) is Verdict.INVALID
     assert _verdict(client, old["jwt"]) is Verdict.INVALID
+    for form in (old["credential"], old["jwt"]):
+        report = verify_credential(form, now=datetime.now(UTC), fetcher=ClientFetcher(client))
+        assert report.check("key").code == "key-compromised"
+        assert "유출되었다고 신고했습니다" in report.check("key").message("ko")
+    # The page says exactly that, and neither "registered" nor "not registered".
+    page = client.post(
+        "/verify",
+        data={"text": json.dumps(old["credential"], ensure_ascii=False)},
+        headers={"Accept-Language": "ko"},
+    ).get_data(as_text=True)
+    assert 'data-issuer-mark="key-compromised"' in page
+    assert "이 배지에 서명한 키가 유출되었다고 신고했습니다" in page
+    assert "새로 발급된 배지를 요청하세요" in page
+    assert 'data-issuer-mark="registered"' not in page
+    assert "이 플랫폼에 등록되지 않은 발급자" not in page
+    assert 'data-verified="no"' in page
     # The status lists were re-signed with the new key, so new badges are fully valid.
     new = api.issue(course["uuid"], unique_email())
     assert _verdict(client, new["jwt"]) is Verdict.VALID

@@ -138,7 +138,7 @@ def test_batches_mail_each_learner_and_replays_mail_nobody(
     """A batch mails every row's learner once; an idempotent replay sends nothing again."""
     received, _port = sink
     course = api.achievement()["uuid"]
-    rows = [{"recipient": {"email": unique_email("batch")}} for _ in range(3)]
+    rows = [{"recipient": {"email": unique_email("batch"), "name": "김학습"}} for _ in range(3)]
     before = len(received.messages)
     body = {"achievementId": course, "credentials": rows}
     headers = {"Idempotency-Key": "mail-batch"}

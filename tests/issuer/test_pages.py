@@ -264,8 +264,11 @@ def test_verify_page_reports_text_that_is_no_credential(client: FlaskClient) -> 
     response = client.post("/verify", data={"text": "안녕하세요"}, headers=KOREAN)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-verdict="invalid"' in html
-    assert "유효하지 않은 자격증명" in html
+    # Issue 11: text with nothing badge-like is "unreadable", never "may be forged".
+    assert 'data-verdict="unreadable"' in html
+    assert "배지를 읽지 못했습니다" in html
+    assert "더 선명한 사진이나 원본 파일" in html
+    assert "위조" not in html
     assert 'data-check="input" data-status="failed"' in html
 
 

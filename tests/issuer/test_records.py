@@ -193,7 +193,7 @@ def test_results_are_issued_into_the_badge(api: Api) -> None:
         "/api/v1/credentials",
         json={
             "achievementId": api.achievement()["uuid"],
-            "recipient": {"email": unique_email()},
+            "recipient": {"email": unique_email(), "name": "김학습"},
             "result": [{}],
         },
     )

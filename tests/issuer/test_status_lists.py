@@ -43,7 +43,8 @@ def test_full_lists_roll_over_to_new_ones(tiny_app: Flask) -> None:
     api = Api(client, tenant)
     course = api.achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(7)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(7)
     ]
     response = api.post("/api/v1/credentials/batch", json=rows)
     assert response.status_code == 201, response.json
@@ -66,7 +67,9 @@ def test_full_lists_roll_over_to_new_ones(tiny_app: Flask) -> None:
         # The counter the allocator reads instead of counting agrees with the rows.
         assert {lst.id: lst.used for lst in lists} == per_list
     api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "test"})
-    entry = issued["credential"]["credentialStatus"][0]
+    # Issue 11: one credentialStatus object (revocation) by default.
+    entry = issued["credential"]["credentialStatus"]
+    assert entry["statusPurpose"] == "revocation"
     listed = client.get(entry["statusListCredential"].removeprefix(BASE_URL)).json
     assert listed is not None
     bits = Bitstring.decode(listed["credentialSubject"]["encodedList"])
@@ -79,12 +82,13 @@ def test_indexes_are_spread_at_random(app: Flask, session: Session) -> None:
     api = Api(app.test_client(), tenant)
     course = api.achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(8)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(8)
     ]
     body = api.post("/api/v1/credentials/batch", json=rows).json
     assert body is not None
     indexes = [
-        int(c["credential"]["credentialStatus"][0]["statusListIndex"]) for c in body["credentials"]
+        int(c["credential"]["credentialStatus"]["statusListIndex"]) for c in body["credentials"]
     ]
     assert len(set(indexes)) == 8
     assert sorted(indexes) != list(range(min(indexes), min(indexes) + 8))
@@ -100,7 +104,8 @@ def _usage(app: Flask, issuer_id: int) -> dict[str, tuple[int, int]]:
         counted = {lst.id: 0 for lst in lists}
         for row in credentials:
             counted[row.revocation_list_id] += 1
-            counted[row.suspension_list_id] += 1
+            if row.suspension_list_id is not None:
+                counted[row.suspension_list_id] += 1
         return {lst.id: (lst.used, counted[lst.id]) for lst in lists}
 
 

@@ -101,13 +101,19 @@ def run_load(args: argparse.Namespace) -> None:
     random.Random(plan["seed"]).shuffle(rest)
     for kind, value in steps + rest:
         if kind == "issue":
-            body = {"achievementId": plan["achievement"], "recipient": {"email": value}}
+            body = {
+                "achievementId": plan["achievement"],
+                "recipient": {"email": value, "name": "김학습"},
+            }
             result = post("/api/v1/credentials", body)
             if result:
                 report["issued"].append(result["uuid"])
         elif kind == "shared":
             key, email = value
-            body = {"achievementId": plan["achievement"], "recipient": {"email": email}}
+            body = {
+                "achievementId": plan["achievement"],
+                "recipient": {"email": email, "name": "김학습"},
+            }
             result = post("/api/v1/credentials", body, {"Idempotency-Key": key})
             if result:
                 report["shared"][key] = result["uuid"]

@@ -6,6 +6,7 @@ issuer ``did:web:127.0.0.1%3APORT:issuers:hanbit`` as the issuer service would.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 from importlib.metadata import EntryPoint
@@ -136,10 +137,13 @@ def offline_world(world: World, tmp_path: Path) -> tuple[World, Path]:
     [
         (1, [], 0, "valid"),
         (13, [], 1, "revoked"),
-        (1, ["--email", "other@example.com"], 1, "invalid"),
+        # Issue 11: a genuine badge checked against another e-mail is recipient-mismatch
+        # (was "invalid", which read as "may be forged"); still exit 1.
+        (1, ["--email", "other@example.com"], 1, "recipient-mismatch"),
+        (13, ["--email", "other@example.com"], 1, "recipient-mismatch"),
         (1, ["--email", " Kim.Jiwoo@Example.com "], 0, "valid"),
     ],
-    ids=["valid", "revoked", "wrong-email", "email-case-and-space"],
+    ids=["valid", "revoked", "wrong-email", "revoked-wrong-email", "email-case-and-space"],
 )
 def test_exit_codes_offline(
     runner: CliRunner,
@@ -296,17 +300,78 @@ def test_default_language_follows_the_environment(
 ) -> None:
     """LANG=ko_KR.UTF-8 gives Korean output."""
     monkeypatch.setenv("BAEJI_LANG", "ko_KR.UTF-8")
-    path = _write(tmp_path, "x.json", "[]")
+    path = _write(tmp_path, "x.json", "{broken")
     result = runner.invoke(main, ["verify", str(path)])
     assert result.exit_code == 1
     assert "유효하지 않음" in result.stdout
+
+
+def _red_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (220, 0, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("hello.txt", b"hello world\n"), ("red.png", None)],
+    ids=["hello-world-text", "plain-red-png"],
+)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_unreadable_input_exits_3_with_advice(
+    runner: CliRunner, tmp_path: Path, name: str, content: bytes | None, lang: str
+) -> None:
+    """Nothing that could be a badge: exit 3 and "try a sharper photo", never "forged"."""
+    path = tmp_path / name
+    path.write_bytes(content if content is not None else _red_png())
+    result = runner.invoke(main, ["verify", str(path), "--lang", lang])
+    assert result.exit_code == 3, result.output
+    if lang == "ko":
+        assert "배지를 읽지 못했습니다" in result.stdout
+        assert "더 선명한 사진이나 원본 파일" in result.stdout
+        assert "위조" not in result.stdout
+    else:
+        assert "We could not read a badge here" in result.stdout
+        assert "try a sharper photo or the original file" in result.stdout
+        assert "forged" not in result.stdout
+    as_json = runner.invoke(main, ["verify", str(path), "--json"])
+    assert as_json.exit_code == 3
+    assert json.loads(as_json.stdout)["verdict"] == "unreadable"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_recipient_mismatch_says_so(
+    runner: CliRunner, offline_world: tuple[World, Path], tmp_path: Path, lang: str
+) -> None:
+    """A genuine badge checked against another e-mail says exactly that, exit 1."""
+    world, trust = offline_world
+    credential, _ = world.sign(
+        world.issuers["hanbit"], world.credential(world.issuers["hanbit"], index=1)
+    )
+    badge = _write(tmp_path, "badge.json", credential)
+    result = runner.invoke(
+        main,
+        [
+            *["verify", str(badge), "--offline", "--trust", str(trust)],
+            *["--lang", lang, "--email", "other@example.com"],
+        ],
+    )
+    assert result.exit_code == 1
+    if lang == "ko":
+        assert "진본이지만, 입력하신 이메일 주소로 발급된 배지가 아닙니다" in result.stdout
+    else:
+        assert "genuine, but it was not issued to the e-mail address you gave" in result.stdout
 
 
 def test_standalone_command_and_help(runner: CliRunner) -> None:
     """baeji-verify is the same command; --help documents the exit codes."""
     result = runner.invoke(verify_command, ["--help"])
     assert result.exit_code == 0
-    assert "0 valid, 1 not valid, 2 usage error, 3 could not verify" in result.output
+    text = " ".join(result.output.split())
+    assert "0 valid, 1 not valid (also: not issued to --email), 2 usage error," in text
+    assert "3 could not verify, or no badge found in the input" in text
 
 
 def test_plugins_are_loaded_and_missing_extras_skipped(

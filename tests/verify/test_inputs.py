@@ -133,17 +133,28 @@ def _documents(issued: tuple[dict[str, Any], str, DictFetcher]) -> dict[str, byt
 
 
 @pytest.mark.parametrize(
-    ("source", "code", "status"),
+    ("source", "code", "status", "verdict"),
     [
-        ("", "empty-input", CheckStatus.FAILED),
-        (b"   ", "empty-input", CheckStatus.FAILED),
-        ("hello", "not-json-or-jwt", CheckStatus.FAILED),
-        ("[1, 2]", "not-an-object", CheckStatus.FAILED),
-        ("{not json", "invalid-json", CheckStatus.FAILED),
-        ("eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln", "malformed-jwt", CheckStatus.FAILED),
-        (b"\x00\x01binary", "invalid-image", CheckStatus.FAILED),
-        (f"{BASE_URL}/credentials/missing", "credential-not-found", CheckStatus.FAILED),
-        ("https://other.example/c", "credential-not-found", CheckStatus.FAILED),
+        # Issue 11: nothing badge-like is "unreadable" (exit 3), not "invalid" (may be forged).
+        ("", "empty-input", CheckStatus.FAILED, Verdict.UNREADABLE),
+        (b"   ", "empty-input", CheckStatus.FAILED, Verdict.UNREADABLE),
+        ("hello", "not-json-or-jwt", CheckStatus.FAILED, Verdict.UNREADABLE),
+        ("[1, 2]", "not-an-object", CheckStatus.FAILED, Verdict.UNREADABLE),
+        ("{not json", "invalid-json", CheckStatus.FAILED, Verdict.INVALID),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",
+            "malformed-jwt",
+            CheckStatus.FAILED,
+            Verdict.INVALID,
+        ),
+        (b"\x00\x01binary", "invalid-image", CheckStatus.FAILED, Verdict.UNREADABLE),
+        (
+            f"{BASE_URL}/credentials/missing",
+            "credential-not-found",
+            CheckStatus.FAILED,
+            Verdict.INVALID,
+        ),
+        ("https://other.example/c", "credential-not-found", CheckStatus.FAILED, Verdict.INVALID),
     ],
     ids=[
         "empty",
@@ -157,11 +168,11 @@ def _documents(issued: tuple[dict[str, Any], str, DictFetcher]) -> dict[str, byt
         "unknown-host",
     ],
 )
-def test_unreadable_inputs(source: Any, code: str, status: CheckStatus) -> None:
+def test_unreadable_inputs(source: Any, code: str, status: CheckStatus, verdict: Verdict) -> None:
     """Inputs that hold no credential fail the input check; everything else is skipped."""
     report = verify_credential(source, now=NOW, fetcher=DictFetcher({}))
     assert (report.check("input").status, report.check("input").code) == (status, code)
-    assert report.verdict is Verdict.INVALID
+    assert report.verdict is verdict
     assert {c.status for c in report.checks[1:]} == {CheckStatus.SKIPPED}
     assert report.credential is None
 

@@ -30,9 +30,11 @@ def test_clr_member_that_is_not_a_credential(world: World, hanbit: Issuer) -> No
     clr = _clr_raw(world, platform, [credential, "urn:uuid:not-a-credential"])
     report = _verify(world, clr)
     assert [child.verdict for child in report.children] == [Verdict.VALID, Verdict.INVALID]
-    assert report.children[1].check("input").code == "not-json-or-jwt"
+    assert report.children[1].check("input").code == "embedded-not-a-credential"
     assert report.check("embedded-credentials").details["verdict"] == "invalid"
-    assert report.verdict is Verdict.INVALID
+    # Issue 11: the record's verdict is its own (its proof verified); the member's is listed.
+    assert report.verdict is Verdict.VALID
+    assert report.check("embedded-credentials").details["tally"] == {"valid": 1, "invalid": 1}
 
 
 def test_clr_member_as_vc_jwt(world: World, hanbit: Issuer) -> None:
@@ -45,15 +47,17 @@ def test_clr_member_as_vc_jwt(world: World, hanbit: Issuer) -> None:
     assert child.verdict is Verdict.VALID
 
 
-def test_unverifiable_member_makes_the_clr_unverifiable(world: World, hanbit: Issuer) -> None:
-    """A member whose status list is gone leaves the whole record unverifiable."""
+def test_unverifiable_member_is_listed_not_blanket(world: World, hanbit: Issuer) -> None:
+    """A member whose status list is gone is listed as unverifiable; the record keeps its own."""
     platform = world.issuer("platform", "플랫폼")
     credential, _ = world.issue(hanbit)
     clr = world.clr(platform, [credential])
     del world.documents[hanbit.status_url("revocation")]
     report = _verify(world, clr)
     assert report.check("embedded-credentials").code == "embedded-unverifiable"
-    assert report.verdict is Verdict.UNVERIFIABLE
+    assert [child.verdict for child in report.children] == [Verdict.UNVERIFIABLE]
+    # Issue 11 changed this deliberately (was: the whole record unverifiable).
+    assert report.verdict is Verdict.VALID
 
 
 def test_nesting_is_limited(world: World, hanbit: Issuer) -> None:
@@ -68,6 +72,8 @@ def test_nesting_is_limited(world: World, hanbit: Issuer) -> None:
     while deepest.children:
         deepest = deepest.children[0]
     assert deepest.check("embedded-credentials").code == "nesting-too-deep"
+    # The refusal reaches the top: a record built to exhaust the verifier is invalid.
+    assert report.check("embedded-credentials").code == "nesting-too-deep"
     assert report.verdict is Verdict.INVALID
 
 

@@ -55,11 +55,66 @@ def _with(check_id: str, status: CheckStatus, **details: object) -> list[CheckRe
         (_with("status", CheckStatus.ERROR), Verdict.UNVERIFIABLE),
         (_with("endorsements", CheckStatus.FAILED), Verdict.VALID),
         (_with("endorsements", CheckStatus.ERROR), Verdict.VALID),
+        # Issue 11: a CLR's verdict is its own; embedded verdicts are listed, not inherited.
         (
             _with("embedded-credentials", CheckStatus.FAILED, verdict="suspended"),
-            Verdict.SUSPENDED,
+            Verdict.VALID,
         ),
-        (_with("embedded-credentials", CheckStatus.FAILED, verdict="bogus"), Verdict.INVALID),
+        (_with("embedded-credentials", CheckStatus.ERROR), Verdict.VALID),
+        (
+            [
+                CheckResult(
+                    "embedded-credentials", CheckStatus.FAILED, "too-many-nested", {"en": "x"}
+                )
+                if c.id == "embedded-credentials"
+                else c
+                for c in _all_passed()
+            ],
+            Verdict.INVALID,
+        ),
+        (
+            [
+                CheckResult("input", CheckStatus.FAILED, "no-credential-in-image", {"en": "x"}),
+                *[_check(c, CheckStatus.SKIPPED) for c in CHECK_IDS[1:]],
+            ],
+            Verdict.UNREADABLE,
+        ),
+        (
+            [
+                CheckResult("input", CheckStatus.FAILED, "invalid-json", {"en": "x"}),
+                *[_check(c, CheckStatus.SKIPPED) for c in CHECK_IDS[1:]],
+            ],
+            Verdict.INVALID,
+        ),
+        (
+            [
+                CheckResult("recipient", CheckStatus.FAILED, "recipient-mismatch", {"en": "x"})
+                if c.id == "recipient"
+                else c
+                for c in _with("revocation", CheckStatus.FAILED)
+            ],
+            Verdict.RECIPIENT_MISMATCH,
+        ),
+        (
+            [
+                CheckResult("recipient", CheckStatus.FAILED, "recipient-mismatch", {"en": "x"})
+                if c.id == "recipient"
+                else c
+                for c in _with("proof", CheckStatus.FAILED)
+            ],
+            Verdict.INVALID,
+        ),
+        (
+            [
+                CheckResult("recipient", CheckStatus.FAILED, "recipient-mismatch", {"en": "x"})
+                if c.id == "recipient"
+                else _check(c.id, CheckStatus.SKIPPED)
+                if c.id in ("proof", "jwt", "key")
+                else c
+                for c in _all_passed()
+            ],
+            Verdict.UNVERIFIABLE,
+        ),
         (_with("key", CheckStatus.SKIPPED), Verdict.UNVERIFIABLE),
         (
             [*_with("proof", CheckStatus.SKIPPED)[:6], _check("jwt", CheckStatus.SKIPPED)],
@@ -79,7 +134,13 @@ def _with(check_id: str, status: CheckStatus, **details: object) -> list[CheckRe
         "endorsement-failed",
         "endorsement-error",
         "embedded-suspended",
-        "embedded-unknown",
+        "embedded-error",
+        "embedded-refused",
+        "unreadable-input",
+        "damaged-input",
+        "recipient-mismatch-outranks-revoked",
+        "recipient-mismatch-needs-a-genuine-badge",
+        "recipient-mismatch-without-checked-signature",
         "key-skipped",
         "no-signature-checked",
         "nothing",
@@ -91,15 +152,17 @@ def test_verdict_rules(checks: list[CheckResult], verdict: Verdict) -> None:
 
 
 def test_severity_order() -> None:
-    """invalid > revoked > suspended > expired > not-yet-valid > unverifiable > valid."""
+    """invalid > recipient-mismatch > revoked > ... > unverifiable > unreadable > valid."""
     order = sorted(Verdict, key=lambda v: v.severity)
     assert [v.value for v in order] == [
         "valid",
+        "unreadable",
         "unverifiable",
         "not-yet-valid",
         "expired",
         "suspended",
         "revoked",
+        "recipient-mismatch",
         "invalid",
     ]
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from badges.proof import create_proof
 from keys import b64url_encode
-from tests.verify.conftest import LEARNER_EMAIL, NOW, World
+from tests.verify.conftest import ISSUED, LEARNER_EMAIL, NOW, World
 from verify import CheckStatus, DictFetcher, Verdict, verify_credential
 
 PASSED, FAILED, SKIPPED, ERROR = (
@@ -136,6 +137,33 @@ def _unsupported_cryptosuite(world: World) -> Scenario:
     issuer = world.issuer("hanbit", "한빛")
     credential, _ = world.issue(issuer)
     credential["proof"][0]["cryptosuite"] = "ecdsa-rdfc-2019"
+    return Scenario(credential, world.fetcher())
+
+
+def _jcs_signed(world: World, *, tamper: bool = False) -> Scenario:
+    issuer = world.issuer("hanbit", "한빛")
+    document = world.credential(issuer)
+    proof = create_proof(
+        document,
+        issuer.ed25519,
+        now=ISSUED,
+        verification_method=issuer.proof_method,
+        cryptosuite="eddsa-jcs-2022",
+    )
+    credential = {**document, "proof": [proof]}
+    if tamper:
+        # A member no context defines: RDFC would drop it, JCS signs it.
+        credential["비고"] = "나중에 추가됨"
+    world.publish_status(issuer)
+    return Scenario(credential, world.fetcher())
+
+
+def _did_key_without_fragment(world: World) -> Scenario:
+    issuer = world.did_key_issuer("hanbit")
+    # Digital Bazaar and DCC refuse a did:key reference without its #fragment: it names
+    # the DID, not a verification method the DID document lists.
+    credential, _ = world.sign(issuer, world.credential(issuer), verification_method=issuer.did)
+    world.publish_status(issuer)
     return Scenario(credential, world.fetcher())
 
 
@@ -350,10 +378,33 @@ SCENARIOS = [
         {"issuer": (FAILED, "unknown-issuer"), "key": (SKIPPED, "issuer-not-resolved")},
     ),
     (
+        # Issue 11: a suite we do not implement is "unverifiable" (was "invalid").
         "unsupported-cryptosuite",
         _unsupported_cryptosuite,
+        Verdict.UNVERIFIABLE,
+        {"proof": (ERROR, "unsupported-cryptosuite"), "issuer": (SKIPPED, "no-proof-to-check")},
+    ),
+    (
+        "eddsa-jcs-2022",
+        _jcs_signed,
+        Verdict.VALID,
+        {
+            "proof": (PASSED, "proof-verified"),
+            "json-ld": (SKIPPED, "json-ld-not-needed-jcs"),
+            "revocation": (PASSED, "not-revoked"),
+        },
+    ),
+    (
+        "eddsa-jcs-2022-tampered",
+        lambda world: _jcs_signed(world, tamper=True),
         Verdict.INVALID,
-        {"proof": (FAILED, "unsupported-cryptosuite"), "issuer": (SKIPPED, "no-proof-to-check")},
+        {"proof": (FAILED, "invalid-proof")},
+    ),
+    (
+        "did-key-method-without-fragment",
+        _did_key_without_fragment,
+        Verdict.INVALID,
+        {"key": (FAILED, "key-reference-inexact")},
     ),
     (
         "alg-none",
@@ -396,9 +447,10 @@ SCENARIOS = [
         {"status": (ERROR, "status-list-invalid")},
     ),
     (
+        # Issue 11: the record's verdict is its own; the revoked badge is listed, not blanket.
         "clr-with-one-revoked-inner-badge",
         _clr_with_revoked_inner,
-        Verdict.REVOKED,
+        Verdict.VALID,
         {
             "proof": (PASSED, "proof-verified"),
             "structure": (PASSED, "structure-ok-clr"),
@@ -414,7 +466,7 @@ SCENARIOS = [
     (
         "recipient-mismatch",
         _recipient_mismatch,
-        Verdict.INVALID,
+        Verdict.RECIPIENT_MISMATCH,
         {"recipient": (FAILED, "recipient-mismatch"), "proof": (PASSED, "proof-verified")},
     ),
     (
