@@ -54,7 +54,12 @@ def create() -> tuple[Response, int, dict[str, str]]:
     summary="List achievements",
     tag=TAG,
     responses={200: AchievementList},
-    query={"includeArchived": "true to list archived achievements too (default: false)"},
+    query={
+        "includeArchived": {
+            "description": "true to list archived achievements too (default: false)",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        },
+    },
 )
 def index() -> Response:
     """List the calling issuer's achievements, newest first (archived ones left out)."""

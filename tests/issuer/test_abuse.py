@@ -277,7 +277,9 @@ def test_chunked_bodies_over_the_limit_are_refused_on_every_route(
             f"multipart/form-data; boundary={boundary}",
         )
     elif form == "json":
-        body = json.dumps([{"recipient": {"email": unique_email()}}] * 2000).encode()
+        body = json.dumps(
+            [{"recipient": {"email": unique_email(), "name": "김학습"}}] * 2000
+        ).encode()
         path, content_type = "/api/v1/credentials/batch", "application/json"
     else:
         body = b"\x89PNG\r\n\x1a\n" + b"\0" * (small_limit + 10)
@@ -360,7 +362,8 @@ def test_regression_batch_over_its_time_budget_issues_nothing(
     # 500 page. The budget is configurable, so the test sets it to zero instead of racing.
     before = _count(session)
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in "abc"
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in "abc"
     ]
     response = api.post("/api/v1/credentials/batch", json=rows)
     assert response.status_code == 503

@@ -140,7 +140,7 @@ def test_a_kept_report_never_hides_a_compromised_key(app: Flask, client: FlaskCl
 def _forms(issued: dict[str, Any], slug: str) -> list[tuple[str, str]]:
     """(path, expected Cache-Control) of every stored document of a credential."""
     path = _path(issued["id"])
-    status_path = _path(issued["credential"]["credentialStatus"][0]["statusListCredential"])
+    status_path = _path(issued["credential"]["credentialStatus"]["statusListCredential"])
     immutable = "public, max-age=31536000, immutable"
     return [
         (f"{path}.json", immutable),
@@ -185,7 +185,7 @@ def test_a_status_change_gives_the_list_a_new_etag(client: FlaskClient, tenant: 
     """Revoking changes the revocation list's ETag, so a revalidation fetches it again."""
     api = Api(client, tenant)
     issued = api.issue(api.achievement()["uuid"], unique_email())
-    status_path = _path(issued["credential"]["credentialStatus"][0]["statusListCredential"])
+    status_path = _path(issued["credential"]["credentialStatus"]["statusListCredential"])
     etag = client.get(status_path).headers["ETag"]
     api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "test"})
     fresh = client.get(status_path, headers={"If-None-Match": etag})

@@ -143,13 +143,18 @@ def test_issuance_is_limited_per_api_key(limited: Any) -> None:
     course = hanbit.achievement()
     for _ in range(2):
         hanbit.issue(course["uuid"], unique_email())
-    row = {"achievementId": course["uuid"], "recipient": {"email": unique_email()}}
+    row = {
+        "achievementId": course["uuid"],
+        "recipient": {"email": unique_email(), "name": "김학습"},
+    }
     assert_limited(hanbit.post("/api/v1/credentials", json=row))
     # Another issuer, from the same address, is not slowed down.
     other_course = nuri.achievement()
     nuri.issue(other_course["uuid"], unique_email())
 
-    batch = [{"achievementId": course["uuid"], "recipient": {"email": unique_email()}}]
+    batch = [
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+    ]
     assert hanbit.post("/api/v1/credentials/batch", json=batch).status_code == 201
     assert_limited(hanbit.post("/api/v1/credentials/batch", json=batch))
     # Reading is not issuance.

@@ -111,11 +111,13 @@ def _usage(app: Flask, issuer_id: int) -> dict[str, tuple[int, int]]:
 
 def test_usage_counters_survive_the_migration_round_trip(tiny_app: Flask) -> None:
     """Revision 0004 fills ``used`` from the credentials already issued on each list."""
-    tenant = create_tenant(tiny_app, "counted", "계수 센터")
+    # Suspension on: revision 0003 (below 0007) can only hold badges with both entries.
+    tenant = create_tenant(tiny_app, "counted", "계수 센터", suspension=True)
     api = Api(tiny_app.test_client(), tenant)
     course = api.achievement()
     rows = [
-        {"achievementId": course["uuid"], "recipient": {"email": unique_email()}} for _ in range(5)
+        {"achievementId": course["uuid"], "recipient": {"email": unique_email(), "name": "김학습"}}
+        for _ in range(5)
     ]
     assert api.post("/api/v1/credentials/batch", json=rows).status_code == 201
     before = _usage(tiny_app, tenant.issuer.pk)

@@ -77,12 +77,14 @@ def test_a_folder_gives_one_line_per_file_a_summary_and_exit_1(
     assert heads[1].startswith("REVOKED (revoked)")
     assert heads[2].startswith("INVALID (invalid)")
     assert "✗ proof:" in result.stdout
-    assert heads[-1] == "4 checked: Valid 1, Revoked 1, Invalid 2"
+    # A text file holds nothing that could be a badge (issue 11: "unreadable").
+    assert heads[3].startswith("NO BADGE FOUND (unreadable)"), heads[3]
+    assert heads[-1] == "4 checked: Valid 1, Revoked 1, Invalid 1, No badge found 1"
 
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [r["verdict"] for r in table] == ["valid", "revoked", "invalid", "invalid"]
+    assert [r["verdict"] for r in table] == ["valid", "revoked", "invalid", "unreadable"]
     assert table[0]["issuer"] == "한빛 디지털 혁신 아카데미"
     assert table[0]["course"].startswith("인공지능 기초 과정")
     assert table[0]["issued"]
