@@ -18,14 +18,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from benchmarks.registry import Case, Unavailable
 from benchmarks.timing import Operation
 
 BATCH_SIZE = 50
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-class _Unavailable(Exception):
-    pass
 
 
 def _database_url(kind: str, stack: ExitStack) -> str:
@@ -43,7 +40,7 @@ def _database_url(kind: str, stack: ExitStack) -> str:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as err:
         admin.dispose()
-        raise _Unavailable(f"no PostgreSQL server: {err.orig}") from err
+        raise Unavailable(f"no PostgreSQL server: {err.orig}") from err
 
     def drop() -> None:
         with admin.begin() as connection:
@@ -148,37 +145,30 @@ def _issue_batch(kind: str) -> Callable[[ExitStack], Operation]:
     return setup
 
 
-def service_cases(case: Callable[..., Any], unavailable: type[Exception]) -> list[Any]:
-    """Return the service rows, built with the registry's ``Case`` and ``Unavailable``."""
-
-    def guarded(setup: Callable[[ExitStack], Operation]) -> Callable[[ExitStack], Operation]:
-        def run(stack: ExitStack) -> Operation:
-            try:
-                return setup(stack)
-            except _Unavailable as err:
-                raise unavailable(str(err)) from err
-
-        return run
-
+def service_cases() -> list[Case]:
+    """Return the service rows (section ``service``)."""
     baseline = (
         "Ed25519 sign (raw primitive, 64-byte message)",
         "RSA-2048 sign (raw primitive, RS256)",
     )
     requires = ("issuer:create_app", "sqlalchemy:create_engine")
+    kinds = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
     return [
-        case(
+        Case(
             f"Issue 1 credential via API ({label})",
-            guarded(_issue_one(kind)),
+            _issue_one(kind),
             baseline,
             requires,
+            section="service",
         )
-        for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+        for kind, label in kinds
     ] + [
-        case(
+        Case(
             f"Issue batch of {BATCH_SIZE} via API ({label}), per batch",
-            guarded(_issue_batch(kind)),
+            _issue_batch(kind),
             baseline,
             requires,
+            section="service",
         )
-        for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+        for kind, label in kinds
     ]

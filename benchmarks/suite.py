@@ -1,13 +1,14 @@
-"""Run the registered cases and work out each row's ratio to its baseline."""
+"""Run the registered cases and work out each row's ratios to its baselines."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from benchmarks.cases import Case, Unavailable, missing_requirement
-from benchmarks.timing import Budget, Timing, measure
+from benchmarks import shared
+from benchmarks.registry import Case, Unavailable, missing_requirement
+from benchmarks.timing import Budget, Load, Timing, measure
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,15 @@ class Row:
     """One measured (or skipped) case.
 
     Attributes:
+        timing: per-call statistics of an operation timed in this process.
+        load: what an HTTP load run measured (instead of ``timing``).
         ratio: this row's median over the summed medians of its baseline rows; ``None``
             when it has no baseline or a baseline row was skipped.
+        speedup: this row's operations per second over those of its ``versus`` row (above
+            1: faster than it); ``None`` without one or when it was skipped.
+        fallbacks: inputs ``badges.canonical`` handed to pyld while this row ran in this
+            process; ``None`` when the canonicalizer keeps no count, or for rows served by
+            other processes.
         skipped: why the case did not run, or ``None``.
     """
 
@@ -25,30 +33,74 @@ class Row:
     timing: Timing | None = None
     ratio: float | None = None
     skipped: str | None = None
+    section: str = "crypto"
+    versus: str | None = None
+    load: Load | None = None
+    speedup: float | None = None
+    fallbacks: int | None = None
+
+    @property
+    def ops_per_second(self) -> float | None:
+        """Operations (or answered requests) per second, or ``None`` for a skipped row."""
+        if self.timing is not None:
+            return self.timing.ops_per_second
+        if self.load is not None:
+            return self.load.ops_per_second
+        return None
 
 
-def select(cases: Sequence[Case], match: str | None) -> list[Case]:
-    """Return the cases whose name contains ``match`` (any case), plus their baselines."""
-    if not match:
-        return list(cases)
-    wanted = {c.name for c in cases if match.casefold() in c.name.casefold()}
-    wanted |= {name for c in cases if c.name in wanted for name in c.baseline}
+def fallback_count() -> int | None:
+    """Return how many inputs the canonicalizer has handed to pyld in this process.
+
+    ``None`` when :mod:`badges.canonical` keeps no such count (``fallback_count``).
+    """
+    from badges import canonical
+
+    counter = getattr(canonical, "fallback_count", None)
+    return int(counter()) if callable(counter) else None
+
+
+def select(
+    cases: Sequence[Case], match: str | None, sections: Sequence[str] | None = None
+) -> list[Case]:
+    """Return the cases whose name contains ``match`` (any case) and whose section is one of
+    ``sections``, plus the rows they are compared with."""
+    wanted = {
+        c.name
+        for c in cases
+        if (not match or match.casefold() in c.name.casefold())
+        and (not sections or c.section in sections)
+    }
+    wanted |= {name for c in cases if c.name in wanted for name in _references(c)}
     return [c for c in cases if c.name in wanted]
 
 
+def _references(case: Case) -> tuple[str, ...]:
+    return case.baseline + ((case.versus,) if case.versus else ())
+
+
 def _run_case(case: Case, budget: Budget) -> Row:
+    row = Row(case.name, case.baseline, section=case.section, versus=case.versus)
     if (missing := missing_requirement(case)) is not None:
-        return Row(case.name, case.baseline, skipped=f"needs {missing}")
+        return replace(row, skipped=f"needs {missing}")
     with ExitStack() as stack:
+        before = fallback_count()
         try:
-            operation = case.setup(stack)
+            result = case.setup(stack)
         except Unavailable as err:
-            return Row(case.name, case.baseline, skipped=str(err))
-        return Row(case.name, case.baseline, timing=measure(operation, budget))
+            return replace(row, skipped=str(err))
+        if isinstance(result, Load):
+            return replace(row, load=result)
+        timing = measure(result, budget)
+        after = fallback_count()
+        fallbacks = after - before if after is not None and before is not None else None
+        return replace(row, timing=timing, fallbacks=fallbacks)
 
 
 def run(cases: Sequence[Case], budget: Budget) -> list[Row]:
     """Measure ``cases`` one after the other and return their rows in the same order.
+
+    Fixtures the rows share (servers, seeded databases) are closed after the last row.
 
     Raises:
         ValueError: two cases share a name, or a baseline names no case in ``cases``.
@@ -57,17 +109,23 @@ def run(cases: Sequence[Case], budget: Budget) -> list[Row]:
     if len(set(names)) != len(names):
         raise ValueError("benchmark case names must be unique")
     for case in cases:
-        if unknown := set(case.baseline) - set(names):
+        if unknown := set(_references(case)) - set(names):
             raise ValueError(f"{case.name!r} has unknown baselines {sorted(unknown)}")
-    rows = [_run_case(case, budget) for case in cases]
-    medians = {r.name: r.timing.median_ns for r in rows if r.timing is not None}
-    return [_with_ratio(row, medians) for row in rows]
+    with shared.running(budget):
+        rows = [_run_case(case, budget) for case in cases]
+    by_name = {r.name: r for r in rows}
+    return [_with_ratios(row, by_name) for row in rows]
 
 
-def _with_ratio(row: Row, medians: dict[str, float]) -> Row:
-    if row.timing is None or not row.baseline:
-        return row
-    if any(name not in medians for name in row.baseline):
-        return row
-    reference = sum(medians[name] for name in row.baseline)
-    return Row(row.name, row.baseline, row.timing, row.timing.median_ns / reference)
+def _with_ratios(row: Row, rows: dict[str, Row]) -> Row:
+    ratio = speedup = None
+    if row.timing is not None and row.baseline:
+        medians = [rows[name].timing for name in row.baseline]
+        if all(t is not None for t in medians):
+            ratio = row.timing.median_ns / sum(t.median_ns for t in medians if t is not None)
+    ours = row.ops_per_second
+    if row.versus is not None and ours is not None:
+        theirs = rows[row.versus].ops_per_second
+        if theirs:
+            speedup = ours / theirs
+    return replace(row, ratio=ratio, speedup=speedup)

@@ -1,7 +1,11 @@
 """Time one operation: warm up, choose an iteration count, then time every call.
 
-Each call is timed on its own with :func:`time.perf_counter_ns`, so the median is available
+Each call is timed on its own with :func:`time.perf_counter_ns` (wall time) and
+:func:`time.thread_time_ns` (CPU time of the calling thread), so the medians are available
 and a rare slow call (a garbage collection, a page fault) moves the mean but not the median.
+CPU time is what stays comparable on a busy machine: other processes stretch wall time
+(by 5–7× in runs next to other jobs) but not the CPU time the operation itself used. It
+does not include work done by other processes (a database server) on the call's behalf.
 The garbage collector stays enabled: issuing a credential allocates, and that cost is real.
 The cheapest operation measured (an Ed25519 signature, tens of microseconds) is about a
 thousand times the clock's own overhead, so per-call timing loses nothing measurable.
@@ -22,18 +26,41 @@ _MIN_WARMUP_CALLS = 3
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to warm up and measure each row, and the bounds on its iteration count."""
+    """How long to warm up and measure each row, and the bounds on its iteration count.
+
+    Attributes:
+        load_seconds: at most this long of load per HTTP row (after its warm-up).
+        load_requests: at most this many requests per HTTP row.
+        connections: concurrent connections of the HTTP load generator.
+        scale_rows: credentials seeded for the scale rows.
+        scale_connections: concurrent connections when timing the scale rows' pages.
+    """
 
     warmup_seconds: float
     target_seconds: float
     min_iterations: int
     max_iterations: int = 200_000
+    load_seconds: float = 10.0
+    load_requests: int = 50_000
+    connections: int = 64
+    scale_rows: int = 100_000
+    scale_connections: int = 2
 
 
 FULL = Budget(warmup_seconds=0.1, target_seconds=0.5, min_iterations=10)
-"""About half a second of timed calls per row (longer only for operations slower than 50 ms)."""
+"""About half a second of timed calls per row (longer only for operations slower than 50 ms);
+ten seconds of load at 64 connections per HTTP row; 100,000 credentials for the scale rows."""
 
-QUICK = Budget(warmup_seconds=0.0, target_seconds=0.01, min_iterations=3)
+QUICK = Budget(
+    warmup_seconds=0.0,
+    target_seconds=0.01,
+    min_iterations=3,
+    load_seconds=0.5,
+    load_requests=30,
+    connections=2,
+    scale_rows=500,
+    scale_connections=1,
+)
 """A smoke test: every row runs a few times; the numbers are not worth comparing."""
 
 
@@ -47,6 +74,8 @@ class Timing:
     min_ns: int
     max_ns: int
     stdev_ns: float
+    cpu_median_ns: float
+    cpu_mean_ns: float
 
     @property
     def median_us(self) -> float:
@@ -54,16 +83,29 @@ class Timing:
         return self.median_ns / 1_000
 
     @property
+    def cpu_median_us(self) -> float:
+        """The median CPU time per call, in microseconds."""
+        return self.cpu_median_ns / 1_000
+
+    @property
     def ops_per_second(self) -> float:
         """Calls per second at the median time."""
         return 1e9 / self.median_ns
 
 
-def _call_ns(operation: Operation) -> int:
+def _call_ns(operation: Operation) -> tuple[int, int]:
+    """Return the wall and CPU nanoseconds of one call.
+
+    The CPU clock is read outside the wall clock, so the wall time does not include the
+    CPU clock's own system call; the CPU time includes the wall clock's (a few tens of ns).
+    """
+    cpu_start = time.thread_time_ns()
     start = time.perf_counter_ns()
     operation()
+    end = time.perf_counter_ns()
+    cpu_end = time.thread_time_ns()
     # A call shorter than the clock's resolution still took some time; never report zero.
-    return max(time.perf_counter_ns() - start, 1)
+    return max(end - start, 1), max(cpu_end - cpu_start, 1)
 
 
 def iterations_for(estimate_ns: float, budget: Budget) -> int:
@@ -85,10 +127,12 @@ def measure(operation: Operation, budget: Budget) -> Timing:
     warmup: list[int] = []
     deadline = time.perf_counter_ns() + int(budget.warmup_seconds * 1e9)
     while len(warmup) < _MIN_WARMUP_CALLS or time.perf_counter_ns() < deadline:
-        warmup.append(_call_ns(operation))
+        warmup.append(_call_ns(operation)[0])
     # The first call may import modules or fill caches; it says nothing about the rest.
     iterations = iterations_for(statistics.median(warmup[1:]), budget)
-    samples = [_call_ns(operation) for _ in range(iterations)]
+    calls = [_call_ns(operation) for _ in range(iterations)]
+    samples = [wall for wall, _ in calls]
+    cpu = [used for _, used in calls]
     return Timing(
         iterations=iterations,
         median_ns=statistics.median(samples),
@@ -96,4 +140,41 @@ def measure(operation: Operation, budget: Budget) -> Timing:
         min_ns=min(samples),
         max_ns=max(samples),
         stdev_ns=statistics.pstdev(samples),
+        cpu_median_ns=statistics.median(cpu),
+        cpu_mean_ns=statistics.fmean(cpu),
     )
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one bounded HTTP load run measured (see :mod:`benchmarks.load`).
+
+    Attributes:
+        connections: concurrent connections the generator kept busy.
+        requests: requests answered with the expected status.
+        errors: requests answered otherwise, or that failed to connect or timed out.
+        seconds: wall time from the first request sent to the last response read.
+        p50_ns, p99_ns, mean_ns, max_ns: latency of the answered requests, as seen by the
+            client (from sending the request to reading the whole response).
+        server_cpu_ns: CPU time (user + system) the server's worker processes used during
+            the load, per answered request; ``None`` where ``/proc`` is not readable.
+        worker_rss: resident set size of each server worker after the load, in bytes.
+        note: what the table should say about the setup (e.g. how many rows were seeded).
+    """
+
+    connections: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ns: float
+    p99_ns: float
+    mean_ns: float
+    max_ns: float
+    server_cpu_ns: float | None
+    worker_rss: tuple[int, ...]
+    note: str = ""
+
+    @property
+    def ops_per_second(self) -> float:
+        """Answered requests per second of load."""
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
