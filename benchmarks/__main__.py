@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--load-seconds",
         type=_positive_float,
         metavar="S",
-        help="at most this long of load per HTTP row (default 10; 0.5 with --quick)",
+        help="at most this long of load per HTTP row (default 10; 0.3 with --quick)",
     )
     parser.add_argument(
         "--scale-rows",
@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document["budget"] = {
             "connections": budget.connections,
             "load_seconds": budget.load_seconds,
+            "load_warmup_seconds": budget.load_warmup_seconds,
             "load_requests": budget.load_requests,
             "scale_rows": budget.scale_rows,
             "scale_connections": budget.scale_connections,

@@ -4,7 +4,7 @@ Baeji runs from a fresh instance folder on SQLite with the demo data (what ``bae
 and ``baeji demo`` create), its public origin the server's own ``http://127.0.0.1:<port>``
 so that it verifies its own badges as a deployment would. Both servers listen on a free
 port of 127.0.0.1 only and are stopped when the run ends. Each row first warms the workers
-up (a short bounded load whose numbers are dropped), then runs the bounded load of
+up (a bounded load of a second whose numbers are dropped; not with ``--quick``), then runs the bounded load of
 :mod:`benchmarks.load` in a process of its own and reads the workers' CPU time and memory
 from ``/proc`` around it.
 """
@@ -37,7 +37,6 @@ WORKERS = 2
 BARE_FLASK = "Bare Flask hello world (GET /, baseline)"
 HTML = {"Accept": "text/html"}
 _START_SECONDS = 60.0
-_WARMUP_SECONDS = 1.0
 _REQUIRES = ("issuer:create_app", "gunicorn:__version__")
 
 
@@ -181,7 +180,8 @@ def start_gunicorn(
                 app,
             ],
             cwd=REPO_ROOT,
-            env={**os.environ, **env},
+            # Only the environment given configures the app, not the caller's BAEJI_* settings.
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("BAEJI_")}, **env},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -245,18 +245,19 @@ def measure_load(server: Server, request: Request, *, connections: int, note: st
         seconds=budget.load_seconds,
         requests=budget.load_requests,
     )
-    warmup = _generate(
-        replace(
-            spec,
-            seconds=min(_WARMUP_SECONDS, budget.load_seconds),
-            requests=max(2 * WORKERS, connections),
+    if budget.load_warmup_seconds > 0:
+        warmup = _generate(
+            replace(
+                spec,
+                seconds=budget.load_warmup_seconds,
+                requests=max(2 * WORKERS, connections),
+            )
         )
-    )
-    if warmup.requests == 0:
-        raise RuntimeError(
-            f"{request.method} {request.path} was never answered {request.expect} "
-            f"while warming up: {warmup.first_error}\n{server.log_tail()}"
-        )
+        if warmup.requests == 0:
+            raise RuntimeError(
+                f"{request.method} {request.path} was never answered {request.expect} "
+                f"while warming up: {warmup.first_error}\n{server.log_tail()}"
+            )
     before = server.cpu_ns()
     result = _generate(spec)
     after = server.cpu_ns()
@@ -280,6 +281,7 @@ def measure_load(server: Server, request: Request, *, connections: int, note: st
         max_ns=result.max_ns,
         server_cpu_ns=server_cpu,
         worker_rss=server.worker_rss(),
+        client_cpu_ns=result.client_cpu_ns,
         note=note,
     )
 

@@ -50,7 +50,11 @@ class LoadSpec:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What a run measured; latencies in nanoseconds, of answered requests only."""
+    """What a run measured; latencies in nanoseconds, of answered requests only.
+
+    ``client_cpu_ns`` is the generator's own CPU time per request sent: next to the
+    server's, it shows whether the generator, not the server, set the pace.
+    """
 
     requests: int
     errors: int
@@ -60,6 +64,7 @@ class LoadResult:
     mean_ns: float
     max_ns: float
     first_error: str | None
+    client_cpu_ns: float = 0.0
 
 
 class _State:
@@ -127,15 +132,19 @@ def generate(spec: LoadSpec) -> LoadResult:
         threading.Thread(target=_client, args=(state,), daemon=True)
         for _ in range(max(1, spec.connections))
     ]
+    cpu_start = time.process_time_ns()
     start = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - start
+    client_cpu = (time.process_time_ns() - cpu_start) / max(1, state.sent)
     latencies = sorted(state.latencies)
     if not latencies:
-        return LoadResult(0, state.errors, seconds, 0.0, 0.0, 0.0, 0.0, state.first_error)
+        return LoadResult(
+            0, state.errors, seconds, 0.0, 0.0, 0.0, 0.0, state.first_error, client_cpu
+        )
     p99 = (
         statistics.quantiles(latencies, n=100, method="inclusive")[98]
         if len(latencies) > 1
@@ -150,6 +159,7 @@ def generate(spec: LoadSpec) -> LoadResult:
         mean_ns=statistics.fmean(latencies),
         max_ns=float(latencies[-1]),
         first_error=state.first_error,
+        client_cpu_ns=client_cpu,
     )
 
 

@@ -138,16 +138,18 @@ def _load_table(rows: Sequence[Row]) -> str:
         "p50 ms",
         "p99 ms",
         "server CPU ms/req",
+        "client CPU ms/req",
         "vs baseline (req/s)",
         "worker RSS MB",
         "requests (errors)",
     )
-    right = (False, True, True, True, True, True, False, True, True)
+    right = (False, True, True, True, True, True, True, False, True, True)
     body: list[tuple[str, ...]] = []
     for row in rows:
         load = row.load
         if load is None:
-            body.append((row.name, "", "", "", "", "", f"skipped: {row.skipped}", "", ""))
+            skipped = f"skipped: {row.skipped}"
+            body.append((row.name, "", "", "", "", "", "", skipped, "", ""))
             continue
         cpu = load.server_cpu_ns
         body.append(
@@ -158,6 +160,7 @@ def _load_table(rows: Sequence[Row]) -> str:
                 f"{load.p50_ns / 1e6:,.1f}",
                 f"{load.p99_ns / 1e6:,.1f}",
                 "n/a" if cpu is None else f"{cpu / 1e6:,.2f}",
+                f"{load.client_cpu_ns / 1e6:,.2f}",
                 _speedup_text(row),
                 _megabytes(load.worker_rss),
                 f"{load.requests:,} ({load.errors:,})",
@@ -173,13 +176,16 @@ _SECTION_NOTES = {
     "faster), both measured in this run.",
     "service": "Issuing through Flask's test client in this process (no network); CPU "
     "time excludes the database server's.",
-    "http": "gunicorn -w 2 (sync workers) on 127.0.0.1, our app on SQLite with the demo "
-    "data, against a bare Flask app served the same way in the same run. The load "
-    "generator (benchmarks.load: threads, http.client keep-alive; sync workers close each "
-    "connection, so every request also connects) runs on the same machine and competes "
-    "with the server for its cores. Latency as seen by the client; server CPU = the "
-    "workers' CPU time (/proc/<pid>/schedstat) during the load / answered requests; RSS of "
-    "each worker after the load; speed-up = req/s / the baseline's req/s.",
+    "http": (
+        "gunicorn -w 2 (sync workers) on 127.0.0.1: Baeji on SQLite with the demo data, and "
+        "a bare Flask app served the same way, in the same run. The load generator "
+        "(benchmarks.load: threads, http.client keep-alive; sync workers close each "
+        "connection, so every request also connects) runs on the same machine and competes "
+        "with the servers for its cores. Latency is the client's; server CPU = the workers' "
+        "CPU time (/proc/<pid>/schedstat) during the load / answered requests; client CPU = "
+        "the generator's CPU time per request (near 1 / (req/s) per core, the generator set "
+        "the pace); RSS of each worker after the load; vs baseline = req/s / its req/s."
+    ),
     "scale": "Pages over a large PostgreSQL database (seeded by benchmarks.seed: real "
     "signed demo credentials, then COPY of pre-signed copies), through gunicorn -w 2 on "
     "127.0.0.1 at a low concurrency: latency, not throughput. Server CPU excludes "
@@ -256,6 +262,7 @@ def to_json(rows: Sequence[Row], *, quick: bool) -> dict[str, Any]:
                 max_us=load.max_ns / 1_000,
                 server_cpu_us=None if load.server_cpu_ns is None else load.server_cpu_ns / 1_000,
                 worker_rss_bytes=list(load.worker_rss),
+                client_cpu_us=load.client_cpu_ns / 1_000,
                 note=load.note,
             )
         results.append(entry)

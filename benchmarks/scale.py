@@ -11,6 +11,7 @@ the rows measure how long one person waits, not throughput.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Scaled:
     credential_id: str
     wallet_token: str
     credentials: int
+    seed_seconds: float
 
 
 def _scaled(stack: ExitStack) -> Scaled:
@@ -55,11 +57,13 @@ def _scaled(stack: ExitStack) -> Scaled:
     env = baeji_environment(folder, port, scoped)
     seeded = seed_demo(app_config(env))
     copies = shared.current().budget.scale_rows
+    start = time.perf_counter()
     copy_credentials(scoped, copies)
+    seconds = time.perf_counter() - start
     server = start_gunicorn(
         "issuer:create_app()", port=port, env=env, ready_path="/healthz", stack=stack
     )
-    return Scaled(server, seeded.credential_id, seeded.wallet_token, copies)
+    return Scaled(server, seeded.credential_id, seeded.wallet_token, copies, seconds)
 
 
 def _page(path_of: Callable[[Scaled], str]) -> Callable[[ExitStack], Load]:
@@ -69,7 +73,7 @@ def _page(path_of: Callable[[Scaled], str]) -> Callable[[ExitStack], Load]:
             target.server,
             Request(path_of(target), headers=HTML),
             connections=shared.current().budget.scale_connections,
-            note=f"+{target.credentials:,} credentials",
+            note=f"+{target.credentials:,} credentials, seeded in {target.seed_seconds:,.1f} s",
         )
 
     return setup

@@ -62,7 +62,7 @@ def database_url() -> str | None:
     return os.environ.get("BAEJI_BENCH_DATABASE_URL") or os.environ.get("BAEJI_TEST_DATABASE_URL")
 
 
-def postgres_schema(url: str, stack: ExitStack) -> str:
+def postgres_schema(url: str, stack: ExitStack, *, prefix: str = "baeji_scale") -> str:
     """Create a fresh schema on the server at ``url``; return a URL that uses only it.
 
     The schema is dropped when ``stack`` closes.
@@ -75,7 +75,7 @@ def postgres_schema(url: str, stack: ExitStack) -> str:
     from sqlalchemy.exc import OperationalError
 
     admin = create_engine(url)
-    schema = f"baeji_scale_{secrets.token_hex(6)}"
+    schema = f"{prefix}_{secrets.token_hex(6)}"
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.registry import Case, Unavailable
+from benchmarks.registry import Case
+from benchmarks.seed import postgres_schema
 from benchmarks.timing import Operation
 
 BATCH_SIZE = 50
@@ -26,30 +26,11 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _database_url(kind: str, stack: ExitStack) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
     if kind == "sqlite":
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         return f"sqlite:///{folder / 'bench.db'}"
-    admin = create_engine(os.environ.get("BAEJI_BENCH_DATABASE_URL", DEFAULT_PG_URL))
-    schema = f"baeji_bench_{secrets.token_hex(6)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as err:
-        admin.dispose()
-        raise Unavailable(f"no PostgreSQL server: {err.orig}") from err
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    stack.callback(drop)
-    url = make_url(str(admin.url)).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
+    url = os.environ.get("BAEJI_BENCH_DATABASE_URL", DEFAULT_PG_URL)
+    return postgres_schema(url, stack, prefix="baeji_bench")
 
 
 def _service(kind: str, stack: ExitStack) -> tuple[Any, dict[str, str], str]:

@@ -22,9 +22,9 @@ class Row:
             when it has no baseline or a baseline row was skipped.
         speedup: this row's operations per second over those of its ``versus`` row (above
             1: faster than it); ``None`` without one or when it was skipped.
-        fallbacks: inputs ``badges.canonical`` handed to pyld while this row ran in this
-            process; ``None`` when the canonicalizer keeps no count, or for rows served by
-            other processes.
+        fallbacks: inputs ``badges.canonical`` handed to pyld during this row's warm-up and
+            timed calls (its setup excluded); ``None`` when the canonicalizer keeps no
+            count, and for rows served by other processes (the HTTP and scale rows).
         skipped: why the case did not run, or ``None``.
     """
 
@@ -84,13 +84,13 @@ def _run_case(case: Case, budget: Budget) -> Row:
     if (missing := missing_requirement(case)) is not None:
         return replace(row, skipped=f"needs {missing}")
     with ExitStack() as stack:
-        before = fallback_count()
         try:
             result = case.setup(stack)
         except Unavailable as err:
             return replace(row, skipped=str(err))
         if isinstance(result, Load):
             return replace(row, load=result)
+        before = fallback_count()
         timing = measure(result, budget)
         after = fallback_count()
         fallbacks = after - before if after is not None and before is not None else None

@@ -30,6 +30,7 @@ class Budget:
 
     Attributes:
         load_seconds: at most this long of load per HTTP row (after its warm-up).
+        load_warmup_seconds: at most this long of warm-up load per HTTP row (none at 0).
         load_requests: at most this many requests per HTTP row.
         connections: concurrent connections of the HTTP load generator.
         scale_rows: credentials seeded for the scale rows.
@@ -41,6 +42,7 @@ class Budget:
     min_iterations: int
     max_iterations: int = 200_000
     load_seconds: float = 10.0
+    load_warmup_seconds: float = 1.0
     load_requests: int = 50_000
     connections: int = 64
     scale_rows: int = 100_000
@@ -55,8 +57,9 @@ QUICK = Budget(
     warmup_seconds=0.0,
     target_seconds=0.01,
     min_iterations=3,
-    load_seconds=0.5,
-    load_requests=30,
+    load_seconds=0.3,
+    load_warmup_seconds=0.0,
+    load_requests=20,
     connections=2,
     scale_rows=500,
     scale_connections=1,
@@ -159,6 +162,7 @@ class Load:
         server_cpu_ns: CPU time (user + system) the server's worker processes used during
             the load, per answered request; ``None`` where ``/proc`` is not readable.
         worker_rss: resident set size of each server worker after the load, in bytes.
+        client_cpu_ns: the load generator's CPU time per request it sent.
         note: what the table should say about the setup (e.g. how many rows were seeded).
     """
 
@@ -172,6 +176,7 @@ class Load:
     max_ns: float
     server_cpu_ns: float | None
     worker_rss: tuple[int, ...]
+    client_cpu_ns: float = 0.0
     note: str = ""
 
     @property
