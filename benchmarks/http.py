@@ -4,9 +4,9 @@ Baeji runs from a fresh instance folder on SQLite with the demo data (what ``bae
 and ``baeji demo`` create), its public origin the server's own ``http://127.0.0.1:<port>``
 so that it verifies its own badges as a deployment would. Both servers listen on a free
 port of 127.0.0.1 only and are stopped when the run ends. Each row first warms the workers
-up (a bounded load of a second whose numbers are dropped; not with ``--quick``), then runs the bounded load of
-:mod:`benchmarks.load` in a process of its own and reads the workers' CPU time and memory
-from ``/proc`` around it.
+up (a bounded load of a second whose numbers are dropped; not with ``--quick``), then runs
+the bounded load of :mod:`benchmarks.load` in a process of its own and reads the workers'
+CPU time and memory from ``/proc`` around it.
 """
 
 from __future__ import annotations
@@ -289,19 +289,6 @@ def measure_load(server: Server, request: Request, *, connections: int, note: st
 # -- the servers of this section --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Demo:
-    """Baeji serving the demo data, and what the rows request from it."""
-
-    server: Server
-    issuer_slug: str
-    credential_id: str
-    credential_json: str
-    status_list_id: str
-    achievement_id: str
-    api_key: str
-
-
 def baeji_environment(folder: Path, port: int, database_url: str) -> dict[str, str]:
     """The ``BAEJI_*`` environment of an instance in ``folder`` served on ``port``."""
     from keys import MasterKey
@@ -384,6 +371,14 @@ def seed_demo(config: Mapping[str, Any]) -> Seeded:
         engine.dispose()
 
 
+@dataclass(frozen=True)
+class Demo:
+    """Baeji serving the demo data, and what the rows request from it."""
+
+    server: Server
+    seeded: Seeded
+
+
 def _demo(stack: ExitStack) -> Demo:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="baeji-bench-")))
     port = free_port()
@@ -392,15 +387,7 @@ def _demo(stack: ExitStack) -> Demo:
     server = start_gunicorn(
         "issuer:create_app()", port=port, env=env, ready_path="/healthz", stack=stack
     )
-    return Demo(
-        server=server,
-        issuer_slug=seeded.issuer_slug,
-        credential_id=seeded.credential_id,
-        credential_json=seeded.credential_json,
-        status_list_id=seeded.status_list_id,
-        achievement_id=seeded.achievement_id,
-        api_key=seeded.api_key,
-    )
+    return Demo(server, seeded)
 
 
 def _bare_flask(stack: ExitStack) -> Server:
@@ -414,17 +401,19 @@ def _bare_flask_row(stack: ExitStack) -> Load:
     return measure_load(server, Request("/"), connections=shared.current().budget.connections)
 
 
-def _demo_row(request_of: Callable[[Demo], Request]) -> Callable[[ExitStack], Load]:
+def _demo_row(request_of: Callable[[Seeded], Request]) -> Callable[[ExitStack], Load]:
     def setup(stack: ExitStack) -> Load:
         target = shared.fixture("baeji-demo-sqlite", _demo)
         return measure_load(
-            target.server, request_of(target), connections=shared.current().budget.connections
+            target.server,
+            request_of(target.seeded),
+            connections=shared.current().budget.connections,
         )
 
     return setup
 
 
-def _issue_request(target: Demo) -> Request:
+def _issue_request(target: Seeded) -> Request:
     body = json.dumps(
         {
             "achievementId": target.achievement_id,
@@ -441,7 +430,7 @@ def _issue_request(target: Demo) -> Request:
     )
 
 
-_ROWS: tuple[tuple[str, Callable[[Demo], Request]], ...] = (
+_ROWS: tuple[tuple[str, Callable[[Seeded], Request]], ...] = (
     (
         "Verification page, GET /credentials/{id} (HTML)",
         lambda t: Request(f"/credentials/{t.credential_id}", headers=HTML),

@@ -51,20 +51,26 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _times(value: float) -> str:
+    """``12.3×`` for a ratio from about 1 up, ``1/12`` below it."""
+    if value >= 0.95:
+        return f"{value:,.2f}×" if value < 10 else f"{value:,.1f}×"
+    inverse = 1 / value
+    return f"1/{inverse:,.1f}" if inverse < 10 else f"1/{inverse:,.0f}"
+
+
 def _ratio_text(row: Row) -> str:
     if row.ratio is None:
         return ""
-    return f"{row.ratio:,.1f}× " + " + ".join(_short(name) for name in row.baseline)
+    cpu = f" (CPU {_times(row.cpu_ratio)})" if row.cpu_ratio is not None else ""
+    return f"{_times(row.ratio)}{cpu} " + " + ".join(_short(name) for name in row.baseline)
 
 
 def _speedup_text(row: Row) -> str:
     if row.speedup is None or row.versus is None:
         return ""
-    text = f"{row.speedup:,.2f}× {_short(row.versus)}"
-    if row.speedup < 0.95:
-        inverse = 1 / row.speedup
-        text += f" (1/{inverse:,.1f})" if inverse < 10 else f" (1/{inverse:,.0f})"
-    return text
+    cpu = f" (CPU {_times(row.cpu_speedup)})" if row.cpu_speedup is not None else ""
+    return f"{_times(row.speedup)}{cpu} {_short(row.versus)}"
 
 
 def _short(name: str) -> str:
@@ -173,7 +179,8 @@ _SECTION_NOTES = {
     "crypto": "In process, one thread. CPU = median thread CPU time per call "
     "(time.thread_time_ns); ratio to raw primitive = median / summed median of the "
     "primitive(s) named; speed-up = the named baseline's median / this row's (above 1: "
-    "faster), both measured in this run.",
+    "faster), both measured in this run, on wall time and (in brackets) on CPU time, "
+    "which other processes on a busy machine do not inflate.",
     "service": "Issuing through Flask's test client in this process (no network); CPU "
     "time excludes the database server's.",
     "http": (
@@ -184,7 +191,8 @@ _SECTION_NOTES = {
         "with the servers for its cores. Latency is the client's; server CPU = the workers' "
         "CPU time (/proc/<pid>/schedstat) during the load / answered requests; client CPU = "
         "the generator's CPU time per request (near 1 / (req/s) per core, the generator set "
-        "the pace); RSS of each worker after the load; vs baseline = req/s / its req/s."
+        "the pace); RSS of each worker after the load; vs baseline = req/s / its req/s and "
+        "(in brackets) its server CPU per request / ours."
     ),
     "scale": "Pages over a large PostgreSQL database (seeded by benchmarks.seed: real "
     "signed demo credentials, then COPY of pre-signed copies), through gunicorn -w 2 on "
@@ -231,8 +239,10 @@ def to_json(rows: Sequence[Row], *, quick: bool) -> dict[str, Any]:
             "section": row.section,
             "baseline": list(row.baseline),
             "ratio": row.ratio,
+            "cpu_ratio": row.cpu_ratio,
             "versus": row.versus,
             "speedup": row.speedup,
+            "cpu_speedup": row.cpu_speedup,
             "skipped": row.skipped,
         }
         if row.timing is not None:

@@ -20,8 +20,11 @@ class Row:
         load: what an HTTP load run measured (instead of ``timing``).
         ratio: this row's median over the summed medians of its baseline rows; ``None``
             when it has no baseline or a baseline row was skipped.
+        cpu_ratio: the same with CPU times (what stays comparable on a busy machine).
         speedup: this row's operations per second over those of its ``versus`` row (above
             1: faster than it); ``None`` without one or when it was skipped.
+        cpu_speedup: the ``versus`` row's CPU time per operation over this row's (for HTTP
+            rows the server workers' CPU time per request).
         fallbacks: inputs ``badges.canonical`` handed to pyld during this row's warm-up and
             timed calls (its setup excluded); ``None`` when the canonicalizer keeps no
             count, and for rows served by other processes (the HTTP and scale rows).
@@ -38,6 +41,8 @@ class Row:
     load: Load | None = None
     speedup: float | None = None
     fallbacks: int | None = None
+    cpu_ratio: float | None = None
+    cpu_speedup: float | None = None
 
     @property
     def ops_per_second(self) -> float | None:
@@ -46,6 +51,15 @@ class Row:
             return self.timing.ops_per_second
         if self.load is not None:
             return self.load.ops_per_second
+        return None
+
+    @property
+    def cpu_ns(self) -> float | None:
+        """CPU time per operation (median), or the server's per request, if measured."""
+        if self.timing is not None:
+            return self.timing.cpu_median_ns
+        if self.load is not None:
+            return self.load.server_cpu_ns
         return None
 
 
@@ -118,14 +132,20 @@ def run(cases: Sequence[Case], budget: Budget) -> list[Row]:
 
 
 def _with_ratios(row: Row, rows: dict[str, Row]) -> Row:
-    ratio = speedup = None
+    ratio = cpu_ratio = speedup = cpu_speedup = None
     if row.timing is not None and row.baseline:
-        medians = [rows[name].timing for name in row.baseline]
-        if all(t is not None for t in medians):
-            ratio = row.timing.median_ns / sum(t.median_ns for t in medians if t is not None)
-    ours = row.ops_per_second
-    if row.versus is not None and ours is not None:
-        theirs = rows[row.versus].ops_per_second
-        if theirs:
+        timings = [rows[name].timing for name in row.baseline]
+        if all(t is not None for t in timings):
+            ratio = row.timing.median_ns / sum(t.median_ns for t in timings if t is not None)
+            cpu_ratio = row.timing.cpu_median_ns / sum(
+                t.cpu_median_ns for t in timings if t is not None
+            )
+    if row.versus is not None:
+        other = rows[row.versus]
+        ours, theirs = row.ops_per_second, other.ops_per_second
+        if ours is not None and theirs:
             speedup = ours / theirs
-    return replace(row, ratio=ratio, speedup=speedup)
+        our_cpu, their_cpu = row.cpu_ns, other.cpu_ns
+        if our_cpu and their_cpu is not None:
+            cpu_speedup = their_cpu / our_cpu
+    return replace(row, ratio=ratio, cpu_ratio=cpu_ratio, speedup=speedup, cpu_speedup=cpu_speedup)

@@ -70,14 +70,13 @@ def test_quick_run_writes_every_row_with_positive_numbers(tmp_path: Path) -> Non
             assert row["iterations"] > 0
             for key in _CALL_KEYS:
                 assert row[key] > 0, key
-        if case.baseline:
-            assert row["ratio"] > 0
-        else:
-            assert row["ratio"] is None
-        if case.versus:
-            assert row["speedup"] > 0
-        else:
-            assert row["speedup"] is None
+        for key, compared in (("ratio", case.baseline), ("speedup", case.versus)):
+            if compared:
+                assert row[key] > 0, key
+                assert row[f"cpu_{key}"] > 0, key
+            else:
+                assert row[key] is None, key
+                assert row[f"cpu_{key}"] is None, key
 
 
 def _noop(stack: ExitStack) -> Operation:
@@ -94,6 +93,8 @@ def test_ratio_is_taken_against_the_baseline_rows() -> None:
     assert rows[0].ratio is None
     assert rows[1].ratio is not None
     assert rows[1].ratio > 0
+    assert rows[1].cpu_ratio is not None
+    assert rows[1].cpu_ratio > 0
 
 
 def test_speedup_is_taken_against_the_versus_row() -> None:
@@ -105,6 +106,12 @@ def test_speedup_is_taken_against_the_versus_row() -> None:
     assert pyld is not None
     assert ours is not None
     assert rows[1].speedup == pytest.approx(ours / pyld)
+    pyld_timing, our_timing = rows[0].timing, rows[1].timing
+    assert pyld_timing is not None
+    assert our_timing is not None
+    assert rows[1].cpu_speedup == pytest.approx(
+        pyld_timing.cpu_median_ns / our_timing.cpu_median_ns
+    )
 
 
 def test_every_row_reports_cpu_time() -> None:
