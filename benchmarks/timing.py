@@ -21,14 +21,14 @@ from dataclasses import dataclass
 Operation = Callable[[], object]
 """One call of the operation being measured; its inputs are prepared beforehand."""
 
-_MIN_WARMUP_CALLS = 3
-
 
 @dataclass(frozen=True)
 class Budget:
     """How long to warm up and measure each row, and the bounds on its iteration count.
 
     Attributes:
+        min_warmup_calls: calls before timing starts, at least two (the first is dropped
+            from the estimate of the time per call).
         load_seconds: at most this long of load per HTTP row (after its warm-up).
         load_warmup_seconds: at most this long of warm-up load per HTTP row (none at 0).
         load_requests: at most this many requests per HTTP row.
@@ -41,6 +41,7 @@ class Budget:
     target_seconds: float
     min_iterations: int
     max_iterations: int = 200_000
+    min_warmup_calls: int = 3
     load_seconds: float = 10.0
     load_warmup_seconds: float = 1.0
     load_requests: int = 50_000
@@ -56,7 +57,8 @@ ten seconds of load at 64 connections per HTTP row; 100,000 credentials for the 
 QUICK = Budget(
     warmup_seconds=0.0,
     target_seconds=0.01,
-    min_iterations=3,
+    min_iterations=2,
+    min_warmup_calls=2,
     load_seconds=0.3,
     load_warmup_seconds=0.0,
     load_requests=20,
@@ -120,16 +122,17 @@ def iterations_for(estimate_ns: float, budget: Budget) -> int:
 def measure(operation: Operation, budget: Budget) -> Timing:
     """Warm ``operation`` up, then time a fixed number of calls of it.
 
-    The warm-up runs at least three calls and at least ``budget.warmup_seconds``; it fills
-    caches (bundled JSON-LD contexts, imported modules) and estimates the time per call,
-    from which the iteration count is fixed before timing starts.
+    The warm-up runs at least ``budget.min_warmup_calls`` calls (two or more) and at least
+    ``budget.warmup_seconds``; it fills caches (bundled JSON-LD contexts, imported modules)
+    and estimates the time per call, from which the iteration count is fixed before timing
+    starts.
 
     Returns:
         The summary of every timed call.
     """
     warmup: list[int] = []
     deadline = time.perf_counter_ns() + int(budget.warmup_seconds * 1e9)
-    while len(warmup) < _MIN_WARMUP_CALLS or time.perf_counter_ns() < deadline:
+    while len(warmup) < budget.min_warmup_calls or time.perf_counter_ns() < deadline:
         warmup.append(_call_ns(operation)[0])
     # The first call may import modules or fill caches; it says nothing about the rest.
     iterations = iterations_for(statistics.median(warmup[1:]), budget)
