@@ -179,8 +179,9 @@ _SECTION_NOTES = {
     "crypto": "In process, one thread. CPU = median thread CPU time per call "
     "(time.thread_time_ns); ratio to raw primitive = median / summed median of the "
     "primitive(s) named; speed-up = the named baseline's median / this row's (above 1: "
-    "faster), both measured in this run, on wall time and (in brackets) on CPU time, "
-    "which other processes on a busy machine do not inflate.",
+    "faster), on wall time and (in brackets) on CPU time, which other processes on a busy "
+    "machine inflate less. A row and the baseline it is compared with (pyld) are timed in "
+    "alternation, call for call, so both see the same machine.",
     "service": "Issuing through Flask's test client in this process (no network); CPU "
     "time excludes the database server's.",
     "http": (

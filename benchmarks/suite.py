@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from benchmarks import shared
 from benchmarks.registry import Case, Unavailable, missing_requirement
-from benchmarks.timing import Budget, Load, Timing, measure
+from benchmarks.timing import Budget, Load, Operation, Timing, measure, measure_pair
 
 
 @dataclass(frozen=True)
@@ -93,28 +93,41 @@ def _references(case: Case) -> tuple[str, ...]:
     return case.baseline + ((case.versus,) if case.versus else ())
 
 
-def _run_case(case: Case, budget: Budget) -> Row:
+def _run_case(case: Case, budget: Budget, partner: Case | None = None) -> tuple[Row, Timing | None]:
+    """Measure ``case``; with a ``partner`` (its ``versus`` row, timed by calls), time both
+    in alternation and also return the partner's new timing."""
     row = Row(case.name, case.baseline, section=case.section, versus=case.versus)
     if (missing := missing_requirement(case)) is not None:
-        return replace(row, skipped=f"needs {missing}")
+        return replace(row, skipped=f"needs {missing}"), None
     with ExitStack() as stack:
         try:
             result = case.setup(stack)
         except Unavailable as err:
-            return replace(row, skipped=str(err))
+            return replace(row, skipped=str(err)), None
         if isinstance(result, Load):
-            return replace(row, load=result)
+            return replace(row, load=result), None
+        theirs: Operation | Load | None = None
+        if partner is not None:
+            try:
+                theirs = partner.setup(stack)
+            except Unavailable:
+                theirs = None
         before = fallback_count()
-        timing = measure(result, budget)
+        if theirs is None or isinstance(theirs, Load):
+            timing, partner_timing = measure(result, budget), None
+        else:
+            timing, partner_timing = measure_pair(result, theirs, budget)
         after = fallback_count()
         fallbacks = after - before if after is not None and before is not None else None
-        return replace(row, timing=timing, fallbacks=fallbacks)
+        return replace(row, timing=timing, fallbacks=fallbacks), partner_timing
 
 
 def run(cases: Sequence[Case], budget: Budget) -> list[Row]:
     """Measure ``cases`` one after the other and return their rows in the same order.
 
-    Fixtures the rows share (servers, seeded databases) are closed after the last row.
+    Fixtures the rows share (servers, seeded databases) are closed after the last row. A
+    row timed by calls whose ``versus`` row came before it is timed in alternation with
+    that row (:func:`benchmarks.timing.measure_pair`), and both report that timing.
 
     Raises:
         ValueError: two cases share a name, or a baseline names no case in ``cases``.
@@ -125,10 +138,18 @@ def run(cases: Sequence[Case], budget: Budget) -> list[Row]:
     for case in cases:
         if unknown := set(_references(case)) - set(names):
             raise ValueError(f"{case.name!r} has unknown baselines {sorted(unknown)}")
+    by_name = {c.name: c for c in cases}
+    rows: dict[str, Row] = {}
     with shared.running(budget):
-        rows = [_run_case(case, budget) for case in cases]
-    by_name = {r.name: r for r in rows}
-    return [_with_ratios(row, by_name) for row in rows]
+        for case in cases:
+            # A row compared with one measured before it by calls is timed again with it, in
+            # alternation, and both rows report that paired timing.
+            earlier = rows.get(case.versus) if case.versus else None
+            partner = by_name[earlier.name] if earlier and earlier.timing else None
+            rows[case.name], partner_timing = _run_case(case, budget, partner)
+            if earlier is not None and partner_timing is not None:
+                rows[earlier.name] = replace(earlier, timing=partner_timing)
+    return [_with_ratios(row, rows) for row in rows.values()]
 
 
 def _with_ratios(row: Row, rows: dict[str, Row]) -> Row:

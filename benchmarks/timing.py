@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Operation = Callable[[], object]
@@ -119,28 +119,27 @@ def iterations_for(estimate_ns: float, budget: Budget) -> int:
     return max(budget.min_iterations, min(budget.max_iterations, wanted))
 
 
-def measure(operation: Operation, budget: Budget) -> Timing:
-    """Warm ``operation`` up, then time a fixed number of calls of it.
+def _warm_up(operations: Sequence[Operation], budget: Budget) -> float:
+    """Call each operation in turn for the warm-up; return the median time of one round.
 
-    The warm-up runs at least ``budget.min_warmup_calls`` calls (two or more) and at least
+    The warm-up runs at least ``budget.min_warmup_calls`` rounds (two or more) and at least
     ``budget.warmup_seconds``; it fills caches (bundled JSON-LD contexts, imported modules)
-    and estimates the time per call, from which the iteration count is fixed before timing
+    and estimates the time per round, from which the iteration count is fixed before timing
     starts.
-
-    Returns:
-        The summary of every timed call.
     """
-    warmup: list[int] = []
+    rounds: list[int] = []
     deadline = time.perf_counter_ns() + int(budget.warmup_seconds * 1e9)
-    while len(warmup) < budget.min_warmup_calls or time.perf_counter_ns() < deadline:
-        warmup.append(_call_ns(operation)[0])
-    # The first call may import modules or fill caches; it says nothing about the rest.
-    iterations = iterations_for(statistics.median(warmup[1:]), budget)
-    calls = [_call_ns(operation) for _ in range(iterations)]
+    while len(rounds) < budget.min_warmup_calls or time.perf_counter_ns() < deadline:
+        rounds.append(sum(_call_ns(operation)[0] for operation in operations))
+    # The first round may import modules or fill caches; it says nothing about the rest.
+    return statistics.median(rounds[1:])
+
+
+def _summary(calls: Sequence[tuple[int, int]]) -> Timing:
     samples = [wall for wall, _ in calls]
     cpu = [used for _, used in calls]
     return Timing(
-        iterations=iterations,
+        iterations=len(calls),
         median_ns=statistics.median(samples),
         mean_ns=statistics.fmean(samples),
         min_ns=min(samples),
@@ -149,6 +148,35 @@ def measure(operation: Operation, budget: Budget) -> Timing:
         cpu_median_ns=statistics.median(cpu),
         cpu_mean_ns=statistics.fmean(cpu),
     )
+
+
+def measure(operation: Operation, budget: Budget) -> Timing:
+    """Warm ``operation`` up, then time a fixed number of calls of it.
+
+    Returns:
+        The summary of every timed call.
+    """
+    iterations = iterations_for(_warm_up([operation], budget), budget)
+    return _summary([_call_ns(operation) for _ in range(iterations)])
+
+
+def measure_pair(first: Operation, second: Operation, budget: Budget) -> tuple[Timing, Timing]:
+    """Time two operations doing the same work in alternation: first, second, first...
+
+    Whatever else the machine does meanwhile (other processes, frequency changes) weighs on
+    both alike, so their ratio holds even when each one's time does not. Each operation is
+    called as often as :func:`measure` would call one taking their mean time.
+
+    Returns:
+        The summaries of ``first`` and of ``second``.
+    """
+    iterations = iterations_for(_warm_up([first, second], budget) / 2, budget)
+    first_calls: list[tuple[int, int]] = []
+    second_calls: list[tuple[int, int]] = []
+    for _ in range(iterations):
+        first_calls.append(_call_ns(first))
+        second_calls.append(_call_ns(second))
+    return _summary(first_calls), _summary(second_calls)
 
 
 @dataclass(frozen=True)

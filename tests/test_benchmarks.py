@@ -20,7 +20,7 @@ from benchmarks.registry import SECTIONS
 from benchmarks.report import format_table, to_json
 from benchmarks.seed import database_url
 from benchmarks.suite import fallback_count, run, select
-from benchmarks.timing import QUICK, Operation
+from benchmarks.timing import QUICK, Operation, measure_pair
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,6 +112,29 @@ def test_speedup_is_taken_against_the_versus_row() -> None:
     assert rows[1].cpu_speedup == pytest.approx(
         pyld_timing.cpu_median_ns / our_timing.cpu_median_ns
     )
+
+
+def _costly(stack: ExitStack) -> Operation:
+    return lambda: sum(range(20_000))
+
+
+def test_rows_compared_with_an_earlier_row_are_timed_with_it() -> None:
+    """Ours and pyld's are timed call for call: both rows report that paired timing."""
+    rows = run([Case("pyld", _costly), Case("ours", _noop, versus="pyld")], QUICK)
+    pyld, ours = rows[0].timing, rows[1].timing
+    assert pyld is not None
+    assert ours is not None
+    # Alone, the cheap operation would be called far more often than the costly one.
+    assert pyld.iterations == ours.iterations
+
+
+def test_measure_pair_alternates_the_two_operations() -> None:
+    """measure_pair calls first, second, first, second... and times each call."""
+    calls: list[str] = []
+    first, second = measure_pair(lambda: calls.append("a"), lambda: calls.append("b"), QUICK)
+    assert calls == ["a", "b"] * (len(calls) // 2)
+    assert first.iterations == second.iterations
+    assert len(calls) > 2 * first.iterations  # the warm-up alternates too
 
 
 def test_every_row_reports_cpu_time() -> None:
