@@ -1,20 +1,20 @@
 """The benchmark registry: one :class:`Case` per table row, in table order.
 
 A case's ``setup`` prepares its inputs once (keys, a realistic credential, images) and
-returns the operation to time; everything it does stays outside the timings. To add a row
-(for example issuing through the service on SQLite or PostgreSQL), write a setup function
-and append a :class:`Case` to :data:`CASES`. A setup that needs something the machine lacks
+returns the operation to time; everything it does stays outside the timings. To add a row,
+write a setup function and append a :class:`Case` to :data:`CASES` (issuing through the
+service: :mod:`benchmarks.service`; HTTP load: :mod:`benchmarks.http`; pages over a large
+database: :mod:`benchmarks.scale`). A setup that needs something the machine lacks
 raises :class:`Unavailable` and the row is reported as skipped; a setup may register
 clean-up (closing a database, removing a temporary directory) on the ``ExitStack`` it gets.
 """
 
 from __future__ import annotations
 
-import importlib
+import hashlib
 import json
 import os
 import random
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,21 +41,32 @@ from badges import (
     create_proof,
     email_identity,
     encode_jwt,
+    format_datetime,
     sign_credential,
     status_entry,
 )
 from badges.bake import bake_png
+from badges.context import document_loader
 from badges.image import default_badge_png
+from badges.proof import CRYPTOSUITE, PROOF_TYPE
 from badges.qr import qr_png
 from badges.status import MIN_ENTRIES
+from benchmarks.http import http_cases
+from benchmarks.registry import Case, Unavailable, missing_requirement
+from benchmarks.scale import scale_cases
 from benchmarks.service import service_cases
 from benchmarks.timing import Operation
 from keys import KeyType, PrivateKeySigner, build_did_document, did_web_to_url
+from keys.encoding import multibase_encode
 from verify import DictFetcher, Verdict, verify_credential
+
+__all__ = ["CASES", "Case", "Unavailable", "missing_requirement"]
 
 ED25519_SIGN = "Ed25519 sign (raw primitive, 64-byte message)"
 RSA_SIGN = "RSA-2048 sign (raw primitive, RS256)"
 ED25519_VERIFY = "Ed25519 verify (raw primitive)"
+PYLD_CANONICALIZE = "pyld RDFC-1.0 canonicalization (credential; pyld baseline)"
+PYLD_PROOF = "pyld DI proof (eddsa-rdfc-2022 create; pyld baseline)"
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ISSUER_DID = "did:web:badges.example.kr:issuers:seoul-tech"
@@ -65,43 +76,6 @@ STATUS_LISTS = {f"{BASE_URL}/status/1": "revocation", f"{BASE_URL}/status/2": "s
 STATUS_INDEX = 48_213
 STATUS_SET_BITS = 1_000
 _SEED = 20260302
-
-
-class Unavailable(Exception):
-    """A case cannot run here (a missing package or service); its row is skipped."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row of the table.
-
-    Attributes:
-        name: the row label, unique; baselines refer to rows by it.
-        setup: prepares the inputs and returns the operation to time.
-        baseline: rows whose median times, summed, divide this row's median to give its
-            ratio (the raw primitives the operation is built on); empty for no ratio.
-        requires: ``"module:attribute"`` names the case needs; the row is skipped when one
-            is missing. For optional extras (the ``issuer`` web stack): such a case imports
-            them inside its setup, so the other rows still run without them.
-    """
-
-    name: str
-    setup: Callable[[ExitStack], Operation]
-    baseline: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-
-
-def missing_requirement(case: Case) -> str | None:
-    """Return the first ``module:attribute`` of ``case.requires`` that cannot be imported."""
-    for requirement in case.requires:
-        module_name, _, attribute = requirement.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            return requirement
-        if attribute and not hasattr(module, attribute):
-            return requirement
-    return None
 
 
 # Inputs shared by several rows, built once per process.
@@ -210,6 +184,66 @@ def _canonicalize(stack: ExitStack) -> Operation:
     return lambda: canonicalize_rdfc(document)
 
 
+# The pyld baselines: the same work done the way Baeji did it before its own canonicalizer,
+# pyld called directly with the bundled contexts. Their rows are what the "vs pyld" ratios
+# divide by; each setup checks that the baseline produces exactly Baeji's output, so the two
+# rows always measure the same work.
+
+
+def _pyld_options() -> dict[str, Any]:
+    return {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "documentLoader": document_loader,
+    }
+
+
+def _pyld_normalize(document: dict[str, Any]) -> str:
+    from pyld import jsonld
+
+    result: str = jsonld.normalize(document, _pyld_options())
+    return result
+
+
+def _pyld_canonicalize(stack: ExitStack) -> Operation:
+    document = issuance().document
+    if _pyld_normalize(document) != canonicalize_rdfc(document):
+        raise RuntimeError("pyld and badges.canonicalize_rdfc disagree on the benchmark credential")
+    return lambda: _pyld_normalize(document)
+
+
+def _pyld_proof(
+    document: dict[str, Any], key: ed25519.Ed25519PrivateKey, verification_method: str
+) -> dict[str, Any]:
+    """An ``eddsa-rdfc-2022`` proof made with pyld, hashlib and cryptography alone."""
+    proof: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": format_datetime(NOW),
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    config = {**proof, "@context": document["@context"]}
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    digest = (
+        hashlib.sha256(_pyld_normalize(config).encode("utf-8")).digest()
+        + hashlib.sha256(_pyld_normalize(unsecured).encode("utf-8")).digest()
+    )
+    proof["proofValue"] = multibase_encode(key.sign(digest), "z")
+    return proof
+
+
+def _pyld_create_proof(stack: ExitStack) -> Operation:
+    document = issuance().document
+    key = ed25519.Ed25519PrivateKey.generate()
+    method = f"{ISSUER_DID}#key-1"
+    # Ed25519 signatures are deterministic: the same key gives the same proofValue.
+    ours = create_proof(document, PrivateKeySigner(key, method), now=NOW)
+    if _pyld_proof(document, key, method) != ours:
+        raise RuntimeError("the pyld proof baseline differs from badges.create_proof")
+    return lambda: _pyld_proof(document, key, method)
+
+
 def _create_proof(stack: ExitStack) -> Operation:
     shared = issuance()
     return lambda: create_proof(shared.document, shared.ed25519, now=NOW)
@@ -288,8 +322,20 @@ def _verify_credential(stack: ExitStack) -> Operation:
 CASES: list[Case] = [
     Case(ED25519_SIGN, _ed25519_sign),
     Case(RSA_SIGN, _rsa_sign),
-    Case("RDFC-1.0 canonicalization (credential)", _canonicalize, (ED25519_SIGN,)),
-    Case("DI proof (create_proof, eddsa-rdfc-2022)", _create_proof, (ED25519_SIGN,)),
+    Case(PYLD_CANONICALIZE, _pyld_canonicalize, (ED25519_SIGN,)),
+    Case(
+        "RDFC-1.0 canonicalization (credential)",
+        _canonicalize,
+        (ED25519_SIGN,),
+        versus=PYLD_CANONICALIZE,
+    ),
+    Case(PYLD_PROOF, _pyld_create_proof, (ED25519_SIGN,)),
+    Case(
+        "DI proof (create_proof, eddsa-rdfc-2022)",
+        _create_proof,
+        (ED25519_SIGN,),
+        versus=PYLD_PROOF,
+    ),
     Case(
         "sign_credential (schema + DI proof + RS256 JWT)",
         _sign_credential,
@@ -305,6 +351,8 @@ CASES: list[Case] = [
         _verify_credential,
         (ED25519_VERIFY,),
     ),
-    *service_cases(Case, Unavailable),
+    *service_cases(),
+    *http_cases(),
+    *scale_cases(),
 ]
 """Every row, in table order."""

@@ -11,48 +11,26 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from benchmarks.registry import Case
+from benchmarks.seed import postgres_schema
 from benchmarks.timing import Operation
 
 BATCH_SIZE = 50
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-class _Unavailable(Exception):
-    pass
-
-
 def _database_url(kind: str, stack: ExitStack) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
     if kind == "sqlite":
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         return f"sqlite:///{folder / 'bench.db'}"
-    admin = create_engine(os.environ.get("BAEJI_BENCH_DATABASE_URL", DEFAULT_PG_URL))
-    schema = f"baeji_bench_{secrets.token_hex(6)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as err:
-        admin.dispose()
-        raise _Unavailable(f"no PostgreSQL server: {err.orig}") from err
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    stack.callback(drop)
-    url = make_url(str(admin.url)).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
+    url = os.environ.get("BAEJI_BENCH_DATABASE_URL", DEFAULT_PG_URL)
+    return postgres_schema(url, stack, prefix="baeji_bench")
 
 
 def _service(kind: str, stack: ExitStack) -> tuple[Any, dict[str, str], str]:
@@ -150,37 +128,30 @@ def _issue_batch(kind: str) -> Callable[[ExitStack], Operation]:
     return setup
 
 
-def service_cases(case: Callable[..., Any], unavailable: type[Exception]) -> list[Any]:
-    """Return the service rows, built with the registry's ``Case`` and ``Unavailable``."""
-
-    def guarded(setup: Callable[[ExitStack], Operation]) -> Callable[[ExitStack], Operation]:
-        def run(stack: ExitStack) -> Operation:
-            try:
-                return setup(stack)
-            except _Unavailable as err:
-                raise unavailable(str(err)) from err
-
-        return run
-
+def service_cases() -> list[Case]:
+    """Return the service rows (section ``service``)."""
     baseline = (
         "Ed25519 sign (raw primitive, 64-byte message)",
         "RSA-2048 sign (raw primitive, RS256)",
     )
     requires = ("issuer:create_app", "sqlalchemy:create_engine")
+    kinds = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
     return [
-        case(
+        Case(
             f"Issue 1 credential via API ({label})",
-            guarded(_issue_one(kind)),
+            _issue_one(kind),
             baseline,
             requires,
+            section="service",
         )
-        for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+        for kind, label in kinds
     ] + [
-        case(
+        Case(
             f"Issue batch of {BATCH_SIZE} via API ({label}), per batch",
-            guarded(_issue_batch(kind)),
+            _issue_batch(kind),
             baseline,
             requires,
+            section="service",
         )
-        for kind, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+        for kind, label in kinds
     ]
