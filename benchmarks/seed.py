@@ -103,7 +103,8 @@ class _Template:
     jwt_alg: str
     valid_until: datetime | None
     revocation_list_id: str
-    suspension_list_id: str
+    # None for badges issued without a suspension entry (the default).
+    suspension_list_id: str | None
 
 
 class _Lists:
@@ -159,7 +160,11 @@ def _rows(
         new_id = _uuid(rng)
         issued = _EPOCH - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
         revocation_list, revocation_index = lists.next(template.revocation_list_id)
-        suspension_list, suspension_index = lists.next(template.suspension_list_id)
+        suspension_list, suspension_index = (
+            lists.next(template.suspension_list_id)
+            if template.suspension_list_id is not None
+            else (None, None)
+        )
         revoked = rng.random() < _REVOKED_SHARE
         yield (
             new_id,
@@ -217,7 +222,8 @@ def copy_credentials(url: str, count: int, *, seed: int = 20260302) -> int:
                 for n in range(count):
                     template = templates[n % len(templates)]
                     needed[template.revocation_list_id] += 1
-                    needed[template.suspension_list_id] += 1
+                    if template.suspension_list_id is not None:
+                        needed[template.suspension_list_id] += 1
                 lists = _Lists(cursor, needed, rng)
                 columns = ", ".join(_COLUMNS)
                 with cursor.copy(f"COPY credential ({columns}) FROM STDIN") as copy:
