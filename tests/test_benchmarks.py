@@ -28,7 +28,7 @@ _CALL_KEYS = ("median_us", "mean_us", "min_us", "max_us", "cpu_median_us", "ops_
 _LOAD_KEYS = ("ops_per_second", "p50_us", "p99_us", "mean_us", "max_us", "server_cpu_us")
 
 
-@pytest.mark.slow
+@pytest.mark.bench
 def test_quick_run_writes_every_row_with_positive_numbers(tmp_path: Path) -> None:
     """`python -m benchmarks --quick --json` measures every registered row."""
     output = tmp_path / "results.json"
