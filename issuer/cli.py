@@ -1,7 +1,7 @@
 """Operator commands of the ``baeji`` group (loaded through the ``baeji.commands`` entry point).
 
 Each command builds the application from the ``BAEJI_*`` environment (or uses the Flask
-app passed as the Click context object, as tests do) and calls :mod:`issuer.services`
+app passed as the Click context object, as tests do) and calls :mod:`issuer.credentials.service`
 directly; there is no HTTP hop. Errors print a message and exit with status 1; Click's usage
 errors exit with 2.
 """
@@ -26,20 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from badges import BadgeError
-from issuer import (
-    accounts,
-    audit,
-    catalog,
-    create_app,
-    db,
-    learners,
-    mail,
-    platform,
-    services,
-    settings_of,
-    signing,
-)
-from issuer.artwork import (
+from issuer import audit, create_app, db, settings_of
+from issuer.achievements import service as catalog
+from issuer.achievements.artwork import (
     MAX_ARTWORK_BYTES,
     Artwork,
     artwork_fetcher,
@@ -50,9 +39,15 @@ from issuer.artwork import (
 )
 from issuer.audit import cli_actor
 from issuer.config import Settings, default_instance_path
+from issuer.credentials import reads, status_changes
+from issuer.credentials import service as services
+from issuer.credentials.upload import read_csv
 from issuer.errors import APIError, ImageRefused, InvalidRows, validation_errors
+from issuer.issuers import platform, signing
+from issuer.issuers import service as accounts
+from issuer.learners import mail
+from issuer.learners import service as learners
 from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
-from issuer.upload import read_csv
 from keys import KeyManagementError, KeyType
 
 __all__ = ["commands"]
@@ -554,11 +549,11 @@ def revoke_command(credential: str, reason: str, public_reason: bool) -> None:
 
     app = _app()
     with _session(app) as (session, conf):
-        row = services.public_credential(session, conf, credential)
+        row = reads.public_credential(session, conf, credential)
         issuer = session.get(Issuer, row.issuer_id)
         if issuer is None:
             raise OperatorError(f"no issuer for credential {credential}")
-        services.change_status(
+        status_changes.change_status(
             session,
             conf,
             issuer,

@@ -15,9 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from issuer import accounts, catalog, learners, services
+from issuer.achievements import service as catalog
 from issuer.config import Settings
+from issuer.credentials import service as services
+from issuer.credentials import status_changes
 from issuer.db import write_transaction
+from issuer.issuers import service as accounts
+from issuer.learners import service as learners
 from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import AchievementCreate, BatchRow, CriteriaIn, IssuerCreate
 
@@ -253,7 +257,7 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
     email, index, reason = _REVOKED
     for row, issued in zip(rows, outcome.issued, strict=True):
         if row.recipient.email == email and row.achievement_id == achievements[index].id:
-            services.change_status(
+            status_changes.change_status(
                 session,
                 settings,
                 issuer,

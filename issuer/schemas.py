@@ -221,11 +221,13 @@ def _check_image_reference(value: str) -> str:
 
 
 # An https URL (fetched once when saved) or a data: URI of a PNG, JPEG or SVG image; the
-# image itself is checked by issuer.artwork (512 KiB at most, size and type checked).
+# image itself is checked by issuer.achievements.artwork (512 KiB at most, size and type
+# checked).
 ImageReference = Annotated[
     str,
     BeforeValidator(_normalize),
-    # Bounded by the request size; issuer.artwork refuses long data: URIs before decoding.
+    # Bounded by the request size; issuer.achievements.artwork refuses long data: URIs
+    # before decoding.
     Field(max_length=5 * 1024 * 1024, examples=["https://example.kr/badges/python.png"]),
     AfterValidator(_check_image_reference),
 ]
@@ -682,7 +684,7 @@ class StatusChange(ApiModel):
 class StatusReason(StatusChange):
     """Why a credential is revoked or suspended (required); recorded in the audit log.
 
-    The documented body of those two routes; :func:`issuer.services.change_status`
+    The documented body of those two routes; :func:`issuer.credentials.service.change_status`
     refuses a missing reason with a message naming the action.
     """
 
