@@ -19,7 +19,7 @@ from issuer.achievements import service as catalog
 from issuer.config import Settings
 from issuer.credentials import service as services
 from issuer.credentials import status_changes
-from issuer.db import write_transaction
+from issuer.db import Work, write_transaction
 from issuer.issuers import service as accounts
 from issuer.learners import service as learners
 from issuer.models import Achievement, Credential, Issuer
@@ -258,14 +258,10 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
     for row, issued in zip(rows, outcome.issued, strict=True):
         if row.recipient.email == email and row.achievement_id == achievements[index].id:
             status_changes.change_status(
-                session,
-                settings,
-                issuer,
+                Work(session, settings, settings.clock(), actor, issuer),
                 issued.credential.id,
                 "revoke",
                 reason=reason,
-                now=settings.clock(),
-                actor=actor,
             )
 
 

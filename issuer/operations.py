@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter
 
 from issuer import settings_of
 from issuer.config import Settings
-from issuer.db import get_session
+from issuer.db import Work, get_session
 from issuer.errors import InvalidJson, UnsupportedMediaType
 from issuer.issuers import service as accounts
 from issuer.issuers.service import Caller
@@ -109,6 +109,20 @@ def caller() -> Caller:
     if "caller" not in g:
         g.caller = accounts.authenticate(get_session(), request.headers.get("Authorization"))
     found: Caller = g.caller
+    return found
+
+
+def work() -> Work:
+    """Return this request's unit of work, made once: the caller's issuer acts (API key).
+
+    Raises:
+        Unauthorized: missing, unknown or revoked key.
+    """
+    if "work" not in g:
+        who = caller()
+        conf = settings()
+        g.work = Work(get_session(), conf, conf.clock(), who.actor, who.issuer)
+    found: Work = g.work
     return found
 
 

@@ -14,7 +14,7 @@ from issuer.credentials.upload import read_csv
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
 from issuer.learners import mail
-from issuer.operations import caller, json_body, operation, parse, settings
+from issuer.operations import caller, json_body, operation, parse, settings, work
 from issuer.schemas import (
     BatchBody,
     BatchIssued,
@@ -222,23 +222,14 @@ def show(ref: str) -> Response:
 
 
 def _change(ref: str, action: StatusAction) -> Response:
-    who = caller()
+    unit = work()  # authenticates before the body is read, as every API view does
     # The document shows StatusReason for revoke and suspend; the service refuses a
     # missing reason itself, naming the action.
     change = parse(StatusChange, optional=action == "unsuspend")
-    conf = settings()
     row = status_changes.change_status(
-        get_session(),
-        conf,
-        who.issuer,
-        ref,
-        action,
-        reason=change.reason,
-        now=conf.clock(),
-        actor=who.actor,
-        public_reason=change.public_reason,
+        unit, ref, action, reason=change.reason, public_reason=change.public_reason
     )
-    return jsonify(reads.credential_out(conf, row, full=False).to_json())
+    return jsonify(reads.credential_out(unit.settings, row, full=False).to_json())
 
 
 @bp.post("/credentials/<ref:ref>/revoke")

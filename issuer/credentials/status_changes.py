@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Literal
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from issuer import audit
-from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, SuspensionNotEnabled, ValidationFailed
 from issuer.issuers import signing
-from issuer.models import Credential, Issuer, parse_id
+from issuer.models import Credential, parse_id
 from issuer.status import service as status
 
 log = logging.getLogger(__name__)
@@ -22,18 +20,14 @@ StatusAction = Literal["revoke", "suspend", "unsuspend"]
 
 
 def change_status(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     ref: str,
     action: StatusAction,
     *,
     reason: str | None,
-    now: datetime,
-    actor: str,
     public_reason: bool = False,
 ) -> Credential:
-    """Revoke, suspend or unsuspend a credential of ``issuer``; the list is re-signed at once.
+    """Revoke, suspend or unsuspend a credential of the acting issuer; the list is re-signed.
 
     ``public_reason``: the provider lets the badge's public pages show the reason (by
     default only the date is shown).
@@ -47,13 +41,14 @@ def change_status(
         InvalidStatusChange: the credential is not in a state that allows ``action``.
         SuspensionNotEnabled: suspend/unsuspend on a badge issued without a suspension entry.
     """
+    session, settings, issuer = work.session, work.settings, work.tenant
     if action != "unsuspend" and not reason:
         raise ValidationFailed(
             f"reason: a reason is required to {action}",
             errors=[{"field": "reason", "message": "required"}],
         )
-    now = now.replace(microsecond=0)
-    with write_transaction(session):
+    now = work.now.replace(microsecond=0)
+    with work.write():
         credential_id = parse_id(ref, settings.url("credentials") + "/")
         row = (
             session.exec(
@@ -106,7 +101,7 @@ def change_status(
         session.add(row)
         audit.record(
             session,
-            actor=actor,
+            actor=work.actor,
             action=f"credential.{action}",
             subject=settings.url("credentials", row.id),
             issuer_id=issuer.pk,
