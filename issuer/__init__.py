@@ -7,14 +7,15 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 ``views.py`` its pages; ``cli.py`` its ``baeji`` commands):
 
 - ``credentials/``: issuing one or a batch (``service``), revoking and suspending
-  (``status_changes``), reading issued credentials (``reads``), the batch CSV (``upload``).
+  (``status_changes``), reading issued credentials (``reads``), the batch CSV
+  (``upload``), the new-badge mail (``mail``).
 - ``achievements/``: the course catalog (``service``), badge images and logos (``artwork``),
   stored artwork at its public address (``views``).
 - ``issuers/``: provider accounts and API keys (``service``), signing keys (``signing``),
   the platform's identity (``platform``), ``GET/PATCH /api/v1/issuer`` (``api``).
 - ``status/``: status list allocation and publishing (``service``).
 - ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
-  links (``sharing``), wallet-link mail (``mail``).
+  links (``sharing``).
 - ``verification/``: in-process verification (``service``), many at once (``batch``), the
   offline QR (``offline_qr``), what pages show of a report (``report``, ``details``), the
   verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``).

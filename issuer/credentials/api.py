@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from issuer.credentials import reads, status_changes
+from issuer.credentials import mail, reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.service import BatchOutcome
 from issuer.credentials.status_changes import StatusAction
 from issuer.credentials.upload import read_csv
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
-from issuer.learners import mail
 from issuer.operations import caller, json_body, operation, parse, settings, work
 from issuer.schemas import (
     BatchBody,

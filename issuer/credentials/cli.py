@@ -16,12 +16,11 @@ from issuer.commands import (
     open_session,
     work,
 )
-from issuer.credentials import reads, status_changes
+from issuer.credentials import mail, reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.upload import read_csv
 from issuer.errors import InvalidRows
 from issuer.issuers import service as accounts
-from issuer.learners import mail
 
 # Operators may issue larger cohorts than one HTTP request may (no proxy timeout here).
 CLI_MAX_ROWS = 20_000

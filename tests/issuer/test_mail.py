@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from issuer import db, settings_of
-from issuer.learners import mail
+from issuer.credentials import mail
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
 
 
