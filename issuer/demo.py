@@ -228,12 +228,8 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
         prerequisites = [achievements[p].id for i, p in _BUILDS_ON if i == index]
         achievements.append(
             catalog.create_achievement(
-                session,
-                settings,
-                issuer,
+                Work(session, settings, now, actor, issuer),
                 data.model_copy(update={"builds_on": prerequisites}),
-                now=now,
-                actor=actor,
             )
         )
     rows = [
@@ -274,12 +270,8 @@ def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor
         if row.name == _ACHIEVEMENTS[_SECOND_BUILDS_ON].name
     )
     course = catalog.create_achievement(
-        session,
-        settings,
-        issuer,
+        Work(session, settings, now, actor, issuer),
         _SECOND_ACHIEVEMENT.model_copy(update={"builds_on": [prerequisite.id]}),
-        now=now,
-        actor=actor,
     )
     rows = [
         BatchRow.model_validate(

@@ -4,6 +4,12 @@ JSON members are camelCase in the OB 3.0 vocabulary (``achievementType``, ``vali
 Python attributes snake_case. Every text field is NFC-normalized, trimmed, length-limited
 and free of control characters, so Korean text typed on any system compares equal and a
 bad value is a 422 naming the field, never a database error.
+
+This module is over 400 lines on purpose: every feature's wire shapes share the same
+field types and validators (NFC text, image references, camelCase aliases), and the
+OpenAPI document (:mod:`issuer.openapi`) names each model once. Split it per feature
+(``<feature>/schemas.py`` over a small shared ``fields`` module) when a feature's shapes
+grow on their own.
 """
 
 from __future__ import annotations

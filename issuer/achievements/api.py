@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from issuer.achievements import service as catalog
 from issuer.achievements.artwork import app_artwork_fetcher, load_artwork
 from issuer.db import get_session
-from issuer.operations import caller, operation, parse, settings
+from issuer.operations import caller, operation, parse, settings, work
 from issuer.schemas import AchievementCreate, AchievementList, AchievementOut, AchievementUpdate
 
 bp = Blueprint("achievements", __name__, url_prefix="/api/v1")
@@ -42,9 +42,7 @@ def create() -> tuple[Response, int, dict[str, str]]:
     conf = settings()
     session = get_session()
     artwork = load_artwork(data.image, app_artwork_fetcher()) if data.image else None
-    row = catalog.create_achievement(
-        session, conf, who.issuer, data, now=conf.clock(), actor=who.actor, artwork=artwork
-    )
+    row = catalog.create_achievement(work(), data, artwork=artwork)
     out = catalog.achievement_out(session, conf, who.issuer, row)
     return jsonify(out.to_json()), 201, {"Location": f"/api/v1/achievements/{row.id}"}
 
@@ -104,9 +102,7 @@ def update(ref: str) -> Response:
     conf = settings()
     session = get_session()
     artwork = load_artwork(patch.image, app_artwork_fetcher()) if patch.image else None
-    row = catalog.update_achievement(
-        session, conf, who.issuer, ref, patch, now=conf.clock(), actor=who.actor, artwork=artwork
-    )
+    row = catalog.update_achievement(work(), ref, patch, artwork=artwork)
     return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
 
 
@@ -124,7 +120,5 @@ def archive(ref: str) -> Response:
     who = caller()
     conf = settings()
     session = get_session()
-    row = catalog.archive_achievement(
-        session, conf, who.issuer, ref, now=conf.clock(), actor=who.actor
-    )
+    row = catalog.archive_achievement(work(), ref)
     return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())

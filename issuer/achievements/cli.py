@@ -11,7 +11,9 @@ from issuer.commands import (
     command_app,
     echo_json,
     open_session,
+    work,
 )
+from issuer.db import Work
 from issuer.issuers import service as accounts
 from issuer.schemas import AchievementCreate, CriteriaIn
 
@@ -60,9 +62,8 @@ def achievement_create(
             tag=list(tags),
             image=reference,
         )
-        row = catalog.create_achievement(
-            session, conf, issuer, data, now=conf.clock(), actor=cli_actor(), artwork=checked
-        )
+        unit = Work(session, conf, conf.clock(), cli_actor(), issuer)
+        row = catalog.create_achievement(unit, data, artwork=checked)
         out = catalog.achievement_out(session, conf, issuer, row)
     if as_json:
         echo_json(out.to_json())
@@ -89,9 +90,7 @@ def achievement_list(slug: str, include_archived: bool) -> None:
 def achievement_archive(slug: str, achievement: str) -> None:
     """Archive an achievement: no new badges; badges already issued keep resolving."""
     app = command_app()
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
-        row = catalog.archive_achievement(
-            session, conf, issuer, achievement, now=conf.clock(), actor=cli_actor()
-        )
+    with work(app) as unit:
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        row = catalog.archive_achievement(unit.acting_for(issuer), achievement)
     click.echo(f"archived {row.id}\t{row.name}")

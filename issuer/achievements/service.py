@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
@@ -18,7 +17,7 @@ from badges import Alignment, Criteria, Image, Profile, ResultDescription
 from issuer import audit
 from issuer.achievements.artwork import Artwork
 from issuer.config import Settings
-from issuer.db import find_by_ref, write_transaction
+from issuer.db import Work, find_by_ref, write_transaction
 from issuer.errors import NotFound, ValidationFailed
 from issuer.models import Achievement, AchievementLink, Issuer
 from issuer.schemas import AchievementCreate, AchievementOut, AchievementUpdate
@@ -47,22 +46,20 @@ def _store_artwork(
 
 
 def create_achievement(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     data: AchievementCreate,
     *,
-    now: datetime,
-    actor: str,
     artwork: Artwork | None = None,
 ) -> Achievement:
-    """Create an achievement of ``issuer``.
+    """Create an achievement of the acting issuer.
 
     Args:
         artwork: the checked image of ``data.image``
             (:func:`issuer.achievements.artwork.load_artwork`),
             read before this call so no fetch happens inside the transaction.
     """
+    session, settings, issuer = work.session, work.settings, work.tenant
+    now, actor = work.now, work.actor
     row = Achievement(
         id=str(uuid.uuid4()),
         issuer_id=issuer.pk,
@@ -116,14 +113,10 @@ def public_achievement(session: Session, settings: Settings, ref: str) -> Achiev
 
 
 def update_achievement(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     ref: str,
     patch: AchievementUpdate,
     *,
-    now: datetime,
-    actor: str,
     artwork: Artwork | None = None,
 ) -> Achievement:
     """Apply a partial update; credentials already issued keep the copy they embed.
@@ -135,6 +128,8 @@ def update_achievement(
         NotFound: no such achievement of this issuer.
         ValidationError: the update would leave the achievement invalid (e.g. no name).
     """
+    session, settings, issuer = work.session, work.settings, work.tenant
+    now, actor = work.now, work.actor
     with write_transaction(session):
         row = get_achievement(session, settings, issuer, ref)
         merged = json.loads(row.document)
@@ -232,13 +227,8 @@ def list_achievements(
 
 
 def archive_achievement(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     ref: str,
-    *,
-    now: datetime,
-    actor: str,
 ) -> Achievement:
     """Archive an achievement: no new badges, left out of listings; issued badges resolve.
 
@@ -247,6 +237,8 @@ def archive_achievement(
     Raises:
         NotFound: no such achievement of this issuer.
     """
+    session, settings, issuer = work.session, work.settings, work.tenant
+    now, actor = work.now, work.actor
     with write_transaction(session):
         row = get_achievement(session, settings, issuer, ref)
         if row.archived_at is None:

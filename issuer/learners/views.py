@@ -13,6 +13,11 @@ link e-mailed to the learner). A full link shows every provider's badges.
 
 Share pages (``/shares/{id}``) are the only public view of a learner, and exist only
 while the learner keeps them published.
+
+This module is over 400 lines on purpose: it is the one ``wallet`` blueprint, whose
+endpoint names the templates call (``url_for("wallet....")``), and its views share the
+private helpers that open a wallet and check its scope; splitting it would rename
+endpoints or spread those checks.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ The rules, read from every module's imports (``ast``, nothing is imported or run
   commands) or by another edge reusing a page builder; never by a workflow or shared module.
 - **Workflow and shared modules never touch Flask's request globals** (``request``, ``g``,
   ``session``), except the shared request plumbing listed in ``REQUEST_PLUMBING``.
+- A module over 400 lines says at its top why it is one module.
 - ``issuer`` itself only re-exports ``create_app`` and ``settings_of``; importing it is free.
 - **Shared modules import no feature**, except the ones named in ``SHARED_USES``, each with
   its reason. Imports under ``if TYPE_CHECKING:`` are for annotations only and not counted.
@@ -151,6 +152,22 @@ def test_shared_modules_import_no_feature(module: str) -> None:
     assert features <= SHARED_USES.get(module, set()), f"{module} imports {sorted(features)}"
     if module not in REQUEST_PLUMBING:
         assert not flask_names & REQUEST_GLOBALS, f"{module} reads Flask's request globals"
+
+
+# Modules longer than this say at their top why they are not split.
+MAX_LINES = 400
+# issuer.i18n is the hand-written catalog that gettext catalogs replace (issue 10, item 3).
+LONG_WITHOUT_REASON = frozenset({"issuer.i18n"})
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_long_modules_say_why(module: str) -> None:
+    """A module over 400 lines explains in its docstring why it is one module."""
+    text = MODULES[module].read_text(encoding="utf-8")
+    if len(text.splitlines()) <= MAX_LINES or module in LONG_WITHOUT_REASON:
+        return
+    docstring = ast.get_docstring(ast.parse(text)) or ""
+    assert "over 400 lines on purpose" in docstring, f"{module} is long and does not say why"
 
 
 def test_the_rules_see_imports() -> None:
