@@ -327,7 +327,10 @@ def seed_demo(config: Mapping[str, Any]) -> Seeded:
     """
     from sqlmodel import col, select
 
-    from issuer import accounts, create_app, db, demo, learners, platform, settings_of
+    from issuer import create_app, db, demo, settings_of
+    from issuer.issuers import platform
+    from issuer.issuers import service as accounts
+    from issuer.learners import service as learners
     from issuer.models import Credential
 
     app = create_app(dict(config))

@@ -35,7 +35,8 @@ def _database_url(kind: str, stack: ExitStack) -> str:
 
 def _service(kind: str, stack: ExitStack) -> tuple[Any, dict[str, str], str]:
     """Start the app on a migrated database with one issuer and one achievement."""
-    from issuer import accounts, create_app, db, settings_of
+    from issuer import create_app, db, settings_of
+    from issuer.issuers import service as accounts
     from issuer.schemas import IssuerCreate
     from keys import MasterKey
 

@@ -1,88 +1,41 @@
-"""The Baeji issuing service: HTTP API, public documents, database and operator CLI.
+"""The Baeji issuing service: HTTP API, public documents and pages, database and operator CLI.
 
 Run it with ``baeji serve`` (development) or ``gunicorn 'issuer:create_app()'``.
+
+Where a change goes (each feature package has the same small file set: ``service.py`` its
+workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON blueprint;
+``views.py`` its pages; ``cli.py`` its ``baeji`` commands):
+
+- ``credentials/``: issuing one or a batch (``service``), revoking and suspending
+  (``status_changes``), reading issued credentials (``reads``), the batch CSV
+  (``upload``), the new-badge mail (``mail``).
+- ``achievements/``: the course catalog (``service``), badge images and logos (``artwork``),
+  stored artwork at its public address (``views``).
+- ``issuers/``: provider accounts and API keys (``service``), signing keys (``signing``),
+  the platform's identity (``platform``), ``GET/PATCH /api/v1/issuer`` (``api``).
+- ``status/``: status list allocation and publishing (``service``).
+- ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
+  links (``sharing``).
+- ``verification/``: in-process verification (``service``), many at once (``batch``), the
+  offline QR (``offline_qr``), what pages show of a report (``report``, ``details``), the
+  verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``).
+- ``published/``: the exact bytes of every public document (``service``) and the public,
+  key-less routes that serve them (``api``).
+
+Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
+``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),
+``schemas`` (API wire shapes), ``errors`` (domain errors to JSON or pages), ``operations``
+(API plumbing: callers, request parsing, documented operations), ``openapi`` (the document
+built from every operation), ``pages`` (rendering, language choice, security headers),
+``i18n``, ``body``, ``limits``, ``caches``, ``logs``, ``audit``, ``demo``, ``cli`` (the
+``baeji`` command list), ``commands`` (what every command shares); ``templates/`` and
+``static/``; ``migrations/`` (Alembic, linear).
+
+Which package may import which is checked by ``tests/issuer/test_layering.py``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from flask import Flask
-
-from issuer.config import DEFAULTS, Settings, default_database_url, default_instance_path
+from issuer.app import create_app, settings_of
 
 __all__ = ["create_app", "settings_of"]
-
-
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Flask application.
-
-    Args:
-        test_config: configuration used instead of the ``BAEJI_*`` environment (tests);
-            keys as in the environment without the prefix (``DATABASE_URL``, ``BASE_URL``,
-            ``MASTER_KEY``, ``INSTANCE_PATH``...).
-    """
-    instance_path = Path(
-        (test_config or {}).get("INSTANCE_PATH") or default_instance_path()
-    ).resolve()
-    app = Flask(__name__, instance_path=str(instance_path))
-    app.config.from_mapping(DEFAULTS)
-    if test_config is None:
-        app.config.from_prefixed_env("BAEJI")
-    else:
-        app.config.from_mapping(test_config)
-    if not app.config.get("DATABASE_URL"):
-        app.config["DATABASE_URL"] = default_database_url(instance_path)
-    os.makedirs(instance_path, exist_ok=True)
-
-    from issuer import body, db, errors, limits, logs, web
-    from issuer.api import (
-        CONVERTERS,
-        achievements,
-        credentials,
-        docs,
-        profile,
-        public,
-        verification,
-        verify_batch,
-    )
-    from issuer.web import artwork, pages, wallet
-    from issuer.web import verify_batch as verify_batch_page
-
-    settings = Settings.from_config(app.config, instance_path)
-    app.extensions.setdefault("issuer", {})["settings"] = settings
-    db.init_app(app, db.make_engine(app.config["DATABASE_URL"]))
-    errors.init_app(app, page=web.error_page)
-    body.init_app(app)
-    web.init_app(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.url_map.converters.update(CONVERTERS)
-
-    blueprints = (
-        achievements.bp,
-        credentials.bp,
-        verification.bp,
-        docs.bp,
-        public.bp,
-        pages.bp,
-        wallet.bp,
-        profile.bp,
-        artwork.bp,
-        verify_batch.bp,
-        verify_batch_page.bp,
-    )
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
-    limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
-    # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
-    logs.install()
-    return app
-
-
-def settings_of(app: Flask) -> Settings:
-    """Return the :class:`Settings` of an application made by :func:`create_app`."""
-    settings: Settings = app.extensions["issuer"]["settings"]
-    return settings

@@ -20,7 +20,7 @@ from issuer.caches import BoundedCache
 from keys import MasterKey, load_or_create_master_key
 
 if TYPE_CHECKING:
-    from issuer.signing import IssuerSigners
+    from issuer.issuers.signing import IssuerSigners
 
 DEFAULTS: dict[str, Any] = {
     # Public origin that credential ids, achievement ids and DIDs are built from.

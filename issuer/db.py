@@ -1,4 +1,12 @@
-"""Database engine, sessions and migrations.
+"""Database engine, the unit of work, sessions and migrations.
+
+The unit of work (:class:`Work`) is made once at an edge (an HTTP request through
+:func:`issuer.operations.work`, an operator command through :func:`issuer.commands.work`,
+:func:`unit_of_work` for anything else) and passed down: it carries the session, the
+settings, the clock's ``now``, the actor and the tenant (the issuer acting). The edge owns
+the session and its end; each read-modify-write unit inside it runs in
+:func:`write_transaction`, and a unit inside another unit is a savepoint of the outer one,
+never a second commit and never a refusal.
 
 Two back ends: embedded SQLite (WAL) and PostgreSQL, chosen by the URL. Read-modify-write
 units (revoking, allocating, rotating) run inside :func:`write_transaction`: on SQLite it
@@ -12,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -27,8 +37,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from issuer.config import Settings
 from issuer.errors import NotFound
-from issuer.models import parse_id
+from issuer.models import Issuer, parse_id
 
 # Execution option that marks a connection as opened for a read-modify-write unit.
 _WRITE_OPTION = "baeji_write"
@@ -103,10 +114,15 @@ def write_transaction(session: Session) -> Iterator[Session]:
 
     Any read-only transaction already open on ``session`` is committed first, so the unit
     starts from fresh data (and, on SQLite, with the write lock held from its first read).
+
+    Inside another unit on the same session, the inner unit is a savepoint: its error
+    rolls back only its own writes (and propagates), and its writes are committed with
+    the outer unit, never before it.
     """
     if session.info.get(_WRITE_OPTION):
-        # An inner unit would commit the outer one half-way: the caller's bug, not a retry.
-        raise RuntimeError("write_transaction() does not nest")
+        with session.begin_nested():
+            yield session
+        return
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={_WRITE_OPTION: True})
@@ -119,6 +135,71 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_WRITE_OPTION, None)
+
+
+@dataclass(frozen=True)
+class Work:
+    """One unit of work: what every workflow needs, made once at the edge and passed down.
+
+    Attributes:
+        session: the one session of this request, command or job.
+        settings: the application's settings.
+        now: the time of this unit (read once from ``settings.clock`` at the edge), so
+            every row and signature written for one request carries the same instant.
+        actor: who acts, for the audit log (``apikey:<prefix>``, ``cli:<user>``, ``public``).
+        issuer: the tenant: the issuer acting (an API key's issuer, a command's
+            ``--issuer``), or ``None`` where no issuer acts (public pages, platform tasks).
+    """
+
+    session: Session
+    settings: Settings
+    now: datetime
+    actor: str
+    issuer: Issuer | None = None
+
+    def write(self) -> AbstractContextManager[Session]:
+        """Return a read-modify-write unit on this session (a savepoint when nested)."""
+        return write_transaction(self.session)
+
+    def acting_for(self, issuer: Issuer) -> Work:
+        """Return this unit of work with ``issuer`` as the tenant (same session and time)."""
+        return replace(self, issuer=issuer)
+
+    @property
+    def tenant(self) -> Issuer:
+        """The issuer acting.
+
+        Raises:
+            NotFound: no issuer acts in this unit of work.
+        """
+        if self.issuer is None:
+            raise NotFound("no issuer acts here")
+        return self.issuer
+
+
+@contextmanager
+def unit_of_work(
+    engine: Engine,
+    settings: Settings,
+    *,
+    actor: str,
+    issuer: Issuer | None = None,
+    now: datetime | None = None,
+) -> Iterator[Work]:
+    """Open a session for one command or job and close it at the end.
+
+    Whatever the body left uncommitted is committed when it ends normally and rolled back
+    when it raises: the edge, not the workflows, decides the transaction's end.
+    """
+    with new_session(engine) as session:
+        work = Work(session, settings, now or settings.clock(), actor, issuer)
+        try:
+            yield work
+            if session.in_transaction():
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 # -- migrations ---------------------------------------------------------------------------

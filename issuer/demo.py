@@ -15,9 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from issuer import accounts, catalog, learners, services
+from issuer.achievements import service as catalog
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.credentials import service as services
+from issuer.credentials import status_changes
+from issuer.db import Work, write_transaction
+from issuer.issuers import service as accounts
+from issuer.learners import service as learners
 from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import AchievementCreate, BatchRow, CriteriaIn, IssuerCreate
 
@@ -224,12 +228,8 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
         prerequisites = [achievements[p].id for i, p in _BUILDS_ON if i == index]
         achievements.append(
             catalog.create_achievement(
-                session,
-                settings,
-                issuer,
+                Work(session, settings, now, actor, issuer),
                 data.model_copy(update={"builds_on": prerequisites}),
-                now=now,
-                actor=actor,
             )
         )
     rows = [
@@ -253,15 +253,11 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
     email, index, reason = _REVOKED
     for row, issued in zip(rows, outcome.issued, strict=True):
         if row.recipient.email == email and row.achievement_id == achievements[index].id:
-            services.change_status(
-                session,
-                settings,
-                issuer,
+            status_changes.change_status(
+                Work(session, settings, settings.clock(), actor, issuer),
                 issued.credential.id,
                 "revoke",
                 reason=reason,
-                now=settings.clock(),
-                actor=actor,
             )
 
 
@@ -274,12 +270,8 @@ def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor
         if row.name == _ACHIEVEMENTS[_SECOND_BUILDS_ON].name
     )
     course = catalog.create_achievement(
-        session,
-        settings,
-        issuer,
+        Work(session, settings, now, actor, issuer),
         _SECOND_ACHIEVEMENT.model_copy(update={"builds_on": [prerequisite.id]}),
-        now=now,
-        actor=actor,
     )
     rows = [
         BatchRow.model_validate(

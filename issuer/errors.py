@@ -206,7 +206,7 @@ class InvalidRows(ValidationFailed):
 
 
 class ImageRefused(ValidationFailed):
-    """A badge image or logo was refused (see :mod:`issuer.artwork`); ``code`` says why."""
+    """A badge image or logo was refused (:mod:`issuer.achievements.artwork`); ``code`` says why."""
 
     code = "image-refused"
 

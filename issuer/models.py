@@ -75,7 +75,7 @@ class Issuer(SQLModel, table=True):
     """A training provider, with its did:web identity.
 
     The platform's own identity, which signs learner records (CLR 2.0), is the row whose
-    slug is ``_platform`` (see :mod:`issuer.platform`): no slug the API accepts starts
+    slug is ``_platform`` (see :mod:`issuer.issuers.platform`): no slug the API accepts starts
     with an underscore, so no provider can take it.
     """
 

@@ -4,6 +4,12 @@ JSON members are camelCase in the OB 3.0 vocabulary (``achievementType``, ``vali
 Python attributes snake_case. Every text field is NFC-normalized, trimmed, length-limited
 and free of control characters, so Korean text typed on any system compares equal and a
 bad value is a 422 naming the field, never a database error.
+
+This module is over 400 lines on purpose: every feature's wire shapes share the same
+field types and validators (NFC text, image references, camelCase aliases), and the
+OpenAPI document (:mod:`issuer.openapi`) names each model once. Split it per feature
+(``<feature>/schemas.py`` over a small shared ``fields`` module) when a feature's shapes
+grow on their own.
 """
 
 from __future__ import annotations
@@ -221,11 +227,13 @@ def _check_image_reference(value: str) -> str:
 
 
 # An https URL (fetched once when saved) or a data: URI of a PNG, JPEG or SVG image; the
-# image itself is checked by issuer.artwork (512 KiB at most, size and type checked).
+# image itself is checked by issuer.achievements.artwork (512 KiB at most, size and type
+# checked).
 ImageReference = Annotated[
     str,
     BeforeValidator(_normalize),
-    # Bounded by the request size; issuer.artwork refuses long data: URIs before decoding.
+    # Bounded by the request size; issuer.achievements.artwork refuses long data: URIs
+    # before decoding.
     Field(max_length=5 * 1024 * 1024, examples=["https://example.kr/badges/python.png"]),
     AfterValidator(_check_image_reference),
 ]
@@ -682,7 +690,7 @@ class StatusChange(ApiModel):
 class StatusReason(StatusChange):
     """Why a credential is revoked or suspended (required); recorded in the audit log.
 
-    The documented body of those two routes; :func:`issuer.services.change_status`
+    The documented body of those two routes; :func:`issuer.credentials.service.change_status`
     refuses a missing reason with a message naming the action.
     """
 

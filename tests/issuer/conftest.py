@@ -26,8 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from werkzeug.test import TestResponse
 
-from issuer import accounts, create_app, db, settings_of
+from issuer import create_app, db, settings_of
 from issuer.config import Settings
+from issuer.issuers import service as accounts
 from issuer.models import Issuer
 from issuer.schemas import IssuerCreate
 from keys import MasterKey

@@ -39,9 +39,9 @@ from badges import format_datetime
 from issuer import db
 from issuer.cli import commands
 from issuer.config import DEFAULTS
+from issuer.credentials.service import BatchDeadline, plan_batch
 from issuer.models import Credential
-from issuer.services import BatchDeadline, plan_batch
-from issuer.web import STRICT_TRANSPORT_SECURITY, SVG_CONTENT_SECURITY_POLICY
+from issuer.pages import STRICT_TRANSPORT_SECURITY, SVG_CONTENT_SECURITY_POLICY
 from tests.cost import MIB, measured, run_measured
 from tests.issuer.conftest import BASE_URL, REPO_ROOT_HINT, Api, Tenant, make_app, unique_email
 from verify.cli import main as baeji

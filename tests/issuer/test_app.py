@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from sqlmodel import Session, select
 
-from issuer import create_app, db
+from issuer import audit, create_app, db, settings_of
+from issuer.config import utc_now
+from issuer.errors import NotFound
+from issuer.models import AuditEvent, Issuer
 from issuer.schemas import AchievementCreate, CredentialCreate, IssuedCredential
 from tests.issuer.conftest import Api, unique_email
 
@@ -191,12 +196,67 @@ def test_responses_never_contain_private_key_material(
         assert not any(blob[3:20] in body for blob in sealed)
 
 
-def test_write_transactions_do_not_nest(app: Flask) -> None:
-    """An inner write unit would commit the outer one half-way, so it is refused."""
-    with (
-        db.new_session(db.engine_of(app)) as session,
-        db.write_transaction(session),
-        pytest.raises(RuntimeError, match="does not nest"),
-        db.write_transaction(session),
-    ):
-        pass
+class _Boom(Exception):
+    """Raised inside a unit to see what is rolled back."""
+
+
+def _subjects(app: Flask) -> set[str]:
+    with db.new_session(db.engine_of(app)) as session:
+        return set(session.exec(select(AuditEvent.subject)).all())
+
+
+def _write_then_fail(session: Session, subject: str) -> None:
+    with db.write_transaction(session):
+        audit.record(session, actor="test", action="t", subject=subject, now=utc_now())
+        session.flush()
+        raise _Boom
+
+
+def _fail_in_unit(app: Flask, subject: str) -> None:
+    with db.unit_of_work(db.engine_of(app), settings_of(app), actor="cli:test") as work:
+        audit.record(work.session, actor=work.actor, action="t", subject=subject, now=work.now)
+        work.session.flush()
+        raise _Boom
+
+
+def test_nested_write_units_are_savepoints(app: Flask) -> None:
+    """An inner unit commits with the outer one; its failure rolls back only its own writes."""
+    tag = uuid.uuid4().hex
+    now = settings_of(app).clock()
+    with db.new_session(db.engine_of(app)) as session:
+        with db.write_transaction(session):
+            audit.record(session, actor="test", action="t.outer", subject=f"{tag}-outer", now=now)
+            with db.write_transaction(session):
+                audit.record(session, actor="test", action="t.kept", subject=f"{tag}-kept", now=now)
+            # The inner unit did not commit the outer one half-way.
+            assert f"{tag}-kept" not in _subjects(app)
+            with pytest.raises(_Boom):
+                _write_then_fail(session, f"{tag}-lost")
+        subjects = _subjects(app)
+    assert {f"{tag}-outer", f"{tag}-kept"} <= subjects
+    assert f"{tag}-lost" not in subjects
+
+
+def test_unit_of_work_commits_at_the_edge_or_rolls_back(app: Flask) -> None:
+    """The edge ends the transaction: committed when the body ends, rolled back when it raises."""
+    tag = uuid.uuid4().hex
+    engine, conf = db.engine_of(app), settings_of(app)
+    with db.unit_of_work(engine, conf, actor="cli:test") as work:
+        assert work.actor == "cli:test"
+        assert work.issuer is None
+        audit.record(work.session, actor=work.actor, action="t", subject=f"{tag}-a", now=work.now)
+    with pytest.raises(_Boom):
+        _fail_in_unit(app, f"{tag}-b")
+    subjects = _subjects(app)
+    assert f"{tag}-a" in subjects
+    assert f"{tag}-b" not in subjects
+
+
+def test_unit_of_work_without_an_issuer_has_no_tenant(app: Flask) -> None:
+    """A workflow that needs the acting issuer gets a clear error where none acts."""
+    with db.unit_of_work(db.engine_of(app), settings_of(app), actor="public") as work:
+        with pytest.raises(NotFound):
+            _ = work.tenant
+        issuer = Issuer(slug="x", name="X", did="did:web:x")
+        assert work.acting_for(issuer).tenant is issuer
+        assert work.acting_for(issuer).session is work.session

@@ -29,7 +29,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from badges.bake import extract_credential
-from issuer.artwork import MAX_ARTWORK_BYTES, decode_data_uri
+from issuer.achievements.artwork import MAX_ARTWORK_BYTES, decode_data_uri
 from tests.issuer.conftest import (
     BASE_URL,
     ENGLISH,

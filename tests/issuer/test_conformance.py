@@ -24,7 +24,8 @@ from flask.testing import FlaskClient
 from jsonschema import Draft201909Validator
 from PIL import Image
 
-from issuer import accounts, db, settings_of
+from issuer import db, settings_of
+from issuer.issuers import service as accounts
 from tests.issuer.conftest import (
     BASE_URL,
     ENGLISH,

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from issuer import verification
+from issuer.verification import service as verification
 from tests.issuer.conftest import BASE_URL, Api, ClientFetcher, unique_email
 from verify import CachingFetcher, Verdict, verify_credential
 

@@ -12,9 +12,11 @@ import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
 
-from issuer import db, published, settings_of, signing
+from issuer import db, settings_of
 from issuer.caches import BoundedCache
-from issuer.verification import ReportCache, verify_source
+from issuer.issuers import signing
+from issuer.published import service as published
+from issuer.verification.service import ReportCache, verify_source
 from tests.issuer.conftest import BASE_URL, KOREAN, Api, Tenant, create_tenant, unique_email
 
 DID = "did:web:badges.example.kr:issuers:{slug}"

@@ -79,7 +79,10 @@ def _template_keys() -> set[str]:
     for template in folder.glob("*.html"):
         # Whole keys only: t("verdict." ~ ...) builds a family, checked below.
         found.update(re.findall(r"""\bt\(["']([a-z0-9_.]*[a-z0-9_])["']""", template.read_text()))
-    for module in (Path(issuer.__file__).parent / "web").glob("*.py"):
+    package = Path(issuer.__file__).parent
+    for module in package.rglob("*.py"):
+        if module == package / "i18n.py":
+            continue
         found.update(re.findall(r'"(verify\.problem_[a-z]+)"', module.read_text()))
         found.update(re.findall(r'"(sharing\.og_[a-z_]+)"', module.read_text()))
     return found

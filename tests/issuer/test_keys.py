@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from issuer import db, settings_of, signing
+from issuer import db, settings_of
 from issuer.caches import BoundedCache
+from issuer.issuers import signing
 from issuer.models import AuditEvent, SigningKey
 from keys import KeyType
 from tests.issuer.conftest import Api, ClientFetcher, create_tenant, unique_email
@@ -26,7 +27,7 @@ def _rotate(
 ) -> list[str]:
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
-        from issuer.accounts import issuer_by_slug
+        from issuer.issuers.service import issuer_by_slug
 
         issuer = issuer_by_slug(session, slug)
         with db.write_transaction(session):

@@ -18,7 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from issuer import db, mail, settings_of
+from issuer import db, settings_of
+from issuer.credentials import mail
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from badges.compact import decode_compact
 from issuer.config import Settings
 from issuer.models import Credential
-from issuer.offline_qr import offline_qr_data_uri, offline_qr_text
+from issuer.verification.offline_qr import offline_qr_data_uri, offline_qr_text
 from tests.issuer.conftest import BASE_URL, KOREAN, Api, ClientFetcher, page, unique_email
 from verify import RecordingFetcher, Verdict, verify_credential
 

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from issuer.web import CONTENT_SECURITY_POLICY
+from issuer.pages import CONTENT_SECURITY_POLICY
 from tests.issuer.conftest import (
     BASE_URL,
     BROWSER_ACCEPT,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from issuer.accounts import PLATFORM_SLUG
+from issuer.issuers.service import PLATFORM_SLUG
 from tests.issuer.conftest import (
     BASE_URL,
     Api,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from issuer.credentials.upload import decode_text, read_csv
 from issuer.errors import InvalidCsv
-from issuer.upload import decode_text, read_csv
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from html import unescape
 
 from flask.testing import FlaskClient
 
-from issuer.batch_verify import MAX_BATCH_INPUTS
+from issuer.verification.batch import MAX_BATCH_INPUTS
 from tests.issuer.conftest import BASE_URL, KOREAN, Api, page, unique_email
 
 

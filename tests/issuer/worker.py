@@ -4,7 +4,8 @@ It builds its own app on the shared database, from the environment the test hand
 ``BAEJI_DATABASE_URL``, ``BAEJI_BASE_URL``, ``BAEJI_MASTER_KEY``, ``BAEJI_INSTANCE_PATH``.
 
 Modes:
-    batch: issue a batch through ``issuer.services.issue_batch``; with ``--crash-at signing``
+    batch: issue a batch through ``issuer.credentials.service.issue_batch``; with
+        ``--crash-at signing``
         it stops (and waits to be killed) while signing, with ``--crash-at flush`` after the
         credential rows are written inside the still-open transaction.
     load: through the HTTP API (a test client of its own app): issue, replay shared
@@ -26,7 +27,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
-from issuer import accounts, create_app, db, services, settings_of
+from issuer import create_app, db, settings_of
+from issuer.credentials import service as services
+from issuer.issuers import service as accounts
 from issuer.models import Credential
 
 

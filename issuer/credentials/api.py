@@ -1,0 +1,300 @@
+"""``/api/v1/credentials`` and ``/api/v1/learners``: issuing, status changes, reading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from issuer.credentials import mail, reads, status_changes
+from issuer.credentials import service as services
+from issuer.credentials.service import BatchOutcome
+from issuer.credentials.status_changes import StatusAction
+from issuer.credentials.upload import read_csv
+from issuer.db import get_session
+from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
+from issuer.operations import caller, json_body, operation, parse, settings, work
+from issuer.schemas import (
+    BatchBody,
+    BatchIssued,
+    BatchOptions,
+    CredentialCreate,
+    CredentialList,
+    CredentialOut,
+    IssuedCredential,
+    StatusChange,
+    StatusReason,
+)
+
+bp = Blueprint("credentials", __name__, url_prefix="/api/v1")
+TAG = "credentials"
+_CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel"})
+_ISSUE_ERRORS = {
+    409: "The Idempotency-Key was used with another body (idempotency-key-reused)",
+    429: "Too many issuing requests with this API key, or failed keys from this address "
+    "(rate-limited); wait Retry-After seconds",
+    503: "Status list entries could not be allocated under contention (try-again); retry "
+    "with the same Idempotency-Key",
+}
+_STATUS_ERRORS = {
+    409: "The credential's status does not allow this change, e.g. it is revoked "
+    "(invalid-status-change)",
+}
+_BY_UUID = {"ref": "$response.body#/uuid"}
+_ISSUED_LINKS = {
+    "GetCredential": {"operationId": "get_api_v1_credentials_ref", "parameters": _BY_UUID},
+    "RevokeCredential": {
+        "operationId": "post_api_v1_credentials_ref_revoke",
+        "parameters": _BY_UUID,
+    },
+    "SuspendCredential": {
+        "operationId": "post_api_v1_credentials_ref_suspend",
+        "parameters": _BY_UUID,
+    },
+    "LearnerCredentials": {
+        "operationId": "get_api_v1_learners_ref_credentials",
+        "parameters": {"ref": "$response.body#/credential/credentialSubject/id"},
+    },
+}
+_JWT_ALG = {"type": "string", "enum": ["RS256", "EdDSA"]}
+_IDEMPOTENCY = {
+    "Idempotency-Key": "Optional, up to 255 printable ASCII characters. The same key with "
+    "the same body returns the same credentials (header Idempotent-Replayed: true); with "
+    "another body it is a 409."
+}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all("\x21" <= c <= "\x7e" for c in key):
+        raise InvalidHeader("Idempotency-Key must be 1-255 printable ASCII characters")
+    return key
+
+
+def _issued(
+    outcome: BatchOutcome, body: dict[str, Any], *, location: str | None = None
+) -> tuple[Response, int, dict[str, str]]:
+    if not outcome.replayed:
+        conf = settings()
+        mail.send_wallet_links(get_session(), conf, outcome.issued, now=conf.clock())
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    if location is not None:
+        headers["Location"] = location
+    return jsonify(body), 201, headers
+
+
+@bp.post("/credentials")
+@operation(
+    summary="Issue a credential",
+    tag=TAG,
+    body=CredentialCreate,
+    responses={201: IssuedCredential},
+    headers=_IDEMPOTENCY,
+    errors=_ISSUE_ERRORS,
+    links=_ISSUED_LINKS,
+    description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
+    "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
+    "learner that shows this issuer's badges only. With BAEJI_SMTP_URL set, the learner is "
+    "also e-mailed a link to all their badges, from every provider.",
+)
+def issue() -> tuple[Response, int, dict[str, str]]:
+    """Issue one credential."""
+    who = caller()
+    key = _idempotency_key()
+    data = parse(CredentialCreate)
+    conf = settings()
+    outcome = services.issue_credential(
+        get_session(),
+        conf,
+        who.issuer,
+        data,
+        now=conf.clock(),
+        actor=who.actor,
+        idempotency_key=key,
+    )
+    body = reads.issued_out(conf, outcome.issued[0]).to_json()
+    return _issued(outcome, body, location=body["id"])
+
+
+@bp.post("/credentials/batch")
+@operation(
+    summary="Issue a batch of credentials (JSON or CSV)",
+    tag=TAG,
+    body=BatchBody,
+    body_types=("application/json", "text/csv", "multipart/form-data"),
+    form={
+        "file": {"type": "string", "format": "binary", "description": "the CSV file"},
+        "achievementId": {"type": "string", "minLength": 1, "maxLength": 100},
+        "jwtAlg": _JWT_ALG,
+    },
+    responses={201: BatchIssued},
+    headers=_IDEMPOTENCY,
+    errors={
+        **_ISSUE_ERRORS,
+        413: "Body over the size limit, or more rows than a batch takes (payload-too-large)",
+    },
+    links={
+        "GetFirstCredential": {
+            "operationId": "get_api_v1_credentials_ref",
+            "parameters": {"ref": "$response.body#/credentials/0/uuid"},
+        }
+    },
+    query={
+        "achievementId": {
+            "description": "CSV only: the achievement of rows without an achievementId column",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+        "jwtAlg": {"description": "CSV only: RS256 (default) or EdDSA", "schema": _JWT_ALG},
+    },
+    description="Every row is validated first; if any is invalid the answer (422 "
+    "invalid-rows) lists each bad row with its reason and nothing is issued. Otherwise all "
+    "rows are issued in one transaction. JSON: a BatchCreate object or a bare list of rows. "
+    "CSV (text/csv body, or a multipart 'file' field): UTF-8 with or without BOM, UTF-16, or "
+    "CP949/EUC-KR; columns email/이메일, name/이름/성명, achievementId/과정ID, validFrom, "
+    "validUntil, activityStartDate, activityEndDate, creditsEarned, term, narrative.",
+)
+def batch() -> tuple[Response, int, dict[str, str]]:
+    """Issue many credentials, all or none."""
+    who = caller()
+    key = _idempotency_key()
+    rows, options, lines = _batch_rows()
+    conf = settings()
+    deadline = services.plan_batch(conf, len(rows))
+    outcome = services.issue_batch(
+        get_session(),
+        conf,
+        who.issuer,
+        rows,
+        now=conf.clock(),
+        actor=who.actor,
+        achievement_id=options.achievement_id,
+        jwt_alg=options.jwt_alg,
+        lines=lines,
+        idempotency_key=key,
+        deadline=deadline,
+        allow_anonymous=options.allow_anonymous,
+    )
+    body = BatchIssued(
+        count=len(outcome.issued),
+        credentials=[reads.issued_out(conf, issued) for issued in outcome.issued],
+    ).to_json()
+    return _issued(outcome, body)
+
+
+def _batch_rows() -> tuple[list[Any], BatchOptions, list[int] | None]:
+    if request.mimetype in _CSV_TYPES or request.mimetype == "multipart/form-data":
+        if request.mimetype == "multipart/form-data":
+            upload = request.files.get("file")
+            if upload is None:
+                raise InvalidCsv("send the CSV file in a form field named 'file'")
+            data = upload.read()
+            fields = {**request.args.to_dict(), **request.form.to_dict()}
+        else:
+            data = request.get_data(cache=True)
+            fields = request.args.to_dict()
+        options = BatchOptions.model_validate(fields)
+        parsed = read_csv(data)
+        if not parsed.rows:
+            raise InvalidCsv("the file has a header but no rows")
+        return list(parsed.rows), options, parsed.lines
+    if not request.is_json:
+        raise UnsupportedMediaType("send application/json, text/csv or a multipart CSV upload")
+    body = json_body()
+    if isinstance(body, list):
+        return body, BatchOptions(), None
+    if not isinstance(body, dict) or not isinstance(body.get("credentials"), list):
+        raise InvalidJson("send a list of rows, or an object with a 'credentials' list")
+    options = BatchOptions.model_validate({k: v for k, v in body.items() if k != "credentials"})
+    return list(body["credentials"]), options, None
+
+
+@bp.get("/credentials/<ref:ref>")
+@operation(summary="Get a credential", tag=TAG, responses={200: CredentialOut})
+def show(ref: str) -> Response:
+    """Return one credential of the calling issuer, with its status."""
+    who = caller()
+    conf = settings()
+    row = reads.get_credential(get_session(), conf, who.issuer, ref)
+    return jsonify(reads.credential_out(conf, row).to_json())
+
+
+def _change(ref: str, action: StatusAction) -> Response:
+    unit = work()  # authenticates before the body is read, as every API view does
+    # The document shows StatusReason for revoke and suspend; the service refuses a
+    # missing reason itself, naming the action.
+    change = parse(StatusChange, optional=action == "unsuspend")
+    row = status_changes.change_status(
+        unit, ref, action, reason=change.reason, public_reason=change.public_reason
+    )
+    return jsonify(reads.credential_out(unit.settings, row, full=False).to_json())
+
+
+@bp.post("/credentials/<ref:ref>/revoke")
+@operation(
+    summary="Revoke a credential",
+    tag=TAG,
+    body=StatusReason,
+    responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
+    description="Final. Sets the credential's bit in its revocation status list, which is "
+    "re-signed at once. A reason is required.",
+)
+def revoke(ref: str) -> Response:
+    """Revoke a credential (final)."""
+    return _change(ref, "revoke")
+
+
+@bp.post("/credentials/<ref:ref>/suspend")
+@operation(
+    summary="Suspend a credential",
+    tag=TAG,
+    body=StatusReason,
+    responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
+    links={
+        "UnsuspendCredential": {
+            "operationId": "post_api_v1_credentials_ref_unsuspend",
+            "parameters": {"ref": "$request.path.ref"},
+        }
+    },
+    description="Reversible with unsuspend. A reason is required.",
+)
+def suspend(ref: str) -> Response:
+    """Suspend a credential."""
+    return _change(ref, "suspend")
+
+
+@bp.post("/credentials/<ref:ref>/unsuspend")
+@operation(
+    summary="Lift a suspension",
+    tag=TAG,
+    body=StatusChange,
+    body_required=False,
+    responses={200: CredentialOut},
+    errors=_STATUS_ERRORS,
+)
+def unsuspend(ref: str) -> Response:
+    """Lift a suspension."""
+    return _change(ref, "unsuspend")
+
+
+@bp.get("/learners/<ref>/credentials")
+@operation(
+    summary="List a learner's credentials from this issuer",
+    tag=TAG,
+    responses={200: CredentialList},
+    description="The learner is named by the urn:uuid of credentialSubject.id, its uuid, "
+    "or their email address.",
+)
+def learner(ref: str) -> Response:
+    """List one learner's credentials from the calling issuer."""
+    who = caller()
+    conf = settings()
+    found, rows = reads.learner_credentials(get_session(), conf, who.issuer, ref)
+    out = CredentialList(
+        learner_id=f"urn:uuid:{found.id}",
+        credentials=[reads.credential_out(conf, row, full=False) for row in rows],
+    )
+    return jsonify(out.to_json())

@@ -1,0 +1,694 @@
+"""Issuing one credential or a batch; status changes: :mod:`.status_changes`, reads: :mod:`.reads`.
+
+This module is over 400 lines on purpose: it is one workflow whose steps (validate, plan
+status slots, sign outside the transaction, store, re-sign collided rows) share private
+types (``_Award``, ``_Signer``, ``_Collision``); splitting it would make them public.
+
+Issue: validate every row → resolve achievements and learners → allocate status indexes →
+build and sign each credential (``badges``; Data Integrity proof, then VC-JWT) → store the
+exact signed JSON and JWT, the audit events and the idempotency record in one short write
+transaction → respond. Signing happens before that transaction, so a large batch never
+holds the database's write lock while it signs; a status index taken meanwhile by another
+worker is detected (or refused by the unique constraint) and only that row is re-signed.
+Nothing is ever rebuilt from rows later: the stored text is the credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from badges import Achievement as ObAchievement
+from badges import (
+    Evidence,
+    Profile,
+    Result,
+    build_credential,
+    email_identity,
+    normalize_email,
+    sign_credential,
+    status_entry,
+)
+from issuer import audit
+from issuer.achievements import service as catalog
+from issuer.config import Settings
+from issuer.db import write_transaction
+from issuer.errors import (
+    AchievementArchived,
+    BatchTooSlow,
+    IdempotencyKeyReused,
+    InvalidRows,
+    NotFound,
+    PayloadTooLarge,
+    ServiceBusy,
+    ValidationFailed,
+    validation_errors,
+)
+from issuer.issuers import signing
+from issuer.learners import service as learners
+from issuer.models import (
+    Achievement,
+    Credential,
+    IdempotencyRecord,
+    Issuer,
+    Learner,
+)
+from issuer.schemas import (
+    BatchRow,
+    CredentialCreate,
+    RowError,
+)
+from issuer.status import service as status
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+# Write attempts before a batch gives up on status-index collisions (each re-signs only
+# the rows that collided, so this is only reached under pathological contention).
+_MAX_WRITE_ATTEMPTS = 8
+
+
+# -- issuing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One credential as issued, with a fresh wallet link for its learner.
+
+    ``wallet_url`` goes back to the provider, so it is scoped to that provider's badges
+    (see :mod:`issuer.learners.service`). ``email`` is the learner's address as the request gave
+    it (never stored; ``None`` for an idempotent replay), so a full wallet link can be
+    e-mailed to the learner after the commit.
+    """
+
+    credential: Credential
+    wallet_url: str
+    email: str | None = field(default=None, repr=False)
+    # The signed credential as signed (``credential.document`` parsed), when just issued.
+    signed: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched."""
+
+    issued: list[Issued]
+    replayed: bool = False
+
+
+@dataclass
+class _Award:
+    """One validated row, resolved, with its signed form once built."""
+
+    row: BatchRow
+    achievement: Achievement
+    learner: Learner
+    credential_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    slots: dict[str, status.Slot] = field(default_factory=dict)
+    document: str = ""
+    signed: dict[str, Any] = field(default_factory=dict)
+    jwt: str = ""
+    jwt_alg: str = ""
+
+
+class _Collision(Exception):
+    """Planned status indexes were taken by another worker; these awards need new ones."""
+
+    def __init__(self, awards: list[_Award]) -> None:
+        super().__init__(f"{len(awards)} status index collisions")
+        self.awards = awards
+
+
+class _Replay(Exception):
+    """The idempotency key was committed by a concurrent request."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.record = record
+
+
+def issue_credential(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    data: CredentialCreate,
+    *,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> BatchOutcome:
+    """Issue one credential (a batch of one, with field errors instead of row errors).
+
+    Raises:
+        ValidationFailed: unknown achievement, a validity window already over, or no
+            recipient name without ``allowAnonymous``.
+        AchievementArchived: the achievement is archived.
+        IdempotencyKeyReused: ``idempotency_key`` was used with another request.
+    """
+    row = BatchRow.of(data)
+    try:
+        return issue_batch(
+            session,
+            settings,
+            issuer,
+            [row],
+            now=now,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            kind="credential",
+        )
+    except InvalidRows as err:
+        rows = err.details["rows"]
+        if rows and rows[0].get("code") == AchievementArchived.code:
+            raise AchievementArchived(rows[0]["message"]) from err
+        errors = [{"field": r["field"], "message": r["message"]} for r in rows]
+        raise ValidationFailed(
+            f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
+        ) from err
+
+
+# A batch whose first rows show it would need more than this multiple of its budget is
+# abandoned at once rather than after spending the whole budget.
+_HOPELESS_FACTOR = 2.0
+_PROJECTION_MIN_ROWS = 25
+
+
+@dataclass
+class BatchDeadline:
+    """The time one batch may take inside an HTTP request.
+
+    Checked after every signed row and before the write transaction: past the budget, or
+    clearly heading past it, the batch stops with :class:`BatchTooSlow` before anything is
+    stored, so a worker timeout never cuts a batch off half-way.
+
+    Attributes:
+        budget: seconds allowed (``BATCH_TIME_BUDGET``); 0 stops at the first check.
+        clock: monotonic seconds; a parameter so tests control time.
+    """
+
+    budget: float
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def check(self, done: int, total: int) -> None:
+        """Raise :class:`BatchTooSlow` if ``done`` of ``total`` rows took too long."""
+        elapsed = self.clock() - self.started
+        projected = elapsed / done * total if done >= _PROJECTION_MIN_ROWS else elapsed
+        if elapsed >= self.budget or projected > _HOPELESS_FACTOR * self.budget:
+            raise BatchTooSlow(
+                f"the batch of {total} rows could not be signed within {self.budget:g} seconds"
+                f" ({done} signed after {elapsed:.1f} s); nothing was issued. Send smaller"
+                " batches, or retry later.",
+                budget=self.budget,
+            )
+
+
+def plan_batch(settings: Settings, row_count: int) -> BatchDeadline:
+    """Decide how a batch of ``row_count`` rows sent over HTTP runs.
+
+    The one place that chooses between running a batch inside the request and handing it to
+    a background job (a later release); today every accepted batch runs inside the request,
+    within ``settings.batch_time_budget`` seconds.
+
+    Raises:
+        PayloadTooLarge: more rows than ``settings.batch_max_rows``.
+    """
+    if row_count > settings.batch_max_rows:
+        raise PayloadTooLarge(
+            f"a batch takes at most {settings.batch_max_rows} rows; this one has {row_count}"
+        )
+    return BatchDeadline(settings.batch_time_budget)
+
+
+def issue_batch(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    rows: Sequence[BatchRow | Mapping[str, Any]],
+    *,
+    now: datetime,
+    actor: str,
+    achievement_id: str | None = None,
+    jwt_alg: str | None = None,
+    lines: Sequence[int] | None = None,
+    idempotency_key: str | None = None,
+    progress: ProgressCallback | None = None,
+    kind: str = "batch",
+    max_rows: int | None = None,
+    deadline: BatchDeadline | None = None,
+    allow_anonymous: bool = False,
+) -> BatchOutcome:
+    """Validate every row, then issue all of them in one transaction, or none.
+
+    Args:
+        rows: parsed rows or their JSON (camelCase) objects.
+        achievement_id: the achievement (uuid or URL) of rows that name none.
+        jwt_alg: ``RS256`` (default) or ``EdDSA``, for rows that name none.
+        lines: the CSV line of each row, reported with row errors.
+        idempotency_key: the same key and rows return the same credentials again.
+        progress: called with (signed so far, total) while signing.
+        kind: ``batch`` or ``credential``; part of what an idempotency key is bound to.
+        max_rows: the row limit; defaults to ``settings.batch_max_rows`` (the HTTP limit).
+        deadline: stops the batch, nothing stored, once signing outruns it (HTTP requests;
+            see :func:`plan_batch`).
+        allow_anonymous: rows without a recipient name are issued (a row's own
+            ``allowAnonymous`` wins); otherwise each such row is a row error.
+
+    Raises:
+        PayloadTooLarge: more rows than ``settings.batch_max_rows``.
+        InvalidRows: some rows are invalid; each is listed with its reason.
+        IdempotencyKeyReused: the key was used with different rows.
+        BatchTooSlow: ``deadline`` passed before the rows were signed; nothing was stored.
+    """
+    now = now.replace(microsecond=0)
+    limit = settings.batch_max_rows if max_rows is None else max_rows
+    if len(rows) > limit:
+        raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
+    valid = _validate(
+        session,
+        settings,
+        issuer,
+        rows,
+        now=now,
+        default_achievement=achievement_id,
+        lines=lines,
+        allow_anonymous=allow_anonymous,
+    )
+    # Only an idempotency record keeps the request's digest.
+    request_hash = "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg)
+    if idempotency_key is not None:
+        record = _idempotency_record(session, issuer.pk, idempotency_key)
+        if record is not None:
+            return _replay(session, settings, record, request_hash, now)
+
+    signers = signing.active_signers(session, settings, issuer.pk)
+    emails = [row.recipient.email for row, _ in valid]
+    found = learners.ensure_learners(session, settings, emails, now=now)
+    awards = [
+        _Award(row, achievement, found[learners.email_key(settings, row.recipient.email)])
+        for row, achievement in valid
+    ]
+    allocators = {
+        purpose: status.Allocator(
+            session=session,
+            issuer=issuer,
+            purpose=purpose,
+            fill=settings.status_list_fill,
+            base_url=settings.base_url,
+            signer=signers.proof,
+            now=now,
+        )
+        for purpose in _purposes(issuer)
+    }
+    _plan(allocators, awards)
+    profile = catalog.issuer_profile(issuer)
+    achievements = {
+        a.achievement.id: catalog.ob_achievement(settings, issuer, a.achievement) for a in awards
+    }
+    sign = _Signer(settings, profile, achievements, signers, jwt_alg, now)
+    session.commit()  # end the read transaction: signing holds no locks
+    for done, award in enumerate(awards, start=1):
+        sign(award)
+        if progress is not None:
+            progress(done, len(awards))
+        if deadline is not None:
+            deadline.check(done, len(awards))
+
+    for _attempt in range(_MAX_WRITE_ATTEMPTS):
+        if deadline is not None:
+            deadline.check(len(awards), len(awards))
+        try:
+            issued = _store(
+                session,
+                settings,
+                issuer,
+                awards,
+                allocators,
+                now=now,
+                actor=actor,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                kind=kind,
+            )
+        except _Replay as replay:
+            return _replay(session, settings, replay.record, request_hash, now)
+        except _Collision as collision:
+            log.info(
+                "re-signing %d credential(s) whose status index was taken", len(collision.awards)
+            )
+            _replan(allocators, collision.awards, sign)
+            continue
+        except IntegrityError:
+            # A concurrent writer committed the same idempotency key or status index
+            # between our check and our insert; the next attempt sees which.
+            session.rollback()
+            log.info("issuing for %s met a concurrent writer; retrying", issuer.slug)
+            if idempotency_key is not None:
+                record = _idempotency_record(session, issuer.pk, idempotency_key)
+                if record is not None:
+                    return _replay(session, settings, record, request_hash, now)
+            continue
+        log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
+        return BatchOutcome(issued)
+    raise ServiceBusy("could not allocate status list entries under contention; retry")
+
+
+def _purposes(issuer: Issuer) -> tuple[str, ...]:
+    """The status entries a new badge of ``issuer`` gets: revocation, plus suspension if on.
+
+    One entry is written as one ``credentialStatus`` object, which the OB 3.0 JSON Schema
+    requires; suspension makes it an array of two (the documented deviation).
+    """
+    return ("revocation", "suspension") if issuer.suspension else ("revocation",)
+
+
+def _validate(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    rows: Sequence[BatchRow | Mapping[str, Any]],
+    *,
+    now: datetime,
+    default_achievement: str | None,
+    lines: Sequence[int] | None,
+    allow_anonymous: bool = False,
+) -> list[tuple[BatchRow, Achievement]]:
+    errors: list[RowError] = []
+
+    def fail(index: int, field_name: str, message: str, code: str | None = None) -> None:
+        line = lines[index] if lines is not None and index < len(lines) else None
+        errors.append(
+            RowError(row=index + 1, line=line, field=field_name, message=message, code=code)
+        )
+
+    if not rows:
+        raise ValidationFailed(
+            "the batch has no rows", errors=[{"field": "credentials", "message": "empty"}]
+        )
+    achievements: dict[str, Achievement | None] = {}
+    seen: dict[tuple[str, str], int] = {}
+    valid: list[tuple[BatchRow, Achievement]] = []
+    for index, raw in enumerate(rows):
+        try:
+            row = raw if isinstance(raw, BatchRow) else BatchRow.model_validate(raw)
+        except ValidationError as err:
+            for item in validation_errors(err):
+                fail(index, item["field"], item["message"])
+            continue
+        ref = row.achievement_id or default_achievement
+        if not ref:
+            fail(index, "achievementId", "no achievement given for this row or the batch")
+            continue
+        if ref not in achievements:
+            try:
+                achievements[ref] = catalog.get_achievement(session, settings, issuer, ref)
+            except NotFound:
+                achievements[ref] = None
+        achievement = achievements[ref]
+        if achievement is None:
+            fail(index, "achievementId", f"no achievement {ref!r} of this issuer")
+            continue
+        if achievement.archived_at is not None:
+            fail(
+                index,
+                "achievementId",
+                f"achievement {ref!r} is archived; archived achievements award no new badges",
+                AchievementArchived.code,
+            )
+            continue
+        if row.valid_until is not None and row.valid_until <= now:
+            fail(index, "validUntil", "the credential would already be expired")
+            continue
+        anonymous_ok = allow_anonymous if row.allow_anonymous is None else row.allow_anonymous
+        if not (row.recipient.name or "").strip() and not anonymous_ok:
+            # A badge with no name on it is worth little to the learner and looks broken to
+            # an employer: refuse it unless the provider says so explicitly.
+            fail(
+                index,
+                "recipient.name",
+                "the recipient's name is empty; a badge must name its learner "
+                "(set allowAnonymous: true to issue one without a name)",
+                "recipient-name-missing",
+            )
+            continue
+        duplicate = (normalize_email(row.recipient.email), achievement.id)
+        if duplicate in seen:
+            fail(index, "recipient.email", f"same learner and achievement as row {seen[duplicate]}")
+            continue
+        seen[duplicate] = index + 1
+        valid.append((row, achievement))
+    if errors:
+        payload = [e.to_json() for e in errors]
+        bad = len({e.row for e in errors})
+        raise InvalidRows(
+            f"{bad} of {len(rows)} rows are invalid; nothing was issued", rows=payload
+        )
+    return valid
+
+
+def _request_hash(
+    kind: str, valid: Sequence[tuple[BatchRow, Achievement]], jwt_alg: str | None
+) -> str:
+    rows = []
+    for row, achievement in valid:
+        data = row.model_dump(mode="json", by_alias=True)
+        data["achievementId"] = achievement.id
+        data["jwtAlg"] = row.jwt_alg or jwt_alg or "RS256"
+        rows.append(data)
+    text = json.dumps({"kind": kind, "rows": rows}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _idempotency_record(session: Session, issuer_id: int, key: str) -> IdempotencyRecord | None:
+    return session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.issuer_id == issuer_id, IdempotencyRecord.key == key
+        )
+    ).first()
+
+
+def _replay(
+    session: Session,
+    settings: Settings,
+    record: IdempotencyRecord,
+    request_hash: str,
+    now: datetime,
+) -> BatchOutcome:
+    if not hmac.compare_digest(record.request_hash, request_hash):
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body"
+        )
+    ids: list[str] = json.loads(record.credential_ids)
+    rows = {
+        c.id: c for c in session.exec(select(Credential).where(col(Credential.id).in_(ids))).all()
+    }
+    with write_transaction(session):
+        issued = [
+            Issued(
+                rows[i],
+                learners.new_wallet_url(
+                    session, settings, rows[i].learner_id, now, issuer_id=record.issuer_id
+                ),
+            )
+            for i in ids
+        ]
+    return BatchOutcome(issued, replayed=True)
+
+
+def _plan(allocators: Mapping[str, status.Allocator], awards: Sequence[_Award]) -> None:
+    for purpose, allocator in allocators.items():
+        for award, slot in zip(awards, allocator.take(len(awards)), strict=True):
+            award.slots[purpose] = slot
+
+
+def _replan(
+    allocators: Mapping[str, status.Allocator], awards: list[_Award], sign: _Signer
+) -> None:
+    for award in awards:
+        for purpose, allocator in allocators.items():
+            allocator.release([award.slots[purpose]])
+    _plan(allocators, awards)
+    for award in awards:
+        sign(award)
+
+
+@dataclass
+class _Signer:
+    """Builds and signs one award's credential (the slow step: RDFC canonicalization)."""
+
+    settings: Settings
+    profile: Profile
+    achievements: Mapping[str, ObAchievement]
+    signers: signing.IssuerSigners
+    jwt_alg: str | None
+    now: datetime
+
+    def __call__(self, award: _Award) -> None:
+        row = award.row
+        credential_url = self.settings.url("credentials", award.credential_id)
+        entries = [
+            status_entry(status.list_url(self.settings.base_url, slot.list_id), slot.index, purpose)
+            for purpose, slot in award.slots.items()
+        ]
+        unsigned = build_credential(
+            credential_id=credential_url,
+            issuer=self.profile,
+            achievement=self.achievements[award.achievement.id],
+            subject_id=award.learner.subject_id,
+            now=self.now,
+            identifier=[email_identity(row.recipient.email)],
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            status=entries,
+            evidence=[Evidence(**e.model_dump()) for e in row.evidence],
+            results=[
+                Result(
+                    value=r.value,
+                    status=r.status,
+                    result_description=f"{self.achievements[award.achievement.id].id}"
+                    f"#{r.result_description}"
+                    if r.result_description
+                    else None,
+                )
+                for r in row.result
+            ],
+            activity_start_date=row.activity_start_date,
+            activity_end_date=row.activity_end_date,
+            credits_earned=row.credits_earned,
+            term=row.term,
+            narrative=row.narrative,
+        ).to_json()
+        if row.recipient.name:
+            # schema:name, defined by the VC 2.0 context: what a person reading the badge sees.
+            unsigned["credentialSubject"]["name"] = row.recipient.name
+        jwt_signer, kid = self.signers.jwt(row.jwt_alg or self.jwt_alg)
+        signed = sign_credential(
+            unsigned,
+            proof_signer=self.signers.proof,
+            jwt_signer=jwt_signer,
+            now=self.now,
+            verification_method=self.signers.proof.key_id,
+            jwt_kid=kid,
+        )
+        if signed.jwt is None:
+            raise RuntimeError("sign_credential made no VC-JWT")
+        award.signed = signed.credential
+        award.document = json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":"))
+        award.jwt = signed.jwt
+        award.jwt_alg = jwt_signer.algorithm
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    awards: Sequence[_Award],
+    allocators: Mapping[str, status.Allocator],
+    *,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None,
+    request_hash: str,
+    kind: str,
+) -> list[Issued]:
+    with write_transaction(session):
+        if idempotency_key is not None:
+            if (record := _idempotency_record(session, issuer.pk, idempotency_key)) is not None:
+                raise _Replay(record)
+            session.add(
+                IdempotencyRecord(
+                    issuer_id=issuer.pk,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    credential_ids=json.dumps([a.credential_id for a in awards]),
+                    created_at=now,
+                )
+            )
+        collided = _collisions(session, awards)
+        if collided:
+            raise _Collision(collided)
+        for purpose, allocator in allocators.items():
+            allocator.save(award.slots[purpose] for award in awards)
+        issued = []
+        for award in awards:
+            suspension = award.slots.get("suspension")
+            credential = Credential(
+                id=award.credential_id,
+                issuer_id=issuer.pk,
+                achievement_id=award.achievement.id,
+                learner_id=award.learner.id,
+                document=award.document,
+                jwt=award.jwt,
+                jwt_alg=award.jwt_alg,
+                recipient_name=award.row.recipient.name,
+                issued_at=now,
+                valid_from=award.row.valid_from or now,
+                valid_until=award.row.valid_until,
+                revocation_list_id=award.slots["revocation"].list_id,
+                revocation_index=award.slots["revocation"].index,
+                suspension_list_id=suspension.list_id if suspension else None,
+                suspension_index=suspension.index if suspension else None,
+            )
+            session.add(credential)
+            issued.append(
+                Issued(
+                    credential,
+                    # The answer goes to the provider: the link shows its badges only.
+                    learners.new_wallet_url(
+                        session, settings, award.learner.id, now, issuer_id=issuer.pk
+                    ),
+                    award.row.recipient.email,
+                    award.signed,
+                )
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action="credential.issue",
+                subject=settings.url("credentials", award.credential_id),
+                issuer_id=issuer.pk,
+                now=now,
+                achievement=award.achievement.id,
+            )
+        if kind == "batch":
+            audit.record(
+                session,
+                actor=actor,
+                action="batch.issue",
+                subject=f"{len(awards)} credentials",
+                issuer_id=issuer.pk,
+                now=now,
+                idempotency_key=idempotency_key,
+            )
+        session.flush()
+    return issued
+
+
+def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:
+    collided: dict[str, _Award] = {}
+    for purpose in status.PURPOSES:
+        by_list: dict[str, dict[int, _Award]] = {}
+        for award in awards:
+            if (slot := award.slots.get(purpose)) is None:
+                continue
+            by_list.setdefault(slot.list_id, {})[slot.index] = award
+        for list_id, planned in by_list.items():
+            for index in status.used_indexes(session, purpose, list_id, planned):
+                award = planned[index]
+                collided[award.credential_id] = award
+    return list(collided.values())

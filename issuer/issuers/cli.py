@@ -1,0 +1,244 @@
+"""Operator commands for providers: ``baeji issuer``, ``baeji apikey``, ``baeji keys``."""
+
+from __future__ import annotations
+
+import click
+
+from issuer import db
+from issuer.achievements.artwork import (
+    logo_url,
+    store_logo,
+)
+from issuer.audit import cli_actor
+from issuer.commands import (
+    artwork_source,
+    command_app,
+    echo_json,
+    open_session,
+)
+from issuer.issuers import service as accounts
+from issuer.issuers import signing
+from issuer.schemas import IssuerCreate
+from keys import KeyType
+
+# -- issuers and API keys -------------------------------------------------------------------
+
+
+@click.group("issuer")
+def issuer_group() -> None:
+    """Register training providers."""
+
+
+@issuer_group.command("create")
+@click.option("--slug", required=True, help="Short name used in the DID and URLs.")
+@click.option("--name", required=True, help="Display name, e.g. '한빛 디지털 아카데미'.")
+@click.option("--url", default=None, help="The provider's web site.")
+@click.option("--email", default=None, help="Contact email shown in badges.")
+@click.option("--description", default=None)
+@click.option(
+    "--logo", default=None, metavar="FILE|URL", help="PNG, JPEG or SVG logo, at most 512 KiB."
+)
+@click.option(
+    "--suspension/--no-suspension",
+    default=False,
+    show_default=True,
+    help="Add a suspension status entry to every badge (credentialStatus becomes an array, "
+    "which the OB 3.0 JSON Schema does not accept).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print {did, api_key} as JSON.")
+def issuer_create(
+    slug: str,
+    name: str,
+    url: str | None,
+    email: str | None,
+    description: str | None,
+    logo: str | None,
+    suspension: bool,
+    as_json: bool,
+) -> None:
+    """Create an issuer with its keys and print its DID and a new API key."""
+    app = command_app()
+    checked = artwork_source(app, logo, "logo")[1] if logo else None
+    with open_session(app) as (session, conf):
+        data = IssuerCreate(
+            slug=slug,
+            name=name,
+            url=url,
+            email=email,
+            description=description,
+            suspension=suspension,
+        )
+        issuer, token = accounts.create_issuer(
+            session, conf, data, now=conf.clock(), actor=cli_actor()
+        )
+        if checked is not None:
+            issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
+    if as_json:
+        echo_json({"slug": issuer.slug, "did": issuer.did, "api_key": token})
+        return
+    click.echo(f"issuer: {issuer.slug}  ({issuer.name})")
+    click.echo(f"DID:    {issuer.did}")
+    click.echo(f"API key (shown once, store it safely): {token}")
+
+
+@issuer_group.command("logo")
+@click.option("--issuer", "--slug", "slug", required=True, help="The issuer's slug.")
+@click.argument("source", required=False, metavar="FILE|URL")
+@click.option("--remove", is_flag=True, help="Remove the logo.")
+def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
+    """Set an issuer's logo (PNG, JPEG or SVG, at most 512 KiB), or remove it."""
+    if bool(source) == remove:
+        raise click.UsageError("give a logo FILE or URL, or --remove")
+    app = command_app()
+    checked = artwork_source(app, source, "logo")[1] if source else None
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
+        where = logo_url(conf, issuer)
+    click.echo(f"logo of {slug}: {where}" if where else f"logo of {slug} removed")
+
+
+@issuer_group.command("suspension")
+@click.option("--issuer", "slug", required=True)
+@click.option("--enable/--disable", "enabled", required=True)
+def issuer_suspension(slug: str, enabled: bool) -> None:
+    """Turn the suspension status entry on or off for badges issued from now on."""
+    app = command_app()
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        accounts.set_suspension(session, issuer, enabled, now=conf.clock(), actor=cli_actor())
+    state = "on" if enabled else "off"
+    click.echo(f"suspension {state} for {slug}: applies to badges issued from now on")
+
+
+@issuer_group.command("list")
+def issuer_list() -> None:
+    """List issuers."""
+    from sqlmodel import col, select
+
+    from issuer.models import Issuer
+
+    app = command_app()
+    with open_session(app) as (session, _conf):
+        for issuer in session.exec(select(Issuer).order_by(col(Issuer.slug))).all():
+            click.echo(f"{issuer.slug}\t{issuer.did}\t{issuer.name}")
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """Hand out and revoke API keys."""
+
+
+@apikey_group.command("create")
+@click.option("--issuer", "slug", required=True)
+@click.option("--name", default=None, help="A label, e.g. 'LMS integration'.")
+@click.option("--json", "as_json", is_flag=True)
+def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
+    """Create an API key for an issuer (printed once; only its digest is stored)."""
+    app = command_app()
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        token = accounts.create_api_key(
+            session, issuer, name=name, now=conf.clock(), actor=cli_actor()
+        )
+    if as_json:
+        echo_json({"issuer": slug, "api_key": token})
+    else:
+        click.echo(token)
+
+
+@apikey_group.command("revoke")
+@click.option("--issuer", "slug", required=True)
+@click.argument("key")
+def apikey_revoke(slug: str, key: str) -> None:
+    """Revoke an API key, named by its prefix (the part after 'baeji_') or in full."""
+    app = command_app()
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        row = accounts.revoke_api_key(session, issuer, key, now=conf.clock(), actor=cli_actor())
+    click.echo(f"revoked API key {row.prefix} of {slug}")
+
+
+@apikey_group.command("list")
+@click.option("--issuer", "slug", required=True)
+def apikey_list(slug: str) -> None:
+    """List an issuer's API keys (prefix, label, state)."""
+    app = command_app()
+    with open_session(app) as (session, _conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        for row in accounts.list_api_keys(session, issuer):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.prefix}\t{state}\t{row.name or ''}")
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+_KEY_TYPES = {
+    "ed25519": [KeyType.ED25519],
+    "rsa": [KeyType.RSA],
+    "all": list(signing.ISSUER_KEY_TYPES),
+}
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Rotate and list issuer signing keys (the platform's own: --issuer _platform)."""
+
+
+@keys_group.command("rotate")
+@click.option("--issuer", "slug", required=True)
+@click.option(
+    "--type", "key_type", type=click.Choice(sorted(_KEY_TYPES)), default="all", show_default=True
+)
+@click.option(
+    "--compromised",
+    is_flag=True,
+    help="The current keys leaked: unpublish them, so nothing they signed verifies any more.",
+)
+def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
+    """Make new active keys; old badges keep verifying unless --compromised."""
+    app = command_app()
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        with db.write_transaction(session):
+            created = signing.rotate_keys(
+                session,
+                conf,
+                issuer,
+                key_types=_KEY_TYPES[key_type],
+                compromised=compromised,
+                now=conf.clock(),
+                actor=cli_actor(),
+            )
+    for row in created:
+        click.echo(f"new active {row.key_type} key: {row.key_id}")
+    if compromised:
+        click.echo("the previous keys are revoked: credentials they signed no longer verify")
+
+
+@keys_group.command("compromise")
+@click.option("--issuer", "slug", required=True)
+@click.argument("key_id")
+def keys_compromise(slug: str, key_id: str) -> None:
+    """Mark one key (active or retired) compromised; an active one is replaced first."""
+    app = command_app()
+    with open_session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        with db.write_transaction(session):
+            created = signing.compromise_key(
+                session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
+            )
+    click.echo(f"revoked key {key_id}")
+    for row in created:
+        click.echo(f"new active {row.key_type} key: {row.key_id}")
+
+
+@keys_group.command("list")
+@click.option("--issuer", "slug", required=True)
+def keys_list(slug: str) -> None:
+    """List an issuer's keys and their states (never the private keys)."""
+    app = command_app()
+    with open_session(app) as (session, _conf):
+        issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        for row in signing.issuer_keys(session, issuer.pk):
+            click.echo(f"{row.key_id}\t{row.key_type}\t{row.state}")

@@ -1,0 +1,345 @@
+"""The documents this service publishes, as the exact bytes it serves, with their ETags.
+
+The public routes (:mod:`issuer.published.api`) answer with these, and the service's own
+verifier (:mod:`issuer.verification.service`) reads them in process, so both see the same bytes
+and the same validators. Each read selects only the columns it needs:
+
+- a status list is its stored signed text and ETag (``status_list.document`` / ``etag``);
+- a credential's JSON and JWT are stored as issued and never change; its PNG, SVG and QR
+  forms are drawn once and kept per worker (bounded), their ETag derived from the
+  stored JSON, so a revalidation is answered without drawing anything;
+- a DID document or JWKS is built from the issuer's key rows; the ids and states of
+  those keys are read on every request and name the cached rendering, so a rotation or
+  a compromise is served at once by every worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from badges.bake import bake_png, bake_svg
+from badges.image import default_badge_png, default_badge_svg
+from badges.qr import qr_png, qr_svg
+from issuer.achievements.artwork import artwork_png, artwork_svg
+from issuer.caches import BoundedCache
+from issuer.config import Settings
+from issuer.errors import NotFound
+from issuer.issuers import signing
+from issuer.issuers.service import PLATFORM_SLUG
+from issuer.models import Achievement, Credential, Issuer, SigningKey, StatusList, parse_id
+from keys import KeyState
+
+CREDENTIAL_JSON = "application/vc+ld+json"
+# An issued credential's bytes never change (its status lives in the status list).
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Images and DID documents are derived by code; a change of how they are drawn or built
+# changes this, and so every derived ETag.
+_RENDERING = b"baeji-published/1"
+CREDENTIAL_FORMS = ("json", "jwt", "png", "svg", "qr.png", "qr.svg")
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published document: its ETag (unquoted, strong), type, caching and bytes.
+
+    ``render`` makes the bytes; call it only when they are sent (a request whose
+    ``If-None-Match`` matches ``etag`` needs none).
+    """
+
+    etag: str
+    content_type: str
+    cache_control: str
+    render: Callable[[], bytes]
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class Caches:
+    """What one worker keeps of rendered documents (bounded in entries and time)."""
+
+    key_documents: BoundedCache[tuple[str, bytes]]
+    images: BoundedCache[bytes]
+
+    @classmethod
+    def make(cls) -> Caches:
+        """The default bounds: a few hundred DID documents, 256 images (about 10 MB)."""
+        return cls(BoundedCache(512, 3600.0), BoundedCache(256, 3600.0))
+
+
+def caches_of(state: dict[str, Any]) -> Caches:
+    """The worker's caches, kept in the app's extension state (``app.extensions["issuer"]``)."""
+    found = state.get("published")
+    if not isinstance(found, Caches):
+        found = state["published"] = Caches.make()
+    return found
+
+
+def _tag(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# -- status lists ---------------------------------------------------------------------------
+
+
+def status_list(session: Session, list_id: str, *, max_age: int) -> Published:
+    """The signed status list credential, exactly as last signed.
+
+    Raises:
+        NotFound: no such list.
+    """
+    found = (
+        session.exec(
+            select(StatusList.document, StatusList.etag).where(StatusList.id == list_id)
+        ).first()
+        if parse_id(list_id, "") == list_id
+        else None
+    )
+    if found is None:
+        raise NotFound(f"no status list {list_id!r}")
+    document, etag = found
+    return Published(
+        etag.strip('"'),
+        f"{CREDENTIAL_JSON}; charset=utf-8",
+        f"public, max-age={max_age}",
+        lambda: document.encode(),
+    )
+
+
+def status_list_etags(session: Session, list_ids: Sequence[str]) -> dict[str, str]:
+    """The current ETags (unquoted) of the given lists."""
+    rows = session.exec(
+        select(StatusList.id, StatusList.etag).where(col(StatusList.id).in_(list_ids))
+    ).all()
+    return {list_id: etag.strip('"') for list_id, etag in rows}
+
+
+# -- DID documents and JWKS -----------------------------------------------------------------
+
+
+def _issuer_keys(
+    session: Session, slug: str | None
+) -> tuple[int, str, tuple[tuple[str, str], ...]]:
+    """(pk, DID, (key id, state) of each key in order) of the issuer with ``slug``, in one
+    query; ``None`` is the platform's identity.
+
+    Raises:
+        NotFound: no such issuer (or no platform identity yet).
+    """
+    wanted = PLATFORM_SLUG if slug is None else slug
+    rows = session.exec(
+        select(Issuer.id, Issuer.did, SigningKey.key_id, SigningKey.state)
+        .select_from(Issuer)
+        .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
+        .where(Issuer.slug == wanted)
+        .order_by(col(SigningKey.number))
+    ).all()
+    if not rows or rows[0][0] is None or slug == PLATFORM_SLUG:
+        if slug is None:
+            raise NotFound("the platform has no identity yet (run 'baeji init')")
+        raise NotFound(f"no issuer {slug!r}")
+    states = tuple((key_id, state) for _, _, key_id, state in rows if key_id is not None)
+    return rows[0][0], rows[0][1], states
+
+
+def _all_key_states(session: Session) -> tuple[tuple[str, str], ...]:
+    """(key id, state) of every issuer's keys, in order."""
+    query = select(SigningKey.key_id, SigningKey.state).order_by(
+        col(SigningKey.issuer_id), col(SigningKey.number)
+    )
+    return tuple((key_id, state) for key_id, state in session.exec(query).all())
+
+
+def _keyed_document(
+    caches: Caches,
+    what: str,
+    session: Session,
+    issuer_id: int | None,
+    states: tuple[tuple[str, str], ...],
+    build: Callable[[list[SigningKey]], Any],
+) -> tuple[str, bytes]:
+    """(ETag, bytes) of a document built from key rows, cached under the keys' states."""
+    key = (what, issuer_id, states)
+
+    def make() -> tuple[str, bytes]:
+        query = select(SigningKey).order_by(col(SigningKey.issuer_id), col(SigningKey.number))
+        if issuer_id is not None:
+            query = query.where(SigningKey.issuer_id == issuer_id)
+        else:
+            query = query.where(SigningKey.state != KeyState.REVOKED.value)
+        body = _json_bytes(build(list(session.exec(query).all())))
+        return _tag(_RENDERING, body), body
+
+    return caches.key_documents.get_or_make(key, make)
+
+
+def did_document(session: Session, caches: Caches, slug: str | None, *, max_age: int) -> Published:
+    """The DID document of the issuer ``slug`` (``None``: the platform's).
+
+    Raises:
+        NotFound: no such issuer (or no platform identity yet).
+    """
+    issuer_id, did, states = _issuer_keys(session, slug)
+    etag, body = _keyed_document(
+        caches,
+        "did",
+        session,
+        issuer_id,
+        states,
+        lambda rows: signing.did_document_of(did, rows),
+    )
+    return Published(
+        etag, "application/did+json; charset=utf-8", f"public, max-age={max_age}", lambda: body
+    )
+
+
+def jwks(session: Session, caches: Caches, slug: str | None, *, max_age: int) -> Published:
+    """The JWK Set of the issuer ``slug``, or the platform's JWKS of every issuer (``None``).
+
+    Raises:
+        NotFound: no such issuer.
+    """
+    if slug is None:
+        issuer_id, states = None, _all_key_states(session)
+    else:
+        issuer_id, _, states = _issuer_keys(session, slug)
+    etag, body = _keyed_document(
+        caches, "jwks", session, issuer_id, states, lambda rows: {"keys": signing.jwks(rows)}
+    )
+    return Published(
+        etag,
+        "application/jwk-set+json; charset=utf-8",
+        f"public, max-age={max_age}",
+        lambda: body,
+    )
+
+
+# -- credentials ----------------------------------------------------------------------------
+
+
+def credential(
+    session: Session, settings: Settings, caches: Caches, ref: str, form: str
+) -> Published:
+    """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
+    ``qr.svg``.
+
+    Raises:
+        NotFound: no such credential, or no such form.
+    """
+    if form not in CREDENTIAL_FORMS:
+        raise NotFound(f"no {form!r} form of a credential; use .json, .jwt, .png or .svg")
+    credential_id = parse_id(ref, settings.url("credentials") + "/")
+    column: Any = Credential.jwt if form == "jwt" else Credential.document
+    found = (
+        session.exec(
+            select(column, Credential.achievement_id).where(Credential.id == credential_id)
+        ).first()
+        if credential_id
+        else None
+    )
+    if found is None or credential_id is None:
+        raise NotFound(f"no credential {ref!r}")
+    text, achievement_id = found
+    data = text.encode()
+    base = f"badge-{credential_id}"
+    if form == "json":
+        return Published(
+            _tag(data),
+            f"{CREDENTIAL_JSON}; charset=utf-8",
+            IMMUTABLE,
+            lambda: data,
+            f"{base}.json",
+        )
+    if form == "jwt":
+        return Published(
+            _tag(data), "text/plain; charset=utf-8", IMMUTABLE, lambda: data, f"{base}.jwt"
+        )
+    url = settings.url("credentials", credential_id)
+    artwork = _artwork(session, achievement_id) if form in ("png", "svg") else None
+    # The provider may replace the artwork; the drawn forms change with it.
+    art = (artwork[0], artwork[1].encode()) if artwork else ()
+    etag = _tag(_RENDERING, form.encode(), data, *art)
+    draw: Callable[[], bytes]
+    if form == "png":
+        content_type, filename = "image/png", f"{base}.png"
+
+        def draw() -> bytes:
+            own = artwork_png(*artwork) if artwork else None
+            if own is None:
+                document = json.loads(text)
+                own = _badge_png(
+                    caches, _achievement_name(document), _issuer_name(document), achievement_id
+                )
+            return bake_png(own, text)
+    elif form == "svg":
+        content_type, filename = "image/svg+xml", f"{base}.svg"
+
+        def draw() -> bytes:
+            document = json.loads(text)
+            if artwork:
+                svg = artwork_svg(*artwork, title=_achievement_name(document))
+            else:
+                svg = default_badge_svg(
+                    _achievement_name(document),
+                    issuer_name=_issuer_name(document),
+                    seed=achievement_id,
+                )
+            return bake_svg(svg, text)
+    elif form == "qr.png":
+        content_type, filename = "image/png", None
+
+        def draw() -> bytes:
+            return qr_png(url)
+    else:
+        content_type, filename = "image/svg+xml", None
+
+        def draw() -> bytes:
+            return qr_svg(url)
+
+    return Published(
+        etag,
+        content_type,
+        IMMUTABLE,
+        lambda: caches.images.get_or_make(etag, draw),
+        filename,
+    )
+
+
+def _badge_png(caches: Caches, name: str, issuer_name: str | None, seed: str) -> bytes:
+    # Drawing takes ~100 ms and depends only on these; baking is cheap.
+    return caches.images.get_or_make(
+        ("badge", name, issuer_name, seed),
+        lambda: default_badge_png(name, issuer_name=issuer_name, seed=seed),
+    )
+
+
+def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
+    """The provider's stored artwork of the achievement (bytes, media type), if any."""
+    found = session.exec(
+        select(Achievement.image, Achievement.image_type).where(Achievement.id == achievement_id)
+    ).first()
+    if found is None or found[0] is None or found[1] is None:
+        return None
+    return found[0], found[1]
+
+
+def _achievement_name(document: dict[str, Any]) -> str:
+    return str(document.get("credentialSubject", {}).get("achievement", {}).get("name", "Badge"))
+
+
+def _issuer_name(document: dict[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    return issuer.get("name") if isinstance(issuer, dict) else None
