@@ -19,8 +19,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from issuer import db, learners, settings_of, signing
-from issuer.accounts import issuer_by_slug
+from issuer import db, settings_of
+from issuer.issuers import signing
+from issuer.issuers.service import issuer_by_slug
+from issuer.learners import service as learners
 from tests.browser.conftest import DESKTOP, LiveServer, screenshot
 
 pytestmark = pytest.mark.browser
