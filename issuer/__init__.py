@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         verification,
         verify_batch,
     )
+    from issuer.console import views as console
     from issuer.web import artwork, pages, wallet
     from issuer.web import verify_batch as verify_batch_page
 
@@ -77,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
+    console.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

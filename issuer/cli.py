@@ -50,6 +50,7 @@ from issuer.artwork import (
 )
 from issuer.audit import cli_actor
 from issuer.config import Settings, default_instance_path
+from issuer.console.cli import user_group
 from issuer.errors import APIError, ImageRefused, InvalidRows, validation_errors
 from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
 from issuer.upload import read_csv
@@ -706,5 +707,6 @@ commands: list[click.Command] = [
     revoke_command,
     wallet_group,
     keys_group,
+    user_group,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""
