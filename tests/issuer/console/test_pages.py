@@ -274,6 +274,11 @@ def test_cohort_csv_preview_confirm_sheet_and_no_duplicates(app: Flask, owner: S
     )
     assert preview.status_code == 200, preview.text
     assert "담당자" in preview.text  # the unknown column is listed
+    for column, field in enumerate(["email", "name", "result", "credits", "term", "start"]):
+        chosen = re.search(rf'<select id="map_{column}".*?</select>', preview.text, re.S)
+        assert chosen
+        assert f'<option value="{field}" selected>' in chosen.group(0)
+    assert '<option value="" selected>' in preview.text.split('id="map_8"')[1]
     assert 'id="problems"' in preview.text
     assert "cohort_confirm" not in preview.text
     assert 'action="/console/cohort/confirm"' not in preview.text
