@@ -282,6 +282,14 @@ def _holders(session: Session, achievement: Achievement, keys: list[str]) -> dic
     return found
 
 
+def holder(
+    session: Session, settings: Settings, achievement: Achievement, email: str
+) -> Credential | None:
+    """The active badge of ``achievement`` that the learner ``email`` holds, if any."""
+    key = learners.email_key(settings, email)
+    return _holders(session, achievement, [key]).get(key)
+
+
 def idempotency_key(data: bytes, achievement: Achievement, mapping: list[str], again: bool) -> str:
     """The key of one confirmed upload: the same file, course and choices issue once."""
     digest = hashlib.sha256()

@@ -141,6 +141,27 @@ CONSOLE_MESSAGES: dict[str, tuple[str, str]] = {
         "Issue again to the {count} learner(s) who already hold it (a retake)",
         "이미 보유한 {count}명에게도 다시 발급 (재수강)",
     ),
+    "console.holds_one": (
+        "This learner already holds this badge (issued {when}).",
+        "이 학습자는 이미 이 배지를 가지고 있습니다 ({when} 발급).",
+    ),
+    "console.issue_again_one": ("Issue it again (a retake)", "다시 발급 (재수강)"),
+    "console.resend": ("Send the wallet e-mail again", "지갑 안내 메일 다시 보내기"),
+    "console.resend_hint": (
+        "E-mail addresses are not stored; type the learner's address. It must be the one "
+        "the badge was issued to.",
+        "이메일 주소는 저장하지 않으므로 학습자의 주소를 입력하세요. 배지를 받은 주소와 같아야 "
+        "합니다.",
+    ),
+    "console.resent": ("The wallet e-mail was sent.", "지갑 안내 메일을 보냈습니다."),
+    "console.not_recipient": (
+        "That is not the address this badge was issued to.",
+        "이 배지를 받은 이메일 주소가 아닙니다.",
+    ),
+    "console.no_smtp": (
+        "E-mail is not configured on this service (BAEJI_SMTP_URL).",
+        "이 서비스에는 메일 발송이 설정되어 있지 않습니다 (BAEJI_SMTP_URL).",
+    ),
     "console.will_issue": ("{count} badge(s) will be issued.", "배지 {count}개를 발급합니다."),
     "console.confirm_issue": ("Issue the badges", "배지 발급"),
     "console.fix_and_upload": ("Fix the file, then", "파일을 고친 뒤"),

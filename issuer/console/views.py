@@ -21,8 +21,10 @@ import hashlib
 import hmac
 import io
 import json
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, time
+from email.message import EmailMessage
 from typing import Any, TypeVar, cast
 
 import qrcode
@@ -44,7 +46,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from issuer import accounts, audit, catalog, learners, services, settings_of, signing
+from issuer import accounts, audit, catalog, learners, mail, services, settings_of, signing
 from issuer.artwork import Artwork, check_artwork, logo_url, store_logo
 from issuer.console import cohort, service
 from issuer.console import messages as _messages  # noqa: F401  (registers the page texts)
@@ -507,19 +509,26 @@ def _open_courses() -> list[Achievement]:
     return catalog.list_achievements(_db(), g.console.issuer)
 
 
+def _issue_one_page(status: int = 200, **context: Any) -> Response:
+    values: dict[str, Any] = {
+        "courses": _open_courses(),
+        "form": {},
+        "errors": [],
+        "issued": None,
+        "selected": "",
+        "holds": None,
+        # A fresh key per form: a double submit replays, a new form issues anew.
+        "nonce": secrets.token_urlsafe(12),
+        **context,
+    }
+    return page("issue_one.html", status=status, **values)
+
+
 @bp.route("/issue", methods=["GET", "POST"])
 @needs("issue")
 def issue_one() -> Any:
-    courses = _open_courses()
     if request.method == "GET":
-        return page(
-            "issue_one.html",
-            courses=courses,
-            form={},
-            errors=[],
-            issued=None,
-            selected=request.args.get("course", ""),
-        )
+        return _issue_one_page(selected=request.args.get("course", ""))
     form = request.form
     body: dict[str, Any] = {
         "achievementId": form.get("course", ""),
@@ -539,37 +548,36 @@ def issue_one() -> Any:
             body[key] = form[name].strip() + "T00:00:00Z"
     if form.get("evidence", "").strip():
         body["evidence"] = [{"id": form["evidence"].strip()}]
+    db, conf = _db(), _settings()
     try:
         data = CredentialCreate.model_validate(body)
-        _course(data.achievement_id)
+        course = _course(data.achievement_id)
+        holds = cohort.holder(db, conf, course, data.recipient.email)
+        if holds is not None and form.get("again") != "1":
+            return _issue_one_page(
+                409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
+            )
+        nonce = form.get("nonce", "")
         key = (
             "console-one-"
-            + hashlib.sha256(
-                (form.get("nonce", "") + json.dumps(body, sort_keys=True)).encode()
-            ).hexdigest()
+            + hashlib.sha256((nonce + json.dumps(body, sort_keys=True)).encode()).hexdigest()
         )
         outcome = services.issue_credential(
-            _db(),
-            _settings(),
+            db,
+            conf,
             g.console.issuer,
             data,
             now=_now(),
             actor=_actor(),
-            idempotency_key=key if form.get("nonce") else None,
+            idempotency_key=key if nonce else None,
         )
     except (ValidationError, APIError) as err:
-        return page(
-            "issue_one.html",
-            status=422,
-            courses=courses,
-            form=form,
-            errors=_field_errors(err),
-            issued=None,
-            selected=form.get("course", ""),
+        return _issue_one_page(
+            422, form=form, errors=_field_errors(err), selected=form.get("course", "")
         )
-    return page(
-        "issue_one.html", courses=courses, form={}, errors=[], issued=outcome.issued[0], selected=""
-    )
+    if not outcome.replayed:
+        mail.send_wallet_links(db, conf, outcome.issued, now=_now())
+    return _issue_one_page(issued=outcome.issued[0])
 
 
 def _sheet_from_form() -> tuple[bytes, str, cohort.Sheet]:
@@ -656,6 +664,8 @@ def cohort_confirm() -> Any:
             max_rows=cohort.MAX_ROWS,
         )
         issued = list(zip(chosen, outcome.issued, strict=True))
+        if not outcome.replayed:
+            mail.send_wallet_links(_db(), _settings(), outcome.issued, now=_now())
     skipped = [r for r in found.holders if not again]
     sheet_rows = [
         {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued
@@ -836,7 +846,53 @@ def _badge(badge_id: str) -> tuple[Credential, Achievement]:
 @needs("read")
 def badge(badge_id: str) -> Any:
     row, course = _badge(badge_id)
-    return page("badge.html", row=row, course=course, url=_settings().url("credentials", row.id))
+    return page(
+        "badge.html",
+        row=row,
+        course=course,
+        url=_settings().url("credentials", row.id),
+        resent=request.args.get("resent"),
+        problem=None,
+    )
+
+
+@bp.route("/badges/<badge_id>/resend", methods=["POST"])
+@needs("issue")
+def badge_resend(badge_id: str) -> Any:
+    """E-mail the learner a new full wallet link (the address is typed: it is not stored)."""
+    row, course = _badge(badge_id)
+    conf = _settings()
+    address = request.form.get("email", "").strip()
+    learner = learners.find_learner(_db(), conf, address) if address else None
+    problem = None
+    if learner is None or learner.id != row.learner_id:
+        problem = "console.not_recipient"
+    elif not conf.smtp_url:
+        problem = "console.no_smtp"
+    elif not mail.send_wallet_links(
+        _db(), conf, [services.Issued(row, "", email=address)], now=_now()
+    ):
+        problem = "console.error"
+    if problem:
+        return page(
+            "badge.html",
+            status=422,
+            row=row,
+            course=course,
+            url=conf.url("credentials", row.id),
+            problem=problem,
+        )
+    db = _db()
+    with write_transaction(db):
+        audit.record(
+            db,
+            actor=_actor(),
+            action="credential.resend-wallet",
+            subject=conf.url("credentials", row.id),
+            issuer_id=g.console.issuer.pk,
+            now=_now(),
+        )
+    return redirect(url_for("console.badge", badge_id=row.id, resent="1"))
 
 
 @bp.route("/badges/<badge_id>/<any(revoke, suspend, unsuspend):action>", methods=["GET", "POST"])
@@ -1049,27 +1105,18 @@ def staff() -> Any:
 def _mail_invite(user: StaffUser, link: str) -> None:
     """E-mail the invitation when SMTP is configured (the link is also shown once)."""
     conf = _settings()
-    if not conf.smtp_url:
-        return
-    import smtplib
-    from email.message import EmailMessage
-    from urllib.parse import urlsplit
-
+    name = g.console.issuer.name
     message = EmailMessage()
     message["From"] = conf.mail_from
     message["To"] = user.email
-    message["Subject"] = f"Baeji: {g.console.issuer.name} 콘솔 초대 / console invitation"
+    message["Subject"] = f"[Baeji 배지] {name} 콘솔 초대 · Console invitation"
     message.set_content(
-        f"{g.console.issuer.name}의 배지 콘솔에 초대되었습니다. 아래 링크에서 비밀번호를 "
-        f"정하세요 (72시간, 한 번만 사용).\n\nYou were invited to {g.console.issuer.name}'s "
-        f"Baeji console. Set your password here (72 hours, once):\n\n{link}\n"
+        f"{name}의 배지 콘솔에 초대되었습니다. 아래 링크에서 비밀번호를 정하세요 "
+        f"(72시간 안에 한 번만 쓸 수 있습니다).\n\n{link}\n\n---\n\n"
+        f"You were invited to the Baeji console of {name}. Set your password here "
+        f"(usable once, within 72 hours):\n\n{link}\n"
     )
-    parts = urlsplit(conf.smtp_url)
-    try:
-        with smtplib.SMTP(parts.hostname or "localhost", parts.port or 25, timeout=10) as smtp:
-            smtp.send_message(message)
-    except OSError:
-        current_app.logger.warning("could not e-mail the invitation to a staff member")
+    mail.send_messages(conf, [message])
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -447,9 +447,14 @@ def test_settings_profile_keys_signing_audit_and_staff(
     keys_page = owner.get("/console/settings/signing")
     key_id = re.search(r"<code>([^<]+#[^<]+)</code>", keys_page.text)
     assert key_id
+    course = _course(owner, name="서명 키 과정")
+    owner.post("/console/issue", {"course": course, "email": unique_email(), "name": "서명"})
     confirm = owner.get(
         "/console/settings/signing/compromise", query_string={"key": key_id.group(1)}
     )
+    affected = re.search(r'<span id="affected">[^0-9]*([0-9]+)', confirm.text)
+    assert affected
+    assert int(affected.group(1)) >= 1
     assert confirm.status_code == 200
     assert 'id="affected"' in confirm.text
     assert (
