@@ -39,7 +39,7 @@ MAX_COLUMNS = 60
 FIELDS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress", "e-mail", "이메일", "이메일주소", "메일", "전자우편"),
     "name": ("name", "recipientname", "이름", "성명", "학습자", "학습자명", "수료자"),
-    "result": ("result", "grade", "score", "성적", "결과", "평가결과", "점수", "등급"),
+    "result": ("result", "grade", "score", "성적", "결과", "성적/결과", "평가결과", "점수", "등급"),
     "credits": ("credits", "creditsearned", "학점", "이수학점", "이수시간", "시간"),
     "term": ("term", "cohort", "기수", "학기", "차수", "기수/학기"),
     "start": ("activitystartdate", "startdate", "start", "교육시작일", "시작일", "개강일"),

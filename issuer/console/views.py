@@ -750,18 +750,20 @@ def _badge_query() -> Any:
         .where(Credential.issuer_id == issuer.pk)
     )
     if args.get("name", "").strip():
-        query = query.where(col(Credential.recipient_name).contains(args["name"].strip()))
+        query = query.where(
+            col(Credential.recipient_name).contains(args["name"].strip(), autoescape=True)
+        )
     if args.get("email", "").strip():
         learner = learners.find_learner(_db(), _settings(), args["email"].strip())
         query = query.where(Credential.learner_id == (learner.id if learner else ""))
     if args.get("course"):
         query = query.where(Credential.achievement_id == args["course"])
     if args.get("term", "").strip():
-        query = query.where(
-            col(Credential.document).contains(
-                json.dumps({"term": args["term"].strip()}, ensure_ascii=False)[1:-1]
-            )
+        # The stored document is compact JSON: find its ``"term":"<value>"`` member.
+        member = json.dumps(
+            {"term": args["term"].strip()}, ensure_ascii=False, separators=(",", ":")
         )
+        query = query.where(col(Credential.document).contains(member[1:-1], autoescape=True))
     status_filter = args.get("status")
     if status_filter == "revoked":
         query = query.where(col(Credential.revoked_at).is_not(None))

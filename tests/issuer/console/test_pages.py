@@ -315,6 +315,11 @@ def test_cohort_csv_preview_confirm_sheet_and_no_duplicates(app: Flask, owner: S
     assert subject["result"][0]["value"] == "A+"
     assert subject["term"] == "7기"
     assert subject["creditsEarned"] == 3
+    by_term = owner.get("/console/badges", query_string={"term": "7기", "course": course})
+    assert "3 badge(s)" in by_term.text
+    assert "김민준" in by_term.text
+    other_term = owner.get("/console/badges", query_string={"term": "8기", "course": course})
+    assert "김민준" not in other_term.text
     # The same confirm again (a double click) and the same file again issue nothing.
     again = owner.post("/console/cohort/confirm", form, form="/console/cohort")
     assert again.status_code == 200
@@ -380,6 +385,7 @@ def test_issue_one_search_and_revoke_with_confirmation(
     assert "1" in found.text
     assert "최유나" not in owner.get("/console/badges", query_string={"email": unique_email()}).text
     assert "최유나" in owner.get("/console/badges", query_string={"name": "유나"}).text
+    assert "최유나" not in owner.get("/console/badges", query_string={"name": "%"}).text
     with db.new_session(db.engine_of(app)) as session:
         badge = session.exec(select(Credential).where(Credential.achievement_id == course)).one()
     confirm = owner.get(f"/console/badges/{badge.id}/revoke")
