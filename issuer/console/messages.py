@@ -237,6 +237,7 @@ CONSOLE_MESSAGES: dict[str, tuple[str, str]] = {
     "console.active": ("active", "사용 중"),
     "console.removed": ("removed", "삭제됨"),
     "console.remove": ("Remove", "삭제"),
+    "console.reset_link": ("New password link", "비밀번호 재설정 링크"),
     "console.api_keys": ("API keys", "API 키"),
     "console.key_once": (
         "Copy the key now; it is shown only once.",

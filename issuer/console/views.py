@@ -1086,6 +1086,11 @@ def staff() -> Any:
         try:
             if request.form.get("remove"):
                 service.disable_user(db, g.console.user, int(request.form["remove"]), now=_now())
+            elif request.form.get("reset"):
+                # A staff member who lost their password gets a new one-time link.
+                user = service.get_user(db, issuer, int(request.form["reset"]))
+                link = service.reset_link(db, _settings(), user, now=_now(), actor=_actor())
+                _mail_invite(user, link)
             else:
                 user, link = service.create_user(
                     db,

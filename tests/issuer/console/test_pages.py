@@ -177,6 +177,13 @@ def test_another_providers_badge_and_course_are_not_found(
         form="/console/cohort",
     )
     assert sheet.status_code == 404
+    with db.new_session(db.engine_of(app)) as session:
+        colleague = session.exec(select(StaffUser).where(StaffUser.email == owner.email)).one()
+    for action in ("reset", "remove"):
+        answer = stranger.post("/console/settings/staff", {action: str(colleague.id)})
+        assert "no staff account" in answer.text
+        assert "/console/set-password/" not in answer.text
+    assert owner.get("/console/courses").status_code == 200  # the owner is still signed in
 
 
 # -- courses, issuing, badges -------------------------------------------------------------------
@@ -471,6 +478,19 @@ def test_settings_profile_keys_signing_audit_and_staff(
         "/console/settings/staff", {"email": unique_email("new"), "role": "issuer"}
     )
     assert f"{BASE_URL}/console/set-password/" in invited.text
+    with db.new_session(db.engine_of(app)) as session:
+        newest = session.exec(select(StaffUser).order_by(col(StaffUser.id).desc())).first()
+    assert newest is not None
+    first_link = re.search(r'<code id="invite-link">([^<]+)</code>', invited.text)
+    assert first_link
+    reset = owner.post("/console/settings/staff", {"reset": str(newest.id)})
+    second_link = re.search(r'<code id="invite-link">([^<]+)</code>', reset.text)
+    assert second_link
+    assert second_link.group(1) != first_link.group(1)
+    for link in (first_link.group(1), second_link.group(1)):
+        assert owner.get(link.removeprefix(BASE_URL)).status_code == 200
+    assert owner.post("/console/settings/staff", {"reset": "999999"}).status_code == 200
+    assert "no staff account" in owner.post("/console/settings/staff", {"reset": "999999"}).text
     log = owner.get("/console/settings/audit").text
     for action in (
         "apikey.create",
