@@ -247,7 +247,19 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
         ("console-audit.png", "/console/settings/audit"),
         ("console-account.png", "/console/account"),
         ("console-issue-one.png", "/console/issue"),
+        ("console-archive-confirm.png", f"/console/courses/{course_id}/archive"),
     ):
         page.get(f"{base}{path}")
         assert page.find_elements(By.CSS_SELECTOR, "nav.console-nav")
         screenshot(page, name)
+    page.get(f"{base}/console/settings/signing")
+    _submit(page, "a[href*='/console/settings/signing/compromise']")
+    assert (
+        int(
+            page.find_element(By.ID, "affected")
+            .text.split("이 키로 서명한 배지 ")[1]
+            .split("개")[0]
+        )
+        >= 1
+    )
+    screenshot(page, "console-compromise-confirm.png")
