@@ -104,17 +104,17 @@ def read_sheet(data: bytes, filename: str) -> Sheet:
         table = _xlsx_rows(data)
     else:
         text = decode_text(data)
+        # Only the delimiter is sniffed: quoting stays Excel's (a sniffed header line
+        # without quotes would turn off "" escapes and split quoted cells).
         try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-                text.split("\n", 1)[0], ",;\t"
-            )
+            delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], ",;\t").delimiter
         except csv.Error:
-            dialect = csv.excel
+            delimiter = ","
         try:
             table = [
                 (number, [cell.strip() for cell in cells])
                 for number, cells in enumerate(
-                    csv.reader(io.StringIO(text, newline=""), dialect), 1
+                    csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter), 1
                 )
             ]
         except csv.Error as err:

@@ -504,3 +504,30 @@ def test_settings_profile_keys_signing_audit_and_staff(
         assert action in log
     with db.new_session(db.engine_of(app)) as session:
         assert session.exec(select(StaffUser).where(StaffUser.role == "issuer")).first()
+
+
+def test_badges_paginate_and_export_is_formula_safe(app: Flask, owner: Staff) -> None:
+    course = _course(owner, name="페이지 과정")
+    rows = [["이메일", "이름"]] + [[unique_email("page"), f"학습자{i:02d}"] for i in range(52)]
+    rows.append([unique_email("formula"), '=HYPERLINK("http://evil","x")'])
+    upload = _cp949_csv(rows)
+    preview = owner.post(
+        "/console/cohort",
+        {"course": course, "file": (io.BytesIO(upload), "p.csv")},
+        form="/console/cohort",
+    )
+    data = re.search(r'name="data" value="([^"]+)"', preview.text)
+    assert data, preview.text[-3000:]
+    form = {"course": course, "data": data.group(1), "filename": "p.csv", "map_0": "email"}
+    form["map_1"] = "name"
+    assert owner.post("/console/cohort/confirm", form, form="/console/cohort").status_code == 200
+    first = owner.get("/console/badges", query_string={"course": course})
+    assert "Page 1 of 2" in first.text
+    assert first.text.count('<tr><td><a href="/console/badges/') == 50
+    second = owner.get("/console/badges", query_string={"course": course, "page": 2})
+    assert second.text.count('<tr><td><a href="/console/badges/') == 3
+    export = owner.get("/console/badges.csv", query_string={"course": course})
+    table = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert len(table) == 54
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
+    assert any(row[0].startswith("'=HYPERLINK") for row in table)
