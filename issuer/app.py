@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer import pages as web
     from issuer.achievements import api as achievements
     from issuer.achievements import views as artwork
+    from issuer.console import views as console
     from issuer.credentials import api as credentials
     from issuer.issuers import api as profile
     from issuer.learners import views as wallet
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
+    console.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

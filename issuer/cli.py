@@ -16,6 +16,7 @@ from issuer import db, settings_of
 from issuer.achievements.cli import achievement_group
 from issuer.audit import cli_actor
 from issuer.commands import OperatorError, command_app, open_session, reported
+from issuer.console.cli import user_group
 from issuer.credentials.cli import issue_command, revoke_command
 from issuer.issuers import platform
 from issuer.issuers.cli import apikey_group, issuer_group, keys_group
@@ -94,5 +95,6 @@ commands: list[click.Command] = [
     revoke_command,
     wallet_group,
     keys_group,
+    user_group,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

@@ -106,6 +106,16 @@ def send_wallet_links(
         )
         if m is not None
     ]
+    return send_messages(settings, messages)
+
+
+def send_messages(settings: Settings, messages: Sequence[EmailMessage]) -> int:
+    """Send ``messages`` over one SMTP connection; return how many went out.
+
+    Does nothing without ``smtp_url``. Mail errors are logged, never raised.
+    """
+    if not settings.smtp_url or not messages:
+        return 0
     parts = urlsplit(settings.smtp_url)
     host = parts.hostname or "localhost"
     secure = parts.scheme == "smtps"
@@ -134,7 +144,7 @@ def send_wallet_links(
                 smtp.send_message(message)
                 sent += 1
     except (OSError, smtplib.SMTPException) as err:
-        log.warning("sent %d of %d wallet e-mails: %s", sent, len(messages), err)
+        log.warning("sent %d of %d e-mails: %s", sent, len(messages), err)
         return sent
-    log.info("sent %d wallet e-mail(s) through %s", sent, host)
+    log.info("sent %d e-mail(s) through %s", sent, host)
     return sent

@@ -39,12 +39,14 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "revoke",
         "wallet",
         "keys",
+        "user",
     }
     for name, subcommands in {
         "issuer": {"create"},
         "apikey": {"create", "revoke"},
         "wallet": {"link"},
         "keys": {"rotate"},
+        "user": {"create"},
     }.items():
         group = next(c for c in cli.commands if c.name == name)
         assert isinstance(group, click.Group)

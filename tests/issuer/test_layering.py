@@ -38,6 +38,7 @@ FEATURES = (
     "credentials",
     "published",
     "verification",
+    "console",
 )
 EDGES = frozenset({"api", "views", "batch_api", "batch_views", "cli"})
 # What assembles the features; ``issuer`` itself only re-exports create_app and settings_of,

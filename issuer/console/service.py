@@ -1,0 +1,566 @@
+"""Staff accounts of the provider console: passwords, second factor, sessions, invitations.
+
+Every function takes the database session, the settings and the time (``now``) it needs;
+none reads Flask's request globals, so the CLI, the views and the tests call the same code.
+
+- Passwords are hashed with argon2id (argon2-cffi's defaults, re-hashed when they change).
+- The optional second factor is TOTP (RFC 6238, pyotp): the secret is sealed with AES-GCM
+  under a key derived from the email pepper (itself derived from the master key), and a
+  code is accepted once (the last accepted time step is kept).
+- A session is a random token in a cookie; only its SHA-256 digest is stored, so a copy of
+  the database opens no session. Sessions end on sign-out, "sign out everywhere", when an
+  owner removes the account, after :data:`SESSION_IDLE` without use or :data:`SESSION_MAX`.
+- A one-time link (a new account, an invitation, a reset) sets the password once, within
+  :data:`LINK_LIFETIME`.
+
+This module is over 400 lines on purpose: accounts, second factor, sessions and
+invitations are one security boundary, reviewed together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlmodel import Session, col, select
+
+from issuer import audit
+from issuer.config import Settings
+from issuer.console.models import ROLES, StaffSession, StaffToken, StaffUser
+from issuer.db import write_transaction
+from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
+from issuer.models import Issuer
+
+SESSION_IDLE = timedelta(hours=8)
+SESSION_MAX = timedelta(days=7)
+LINK_LIFETIME = timedelta(hours=72)
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+TOTP_ISSUER_NAME = "Baeji"
+# What each role may do; a higher role may do everything a lower one may.
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+_ACTIONS = {"read": "viewer", "issue": "issuer", "manage": "owner"}
+_HASHER = PasswordHasher()
+# Verified against when no account matches, so a missing account costs the same time.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+_TOTP_LABEL = b"baeji/console/totp/v1"
+
+
+class NeedsSecondFactor(Unauthorized):
+    """The password was right; the account has TOTP and no (valid) code was given."""
+
+    code = "totp-required"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live console session: who, for which provider, and the session row."""
+
+    user: StaffUser
+    issuer: Issuer
+    session: StaffSession
+
+
+def digest(token: str) -> str:
+    """The SHA-256 hex digest under which a session or link token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def allowed(user: StaffUser, action: str) -> bool:
+    """Whether ``user``'s role allows ``action`` (``read``, ``issue`` or ``manage``)."""
+    return _RANK[user.role] >= _RANK[_ACTIONS[action]]
+
+
+def require(user: StaffUser, action: str) -> None:
+    """Raise :class:`Forbidden` unless ``user`` may do ``action``."""
+    if not allowed(user, action):
+        raise Forbidden(f"the {user.role} role may not {action}")
+
+
+def normalize_email(email: str) -> str:
+    """Lower-case and trim a staff e-mail; refuse what is plainly not an address."""
+    value = email.strip().lower()
+    if "@" not in value or len(value) > 254 or any(c.isspace() for c in value):
+        raise ValidationFailed(
+            "email: not an e-mail address", errors=[{"field": "email", "message": "invalid"}]
+        )
+    return value
+
+
+# -- accounts and one-time links ------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    *,
+    email: str,
+    role: str,
+    now: datetime,
+    actor: str,
+) -> tuple[StaffUser, str]:
+    """Create a staff account without a password; return it and its set-password URL.
+
+    Raises:
+        ValidationFailed: an unknown role or a malformed e-mail.
+        AlreadyExists: the provider already has an account with that e-mail.
+    """
+    if role not in ROLES:
+        raise ValidationFailed(
+            f"role: one of {', '.join(ROLES)}", errors=[{"field": "role", "message": "invalid"}]
+        )
+    address = normalize_email(email)
+    with write_transaction(session):
+        existing = session.exec(
+            select(StaffUser).where(StaffUser.issuer_id == issuer.pk, StaffUser.email == address)
+        ).first()
+        if existing is not None:
+            raise AlreadyExists(f"{issuer.slug} already has a staff account {address}")
+        user = StaffUser(issuer_id=issuer.pk, email=address, role=role, created_at=now)
+        session.add(user)
+        session.flush()
+        link = _new_link(session, settings, user, "invite", now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.create",
+            subject=address,
+            issuer_id=issuer.pk,
+            now=now,
+            role=role,
+        )
+    return user, link
+
+
+def _new_link(
+    session: Session, settings: Settings, user: StaffUser, purpose: str, *, now: datetime
+) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StaffToken(
+            user_id=user.pk,
+            token_hash=digest(token),
+            purpose=purpose,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+    )
+    return settings.url("console", "set-password", token)
+
+
+def reset_link(
+    session: Session, settings: Settings, user: StaffUser, *, now: datetime, actor: str
+) -> str:
+    """Return a new one-time set-password link for an existing account (audited)."""
+    with write_transaction(session):
+        link = _new_link(session, settings, user, "reset", now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.reset-link",
+            subject=user.email,
+            issuer_id=user.issuer_id,
+            now=now,
+        )
+    return link
+
+
+def link_user(session: Session, token: str, *, now: datetime) -> StaffUser:
+    """Return the account a one-time link belongs to, while the link is usable.
+
+    Raises:
+        NotFound: unknown, used or expired link (the same answer for all three).
+    """
+    row = session.exec(select(StaffToken).where(StaffToken.token_hash == digest(token))).first()
+    user = session.get(StaffUser, row.user_id) if row is not None else None
+    if (
+        row is None
+        or user is None
+        or row.used_at is not None
+        or row.expires_at <= now
+        or user.disabled_at is not None
+    ):
+        raise NotFound("this link is unknown, already used or expired")
+    return user
+
+
+def check_password_strength(password: str, email: str) -> None:
+    """Refuse a password that is too short, too long, or the e-mail itself."""
+    problem = None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problem = f"at least {MIN_PASSWORD_LENGTH} characters"
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problem = f"at most {MAX_PASSWORD_LENGTH} characters"
+    elif password.strip().lower() in {email, email.split("@")[0]}:
+        problem = "not your e-mail address"
+    if problem:
+        raise ValidationFailed(
+            f"password: {problem}", errors=[{"field": "password", "message": problem}]
+        )
+
+
+def set_password(session: Session, token: str, password: str, *, now: datetime) -> StaffUser:
+    """Use a one-time link: set the password, end the account's other sessions.
+
+    Raises:
+        NotFound: unknown, used or expired link.
+        ValidationFailed: the password is too weak.
+    """
+    with write_transaction(session):
+        user = link_user(session, token, now=now)
+        check_password_strength(password, user.email)
+        row = session.exec(select(StaffToken).where(StaffToken.token_hash == digest(token))).one()
+        row.used_at = now
+        user.password_hash = _HASHER.hash(password)
+        session.add_all([row, user])
+        _end_sessions(session, user, now=now)
+        audit.record(
+            session,
+            actor=f"staff:{user.email}",
+            action="staff.password",
+            subject=user.email,
+            issuer_id=user.issuer_id,
+            now=now,
+        )
+    return user
+
+
+def list_users(session: Session, issuer: Issuer) -> list[StaffUser]:
+    """The provider's staff accounts, in creation order."""
+    return list(
+        session.exec(
+            select(StaffUser).where(StaffUser.issuer_id == issuer.pk).order_by(col(StaffUser.id))
+        ).all()
+    )
+
+
+def get_user(session: Session, issuer: Issuer, user_id: int) -> StaffUser:
+    """The provider's staff account ``user_id`` (another provider's is not found)."""
+    user = session.get(StaffUser, user_id)
+    if user is None or user.issuer_id != issuer.pk:
+        raise NotFound(f"no staff account {user_id}")
+    return user
+
+
+def disable_user(session: Session, owner: StaffUser, user_id: int, *, now: datetime) -> StaffUser:
+    """An owner removes a staff account: it can no longer sign in; its sessions end.
+
+    Raises:
+        Forbidden: ``owner`` is not an owner, or removes their own account.
+        NotFound: no such account of the owner's provider.
+    """
+    require(owner, "manage")
+    if owner.pk == user_id:
+        raise Forbidden("you cannot remove your own account")
+    with write_transaction(session):
+        user = session.get(StaffUser, user_id)
+        if user is None or user.issuer_id != owner.issuer_id:
+            raise NotFound(f"no staff account {user_id}")
+        if user.disabled_at is None:
+            user.disabled_at = now
+            session.add(user)
+        _end_sessions(session, user, now=now)
+        audit.record(
+            session,
+            actor=f"staff:{owner.email}",
+            action="staff.disable",
+            subject=user.email,
+            issuer_id=owner.issuer_id,
+            now=now,
+        )
+    return user
+
+
+# -- signing in -----------------------------------------------------------------------------
+
+
+def _candidates(session: Session, email: str) -> list[StaffUser]:
+    return list(
+        session.exec(
+            select(StaffUser).where(
+                StaffUser.email == email.strip().lower(), col(StaffUser.disabled_at).is_(None)
+            )
+        ).all()
+    )
+
+
+def check_credentials(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    totp_code: str | None,
+    now: datetime,
+) -> StaffUser:
+    """Return the account that ``email`` and ``password`` (and the TOTP code) open.
+
+    Raises:
+        Unauthorized: wrong e-mail or password (one message for both).
+        NeedsSecondFactor: right password, TOTP on, and no valid code.
+    """
+    matched: StaffUser | None = None
+    candidates = _candidates(session, email) if len(password) <= MAX_PASSWORD_LENGTH else []
+    tried: list[StaffUser | None] = [*candidates] or [None]
+    for user in tried:
+        stored = user.password_hash if user is not None else None
+        try:
+            _HASHER.verify(stored or _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            continue
+        if user is not None and stored is not None:
+            matched = user
+            break
+    if matched is None:
+        raise Unauthorized("wrong e-mail or password")
+    if matched.totp_sealed is not None:
+        step = _totp_step(settings, matched, totp_code or "", now=now)
+        if step is None:
+            raise NeedsSecondFactor("enter the 6-digit code of your authenticator app")
+        matched.totp_last_step = step
+    assert matched.password_hash is not None  # noqa: S101 - matched only with a hash
+    if _HASHER.check_needs_rehash(matched.password_hash):
+        matched.password_hash = _HASHER.hash(password)
+    return matched
+
+
+def start_session(
+    session: Session,
+    user: StaffUser,
+    *,
+    now: datetime,
+    user_agent: str | None = None,
+) -> str:
+    """Record a sign-in and open a session; return the cookie token (shown once)."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction(session):
+        session.add(user)
+        session.add(
+            StaffSession(
+                user_id=user.pk,
+                token_hash=digest(token),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + SESSION_MAX,
+                user_agent=(user_agent or "")[:200] or None,
+            )
+        )
+        audit.record(
+            session,
+            actor=f"staff:{user.email}",
+            action="staff.sign-in",
+            subject=user.email,
+            issuer_id=user.issuer_id,
+            now=now,
+        )
+    return token
+
+
+def record_failed_sign_in(session: Session, email: str, *, now: datetime) -> None:
+    """Audit a refused sign-in against every provider that has an account ``email``."""
+    with write_transaction(session):
+        for user in _candidates(session, email):
+            audit.record(
+                session,
+                actor="console",
+                action="staff.sign-in-failed",
+                subject=user.email,
+                issuer_id=user.issuer_id,
+                now=now,
+            )
+
+
+def resume(session: Session, token: str | None, *, now: datetime) -> SignedIn | None:
+    """Return the live session of a cookie token, or ``None`` (unknown, ended, expired)."""
+    if not token:
+        return None
+    row = session.exec(select(StaffSession).where(StaffSession.token_hash == digest(token))).first()
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= now
+        or row.last_seen_at + SESSION_IDLE <= now
+    ):
+        return None
+    user = session.get(StaffUser, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    issuer = session.get(Issuer, user.issuer_id)
+    if issuer is None:
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):
+        with write_transaction(session):
+            row.last_seen_at = now
+            session.add(row)
+    return SignedIn(user, issuer, row)
+
+
+def end_session(session: Session, signed_in: SignedIn, *, now: datetime) -> None:
+    """Sign out this browser."""
+    with write_transaction(session):
+        row = session.get(StaffSession, signed_in.session.id)
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = now
+            session.add(row)
+        audit.record(
+            session,
+            actor=f"staff:{signed_in.user.email}",
+            action="staff.sign-out",
+            subject=signed_in.user.email,
+            issuer_id=signed_in.user.issuer_id,
+            now=now,
+        )
+
+
+def end_all_sessions(session: Session, user: StaffUser, *, now: datetime) -> int:
+    """Sign ``user`` out everywhere; return how many sessions ended."""
+    with write_transaction(session):
+        ended = _end_sessions(session, user, now=now)
+        audit.record(
+            session,
+            actor=f"staff:{user.email}",
+            action="staff.sign-out-everywhere",
+            subject=user.email,
+            issuer_id=user.issuer_id,
+            now=now,
+            sessions=ended,
+        )
+    return ended
+
+
+def _end_sessions(session: Session, user: StaffUser, *, now: datetime) -> int:
+    rows = session.exec(
+        select(StaffSession).where(
+            StaffSession.user_id == user.pk, col(StaffSession.revoked_at).is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
+
+
+# -- TOTP -----------------------------------------------------------------------------------
+
+
+def _totp_aead(settings: Settings) -> AESGCM:
+    return AESGCM(hmac.new(settings.email_pepper, _TOTP_LABEL, "sha256").digest())
+
+
+def _seal_secret(settings: Settings, user: StaffUser, secret: str) -> bytes:
+    nonce = secrets.token_bytes(12)
+    aad = f"staff:{user.pk}".encode()
+    return nonce + _totp_aead(settings).encrypt(nonce, secret.encode(), aad)
+
+
+def _open_secret(settings: Settings, user: StaffUser) -> str:
+    blob = user.totp_sealed or b""
+    try:
+        return (
+            _totp_aead(settings).decrypt(blob[:12], blob[12:], f"staff:{user.pk}".encode()).decode()
+        )
+    except (InvalidTag, ValueError):
+        raise Unauthorized("the second factor of this account cannot be read") from None
+
+
+def new_totp_secret() -> str:
+    """A fresh base32 TOTP secret to show (as a QR code) before it is confirmed."""
+    return pyotp.random_base32()
+
+
+def totp_uri(user: StaffUser, secret: str) -> str:
+    """The ``otpauth://`` URI an authenticator app scans."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER_NAME)
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (of now, one before or one after) whose code is ``code``."""
+    code = code.strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _totp_step(settings: Settings, user: StaffUser, code: str, *, now: datetime) -> int | None:
+    step = _matching_step(_open_secret(settings, user), code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return None
+    return step
+
+
+def enable_totp(
+    session: Session,
+    settings: Settings,
+    user: StaffUser,
+    secret: str,
+    code: str,
+    *,
+    now: datetime,
+) -> None:
+    """Turn the second factor on once the user proved their app shows ``secret``'s codes.
+
+    Raises:
+        ValidationFailed: the code does not match.
+    """
+    step = _matching_step(secret, code, now)
+    if step is None:
+        raise ValidationFailed(
+            "code: the code does not match; check the time on your phone",
+            errors=[{"field": "code", "message": "mismatch"}],
+        )
+    with write_transaction(session):
+        row = session.get(StaffUser, user.pk)
+        assert row is not None  # noqa: S101 - the signed-in user exists
+        row.totp_sealed = _seal_secret(settings, row, secret)
+        row.totp_last_step = step
+        session.add(row)
+        audit.record(
+            session,
+            actor=f"staff:{row.email}",
+            action="staff.totp-on",
+            subject=row.email,
+            issuer_id=row.issuer_id,
+            now=now,
+        )
+
+
+def disable_totp(session: Session, user: StaffUser, *, now: datetime) -> None:
+    """Turn the second factor off (the view asks for the password first)."""
+    with write_transaction(session):
+        row = session.get(StaffUser, user.pk)
+        assert row is not None  # noqa: S101 - the signed-in user exists
+        row.totp_sealed = None
+        row.totp_last_step = None
+        session.add(row)
+        audit.record(
+            session,
+            actor=f"staff:{row.email}",
+            action="staff.totp-off",
+            subject=row.email,
+            issuer_id=row.issuer_id,
+            now=now,
+        )
+
+
+def verify_password(user: StaffUser, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (re-authentication before sensitive changes)."""
+    if user.password_hash is None:
+        return False
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

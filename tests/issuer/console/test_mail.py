@@ -1,0 +1,97 @@
+"""The console's e-mail: invitations, wallet links after issuing, and the wallet e-mail resent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlmodel import select
+
+from issuer import db
+from issuer.models import Credential
+from tests.issuer.conftest import BASE_URL, Tenant, make_app, unique_email
+from tests.issuer.console.conftest import HOST, Staff, create_staff
+from tests.issuer.test_mail import Sink, sink  # noqa: F401  (the SMTP sink fixture)
+
+
+@pytest.fixture(scope="module")
+def app(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    sink: tuple[Sink, int],  # noqa: F811
+) -> Iterator[Flask]:
+    """The console on its HTTPS origin, mailing through the sink."""
+    app = make_app(
+        database_url,
+        tmp_path_factory.mktemp("instance"),
+        SERVER_NAME=HOST,
+        PREFERRED_URL_SCHEME="https",
+        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
+        MAIL_FROM="Baeji <badges@example.kr>",
+    )
+    yield app
+    db.engine_of(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def owner(app: Flask, hanbit: Tenant) -> Staff:
+    return create_staff(app, "hanbit", "owner")
+
+
+def _course(owner: Staff) -> str:
+    made = owner.post(
+        "/console/courses/new", {"name": "메일 과정", "description": "d", "narrative": "n"}
+    )
+    return str(made.headers["Location"]).split("/console/courses/")[1].split("?")[0]
+
+
+def test_invitation_is_mailed(owner: Staff, sink: tuple[Sink, int]) -> None:  # noqa: F811
+    received, _ = sink
+    address = unique_email("invitee")
+    page = owner.post("/console/settings/staff", {"email": address, "role": "viewer"})
+    shown = re.search(r'<code id="invite-link">([^<]+)</code>', page.text)
+    assert shown
+    message = received.messages[-1]
+    assert received.recipients[-1] == address
+    assert shown.group(1) in message.get_content()
+    assert "한빛 아카데미" in message["Subject"]
+
+
+def test_issue_one_mails_the_learner_and_warns_about_a_holder(
+    app: Flask,
+    owner: Staff,
+    sink: tuple[Sink, int],  # noqa: F811
+) -> None:
+    received, _ = sink
+    course = _course(owner)
+    address = unique_email("one")
+    before = len(received.messages)
+    first = owner.post("/console/issue", {"course": course, "email": address, "name": "김"})
+    assert first.status_code == 200
+    assert len(received.messages) == before + 1
+    assert received.recipients[-1] == address
+    again = owner.post("/console/issue", {"course": course, "email": address, "name": "김"})
+    assert again.status_code == 409
+    assert 'id="holds"' in again.text
+    retake = owner.post(
+        "/console/issue", {"course": course, "email": address, "name": "김", "again": "1"}
+    )
+    assert retake.status_code == 200
+    with db.new_session(db.engine_of(app)) as session:
+        rows = session.exec(select(Credential).where(Credential.achievement_id == course)).all()
+    assert len(rows) == 2
+
+    resent = owner.post(
+        f"/console/badges/{rows[0].id}/resend", {"email": address}, form="/console/badges"
+    )
+    assert resent.status_code == 302
+    assert received.recipients[-1] == address
+    assert f"{BASE_URL}/wallet/" in received.messages[-1].get_content()
+    count = len(received.messages)
+    wrong = owner.post(
+        f"/console/badges/{rows[0].id}/resend", {"email": unique_email()}, form="/console/badges"
+    )
+    assert wrong.status_code == 422
+    assert len(received.messages) == count

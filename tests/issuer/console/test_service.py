@@ -1,0 +1,216 @@
+"""Staff accounts: argon2id passwords, one-time links, TOTP on a fixed clock, sessions, roles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from issuer.config import Settings
+from issuer.console import service
+from issuer.console.models import StaffSession, StaffToken, StaffUser
+from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
+from issuer.models import AuditEvent
+from tests.issuer.conftest import Tenant, unique_email
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def _token(link: str) -> str:
+    return link.rsplit("/", 1)[1]
+
+
+def _user(session: Session, settings: Settings, tenant: Tenant, role: str = "owner") -> StaffUser:
+    user, link = service.create_user(
+        session,
+        settings,
+        tenant.issuer,
+        email=unique_email("staff"),
+        role=role,
+        now=NOW,
+        actor="test",
+    )
+    service.set_password(session, _token(link), PASSWORD, now=NOW)
+    return user
+
+
+def test_link_sets_an_argon2id_password_once(
+    app: Flask, session: Session, settings: Settings, hanbit: Tenant
+) -> None:
+    email = unique_email("Owner").upper()
+    user, link = service.create_user(
+        session, settings, hanbit.issuer, email=email, role="owner", now=NOW, actor="test"
+    )
+    assert link.startswith(settings.url("console", "set-password") + "/")
+    assert user.email == email.lower()
+    assert user.password_hash is None
+    stored = session.exec(select(StaffToken).where(StaffToken.user_id == user.pk)).one()
+    assert stored.token_hash == service.digest(_token(link)) != _token(link)
+    with pytest.raises(ValidationFailed):
+        service.set_password(session, _token(link), "short", now=NOW)
+    done = service.set_password(session, _token(link), PASSWORD, now=NOW)
+    assert done.password_hash is not None
+    assert done.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in done.password_hash
+    with pytest.raises(NotFound):
+        service.set_password(session, _token(link), PASSWORD + "x", now=NOW)
+    signed = service.check_credentials(
+        session, settings, email=email, password=PASSWORD, totp_code=None, now=NOW
+    )
+    assert signed.pk == user.pk
+    with pytest.raises(Unauthorized):
+        service.check_credentials(
+            session, settings, email=email, password=PASSWORD + "!", totp_code=None, now=NOW
+        )
+    with pytest.raises(AlreadyExists):
+        service.create_user(
+            session, settings, hanbit.issuer, email=email, role="viewer", now=NOW, actor="t"
+        )
+
+
+def test_links_expire(session: Session, settings: Settings, hanbit: Tenant) -> None:
+    _user_row, link = service.create_user(
+        session,
+        settings,
+        hanbit.issuer,
+        email=unique_email(),
+        role="viewer",
+        now=NOW,
+        actor="test",
+    )
+    later = NOW + service.LINK_LIFETIME
+    with pytest.raises(NotFound):
+        service.set_password(session, _token(link), PASSWORD, now=later)
+    service.set_password(session, _token(link), PASSWORD, now=later - timedelta(seconds=1))
+
+
+def test_unknown_role_and_bad_email_are_refused(
+    session: Session, settings: Settings, hanbit: Tenant
+) -> None:
+    with pytest.raises(ValidationFailed):
+        service.create_user(
+            session,
+            settings,
+            hanbit.issuer,
+            email=unique_email(),
+            role="admin",
+            now=NOW,
+            actor="t",
+        )
+    with pytest.raises(ValidationFailed):
+        service.create_user(
+            session,
+            settings,
+            hanbit.issuer,
+            email="no address",
+            role="viewer",
+            now=NOW,
+            actor="t",
+        )
+
+
+def test_totp_on_a_fixed_clock_and_each_code_once(
+    session: Session, settings: Settings, hanbit: Tenant
+) -> None:
+    user = _user(session, settings, hanbit)
+    secret = service.new_totp_secret()
+    assert service.totp_uri(user, secret).startswith("otpauth://totp/Baeji:")
+    with pytest.raises(ValidationFailed):
+        service.enable_totp(session, settings, user, secret, "000000", now=NOW)
+    totp = pyotp.TOTP(secret)
+    service.enable_totp(session, settings, user, secret, totp.at(NOW), now=NOW)
+    stored = session.get(StaffUser, user.pk)
+    assert stored is not None
+    assert stored.totp_sealed is not None
+    assert secret.encode() not in stored.totp_sealed
+    later = NOW + timedelta(minutes=5)
+    with pytest.raises(service.NeedsSecondFactor):
+        service.check_credentials(
+            session, settings, email=user.email, password=PASSWORD, totp_code=None, now=later
+        )
+    with pytest.raises(service.NeedsSecondFactor):  # the code of another time
+        service.check_credentials(
+            session,
+            settings,
+            email=user.email,
+            password=PASSWORD,
+            totp_code=totp.at(NOW),
+            now=later,
+        )
+    code = totp.at(later)
+    signed = service.check_credentials(
+        session, settings, email=user.email, password=PASSWORD, totp_code=code, now=later
+    )
+    service.start_session(session, signed, now=later)
+    with pytest.raises(service.NeedsSecondFactor):  # the same code twice
+        service.check_credentials(
+            session, settings, email=user.email, password=PASSWORD, totp_code=code, now=later
+        )
+    service.disable_totp(session, signed, now=later)
+    service.check_credentials(
+        session, settings, email=user.email, password=PASSWORD, totp_code=None, now=later
+    )
+
+
+def test_sessions_are_hashed_expire_and_end(
+    session: Session, settings: Settings, hanbit: Tenant
+) -> None:
+    user = _user(session, settings, hanbit)
+    token = service.start_session(session, user, now=NOW, user_agent="test")
+    assert (
+        session.exec(select(StaffSession).where(StaffSession.token_hash == token)).first() is None
+    )
+    live = service.resume(session, token, now=NOW + timedelta(minutes=10))
+    assert live is not None
+    assert live.user.pk == user.pk
+    assert live.issuer.pk == hanbit.issuer.pk
+    assert (
+        service.resume(session, token, now=NOW + timedelta(minutes=10) + service.SESSION_IDLE)
+        is None
+    )
+    assert service.resume(session, "nope", now=NOW) is None
+    other = service.start_session(session, user, now=NOW)
+    service.end_session(session, live, now=NOW)
+    assert service.resume(session, token, now=NOW) is None
+    assert service.resume(session, other, now=NOW) is not None
+    assert service.end_all_sessions(session, user, now=NOW) == 1
+    assert service.resume(session, other, now=NOW) is None
+    actions = set(
+        session.exec(select(AuditEvent.action).where(AuditEvent.subject == user.email)).all()
+    )
+    assert {
+        "staff.create",
+        "staff.password",
+        "staff.sign-in",
+        "staff.sign-out",
+        "staff.sign-out-everywhere",
+    } <= actions
+
+
+def test_roles_and_removal(
+    session: Session, settings: Settings, hanbit: Tenant, nuri: Tenant
+) -> None:
+    owner = _user(session, settings, hanbit, "owner")
+    issuer = _user(session, settings, hanbit, "issuer")
+    viewer = _user(session, settings, hanbit, "viewer")
+    assert [service.allowed(viewer, a) for a in ("read", "issue", "manage")] == [True, False, False]
+    assert [service.allowed(issuer, a) for a in ("read", "issue", "manage")] == [True, True, False]
+    assert [service.allowed(owner, a) for a in ("read", "issue", "manage")] == [True, True, True]
+    with pytest.raises(Forbidden):
+        service.disable_user(session, issuer, viewer.pk, now=NOW)
+    with pytest.raises(Forbidden):
+        service.disable_user(session, owner, owner.pk, now=NOW)
+    stranger = _user(session, settings, nuri, "viewer")
+    with pytest.raises(NotFound):
+        service.disable_user(session, owner, stranger.pk, now=NOW)
+    token = service.start_session(session, viewer, now=NOW)
+    service.disable_user(session, owner, viewer.pk, now=NOW)
+    assert service.resume(session, token, now=NOW) is None
+    with pytest.raises(Unauthorized):
+        service.check_credentials(
+            session, settings, email=viewer.email, password=PASSWORD, totp_code=None, now=NOW
+        )
