@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 import issuer
+
+# Registers the console's texts, as create_app does.
+import issuer.console.messages
 from issuer.i18n import (
     MESSAGES,
     format_date,
@@ -74,9 +77,9 @@ def test_numbers() -> None:
 
 
 def _template_keys() -> set[str]:
-    folder = Path(issuer.__file__).parent / "templates" / "service"
+    folder = Path(issuer.__file__).parent / "templates"
     found: set[str] = set()
-    for template in folder.glob("*.html"):
+    for template in folder.rglob("*.html"):
         # Whole keys only: t("verdict." ~ ...) builds a family, checked below.
         found.update(re.findall(r"""\bt\(["']([a-z0-9_.]*[a-z0-9_])["']""", template.read_text()))
     package = Path(issuer.__file__).parent
@@ -85,6 +88,12 @@ def _template_keys() -> set[str]:
             continue
         found.update(re.findall(r'"(verify\.problem_[a-z]+)"', module.read_text()))
         found.update(re.findall(r'"(sharing\.og_[a-z_]+)"', module.read_text()))
+        # The console names its notices from Python (message="console..."), not its routes.
+        found.update(
+            re.findall(r'(?<!url_for\()"(console\.[a-z0-9_.]*[a-z0-9])"', module.read_text())
+        )
+    # t("console.confirm_" ~ action) builds a family: checked with the families below.
+    found = {key for key in found if not key.endswith(("_", "."))}
     return found
 
 
@@ -101,6 +110,7 @@ def test_every_page_text_exists_in_both_languages() -> None:
         for part in ("title", "text")
     }
     keys |= {"kind.badge", "kind.record", "kind.other"}
+    keys |= {f"console.confirm_{action}" for action in ("revoke", "suspend", "unsuspend")}
     keys |= {
         f"{family}.{state}"
         for family in ("details", "certificate.mark", "certificate.mark_note", "sharing.state")
