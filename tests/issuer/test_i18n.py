@@ -10,14 +10,16 @@ import pytest
 
 import issuer
 from issuer.i18n import (
-    MESSAGES,
     format_date,
     format_datetime,
     format_number,
     negotiate_language,
     translate,
 )
+from tests.test_catalogs import texts
 from verify import CheckStatus, Verdict
+
+MESSAGES = texts("issuer")
 
 
 @pytest.mark.parametrize(
