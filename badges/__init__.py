@@ -89,6 +89,7 @@ from badges.proof import add_proof, create_proof, hash_data, proofs_of, verify_p
 from badges.qr import decode_qr, qr_png, qr_svg
 from badges.schema import schema_errors, validate_schema
 from badges.status import Bitstring, build_status_list_credential, status_entry
+from badges.summary import CredentialSummary, ResultSummary, as_list, parse_datetime
 from badges.vcjwt import (
     DecodedJwt,
     check_jwt_claims,
@@ -114,6 +115,7 @@ __all__ = [
     "ClrCredential",
     "ClrSubject",
     "CredentialSchema",
+    "CredentialSummary",
     "Criteria",
     "DecodedJwt",
     "EndorsementCredential",
@@ -140,6 +142,7 @@ __all__ = [
     "ProofError",
     "Result",
     "ResultDescription",
+    "ResultSummary",
     "SchemaViolation",
     "SignedCredential",
     "StatusIndexOutOfRange",
@@ -151,6 +154,7 @@ __all__ = [
     "UnsupportedAlgorithm",
     "UnsupportedCryptosuite",
     "add_proof",
+    "as_list",
     "bake_png",
     "bake_svg",
     "build_clr",
@@ -180,6 +184,7 @@ __all__ = [
     "load_context",
     "matches_identity_hash",
     "normalize_email",
+    "parse_datetime",
     "proofs_of",
     "qr_png",
     "qr_svg",
