@@ -6,7 +6,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -27,24 +27,43 @@ def read_catalog(domain: str, lang: str) -> Catalog:
         return read_po(handle, locale=lang, domain=domain)
 
 
+def _key(message: Message) -> str:
+    return message.id[0] if isinstance(message.id, tuple | list) else str(message.id)
+
+
+def _forms(message: Message) -> list[str]:
+    strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+    return [str(s) for s in strings]
+
+
 def texts(domain: str) -> dict[str, tuple[str, str]]:
-    """Every message id of ``domain`` with its English and Korean text."""
-    english = {str(m.id): m.string for m in read_catalog(domain, "en") if m.id}
-    korean = {str(m.id): m.string for m in read_catalog(domain, "ko") if m.id}
-    return {key: (str(english[key]), str(korean.get(key, ""))) for key in english}
+    """Every message id of ``domain`` with its English and Korean text (for a message with
+    plural forms, all of them joined by a line break)."""
+    english = {_key(m): "\n".join(_forms(m)) for m in read_catalog(domain, "en") if m.id}
+    korean = {_key(m): "\n".join(_forms(m)) for m in read_catalog(domain, "ko") if m.id}
+    return {key: (english[key], korean.get(key, "")) for key in english}
 
 
 @pytest.mark.parametrize("domain", sorted(CATALOGS))
 def test_every_message_id_has_both_languages(domain: str) -> None:
     """A message id missing or empty in either catalog fails here."""
     english, korean = (read_catalog(domain, lang) for lang in LANGUAGES)
-    english_ids = {m.id for m in english if m.id}
-    korean_ids = {m.id for m in korean if m.id}
+    english_ids = {_key(m) for m in english if m.id}
+    korean_ids = {_key(m) for m in korean if m.id}
     assert len(english_ids) > 100
     assert english_ids == korean_ids
     for catalog in (english, korean):
-        empty = [m.id for m in catalog if m.id and not str(m.string).strip()]
-        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        forms = catalog.num_plurals
+        empty = [
+            _key(m)
+            for m in catalog
+            if m.id
+            and (
+                not all(f.strip() for f in _forms(m))
+                or (m.pluralizable and len(_forms(m)) != forms)
+            )
+        ]
+        fuzzy = [_key(m) for m in catalog if m.id and m.fuzzy]
         assert empty == [], catalog.locale
         assert fuzzy == [], catalog.locale
 
@@ -65,6 +84,7 @@ def test_placeholders_agree_between_languages() -> None:
 
     for domain in CATALOGS:
         for key, (english, korean) in texts(domain).items():
+            english, korean = english.replace("\n", " "), korean.replace("\n", " ")
             fields = [
                 {f for _, f, _, _ in string.Formatter().parse(t) if f} for t in (english, korean)
             ]
@@ -75,3 +95,14 @@ def test_catalog_files_are_package_data() -> None:
     """pyproject ships the catalogs with the packages."""
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert pyproject.count('"locale/*/LC_MESSAGES/*.mo"') == 2
+
+
+def test_plural_forms_follow_the_count() -> None:
+    """English chooses ``endorsement`` or ``endorsements`` by CLDR's rule; Korean has one form."""
+    one = verify.messages.render("endorsements-valid", {"count": 1})
+    two = verify.messages.render("endorsements-valid", {"count": 2})
+    assert one["en"] == "1 endorsement verified."
+    assert two["en"] == "2 endorsements verified."
+    assert (one["ko"], two["ko"]) == ("보증 1건을 확인했습니다.", "보증 2건을 확인했습니다.")
+    plural = [_key(m) for m in read_catalog("verify", "en") if m.pluralizable]
+    assert len(plural) >= 5

@@ -4,7 +4,8 @@ Codes never change; the texts may. The texts live in gettext catalogs
 (``verify/locale/<lang>/LC_MESSAGES/verify.po``, compiled to ``.mo`` beside them), read with
 the standard library's :mod:`gettext` so the verifier needs no web stack. A check message's
 msgid is its code (``input-json``); verdicts, check statuses, check names and headlines are
-``verdict.<verdict>``, ``status.<status>``, ``check.<check id>`` and ``headline.<verdict>``.
+``verdict.<verdict>``, ``status.<status>``, ``check.<check id>`` and ``headline.<verdict>``;
+a message with a ``{count}`` has plural forms (msgid_plural, the same code), chosen by it.
 Texts are ``str.format`` templates filled from a check's details; a missing field shows as
 ``?`` rather than failing. Dates are formatted by :mod:`verify.localtime` (CLDR, KST for Korean).
 """
@@ -32,7 +33,13 @@ def catalog(lang: str) -> gettext.GNUTranslations:
         return gettext.GNUTranslations(handle)
 
 
-def _lookup(key: str, lang: str) -> str | None:
+def _lookup(key: str, lang: str, count: object = None) -> str | None:
+    """The text of ``key``; with a whole-number ``count``, the CLDR plural form for it
+    (``1 endorsement`` / ``2 endorsements``; Korean has one form)."""
+    if isinstance(count, int) and not isinstance(count, bool):
+        plural = catalog(lang).ngettext(key, key, count)
+        if plural != key:
+            return plural
     text = catalog(lang).gettext(key)
     return None if text == key else text
 
@@ -47,7 +54,7 @@ def render(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     texts = {}
     for lang in LANGUAGES:
         fields = _Fields({k: _text(k, v, lang) for k, v in params.items()})
-        texts[lang] = (_lookup(code, lang) or code).format_map(fields)
+        texts[lang] = (_lookup(code, lang, params.get("count")) or code).format_map(fields)
     return texts
 
 

@@ -38,7 +38,7 @@ def _english_fragments() -> set[str]:
         for english, korean in texts(domain).values():
             if english == korean:
                 continue
-            for fragment in re.split(r"\{[^}]*\}", english):
+            for fragment in re.split(r"\{[^}]*\}|\n", english):
                 fragment = fragment.strip(" .,:;()")
                 if len(fragment) >= _MIN_LENGTH and fragment not in korean:
                     found.add(fragment)
