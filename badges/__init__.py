@@ -89,7 +89,7 @@ from badges.proof import add_proof, create_proof, hash_data, proofs_of, verify_p
 from badges.qr import decode_qr, qr_png, qr_svg
 from badges.schema import schema_errors, validate_schema
 from badges.status import Bitstring, build_status_list_credential, status_entry
-from badges.summary import CredentialSummary, ResultSummary, as_list, parse_datetime
+from badges.summary import CredentialSummary, ResultSummary, as_list, http_link, parse_datetime
 from badges.vcjwt import (
     DecodedJwt,
     check_jwt_claims,
@@ -177,6 +177,7 @@ __all__ = [
     "find_undefined_terms",
     "format_datetime",
     "hash_data",
+    "http_link",
     "identity_hash",
     "is_png",
     "is_svg",

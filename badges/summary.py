@@ -18,16 +18,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "CredentialSummary",
     "ResultSummary",
     "as_list",
+    "http_link",
     "parse_datetime",
 ]
 
 # A date-time string longer than this is not one (bounds the work spent on an upload).
 _MAX_DATETIME_LENGTH = 40
+# Longer links are not shown (no browser needs them, and they would only stretch a page).
+_MAX_LINK_LENGTH = 2048
 
 
 def as_list(value: Any) -> list[Any]:
@@ -35,6 +39,22 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def http_link(value: Any) -> str | None:
+    """``value`` as a link a page may show: an http(s) URL, else ``None``.
+
+    A credential from an upload may carry ``javascript:`` or ``data:`` URLs; pages link
+    only to the web.
+    """
+    text = _text(value)
+    if text is None or len(text) > _MAX_LINK_LENGTH:
+        return None
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return None
+    return text if scheme in ("http", "https") else None
 
 
 def parse_datetime(value: Any, *, assume_utc: bool = False) -> datetime:

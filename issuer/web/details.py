@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from badges.summary import CredentialSummary
+from badges.summary import CredentialSummary, http_link
 from issuer.artwork import logo_url
 from issuer.config import Settings
 from issuer.db import get_session
@@ -103,17 +103,6 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _link(value: Any) -> str | None:
-    text = _text(value)
-    if text is None or len(text) > 2048:
-        return None
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    return text if scheme in ("http", "https") else None
-
-
 def _alignments(summary: CredentialSummary) -> list[AlignmentView]:
     found = []
     for item in summary.alignments[:_MAX_ITEMS]:
@@ -126,7 +115,7 @@ def _alignments(summary: CredentialSummary) -> list[AlignmentView]:
                 framework=_text(item.get("targetFramework")),
                 code=_text(item.get("targetCode")),
                 description=_text(item.get("targetDescription")),
-                url=_link(item.get("targetUrl")),
+                url=http_link(item.get("targetUrl")),
                 type=_text(item.get("targetType")),
             )
         )

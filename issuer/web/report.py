@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from badges.summary import CredentialSummary
+from badges.summary import CredentialSummary, http_link
 from issuer.config import Settings
 from issuer.models import Credential, Issuer, parse_id
 from issuer.platform import is_platform
@@ -138,17 +137,6 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _link(value: Any) -> str | None:
-    text = _text(value)
-    if text is None or len(text) > 2048:
-        return None
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    return text if scheme in ("http", "https") else None
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -259,7 +247,7 @@ def describe(
             name=_text(item.get("name")),
             description=_text(item.get("description")),
             narrative=_text(item.get("narrative")),
-            url=_link(item.get("id")),
+            url=http_link(item.get("id")),
         )
         for item in summary.evidence[:10]
         if item

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from badges import CredentialSummary, as_list, build_clr, build_endorsement, parse_datetime
+from badges import (
+    CredentialSummary,
+    as_list,
+    build_clr,
+    build_endorsement,
+    http_link,
+    parse_datetime,
+)
 from tests.conftest import SPEC_DIR
 from tests.samples import ISSUER_DID, sample_credential, sample_issuer
 
@@ -24,6 +31,14 @@ def test_as_list() -> None:
     assert as_list({"a": 1}) == [{"a": 1}]
     items = [1, 2]
     assert as_list(items) is items
+
+
+def test_http_link() -> None:
+    """Only http(s) links of sensible length are shown."""
+    assert http_link(" https://example.org/e/1 ") == "https://example.org/e/1"
+    assert http_link("HTTP://example.org") == "HTTP://example.org"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "https://x/" + "a" * 2048, 7, "[::"):
+        assert http_link(bad) is None
 
 
 def test_parse_datetime() -> None:

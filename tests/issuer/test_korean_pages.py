@@ -94,19 +94,18 @@ def _visible_text(markup: str, lang: str = "ko") -> str:
 
 @pytest.fixture(scope="module")
 def pages(app: Flask, hanbit: Tenant) -> dict[str, str]:
-    """One path of every kind of page, for a learner with two badges and a share."""
+    """One path of every kind of page, for a learner with a badge and a share."""
     with app.test_client() as client:
         api = Api(client, hanbit)
         email = unique_email("korean")
         course = api.achievement("데이터 분석 기초", creditsAvailable=2, fieldOfStudy="데이터")
-        issued = api.issue(
-            course["uuid"],
-            email,
-            "이서연",
-            creditsEarned=2,
-            result=[{"status": "Completed", "value": "A"}],
-            validFrom="2026-03-01T16:30:00Z",
-        )
+        # Every optional part a page shows: credits, a result, a date in both zones' days.
+        content: dict[str, Any] = {
+            "creditsEarned": 2,
+            "result": [{"status": "Completed", "value": "A"}],
+            "validFrom": "2026-03-01T16:30:00Z",
+        }
+        issued = api.issue(course["uuid"], email, "이서연", **content)
         wallet = full_wallet_link(app, email).removeprefix(BASE_URL)
         created = client.post(f"{wallet}/shares", data={"scope": "all"}, headers=KOREAN)
         assert created.status_code == 303

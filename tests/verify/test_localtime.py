@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from verify.localtime import DISPLAY_ZONES, format_date, format_datetime, format_number
+from verify.localtime import DISPLAY_ZONES, format_date, format_datetime
 from verify.messages import render
 
 
@@ -27,13 +27,6 @@ def test_unknown_language_is_english_and_none_is_empty() -> None:
     assert format_date(moment, "fr") == "31 December 2026"
     assert format_date(moment, "ko") == "2027년 1월 1일"
     assert format_datetime(None, "ko") == ""
-
-
-def test_numbers_use_cldr_grouping() -> None:
-    """Thousands grouped, at most two decimals."""
-    assert format_number(1234567, "ko") == "1,234,567"
-    assert format_number(92.456, "en") == "92.46"
-    assert format_number(3.0, "ko") == "3"
 
 
 def test_report_messages_show_dates_per_language() -> None:
