@@ -89,7 +89,14 @@ from badges.proof import add_proof, create_proof, hash_data, proofs_of, verify_p
 from badges.qr import decode_qr, qr_png, qr_svg
 from badges.schema import schema_errors, validate_schema
 from badges.status import Bitstring, build_status_list_credential, status_entry
-from badges.summary import CredentialSummary, ResultSummary, as_list, http_link, parse_datetime
+from badges.summary import (
+    CredentialSummary,
+    ResultSummary,
+    as_list,
+    http_link,
+    parse_datetime,
+    validity_state,
+)
 from badges.vcjwt import (
     DecodedJwt,
     check_jwt_claims,
@@ -194,6 +201,7 @@ __all__ = [
     "sign_credential",
     "status_entry",
     "validate_schema",
+    "validity_state",
     "verify_jwt_signature",
     "verify_proof",
 ]

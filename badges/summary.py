@@ -26,6 +26,7 @@ __all__ = [
     "as_list",
     "http_link",
     "parse_datetime",
+    "validity_state",
 ]
 
 # A date-time string longer than this is not one (bounds the work spent on an upload).
@@ -39,6 +40,20 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def validity_state(valid_from: datetime | None, valid_until: datetime | None, now: datetime) -> str:
+    """Where ``now`` falls in a validity period: ``valid``, ``not-yet-valid`` or ``expired``.
+
+    The one rule of Baeji for "current": valid from ``valid_from`` (inclusive) until
+    ``valid_until`` (exclusive); a missing end never expires. Credentials read here, the
+    issuer's stored rows and the wallet all decide with it.
+    """
+    if valid_until is not None and valid_until <= now:
+        return "expired"
+    if valid_from is not None and valid_from > now:
+        return "not-yet-valid"
+    return "valid"
 
 
 def http_link(value: Any) -> str | None:
@@ -260,6 +275,4 @@ class CredentialSummary:
         Revocation and suspension are not claims of the credential: the verifier's
         status check (or the issuer's own records) decides those.
         """
-        if self.valid_from is not None and self.valid_from > now:
-            return False
-        return self.valid_until is None or self.valid_until > now
+        return validity_state(self.valid_from, self.valid_until, now) == "valid"

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from badges.compact import InvalidCompactCredential
 from badges.qr import qr_png, qr_svg
-from badges.summary import CredentialSummary
+from badges.summary import CredentialSummary, validity_state
 from issuer import learners, records, settings_of, sharing
 from issuer.db import get_session
 from issuer.errors import InvalidWalletLink, NotFound, ScopedWallet
@@ -103,11 +103,7 @@ def _status(row: Credential, now: datetime) -> str:
         return "revoked"
     if row.suspended_at is not None:
         return "suspended"
-    if row.valid_until is not None and row.valid_until <= now:
-        return "expired"
-    if row.valid_from > now:
-        return "not-yet-valid"
-    return "valid"
+    return validity_state(row.valid_from, row.valid_until, now)
 
 
 def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -> list[WalletItem]:

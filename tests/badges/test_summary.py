@@ -18,6 +18,7 @@ from badges import (
     build_endorsement,
     http_link,
     parse_datetime,
+    validity_state,
 )
 from tests.conftest import SPEC_DIR
 from tests.samples import ISSUER_DID, sample_credential, sample_issuer
@@ -31,6 +32,16 @@ def test_as_list() -> None:
     assert as_list({"a": 1}) == [{"a": 1}]
     items = [1, 2]
     assert as_list(items) is items
+
+
+def test_validity_state_boundaries() -> None:
+    """Valid from the first instant, expired at the last; no end never expires."""
+    end = NOW + timedelta(days=1)
+    assert validity_state(NOW, end, NOW) == "valid"
+    assert validity_state(NOW, end, NOW - timedelta(microseconds=1)) == "not-yet-valid"
+    assert validity_state(NOW, end, end) == "expired"
+    assert validity_state(None, None, NOW) == "valid"
+    assert validity_state(NOW, None, NOW + timedelta(days=10_000)) == "valid"
 
 
 def test_http_link() -> None:
