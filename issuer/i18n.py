@@ -16,7 +16,9 @@ Korea Standard Time (``Asia/Seoul``), English in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from gettext import NullTranslations
 from pathlib import Path
 
 from babel.support import Translations
@@ -32,6 +34,7 @@ __all__ = [
     "LANGUAGES",
     "LOCALE_DIR",
     "catalog",
+    "fill",
     "format_date",
     "format_datetime",
     "format_number",
@@ -65,6 +68,26 @@ def catalog(lang: str) -> Translations:
         return Translations(handle, domain=DOMAIN)
 
 
+def fill(
+    translations: NullTranslations, key: str, lang: str, params: Mapping[str, object]
+) -> str | None:
+    """The text ``key`` from ``translations``, filled with ``params``; ``None`` if unknown.
+
+    A whole-number ``count`` chooses the plural form (CLDR's rule for ``lang``: English
+    ``1 badge`` / ``2 badges``, Korean one form) and is shown with the locale's grouping.
+    """
+    count = params.get("count")
+    template = key
+    if isinstance(count, int) and not isinstance(count, bool):
+        template = str(translations.ngettext(key, key, count))
+        params = {**params, "count": format_number(count, lang)}
+    if template == key:
+        template = str(translations.gettext(key))
+    if template == key:
+        return None
+    return template.format(**params)
+
+
 def translate(key: str, lang: str, *, default: str | None = None, **params: object) -> str:
     """Return the page text ``key`` in ``lang`` (``ko`` or ``en``), filled with ``params``.
 
@@ -75,9 +98,9 @@ def translate(key: str, lang: str, *, default: str | None = None, **params: obje
     Raises:
         KeyError: ``key`` is unknown and no ``default`` was given (a programming error).
     """
-    template = catalog(lang).gettext(key)
-    if template == key:
+    text = fill(catalog(lang), key, lang, params)
+    if text is None:
         if default is not None:
             return default
         raise KeyError(f"no page text {key!r}")
-    return template.format(**params)
+    return text

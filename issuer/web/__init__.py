@@ -91,10 +91,10 @@ def _context() -> dict[str, Any]:
     translations = get_translations()
 
     def t(key: str, **params: Any) -> str:
-        template = str(translations.gettext(key))
-        if template == key:
+        text = i18n.fill(translations, key, lang, params)
+        if text is None:
             raise KeyError(f"no page text {key!r}")
-        return template.format(**params)
+        return text
 
     return {
         "lang": lang,

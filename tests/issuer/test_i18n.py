@@ -124,3 +124,11 @@ def test_translate_fills_and_falls_back() -> None:
     assert translate("result.Graduated", "ko", default="Graduated") == "Graduated"
     with pytest.raises(KeyError, match="no page text"):
         translate("no.such.text", "en")
+
+
+def test_counts_choose_the_plural_form_and_are_grouped() -> None:
+    """A whole-number count picks English singular or plural and is shown grouped."""
+    assert translate("share.scope_some", "en", count=1) == "1 chosen badge"
+    assert translate("share.scope_some", "en", count=1200) == "1,200 chosen badges"
+    assert translate("share.scope_some", "ko", count=1) == "고른 배지 1개"
+    assert translate("share.scope_some", "ko", count=3) == "고른 배지 3개"
