@@ -106,3 +106,12 @@ def test_plural_forms_follow_the_count() -> None:
     assert (one["ko"], two["ko"]) == ("보증 1건을 확인했습니다.", "보증 2건을 확인했습니다.")
     plural = [_key(m) for m in read_catalog("verify", "en") if m.pluralizable]
     assert len(plural) >= 5
+
+
+def test_tallies_read_naturally_in_both_languages() -> None:
+    """A tally of verdicts is written in each language's order, from the catalog."""
+    texts = verify.messages.render(
+        "embedded-unverifiable", {"count": 2, "tally": {"valid": 1, "revoked": 1}}
+    )
+    assert texts["en"] == "2 embedded credentials: 1 valid, 1 revoked."
+    assert texts["ko"] == "포함된 자격증명 2건: 유효함 1건, 취소됨 1건."

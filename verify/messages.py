@@ -78,14 +78,23 @@ def _text(name: str, value: Any, lang: str) -> str:
         return shown
     if name == "tally" and isinstance(value, Mapping):
         # {"valid": 4, "revoked": 1} -> "4 valid, 1 revoked" / "유효함 4건, 취소됨 1건"
-        parts = []
-        for verdict, count in value.items():
-            words = _lookup(f"verdict.{verdict}", lang) or str(verdict)
-            parts.append(f"{words} {count}건" if lang == "ko" else f"{count} {words.lower()}")
-        return ", ".join(parts)
+        return ", ".join(
+            text(
+                "tally.item",
+                lang,
+                count=count,
+                verdict=(_lookup(f"verdict.{verdict}", lang) or str(verdict)).lower(),
+            )
+            for verdict, count in value.items()
+        )
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    """The catalog text ``key`` in ``lang``, filled with ``params`` (the key if unknown)."""
+    return (_lookup(key, lang) or key).format_map(_Fields(params))
 
 
 def is_known(code: str) -> bool:
