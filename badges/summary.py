@@ -81,10 +81,9 @@ def parse_datetime(value: Any, *, assume_utc: bool = False) -> datetime:
             dateTimeStamp requires.
 
     Raises:
-        ValueError: not a string, not a date-time, too long, or (unless ``assume_utc``)
-            no timezone.
+        ValueError: not a string, not a date-time, or (unless ``assume_utc``) no timezone.
     """
-    if not isinstance(value, str) or len(value) > _MAX_DATETIME_LENGTH:
+    if not isinstance(value, str):
         raise ValueError(f"not a date-time: {value!r}")
     parsed = datetime.fromisoformat(value.strip())
     if parsed.tzinfo is None:
@@ -95,6 +94,8 @@ def parse_datetime(value: Any, *, assume_utc: bool = False) -> datetime:
 
 
 def _when(value: Any) -> datetime | None:
+    if isinstance(value, str) and len(value) > _MAX_DATETIME_LENGTH:
+        return None
     try:
         return parse_datetime(value, assume_utc=True)
     except ValueError:

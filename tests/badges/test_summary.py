@@ -61,8 +61,8 @@ def test_parse_datetime() -> None:
     with pytest.raises(ValueError, match="timezone"):
         parse_datetime("2026-03-01T16:30:00")
     assert parse_datetime("2026-03-01T16:30:00", assume_utc=True).tzinfo is UTC
-    for bad in (None, 20260301, "yesterday", "2026-03-01T16:30:00Z" + " " * 40):
-        with pytest.raises(ValueError, match=r"date-time|Invalid isoformat"):
+    for bad in (None, 20260301, "yesterday", "2026-13-01T16:30:00Z"):
+        with pytest.raises(ValueError, match=r"date-time|Invalid isoformat|month must be"):
             parse_datetime(bad)
 
 
