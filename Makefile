@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench bench-smoke clean
+.PHONY: install run test lint bench bench-smoke catalogs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest --cov --cov-report=term
+
+# Compile the gettext catalogs (.po -> .mo, committed; tests/test_catalogs.py checks they match).
+catalogs: install
+	$(BIN)/pybabel compile --statistics -d issuer/locale -D issuer
+	$(BIN)/pybabel compile --statistics -d verify/locale -D verify
 
 bench: install
 	$(BIN)/python -m benchmarks

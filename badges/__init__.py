@@ -89,6 +89,14 @@ from badges.proof import add_proof, create_proof, hash_data, proofs_of, verify_p
 from badges.qr import decode_qr, qr_png, qr_svg
 from badges.schema import schema_errors, validate_schema
 from badges.status import Bitstring, build_status_list_credential, status_entry
+from badges.summary import (
+    CredentialSummary,
+    ResultSummary,
+    as_list,
+    http_link,
+    parse_datetime,
+    validity_state,
+)
 from badges.vcjwt import (
     DecodedJwt,
     check_jwt_claims,
@@ -114,6 +122,7 @@ __all__ = [
     "ClrCredential",
     "ClrSubject",
     "CredentialSchema",
+    "CredentialSummary",
     "Criteria",
     "DecodedJwt",
     "EndorsementCredential",
@@ -140,6 +149,7 @@ __all__ = [
     "ProofError",
     "Result",
     "ResultDescription",
+    "ResultSummary",
     "SchemaViolation",
     "SignedCredential",
     "StatusIndexOutOfRange",
@@ -151,6 +161,7 @@ __all__ = [
     "UnsupportedAlgorithm",
     "UnsupportedCryptosuite",
     "add_proof",
+    "as_list",
     "bake_png",
     "bake_svg",
     "build_clr",
@@ -173,6 +184,7 @@ __all__ = [
     "find_undefined_terms",
     "format_datetime",
     "hash_data",
+    "http_link",
     "identity_hash",
     "is_png",
     "is_svg",
@@ -180,6 +192,7 @@ __all__ = [
     "load_context",
     "matches_identity_hash",
     "normalize_email",
+    "parse_datetime",
     "proofs_of",
     "qr_png",
     "qr_svg",
@@ -188,6 +201,7 @@ __all__ = [
     "sign_credential",
     "status_entry",
     "validate_schema",
+    "validity_state",
     "verify_jwt_signature",
     "verify_proof",
 ]

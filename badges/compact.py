@@ -41,6 +41,7 @@ import qrcode.image.pil
 import qrcode.image.svg
 
 from badges.errors import BadgeError
+from badges.summary import parse_datetime
 from keys import Signer
 
 __all__ = [
@@ -281,12 +282,9 @@ def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str):
         raise InvalidCompactCredential("the credential has no validFrom")
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_datetime(value)
     except ValueError as err:
-        raise InvalidCompactCredential(f"bad date {value!r}") from err
-    if parsed.tzinfo is None:
-        raise InvalidCompactCredential(f"date without a timezone: {value!r}")
-    return parsed
+        raise InvalidCompactCredential(f"bad date {value!r}: {err}") from err
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from jwt import PyJWS
@@ -31,6 +30,7 @@ from badges.errors import (
     MalformedJwt,
     UnsupportedAlgorithm,
 )
+from badges.summary import parse_datetime
 from keys import (
     InvalidKeyEncoding,
     InvalidSignature,
@@ -55,11 +55,9 @@ MAX_JWT_SIGNATURE_LENGTH = 1400
 
 def _timestamp(value: str) -> int:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parse_datetime(value)
     except ValueError as err:
-        raise JwtClaimMismatch(f"invalid dateTime {value!r}") from err
-    if parsed.tzinfo is None:
-        raise JwtClaimMismatch(f"dateTime without a timezone: {value!r}")
+        raise JwtClaimMismatch(f"invalid dateTime {value!r}: {err}") from err
     return int(parsed.timestamp())
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import Babel, get_translations
 
 from issuer import i18n, settings_of
 from issuer.errors import APIError
@@ -87,8 +88,13 @@ def render_page(
 def _context() -> dict[str, Any]:
     lang = page_language()
 
+    translations = get_translations()
+
     def t(key: str, **params: Any) -> str:
-        return i18n.translate(key, lang, **params)
+        text = i18n.fill(translations, key, lang, params)
+        if text is None:
+            raise KeyError(f"no page text {key!r}")
+        return text
 
     return {
         "lang": lang,
@@ -132,7 +138,19 @@ def error_page(error: APIError) -> Response | None:
         return None
 
 
+def _display_zone() -> str:
+    return str(i18n.DISPLAY_ZONES[page_language()])
+
+
 def init_app(app: Flask) -> None:
-    """Install the page context (language, ``t``, formatters) and the security headers."""
+    """Install Flask-Babel (the page's language and zone choose the catalog), the page
+    context (language, ``t``, formatters) and the security headers."""
+    Babel(
+        app,
+        locale_selector=page_language,
+        timezone_selector=_display_zone,
+        default_translation_directories=str(i18n.LOCALE_DIR),
+        default_domain=i18n.DOMAIN,
+    )
     app.context_processor(_context)
     app.after_request(_secure_headers)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from badges.summary import CredentialSummary
 from verify.errors import VerifyError
 from verify.report import CheckStatus, Verdict, VerificationReport
 
@@ -160,12 +161,7 @@ def _holder(credential: Mapping[str, Any] | None) -> str | None:
     """The holder's name when the credential subject states one (OB 3.0 ``name``)."""
     if not isinstance(credential, Mapping):
         return None
-    subject = credential.get("credentialSubject")
-    if isinstance(subject, list):
-        subject = subject[0] if subject else None
-    if isinstance(subject, Mapping):
-        return _text(subject.get("name"))
-    return None
+    return CredentialSummary.of(credential).holder_name
 
 
 def summarize(rows: Iterable[BatchRow]) -> dict[str, Any]:

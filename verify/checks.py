@@ -32,6 +32,7 @@ from badges.identity import matches_identity_hash, normalize_email
 from badges.proof import check_proof_options, is_jcs_proof, proofs_of, verify_proof
 from badges.schema import ACHIEVEMENT_CREDENTIAL, ENDORSEMENT_CREDENTIAL, schema_errors
 from badges.status import Bitstring
+from badges.summary import as_list, parse_datetime
 from badges.vcjwt import DecodedJwt, check_jwt_claims, decode_jwt, verify_jwt_signature
 from keys import KeyManagementError, VerificationKey
 from verify.controller import (
@@ -66,13 +67,6 @@ def result(check_id: str, status: CheckStatus, code: str, **details: Any) -> Che
 def skipped(check_id: str, code: str, **details: Any) -> CheckResult:
     """A skipped result."""
     return result(check_id, CheckStatus.SKIPPED, code, **details)
-
-
-def as_list(value: Any) -> list[Any]:
-    """A JSON value as a list: absent is empty, a single value a list of one."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def issuer_id_of(credential: Mapping[str, Any]) -> str | None:
@@ -492,20 +486,6 @@ class StatusProblem(Problem):
 class _StatusList:
     bits: Bitstring
     purposes: frozenset[str]
-
-
-def parse_datetime(value: Any) -> datetime:
-    """Parse an XML Schema dateTimeStamp (a timezone is required).
-
-    Raises:
-        ValueError: not a string, not a date-time, or no timezone.
-    """
-    if not isinstance(value, str):
-        raise ValueError(f"not a date-time: {value!r}")
-    parsed = datetime.fromisoformat(value.strip())
-    if parsed.tzinfo is None:
-        raise ValueError(f"date-time without a timezone: {value!r}")
-    return parsed
 
 
 def _window_problem(

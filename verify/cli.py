@@ -30,7 +30,7 @@ from badges.model import format_datetime
 from verify.algorithm import verify_credential
 from verify.batch_cli import expand_batch, run_batch
 from verify.errors import InvalidTrustStore, NotInTrustStore
-from verify.messages import verdict_headline
+from verify.messages import text, verdict_headline
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
 from verify.source import MAX_INPUT_BYTES
@@ -109,9 +109,8 @@ def _headline(report: VerificationReport, lang: str) -> str:
     if name:
         parts.append(f"“{name}”")
     if issuer_id:
-        by = "발급" if lang == "ko" else "issued by"
         who = f"{issuer_name} <{issuer_id}>" if issuer_name else str(issuer_id)
-        parts.append(f"— {who} {by}" if lang == "ko" else f"— {by} {who}")
+        parts.append(text("cli.issued_by", lang, who=who))
     return " ".join(parts)
 
 
@@ -136,11 +135,10 @@ def _render(report: VerificationReport, lang: str, indent: str = "") -> list[str
         title = _pad(check.title(lang), title_width)
         lines.append(f"{indent}  {mark} {label} {title}  {check.message(lang)}")
     for number, child in enumerate(report.children, start=1):
-        role = {
-            "endorsement": ("endorsement", "보증"),
-            "embedded-credential": ("embedded credential", "포함된 자격증명"),
-        }.get(child.role, (child.role, child.role))
-        lines.append(f"{indent}  ↳ {role[1] if lang == 'ko' else role[0]} {number}:")
+        role = text(f"cli.role.{child.role}", lang)
+        if role == f"cli.role.{child.role}":
+            role = child.role
+        lines.append(f"{indent}  ↳ {role} {number}:")
         lines.extend(_render(child, lang, indent + "    "))
     return lines
 
@@ -152,9 +150,7 @@ def _age_line(report: VerificationReport, lang: str) -> str | None:
     age = report.checked_at - oldest.captured_at
     days, hours = age.days, age.seconds // 3600
     captured = format_datetime(oldest.captured_at)
-    if lang == "ko":
-        return f"오프라인 데이터: 가장 오래된 문서는 {captured}에 저장됨 ({days}일 {hours}시간 전)"
-    return f"Offline data: the oldest document was captured {captured} ({days} d {hours} h old)"
+    return text("cli.offline_age", lang, captured=captured, days=days, hours=hours)
 
 
 def _read_target(target: str) -> str | bytes:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from badges.summary import as_list
 from keys import (
     InvalidDid,
     KeyManagementError,
@@ -79,12 +80,6 @@ class TrustedKey:
         }
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _absolute(method_id: str, base: str) -> str:
     return base + method_id if method_id.startswith("#") else method_id
 
@@ -135,10 +130,10 @@ def parse_controller_document(
         )
     methods: dict[str, Mapping[str, Any]] = {}
     assertion: set[str] = set()
-    for entry in _as_list(document.get("verificationMethod")):
+    for entry in as_list(document.get("verificationMethod")):
         if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
             methods[_absolute(entry["id"], expected_id)] = entry
-    for entry in _as_list(document.get("assertionMethod")):
+    for entry in as_list(document.get("assertionMethod")):
         if isinstance(entry, str):
             assertion.add(normalize_method_id(_absolute(entry, expected_id), expected_id))
         elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
@@ -289,7 +284,7 @@ def _resolve_referenced(
         raise _fetch_problem(err, url, missing_code="key-not-found") from err
     except DocumentInvalid as err:
         raise KeyProblem("invalid-key", definite=True, key=method_id, reason=str(err)) from err
-    for entry in _as_list(raw.get("verificationMethod")):
+    for entry in as_list(raw.get("verificationMethod")):
         if isinstance(entry, Mapping) and _absolute(str(entry.get("id")), base) == method_id:
             if entry.get("controller") != issuer.id:
                 raise KeyProblem(

@@ -35,9 +35,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from badges.errors import InvalidIdentityHash, JwtError
 from badges.identity import matches_identity_hash, normalize_email
+from badges.summary import as_list, parse_datetime
 from badges.vcjwt import decode_jwt, verify_jwt_signature
 from keys import KeyManagementError, VerificationKey
-from verify.checks import as_list, result, skipped
+from verify.checks import result, skipped
 from verify.errors import DocumentGone, DocumentNotFound, FetchError
 from verify.report import CHECK_IDS, CheckResult, CheckStatus, VerificationReport
 from verify.session import CREDENTIAL_ACCEPT, JSON_ACCEPT, DocumentInvalid, FetchSession
@@ -427,8 +428,7 @@ def _parse_date(value: Any) -> datetime:
     if len(text) == 10:
         parsed_date = date.fromisoformat(text)
         return datetime(parsed_date.year, parsed_date.month, parsed_date.day, tzinfo=UTC)
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_datetime(text, assume_utc=True)
 
 
 def _validity(assertion: Mapping[str, Any], now: datetime, skew: timedelta) -> CheckResult:

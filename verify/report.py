@@ -56,6 +56,7 @@ from datetime import datetime
 from typing import Any
 
 from badges.model import format_datetime
+from badges.summary import CredentialSummary
 from verify.errors import CredentialNotValid, CredentialUnverifiable
 from verify.messages import check_title, status_label, verdict_label
 from verify.ob2_view import ob2_summary
@@ -279,20 +280,15 @@ class DocumentRecord:
 def _summary(credential: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not isinstance(credential, Mapping):
         return None
-    issuer = credential.get("issuer")
-    subject = credential.get("credentialSubject")
-    subject = subject if isinstance(subject, Mapping) else {}
-    achievement = subject.get("achievement")
+    read = CredentialSummary.of(credential)
     summary: dict[str, Any] = {
         "id": credential.get("id"),
         "type": credential.get("type"),
         "name": credential.get("name"),
-        "issuer": {
-            "id": issuer.get("id") if isinstance(issuer, Mapping) else issuer,
-            "name": issuer.get("name") if isinstance(issuer, Mapping) else None,
-        },
-        "subject": subject.get("id"),
-        "achievement": achievement.get("name") if isinstance(achievement, Mapping) else None,
+        "issuer": {"id": read.issuer_id, "name": read.issuer_name},
+        "subject": read.holder_id,
+        "achievement": read.achievement_name,
+        # The dates as the credential states them (the machine form); pages format them.
         "validFrom": credential.get("validFrom") or credential.get("issuanceDate"),
         "validUntil": credential.get("validUntil") or credential.get("expirationDate"),
     }

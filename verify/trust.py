@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from badges.model import format_datetime
+from badges.summary import parse_datetime
 from verify.errors import InvalidTrustStore
 from verify.resolve import DictFetcher, FetchedDocument, Fetcher
 
@@ -67,11 +68,9 @@ class TrustedDocument:
         if not isinstance(url, str) or not isinstance(captured, str):
             raise InvalidTrustStore("a trust file entry needs 'url' and 'capturedAt'")
         try:
-            captured_at = datetime.fromisoformat(captured)
+            captured_at = parse_datetime(captured)
         except ValueError as err:
-            raise InvalidTrustStore(f"bad capturedAt {captured!r}") from err
-        if captured_at.tzinfo is None:
-            raise InvalidTrustStore(f"capturedAt needs a timezone: {captured!r}")
+            raise InvalidTrustStore(f"bad capturedAt {captured!r}: {err}") from err
         if "json" in entry:
             body = json.dumps(entry["json"], ensure_ascii=False).encode("utf-8")
             default_type = "application/json"

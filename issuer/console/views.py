@@ -55,7 +55,6 @@ from issuer import audit, settings_of
 from issuer.achievements import service as catalog
 from issuer.achievements.artwork import Artwork, check_artwork, logo_url, store_logo
 from issuer.console import cohort, service
-from issuer.console import messages as _messages  # noqa: F401  (registers the page texts)
 from issuer.console.models import ROLES, StaffUser
 from issuer.credentials import mail, reads, status_changes
 from issuer.credentials import service as services

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from badges import Association, build_clr, sign_credential
+from badges.summary import validity_state
 from issuer.achievements import service as catalog
 from issuer.config import Settings
 from issuer.db import write_transaction
@@ -61,9 +62,7 @@ def is_current(credential: Credential, now: datetime) -> bool:
     """Whether a credential belongs in a record at ``now`` (see the module docstring)."""
     if credential.revoked_at is not None or credential.suspended_at is not None:
         return False
-    if credential.valid_from > now:
-        return False
-    return credential.valid_until is None or credential.valid_until > now
+    return validity_state(credential.valid_from, credential.valid_until, now) == "valid"
 
 
 def recipient_name(credentials: Sequence[Credential]) -> str | None:

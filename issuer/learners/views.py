@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlmodel import Session
 
 from badges.compact import InvalidCompactCredential
 from badges.qr import qr_png, qr_svg
+from badges.summary import CredentialSummary, validity_state
 from issuer import settings_of
 from issuer.credentials.reads import credential_out
 from issuer.db import get_session
@@ -91,19 +92,16 @@ class WalletItem:
         return self.status not in ("revoked", "suspended")
 
 
+def _summary(row: Credential) -> CredentialSummary:
+    return CredentialSummary.of(json.loads(row.document))
+
+
 def _badge_name(row: Credential) -> str:
-    document = json.loads(row.document)
-    return str(document.get("credentialSubject", {}).get("achievement", {}).get("name", ""))
+    return _summary(row).achievement_name or ""
 
 
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+def _issuer_label(summary: CredentialSummary) -> str:
+    return summary.issuer_name or summary.issuer_id or ""
 
 
 def _status(row: Credential, now: datetime) -> str:
@@ -112,11 +110,7 @@ def _status(row: Credential, now: datetime) -> str:
         return "revoked"
     if row.suspended_at is not None:
         return "suspended"
-    if row.valid_until is not None and row.valid_until <= now:
-        return "expired"
-    if row.valid_from > now:
-        return "not-yet-valid"
-    return "valid"
+    return validity_state(row.valid_from, row.valid_until, now)
 
 
 def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -> list[WalletItem]:
@@ -127,13 +121,9 @@ def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -
         if row.issuer_id not in issuers:
             issuers[row.issuer_id] = session.get(Issuer, row.issuer_id)
         owner = issuers[row.issuer_id]
-        document = json.loads(row.document)
-        subject = document.get("credentialSubject", {})
-        issuer = document.get("issuer", {})
+        summary = _summary(row)
         status = _status(row, now)
-        credits = subject.get("creditsEarned")
-        name = str(subject.get("achievement", {}).get("name", ""))
-        issuer_name = str(issuer.get("name") or issuer.get("id", ""))
+        name, issuer_name = summary.achievement_name or "", _issuer_label(summary)
         items.append(
             WalletItem(
                 id=row.id,
@@ -147,12 +137,8 @@ def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -
                 status_label=Verdict(status).label(lang),
                 tone=_TONES.get(status, "warn"),
                 glyph=_GLYPHS.get(status, "!"),
-                credits=float(credits) if isinstance(credits, int | float) else None,
-                results=[
-                    (r.get("value"), r.get("status"))
-                    for r in subject.get("result", [])
-                    if isinstance(r, dict)
-                ],
+                credits=summary.credits,
+                results=[(r.value, r.status) for r in summary.results],
                 linkedin=None
                 if status in ("revoked", "suspended")
                 else linkedin_url(
@@ -191,8 +177,8 @@ def _wallet_json(token: str, opened: Wallet) -> Response:
         "credentials": [
             {
                 **credential_out(conf, row, full=False).to_json(),
-                "name": json.loads(row.document)["credentialSubject"]["achievement"]["name"],
-                "issuer": json.loads(row.document).get("issuer", {}).get("name"),
+                "name": _summary(row).achievement_name,
+                "issuer": _summary(row).issuer_name,
                 "downloads": {
                     kind: f"{conf.url('credentials', row.id)}.{kind}"
                     for kind in ("json", "jwt", "png", "svg")
@@ -325,10 +311,9 @@ def certificate(token: str, ref: str) -> Response:
     conf = settings_of(current_app)
     (item,) = _items(session, [row], conf.clock(), page_language())
     document = json.loads(row.document)
-    subject = document.get("credentialSubject", {})
-    achievement = subject.get("achievement", {})
+    summary = CredentialSummary.of(document)
     details = badge_details(document, row)
-    hours = subject.get("creditsEarned", achievement.get("creditsAvailable"))
+    hours = summary.credits if summary.credits is not None else summary.credits_available
     owner = session.get(Issuer, row.issuer_id)
     return render_page(
         "service/certificate.html",
@@ -339,11 +324,9 @@ def certificate(token: str, ref: str) -> Response:
         details=details,
         withdrawn=details.status.state if details.status else None,
         number=certificate_number(row.id),
-        period_start=_when(subject.get("activityStartDate")),
-        period_end=_when(subject.get("activityEndDate")),
-        hours=float(hours)
-        if isinstance(hours, int | float) and not isinstance(hours, bool)
-        else None,
+        period_start=summary.activity_start,
+        period_end=summary.activity_end,
+        hours=hours,
         logo_url=url_for("artwork.issuer_logo", slug=owner.slug)
         if owner is not None and owner.logo is not None
         else None,
@@ -479,12 +462,11 @@ def _withdrawn_shared(share_id: str, lang: str) -> list[_WithdrawnItem]:
         if when is None:
             continue
         status = "revoked" if credential.revoked_at is not None else "suspended"
-        document = json.loads(credential.document)
-        issuer = document.get("issuer", {})
+        summary = _summary(credential)
         found.append(
             _WithdrawnItem(
-                name=_badge_name(credential),
-                issuer_name=str(issuer.get("name") or issuer.get("id", "")),
+                name=summary.achievement_name or "",
+                issuer_name=_issuer_label(summary),
                 status=status,
                 status_label=Verdict(status).label(lang),
                 when=when,

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from badges.bake import bake_png, bake_svg
 from badges.image import default_badge_png, default_badge_svg
 from badges.qr import qr_png, qr_svg
+from badges.summary import CredentialSummary
 from issuer.achievements.artwork import artwork_png, artwork_svg
 from issuer.caches import BoundedCache
 from issuer.config import Settings
@@ -337,9 +338,8 @@ def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
 
 
 def _achievement_name(document: dict[str, Any]) -> str:
-    return str(document.get("credentialSubject", {}).get("achievement", {}).get("name", "Badge"))
+    return CredentialSummary.of(document).achievement_name or "Badge"
 
 
 def _issuer_name(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    return issuer.get("name") if isinstance(issuer, dict) else None
+    return CredentialSummary.of(document).issuer_name

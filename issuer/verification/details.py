@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from sqlmodel import Session
 
+from badges.summary import CredentialSummary, http_link
 from issuer.achievements.artwork import logo_url
 from issuer.config import Settings
 from issuer.db import get_session
@@ -102,41 +103,9 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _link(value: Any) -> str | None:
-    text = _text(value)
-    if text is None or len(text) > 2048:
-        return None
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    return text if scheme in ("http", "https") else None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return (value if isinstance(value, list) else [value])[:_MAX_ITEMS]
-
-
-def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
-    subjects = _list(credential.get("credentialSubject"))
-    return _mapping(subjects[0]) if subjects else {}
-
-
-def _alignments(achievement: Mapping[str, Any]) -> list[AlignmentView]:
+def _alignments(summary: CredentialSummary) -> list[AlignmentView]:
     found = []
-    for item in (_mapping(a) for a in _list(achievement.get("alignment"))):
+    for item in summary.alignments[:_MAX_ITEMS]:
         name = _text(item.get("targetName"))
         if name is None:
             continue
@@ -146,28 +115,22 @@ def _alignments(achievement: Mapping[str, Any]) -> list[AlignmentView]:
                 framework=_text(item.get("targetFramework")),
                 code=_text(item.get("targetCode")),
                 description=_text(item.get("targetDescription")),
-                url=_link(item.get("targetUrl")),
+                url=http_link(item.get("targetUrl")),
                 type=_text(item.get("targetType")),
             )
         )
     return found
 
 
-def _results(subject: Mapping[str, Any], achievement: Mapping[str, Any]) -> list[ResultView]:
-    descriptions = {
-        _text(item.get("id")): item
-        for item in (_mapping(d) for d in _list(achievement.get("resultDescription")))
-        if _text(item.get("id"))
-    }
+def _results(summary: CredentialSummary) -> list[ResultView]:
     found = []
-    for item in (_mapping(r) for r in _list(subject.get("result"))):
-        described = _mapping(descriptions.get(_text(item.get("resultDescription"))))
+    for item in summary.results[:_MAX_ITEMS]:
         result = ResultView(
-            name=_text(described.get("name")),
-            value=_text(item.get("value")),
-            status=_text(item.get("status")),
-            result_type=_text(described.get("resultType")),
-            required=_text(described.get("requiredValue") or described.get("requiredLevel")),
+            name=_text(item.description),
+            value=_text(item.value),
+            status=_text(item.status),
+            result_type=_text(item.result_type),
+            required=_text(item.required),
         )
         if result.name or result.value or result.status:
             found.append(result)
@@ -195,15 +158,14 @@ def badge_details(credential: Mapping[str, Any], row: Credential | None = None) 
         row: the stored credential when this service issued it: its revocation or
             suspension date, and the reason when the provider made it public.
     """
-    subject = _subject(credential)
-    achievement = _mapping(subject.get("achievement"))
+    summary = CredentialSummary.of(credential)
     return BadgeDetails(
-        alignments=_alignments(achievement),
-        tags=[tag for tag in (_text(t) for t in _list(achievement.get("tag"))) if tag],
-        field_of_study=_text(achievement.get("fieldOfStudy")),
-        human_code=_text(achievement.get("humanCode")),
-        credits_available=_number(achievement.get("creditsAvailable")),
-        results=_results(subject, achievement),
+        alignments=_alignments(summary),
+        tags=[tag for tag in (_text(t) for t in summary.tags[:_MAX_ITEMS]) if tag],
+        field_of_study=_text(summary.field_of_study),
+        human_code=_text(summary.human_code),
+        credits_available=summary.credits_available,
+        results=_results(summary),
         status=_status(row),
     )
 
@@ -278,12 +240,10 @@ def badge_page_context(
     suspended: such a badge is not offered for sharing), ``withdrawn`` and ``page_url``.
     """
     document = json.loads(row.document)
-    subject = _subject(document)
-    achievement = _mapping(subject.get("achievement"))
-    issuer = _mapping(document.get("issuer"))
-    name = _text(achievement.get("name")) or "Badge"
-    issuer_name = _text(issuer.get("name")) or _text(issuer.get("id")) or ""
-    recipient = _text(subject.get("name"))
+    summary = CredentialSummary.of(document)
+    name = _text(summary.achievement_name) or "Badge"
+    issuer_name = _text(summary.issuer_name) or _text(summary.issuer_id) or ""
+    recipient = _text(summary.holder_name)
     if recipient:
         description = translate("sharing.og_description", lang, issuer=issuer_name, name=recipient)
     else:

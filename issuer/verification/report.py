@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
+from badges.summary import CredentialSummary, http_link
 from issuer.config import Settings
 from issuer.issuers.platform import is_platform
 from issuer.models import Credential, Issuer, parse_id
@@ -137,50 +137,8 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _link(value: Any) -> str | None:
-    text = _text(value)
-    if text is None or len(text) > 2048:
-        return None
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    return text if scheme in ("http", "https") else None
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _kind(credential: Mapping[str, Any]) -> str:
-    types = {t for t in _list(credential.get("type")) if isinstance(t, str)}
-    if "ClrCredential" in types:
-        return "record"
-    if types & {"OpenBadgeCredential", "AchievementCredential", "Assertion"}:
-        return "badge"
-    return "other"
 
 
 def _ob2_view(report: VerificationReport) -> dict[str, Any]:
@@ -222,10 +180,8 @@ def _check(check: Any, lang: str) -> CheckView:
 def _issuer(
     credential: Mapping[str, Any], report: VerificationReport, session: Session
 ) -> IssuerView:
-    raw = credential.get("issuer")
-    profile = _mapping(raw)
-    issuer_id = _text(profile.get("id")) if profile else _text(raw)
-    name = _text(profile.get("name"))
+    summary = CredentialSummary.of(credential)
+    issuer_id, name = _text(summary.issuer_id), _text(summary.issuer_name)
     if issuer_id is None:
         return IssuerView(None, name)
     known = session.exec(select(Issuer).where(Issuer.did == issuer_id)).first()
@@ -277,12 +233,9 @@ def describe(
     credential = report.credential if isinstance(report.credential, Mapping) else {}
     if report.version == "2.0":
         credential = _ob2_view(report)
-    subjects = _list(credential.get("credentialSubject"))
-    subject = _mapping(subjects[0]) if subjects else {}
-    achievement = _mapping(subject.get("achievement"))
-    kind = _kind(credential) if credential else "other"
-    title = _text(achievement.get("name")) or _text(credential.get("name"))
-    credential_id = _text(credential.get("id"))
+    summary = CredentialSummary.of(credential)
+    kind = summary.kind if credential else "other"
+    credential_id = _text(summary.id)
     local_id = None
     prefix = settings.url("credentials") + "/"
     if credential_id and credential_id.startswith(prefix):
@@ -294,15 +247,15 @@ def describe(
             name=_text(item.get("name")),
             description=_text(item.get("description")),
             narrative=_text(item.get("narrative")),
-            url=_link(item.get("id")),
+            url=http_link(item.get("id")),
         )
-        for item in (_mapping(e) for e in _list(credential.get("evidence"))[:10])
+        for item in summary.evidence[:10]
         if item
     ]
     results = [
-        (_text(item.get("value")), _text(item.get("status")))
-        for item in (_mapping(r) for r in _list(subject.get("result"))[:10])
-        if _text(item.get("value")) or _text(item.get("status"))
+        (_text(item.value), _text(item.status))
+        for item in summary.results[:10]
+        if _text(item.value) or _text(item.status)
     ]
     recipient = next((c for c in report.checks if c.id == "recipient"), None)
     return CredentialView(
@@ -311,21 +264,21 @@ def describe(
         tone=_TONES[report.verdict],
         glyph=_GLYPHS[report.verdict],
         kind=kind,
-        title=title,
+        title=_text(summary.title),
         issuer=_issuer(credential, report, session),
         checks=[_check(c, lang) for c in report.checks],
         checked_at=report.checked_at,
-        recipient_name=_text(subject.get("name")),
-        achievement_type=_text(achievement.get("achievementType")),
-        description=_text(achievement.get("description")) or _text(credential.get("description")),
-        criteria=_text(_mapping(achievement.get("criteria")).get("narrative")),
-        valid_from=_when(credential.get("validFrom") or credential.get("issuanceDate")),
-        valid_until=_when(credential.get("validUntil") or credential.get("expirationDate")),
-        awarded=_when(credential.get("awardedDate")),
-        activity_start=_when(subject.get("activityStartDate")),
-        activity_end=_when(subject.get("activityEndDate")),
-        credits=_number(subject.get("creditsEarned")),
-        term=_text(subject.get("term")),
+        recipient_name=_text(summary.holder_name),
+        achievement_type=_text(summary.achievement_type),
+        description=_text(summary.achievement_description) or _text(summary.description),
+        criteria=_text(summary.criteria),
+        valid_from=summary.valid_from,
+        valid_until=summary.valid_until,
+        awarded=summary.awarded,
+        activity_start=summary.activity_start,
+        activity_end=summary.activity_end,
+        credits=summary.credits,
+        term=_text(summary.term),
         results=results,
         evidence=evidence,
         local_id=local_id,

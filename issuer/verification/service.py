@@ -31,6 +31,7 @@ from sqlmodel import Session
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from badges.summary import parse_datetime
 from issuer import settings_of
 from issuer.caches import BoundedCache
 from issuer.config import Settings
@@ -194,13 +195,10 @@ def _source_key(source: Mapping[str, Any] | str | bytes, email: str | None) -> s
 
 
 def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        return parse_datetime(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def _window(report: VerificationReport, now: datetime) -> tuple[bool, bool] | None:

@@ -9,18 +9,17 @@ from pathlib import Path
 import pytest
 
 import issuer
-
-# Registers the console's texts, as create_app does.
-import issuer.console.messages
 from issuer.i18n import (
-    MESSAGES,
     format_date,
     format_datetime,
     format_number,
     negotiate_language,
     translate,
 )
+from tests.test_catalogs import texts
 from verify import CheckStatus, Verdict
+
+MESSAGES = texts("issuer")
 
 
 @pytest.mark.parametrize(
@@ -121,9 +120,10 @@ def test_every_page_text_exists_in_both_languages() -> None:
     for key, (english, korean) in MESSAGES.items():
         assert english.strip(), key
         assert korean.strip(), key
-    # Families built from data (an OB result status or achievement type) are not in templates.
+    # Families built from data (an OB result status or achievement type) are not in templates;
+    # the console's families (roles, fields, statuses) are checked in tests/issuer/console.
     assert set(MESSAGES) - keys <= {
-        k for k in MESSAGES if k.startswith(("result.", "achievement_type."))
+        k for k in MESSAGES if k.startswith(("result.", "achievement_type.", "console."))
     }
 
 
@@ -135,3 +135,11 @@ def test_translate_fills_and_falls_back() -> None:
     assert translate("result.Graduated", "ko", default="Graduated") == "Graduated"
     with pytest.raises(KeyError, match="no page text"):
         translate("no.such.text", "en")
+
+
+def test_counts_choose_the_plural_form_and_are_grouped() -> None:
+    """A whole-number count picks English singular or plural and is shown grouped."""
+    assert translate("share.scope_some", "en", count=1) == "1 chosen badge"
+    assert translate("share.scope_some", "en", count=1200) == "1,200 chosen badges"
+    assert translate("share.scope_some", "ko", count=1) == "고른 배지 1개"
+    assert translate("share.scope_some", "ko", count=3) == "고른 배지 3개"
