@@ -38,7 +38,10 @@ from badges import format_datetime
 # Bidirectional overrides let a name display as something else ("Trojan Source");
 # they have no place in names, titles or reasons.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# The OB 3.0 JSON Schema's own pattern for inLanguage: a tag it refuses would make every
+# badge of the achievement fail validation at signing (schema-violation), so the API refuses
+# it when the achievement is saved.
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 _EMAIL_LOCAL = re.compile(r"^[^\s@\"(),:;<>\[\\\]]{1,64}$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[^\s@\"(),:;<>\[\\\]/.]{1,63}(?<!-)$")
 _ACHIEVEMENT_TYPES = frozenset(
@@ -149,7 +152,9 @@ def _check_email(value: str) -> str:
 
 def _check_language(value: str) -> str:
     if not _LANGUAGE_TAG.match(value):
-        raise ValueError("must be a BCP 47 language tag such as 'ko' or 'en-US'")
+        raise ValueError(
+            "must be a language tag as OB 3.0 writes them: 'ko', 'en-US', 'zh-Hant-TW'"
+        )
     return value
 
 

@@ -179,3 +179,24 @@ def test_unknown_achievement_is_404(api: Api, hanbit: Tenant) -> None:
     """A uuid that names nothing, or a malformed one, is 404."""
     assert api.get("/api/v1/achievements/0b7e5b52-0000-4000-8000-000000000000").status_code == 404
     assert api.get("/api/v1/achievements/not-a-uuid").status_code == 404
+
+
+@pytest.mark.parametrize("tag", ["no-inputs", "KO", "en-us", "x-private", "ko_KR"])
+def test_regression_a_language_the_badge_schema_refuses_is_refused_when_saved(
+    api: Api, tag: str
+) -> None:
+    """Found by the contract test: PATCH took inLanguage "no-inputs", and from then on every
+    badge of the course failed the OB 3.0 schema at signing (422 schema-violation)."""
+    created = api.achievement("언어 태그 확인")
+    response = api.patch(f"/api/v1/achievements/{created['uuid']}", json={"inLanguage": tag})
+    assert response.status_code == 422
+    assert response.json is not None
+    assert response.json["errors"][0]["field"] == "inLanguage"
+
+
+@pytest.mark.parametrize("tag", ["ko", "en-US", "zh-Hant-TW", "es-419"])
+def test_language_tags_the_badge_schema_takes_are_kept_and_issue(api: Api, tag: str) -> None:
+    created = api.achievement("언어 태그 확인", inLanguage=tag)
+    assert created["inLanguage"] == tag
+    issued = api.issue(created["uuid"], f"lang.{tag.lower()}@example.kr")
+    assert issued["credential"]["credentialSubject"]["achievement"]["inLanguage"] == tag
