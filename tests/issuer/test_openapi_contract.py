@@ -307,7 +307,7 @@ def test_linked_operations_answer_as_documented(world: World) -> None:
             steps.record(case.operation.label, response.status_code)
 
     Linked.run(
-        settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=10, **_SETTINGS)
+        settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=6, **_SETTINGS)
     )
     assert steps.cases >= STATEFUL_EXAMPLES
     # Links were followed from created resources to operations on them.
