@@ -309,9 +309,114 @@ def test_linked_operations_answer_as_documented(world: World) -> None:
     Linked.run(
         settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=6, **_SETTINGS)
     )
+    # Every step was checked against the document (validate_response); which links a
+    # random walk follows is luck, so test_every_documented_link_leads_where_it_says walks
+    # each link on purpose.
     assert steps.cases >= STATEFUL_EXAMPLES
-    # Links were followed from created resources to operations on them.
-    assert steps.answers[("POST /api/v1/credentials", 201)] > 0
-    assert any("{ref}" in label and 200 <= status < 300 for label, status in steps.answers), (
-        steps.answers
-    )
+
+
+def _resolve(expression: str, request_path: dict[str, str], body: Any) -> Any:
+    """The value of an OpenAPI runtime expression (``$response.body#/a/0/b``,
+    ``$request.path.ref``): the few forms our document's links use."""
+    if expression.startswith("$request.path."):
+        return request_path[expression.removeprefix("$request.path.")]
+    assert expression.startswith("$response.body#/"), expression
+    value = body
+    for part in expression.removeprefix("$response.body#/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def test_every_documented_link_leads_where_it_says(world: World) -> None:
+    """Each link in the document, followed from a real answer, is a request the service
+    answers with success, as documented."""
+    operations = {
+        operation.definition.raw["operationId"]: operation for operation in _operations(world)
+    }
+    checks = _checks()  # after loading the schema, which registers the checks
+    document = world.app.test_client().get("/api/openapi.json").get_json()
+    tenant = create_tenant(world.app, "links", "링크 시험 기관", suspension=True)
+    course = Api(world.app.test_client(), tenant).achievement()["uuid"]
+    sources: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
+        "post_api_v1_achievements": (
+            {
+                "body": {
+                    "name": "링크 과정",
+                    "description": "설명",
+                    "criteria": {"narrative": "기준"},
+                    "achievementType": "Course",
+                }
+            },
+            {},
+        ),
+        "post_api_v1_credentials": (
+            {
+                "body": {
+                    "achievementId": course,
+                    "recipient": {"email": unique_email(), "name": "김학습"},
+                }
+            },
+            {},
+        ),
+        "post_api_v1_credentials_batch": (
+            {
+                "body": [
+                    {
+                        "achievementId": course,
+                        "recipient": {"email": unique_email(), "name": "이학습"},
+                    }
+                ]
+            },
+            {},
+        ),
+    }
+    followed = 0
+    for path, methods in document["paths"].items():
+        for described in methods.values():
+            source_id = described["operationId"]
+            for status, response in described["responses"].items():
+                for name, link in response.get("links", {}).items():
+                    if source_id in sources:
+                        parts, request_path = sources[source_id]
+                        source = operations[source_id].Case(media_type="application/json", **parts)
+                    else:  # the suspend -> unsuspend link starts from a suspended badge
+                        issued = Api(world.app.test_client(), tenant).issue(course, unique_email())
+                        request_path = {"ref": issued["uuid"]}
+                        source = operations[source_id].Case(
+                            path_parameters=request_path,
+                            body={"reason": "링크 시험"},
+                            media_type="application/json",
+                        )
+                    answer = source.call_and_validate(headers=tenant.headers, checks=checks)
+                    assert answer.status_code == int(status), (source_id, answer.text)
+                    body = answer.json()
+                    target = operations[link["operationId"]]
+                    path_parameters = {
+                        key: _resolve(value, request_path, body)
+                        for key, value in link.get("parameters", {}).items()
+                    }
+                    extra: dict[str, Any] = {}
+                    if "requestBody" in link:
+                        fields = {
+                            key: _resolve(value, request_path, body)
+                            for key, value in link["requestBody"].items()
+                        }
+                        extra = {
+                            "body": {
+                                **fields,
+                                "recipient": {"email": unique_email(), "name": "박학습"},
+                            },
+                            "media_type": "application/json",
+                        }
+                    elif target.method.upper() == "PATCH":
+                        extra = {
+                            "body": {"description": "링크로 고친 설명"},
+                            "media_type": "application/json",
+                        }
+                    elif target.method.upper() == "POST":
+                        extra = {"body": {"reason": "링크 시험"}, "media_type": "application/json"}
+                    followed_case = target.Case(path_parameters=path_parameters or None, **extra)
+                    result = followed_case.call_and_validate(headers=tenant.headers, checks=checks)
+                    assert 200 <= result.status_code < 300, (path, name, result.text)
+                    followed += 1
+    assert followed >= 9  # every link the document declares today
