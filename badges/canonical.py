@@ -70,12 +70,32 @@ def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = False) -> s
         UndefinedTerm: ``strict`` and a property or type is defined by no context.
         InvalidJsonLd: JSON-LD expansion or canonicalization failed.
     """
-    _check_canonicalizable(document)
-    result = canonicalize_quads(document_quads(document, probe_undefined=strict))
-    if strict and f"<{_UNDEFINED_VOCAB}" in result:
-        undefined = sorted(set(_UNDEFINED_IRI.findall(result)))
+    if not strict:
+        _check_canonicalizable(document)
+        return canonicalize_quads(document_quads(document))
+    result, undefined = canonicalize_with_undefined_terms(document)
+    if undefined:
         raise UndefinedTerm("terms not defined by any context: " + ", ".join(undefined))
     return result
+
+
+def canonicalize_with_undefined_terms(document: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """Return the canonical N-Quads of ``document`` and its undefined terms, in one pass.
+
+    When no term is undefined the N-Quads are exactly :func:`canonicalize_rdfc`'s (see its
+    ``strict``), so a verifier checks the terms and hashes the document with one
+    canonicalization; otherwise they describe the probed document and must not be signed
+    or compared.
+
+    Raises:
+        UnknownContext: the document names a context that is not bundled.
+        InvalidJsonLd: JSON-LD expansion or canonicalization failed.
+    """
+    _check_canonicalizable(document)
+    result = canonicalize_quads(document_quads(document, probe_undefined=True))
+    if f"<{_UNDEFINED_VOCAB}" not in result:
+        return result, []
+    return result, sorted(set(_UNDEFINED_IRI.findall(result)))
 
 
 def document_quads(document: Mapping[str, Any], *, probe_undefined: bool = False) -> list[Quad]:

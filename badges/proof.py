@@ -92,16 +92,23 @@ def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def hash_data(
-    unsecured: Mapping[str, Any], proof_config: Mapping[str, Any], *, strict: bool = False
+    unsecured: Mapping[str, Any],
+    proof_config: Mapping[str, Any],
+    *,
+    strict: bool = False,
+    canonical_document: str | None = None,
 ) -> bytes:
     """Return ``SHA-256(canonical proof config) || SHA-256(canonical document)``.
 
     ``proof_config`` is the proof without ``proofValue`` and with the document's
     ``@context`` (vc-di-eddsa, "Proof Configuration (eddsa-rdfc-2022)"). ``strict``
     refuses undefined terms in the document (see :func:`canonicalize_rdfc`).
+    ``canonical_document``: ``canonicalize_rdfc(unsecured)``, when the caller already
+    made it from this very document.
     """
     config_hash = hashlib.sha256(canonicalize_rdfc(proof_config).encode("utf-8")).digest()
-    canonical_document = canonicalize_rdfc(unsecured, strict=strict)
+    if canonical_document is None:
+        canonical_document = canonicalize_rdfc(unsecured, strict=strict)
     document_hash = hashlib.sha256(canonical_document.encode("utf-8")).digest()
     return config_hash + document_hash
 
@@ -207,12 +214,19 @@ def check_proof_options(proof: Mapping[str, Any]) -> None:
 
 
 def verify_proof(
-    document: Mapping[str, Any], proof: Mapping[str, Any], public_key: PublicKey
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    public_key: PublicKey,
+    *,
+    canonical_document: str | None = None,
 ) -> None:
     """Verify one embedded proof of ``document`` with ``public_key``.
 
     The caller resolves the key from ``proof["verificationMethod"]`` and checks that its
     controller is the issuer; this function checks only the cryptography.
+    ``canonical_document`` is the RDFC-1.0 canonical form of ``document`` without its
+    proofs when the caller already made it (the verifier's undefined-term check does),
+    so it is not made twice; it must come from this very document.
 
     Raises:
         UnsupportedCryptosuite: unknown proof type or cryptosuite, or a non-Ed25519 key.
@@ -238,7 +252,7 @@ def verify_proof(
         if "@context" in options and options["@context"] != document.get("@context"):
             raise InvalidProof("the proof's @context differs from the document's")
         config = {**options, "@context": document.get("@context")}
-        digest = hash_data(unsecured, config)
+        digest = hash_data(unsecured, config, canonical_document=canonical_document)
     try:
         public_key.verify(signature, digest)
     except InvalidSignature as err:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,10 +32,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from issuer.config import Settings
 from issuer.errors import NotFound
@@ -200,6 +200,27 @@ def unit_of_work(
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_all(session: Session, rows: Sequence[SQLModel]) -> None:
+    """INSERT ``rows`` in ``session``'s transaction, one multi-row statement per table.
+
+    For many rows at once (a batch's credentials): no unit-of-work bookkeeping, and the
+    rows may be made with ``model_construct`` (values this service just produced need no
+    validation). The rows are not attached to the session. A ``None`` primary key is
+    left to the database to assign; flush the session first if the rows refer to
+    pending objects.
+    """
+    by_table: dict[type[SQLModel], list[dict[str, Any]]] = {}
+    for row in rows:
+        table = type(row).__table__  # type: ignore[attr-defined]
+        values = {column.name: getattr(row, column.name) for column in table.columns}
+        for column in table.primary_key.columns:
+            if values.get(column.name) is None:
+                values.pop(column.name, None)
+        by_table.setdefault(type(row), []).append(values)
+    for model, values_list in by_table.items():
+        session.execute(insert(model), values_list)
 
 
 # -- migrations ---------------------------------------------------------------------------

@@ -104,6 +104,39 @@ def _verifications_requested() -> int:
     return 1
 
 
+# Flask-Limiter settings that limit every request, whatever its blueprint or view.
+_APP_WIDE_SETTINGS = (
+    "RATELIMIT_DEFAULT",
+    "RATELIMIT_APPLICATION",
+    "RATELIMIT_META",
+    "RATELIMIT_DEFAULTS_PER_METHOD",
+)
+
+
+def _check_only_where_limited(app: Flask, limiter: Limiter, limited: frozenset[str]) -> None:
+    """Run Flask-Limiter's per-request check only for blueprints that carry a limit.
+
+    Flask-Limiter checks every request before its view, even one no limit applies to;
+    that costs about a third of what serving a stored document (a status list, a DID
+    document) costs. Limits on single views are checked by their own wrappers, so only the
+    ``limited`` blueprints' shared limits need the check before the view. When the
+    configuration sets limits for every request (``RATELIMIT_DEFAULT`` and the like) the
+    check stays on every request.
+    """
+    if any(app.config.get(name) for name in _APP_WIDE_SETTINGS):
+        return
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+
+    def check_where_limited() -> None:
+        if request.blueprint in limited:
+            check()
+
+    hooks[hooks.index(check)] = check_where_limited
+
+
 def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | None = None) -> None:
     """Count requests of ``app`` against the configured limits (call after registering
     the blueprints: the limited views are wrapped in place).
@@ -180,6 +213,8 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
         ("credentials.batch",),
         limiter.limit(_config("RATELIMIT_BATCH"), key_func=api_key_identity),
     )
+
+    _check_only_where_limited(app, limiter, frozenset(("achievements", "credentials", "wallet")))
 
     def refused(exc: RateLimitExceeded) -> tuple[Response, int]:
         retry = _retry_after(app)

@@ -44,7 +44,7 @@ from verify.resolve import (
     HttpFetcher,
     RevalidatingFetcher,
 )
-from verify.session import ProofCache
+from verify.session import ProofCache, default_proof_cache
 from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 
 __all__ = [
@@ -79,5 +79,6 @@ __all__ = [
     "VerificationFailed",
     "VerificationReport",
     "VerifyError",
+    "default_proof_cache",
     "verify_credential",
 ]

@@ -27,7 +27,7 @@ from verify.compact import verify_compact
 from verify.ob2 import is_ob2, verify_ob2
 from verify.report import CHECK_IDS, CheckResult, CheckStatus, Verdict, VerificationReport
 from verify.resolve import Fetcher, HttpFetcher
-from verify.session import FetchSession, ProofCache
+from verify.session import FetchSession, ProofCache, default_proof_cache
 from verify.source import (
     COMPACT_JWS,
     InputProblem,
@@ -70,8 +70,10 @@ def verify_credential(
             Pass a trust store's fetcher for offline verification.
         email: the candidate's email, to check against the recipient's salted hash.
         clock_skew: tolerance applied to ``validFrom`` / ``validUntil``.
-        proof_cache: status list proofs already verified, kept between calls (a list is
-            then verified once per change, not once per credential); none by default.
+        proof_cache: status list proofs already verified, kept between calls, so a list
+            is verified once per change, not once per credential. By default the
+            process's shared cache (:func:`verify.default_proof_cache`); pass
+            ``ProofCache(max_entries=0)`` to verify every list on every call.
 
     Returns:
         The report: one result per check, nested reports, and the verdict. A credential
@@ -87,7 +89,10 @@ def verify_credential(
     if clock_skew < timedelta(0):
         raise ValueError("clock_skew must not be negative")
     session = FetchSession(
-        fetcher if fetcher is not None else HttpFetcher(), now, clock_skew, proofs=proof_cache
+        fetcher if fetcher is not None else HttpFetcher(),
+        now,
+        clock_skew,
+        proofs=proof_cache if proof_cache is not None else default_proof_cache(),
     )
     try:
         loaded = load_source(source, session)
@@ -133,7 +138,7 @@ def _verify(
 ) -> VerificationReport:
     credential = loaded.credential
     structure = check_structure(credential)
-    json_ld = check_json_ld(credential, has_jwt=loaded.token is not None)
+    json_ld = check_json_ld(credential, has_jwt=loaded.token is not None, session=session)
     authenticity = check_authenticity(credential, loaded.token, session)
     status = check_status(
         credential,

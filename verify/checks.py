@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from badges.canonical import find_undefined_terms
+from badges.canonical import canonicalize_with_undefined_terms, find_undefined_terms
 from badges.context import VC_V1, VC_V2
 from badges.errors import (
     BadgeError,
@@ -204,12 +204,34 @@ def check_structure(credential: Mapping[str, Any]) -> CheckResult:
 # ------------------------------------------------------------------------------------------
 
 
-def check_json_ld(credential: Mapping[str, Any], *, has_jwt: bool) -> CheckResult:
+def _canonical_key(credential: Mapping[str, Any]) -> tuple[str, ...]:
+    return ("canonical", str(id(credential)))
+
+
+def canonical_of(credential: Mapping[str, Any], session: FetchSession | None) -> str | None:
+    """The canonical form of ``credential`` without its proofs, if :func:`check_json_ld`
+    made it in this run (the proof check then hashes it instead of making it again)."""
+    if session is None:
+        return None
+    found = session.memo.get(_canonical_key(credential))
+    # The memo keeps the credential itself, so its id cannot name another object.
+    if isinstance(found, tuple) and found[0] is credential:
+        text: str = found[1]
+        return text
+    return None
+
+
+def check_json_ld(
+    credential: Mapping[str, Any], *, has_jwt: bool, session: FetchSession | None = None
+) -> CheckResult:
     """Check that every term is defined, so an ``eddsa-rdfc-2022`` proof covers every field.
 
     RDFC-1.0 silently drops undefined terms: a field added after signing would pass the
     proof. A credential secured only by a VC-JWT, or only by ``eddsa-jcs-2022`` proofs, is
     signed byte for byte, so this is moot.
+
+    The terms are found while canonicalizing the credential (one pass); with ``session``
+    the canonical form is kept for the proof check of this run (:func:`canonical_of`).
     """
     if credential.get("proof") in (None, []):
         if has_jwt:
@@ -221,7 +243,15 @@ def check_json_ld(credential: Mapping[str, Any], *, has_jwt: bool) -> CheckResul
         return skipped("json-ld", "json-ld-not-needed-jcs")
     unsecured = {k: v for k, v in credential.items() if k != "proof"}
     try:
-        undefined = find_undefined_terms(unsecured)
+        try:
+            canonical, undefined = canonicalize_with_undefined_terms(unsecured)
+        except InvalidJsonLd:
+            # Not canonicalizable (explicit blank node ids, too large): the proof check
+            # reports that; the terms are still looked up on their own.
+            undefined = find_undefined_terms(unsecured)
+        else:
+            if session is not None and not undefined:
+                session.memo[_canonical_key(credential)] = (credential, canonical)
     except UnknownContext as err:
         return result("json-ld", CheckStatus.FAILED, "unknown-context", context=str(err))
     except InvalidJsonLd as err:
@@ -413,7 +443,12 @@ def check_authenticity(
             continue
         keys_used.append(trusted)
         try:
-            verify_proof(credential, proof, trusted.key)
+            verify_proof(
+                credential,
+                proof,
+                trusted.key,
+                canonical_document=canonical_of(credential, session),
+            )
         except (InvalidProof, UnsupportedCryptosuite, InvalidJsonLd) as err:
             failures.append(err)
         else:

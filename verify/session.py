@@ -79,6 +79,21 @@ class ProofCache:
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every proof."""
+        with self._lock:
+            self._entries.clear()
+
+
+_SHARED_PROOFS = ProofCache()
+
+
+def default_proof_cache() -> ProofCache:
+    """The cache :func:`verify.verify_credential` uses when given none: one per process,
+    256 entries (a few tens of kilobytes). An entry names the exact bytes, proof and key
+    it was verified with, so sharing it between calls can never change a verdict."""
+    return _SHARED_PROOFS
+
 
 class DocumentInvalid(ValueError):
     """A fetched document is not JSON of the expected shape (internal)."""

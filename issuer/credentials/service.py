@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from badges import Achievement as ObAchievement
 from badges import (
@@ -44,7 +44,7 @@ from badges import (
 from issuer import audit
 from issuer.achievements import service as catalog
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import insert_all, write_transaction
 from issuer.errors import (
     AchievementArchived,
     BatchTooSlow,
@@ -624,10 +624,19 @@ def _store(
             raise _Collision(collided)
         for purpose, allocator in allocators.items():
             allocator.save(award.slots[purpose] for award in awards)
+        # New status lists and the idempotency record first: the rows below refer to them.
+        session.flush()
+        # The answer goes to the provider: each link shows its badges only.
+        wallet_urls = learners.new_wallet_urls(
+            session, settings, [a.learner.id for a in awards], now, issuer_id=issuer.pk
+        )
         issued = []
-        for award in awards:
+        # Values this service just made: inserted as they are, many rows per statement.
+        rows: list[SQLModel] = []
+        events: list[SQLModel] = []
+        for award, wallet_url in zip(awards, wallet_urls, strict=True):
             suspension = award.slots.get("suspension")
-            credential = Credential(
+            credential = Credential.model_construct(
                 id=award.credential_id,
                 issuer_id=issuer.pk,
                 achievement_id=award.achievement.id,
@@ -644,37 +653,30 @@ def _store(
                 suspension_list_id=suspension.list_id if suspension else None,
                 suspension_index=suspension.index if suspension else None,
             )
-            session.add(credential)
-            issued.append(
-                Issued(
-                    credential,
-                    # The answer goes to the provider: the link shows its badges only.
-                    learners.new_wallet_url(
-                        session, settings, award.learner.id, now, issuer_id=issuer.pk
-                    ),
-                    award.row.recipient.email,
-                    award.signed,
+            rows.append(credential)
+            issued.append(Issued(credential, wallet_url, award.row.recipient.email, award.signed))
+            events.append(
+                audit.event(
+                    actor=actor,
+                    action="credential.issue",
+                    subject=settings.url("credentials", award.credential_id),
+                    issuer_id=issuer.pk,
+                    now=now,
+                    achievement=award.achievement.id,
                 )
             )
-            audit.record(
-                session,
-                actor=actor,
-                action="credential.issue",
-                subject=settings.url("credentials", award.credential_id),
-                issuer_id=issuer.pk,
-                now=now,
-                achievement=award.achievement.id,
-            )
         if kind == "batch":
-            audit.record(
-                session,
-                actor=actor,
-                action="batch.issue",
-                subject=f"{len(awards)} credentials",
-                issuer_id=issuer.pk,
-                now=now,
-                idempotency_key=idempotency_key,
+            events.append(
+                audit.event(
+                    actor=actor,
+                    action="batch.issue",
+                    subject=f"{len(awards)} credentials",
+                    issuer_id=issuer.pk,
+                    now=now,
+                    idempotency_key=idempotency_key,
+                )
             )
+        insert_all(session, rows + events)
         session.flush()
     return issued
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from badges import normalize_email
 from issuer import audit
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import insert_all, write_transaction
 from issuer.errors import InvalidWalletLink, NotFound
 from issuer.issuers.service import token_digest
 from issuer.models import Credential, Issuer, Learner, WalletToken, parse_id
@@ -116,6 +116,32 @@ def new_wallet_token(
         )
     )
     return token
+
+
+def new_wallet_urls(
+    session: Session,
+    settings: Settings,
+    learner_ids: Sequence[str],
+    now: datetime,
+    *,
+    issuer_id: int | None,
+) -> list[str]:
+    """Insert one new wallet token per learner id (as :func:`new_wallet_token`, in the
+    caller's transaction, in one statement); return their URLs in order."""
+    tokens = [secrets.token_urlsafe(32) for _ in learner_ids]
+    insert_all(
+        session,
+        [
+            WalletToken.model_construct(
+                learner_id=learner_id,
+                token_hash=token_digest(token),
+                created_at=now,
+                issuer_id=issuer_id,
+            )
+            for learner_id, token in zip(learner_ids, tokens, strict=True)
+        ],
+    )
+    return [settings.url("wallet", token) for token in tokens]
 
 
 def new_wallet_url(

@@ -18,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine, bindparam
+from sqlalchemy import select as core_select
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from badges.bake import bake_png, bake_svg
@@ -62,14 +65,23 @@ class Published:
 
 @dataclass(frozen=True)
 class Caches:
-    """What one worker keeps of rendered documents (bounded in entries and time)."""
+    """What one worker keeps of rendered documents (bounded in entries and time).
+
+    ``credentials`` holds issued credentials' stored text (JSON or JWT) and achievement
+    id by (credential id, form): an issued credential's bytes never change and a
+    credential is never deleted, so an entry needs no validation.
+    """
 
     key_documents: BoundedCache[tuple[str, bytes]]
     images: BoundedCache[bytes]
+    credentials: BoundedCache[tuple[str, str]] = field(
+        default_factory=lambda: BoundedCache(512, 3600.0)
+    )
 
     @classmethod
     def make(cls) -> Caches:
-        """The default bounds: a few hundred DID documents, 256 images (about 10 MB)."""
+        """The default bounds: a few hundred DID documents, 256 images (about 10 MB), 512
+        credentials' texts (a few MB)."""
         return cls(BoundedCache(512, 3600.0), BoundedCache(256, 3600.0))
 
 
@@ -93,6 +105,47 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _rows(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a prebuilt Core ``statement``.
+
+    A published document is one indexed SELECT: run without the ORM (no unit of work, no
+    per-call statement building), on the session's open transaction if it has one (so a
+    caller inside a write sees its own changes), else on a pooled connection of its own.
+    """
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return session.connection().execute(statement, params).all()
+    with bind.connect() as connection:
+        return connection.execute(statement, params).all()
+
+
+def _first(session: Session, statement: Executable, **params: Any) -> Any:
+    found = _rows(session, statement, params)
+    return found[0] if found else None
+
+
+# Built once: per request only the parameter changes.
+_STATUS_LIST = core_select(col(StatusList.document), col(StatusList.etag)).where(
+    col(StatusList.id) == bindparam("list_id")
+)
+_STATUS_LIST_ETAGS = core_select(col(StatusList.id), col(StatusList.etag)).where(
+    col(StatusList.id).in_(bindparam("list_ids", expanding=True))
+)
+_ISSUER_KEYS = (
+    core_select(col(Issuer.id), col(Issuer.did), col(SigningKey.key_id), col(SigningKey.state))
+    .select_from(Issuer)
+    .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
+    .where(col(Issuer.slug) == bindparam("slug"))
+    .order_by(col(SigningKey.number))
+)
+_CREDENTIAL_FORMS: dict[str, Executable] = {
+    form: core_select(col(column), col(Credential.achievement_id)).where(
+        col(Credential.id) == bindparam("credential_id")
+    )
+    for form, column in (("json", Credential.document), ("jwt", Credential.jwt))
+}
+
+
 # -- status lists ---------------------------------------------------------------------------
 
 
@@ -103,11 +156,7 @@ def status_list(session: Session, list_id: str, *, max_age: int) -> Published:
         NotFound: no such list.
     """
     found = (
-        session.exec(
-            select(StatusList.document, StatusList.etag).where(StatusList.id == list_id)
-        ).first()
-        if parse_id(list_id, "") == list_id
-        else None
+        _first(session, _STATUS_LIST, list_id=list_id) if parse_id(list_id, "") == list_id else None
     )
     if found is None:
         raise NotFound(f"no status list {list_id!r}")
@@ -122,9 +171,7 @@ def status_list(session: Session, list_id: str, *, max_age: int) -> Published:
 
 def status_list_etags(session: Session, list_ids: Sequence[str]) -> dict[str, str]:
     """The current ETags (unquoted) of the given lists."""
-    rows = session.exec(
-        select(StatusList.id, StatusList.etag).where(col(StatusList.id).in_(list_ids))
-    ).all()
+    rows = _rows(session, _STATUS_LIST_ETAGS, {"list_ids": list(list_ids)})
     return {list_id: etag.strip('"') for list_id, etag in rows}
 
 
@@ -141,13 +188,7 @@ def _issuer_keys(
         NotFound: no such issuer (or no platform identity yet).
     """
     wanted = PLATFORM_SLUG if slug is None else slug
-    rows = session.exec(
-        select(Issuer.id, Issuer.did, SigningKey.key_id, SigningKey.state)
-        .select_from(Issuer)
-        .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
-        .where(Issuer.slug == wanted)
-        .order_by(col(SigningKey.number))
-    ).all()
+    rows = _rows(session, _ISSUER_KEYS, {"slug": wanted})
     if not rows or rows[0][0] is None or slug == PLATFORM_SLUG:
         if slug is None:
             raise NotFound("the platform has no identity yet (run 'baeji init')")
@@ -243,14 +284,14 @@ def credential(
     if form not in CREDENTIAL_FORMS:
         raise NotFound(f"no {form!r} form of a credential; use .json, .jwt, .png or .svg")
     credential_id = parse_id(ref, settings.url("credentials") + "/")
-    column: Any = Credential.jwt if form == "jwt" else Credential.document
-    found = (
-        session.exec(
-            select(column, Credential.achievement_id).where(Credential.id == credential_id)
-        ).first()
-        if credential_id
-        else None
-    )
+    stored_form = "jwt" if form == "jwt" else "json"
+    key = (credential_id, stored_form)
+    found = caches.credentials.get(key) if credential_id else None
+    if found is None and credential_id:
+        row = _first(session, _CREDENTIAL_FORMS[stored_form], credential_id=credential_id)
+        if row is not None:
+            found = (str(row[0]), str(row[1]))
+            caches.credentials.put(key, found)
     if found is None or credential_id is None:
         raise NotFound(f"no credential {ref!r}")
     text, achievement_id = found

@@ -4,6 +4,7 @@ process, and reuses a report only while nothing it depended on has changed."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,10 +12,14 @@ from typing import Any
 import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlmodel import select
 
 from issuer import db, settings_of
 from issuer.caches import BoundedCache
 from issuer.issuers import signing
+from issuer.issuers.service import token_digest
+from issuer.models import AuditEvent, WalletToken
 from issuer.published import service as published
 from issuer.verification.service import ReportCache, verify_source
 from tests.issuer.conftest import BASE_URL, KOREAN, Api, Tenant, create_tenant, unique_email
@@ -208,3 +213,80 @@ def test_drawn_images_are_kept_within_bounds(
     assert client.get(f"{path}.png").status_code == 200
     assert len(caches.images) == held
     assert held <= caches.images.max_entries == 256
+
+
+@contextmanager
+def _statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's database runs meanwhile."""
+    seen: list[str] = []
+    engine = db.engine_of(app)
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+
+
+def test_a_stored_document_costs_at_most_one_select(
+    app: Flask, client: FlaskClient, tenant: Tenant
+) -> None:
+    """A status list and a DID document are one SELECT each (read fresh, so a revocation
+    or a rotation shows at once); an issued credential's JSON, which never changes, is
+    answered from the worker's bounded cache after its first read."""
+    api = Api(client, tenant)
+    issued = api.issue(api.achievement()["uuid"], unique_email())
+    status_path = _path(issued["credential"]["credentialStatus"]["statusListCredential"])
+    json_path = _path(issued["id"]) + ".json"
+    for path in (status_path, "/issuers/fast/did.json", json_path):
+        assert client.get(path).status_code == 200, path
+    for path, expected in ((status_path, 1), ("/issuers/fast/did.json", 1), (json_path, 0)):
+        with _statements(app) as seen:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == expected, (path, seen)
+    caches = published.caches_of(app.extensions["issuer"])
+    assert len(caches.credentials) <= caches.credentials.max_entries
+
+
+def test_a_batch_logs_every_credential_and_links_every_learner(
+    app: Flask, client: FlaskClient, tenant: Tenant
+) -> None:
+    """Rows inserted many at once keep the audit log's semantics: one credential.issue
+    event per badge and one batch.issue event, and one scoped wallet link per row."""
+    api = Api(client, tenant)
+    achievement = api.achievement()["uuid"]
+    rows = [
+        {"achievementId": achievement, "recipient": {"email": unique_email(), "name": "이서연"}}
+        for _ in range(3)
+    ]
+    response = api.post("/api/v1/credentials/batch", json=rows)
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body is not None
+    issued = body["credentials"] if isinstance(body, dict) else body
+    with db.new_session(db.engine_of(app)) as session:
+        for item in issued:
+            events = session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.subject == item["id"], AuditEvent.action == "credential.issue"
+                )
+            ).all()
+            assert len(events) == 1
+            assert events[0].issuer_id == tenant.issuer.pk
+            assert json.loads(events[0].detail or "{}") == {"achievement": achievement}
+            token = item["walletUrl"].rsplit("/", 1)[1]
+            link = session.exec(
+                select(WalletToken).where(WalletToken.token_hash == token_digest(token))
+            ).one()
+            assert link.issuer_id == tenant.issuer.pk
+        batch = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "batch.issue", AuditEvent.issuer_id == tenant.issuer.pk
+            )
+        ).all()
+        assert [event.subject for event in batch][-1:] == ["3 credentials"]

@@ -231,3 +231,15 @@ def test_an_unreachable_store_falls_back_to_memory(limited: Any) -> None:
     for _ in range(2):
         assert client.post("/api/v1/verify", json=_NOT_A_CREDENTIAL).status_code == 200
     assert_limited(client.post("/api/v1/verify", json=_NOT_A_CREDENTIAL))
+
+
+def test_a_configured_default_limit_still_covers_every_request(limited: Any) -> None:
+    """Requests no limit names skip Flask-Limiter's check, unless the operator sets a
+    limit for every request (RATELIMIT_DEFAULT): then even /healthz is counted."""
+    plain = limited().test_client()
+    for _ in range(5):
+        assert plain.get("/healthz").status_code == 200
+    client = limited(RATELIMIT_DEFAULT="2 per hour").test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert_limited(client.get("/healthz"))

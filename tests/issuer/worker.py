@@ -23,14 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy import Connection, Engine, event
 
 from issuer import create_app, db, settings_of
 from issuer.credentials import service as services
 from issuer.issuers import service as accounts
-from issuer.models import Credential
 
 
 def _wait_forever(ready: Path) -> None:
@@ -51,10 +48,10 @@ def run_batch(args: argparse.Namespace) -> None:
             _wait_forever(ready)
 
     if args.crash_at == "flush":
-
-        @event.listens_for(OrmSession, "after_flush")
-        def _after_flush(session: OrmSession, _context: UOWTransaction) -> None:
-            if any(isinstance(obj, Credential) for obj in session.new):
+        # After the credential rows are written (one multi-row INSERT), before the commit.
+        @event.listens_for(Engine, "after_cursor_execute")
+        def _after_insert(_connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO CREDENTIAL "):
                 _wait_forever(ready)
 
     with db.new_session(db.engine_of(app)) as session:

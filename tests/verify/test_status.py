@@ -9,8 +9,16 @@ from typing import Any
 import pytest
 
 from badges import Bitstring, add_proof, sign_credential
+from badges.canonical import fallback_count, fast_path_count
 from tests.verify.conftest import NOW, Issuer, World
-from verify import CheckStatus, DictFetcher, ProofCache, Verdict, verify_credential
+from verify import (
+    CheckStatus,
+    DictFetcher,
+    ProofCache,
+    Verdict,
+    default_proof_cache,
+    verify_credential,
+)
 
 
 def _with_entries(world: World, issuer: Issuer, entries: list[Any]) -> dict[str, Any]:
@@ -292,3 +300,52 @@ def test_the_proof_cache_is_bounded() -> None:
     assert len(proofs) == 2
     assert names[1] not in proofs
     assert names[0] in proofs
+
+
+def test_without_a_cache_given_lists_are_remembered_by_the_process(
+    world: World, hanbit: Issuer
+) -> None:
+    """verify_credential with no proof_cache uses the process's shared cache: the second
+    credential on the same lists verifies no list proof again; a revocation still shows."""
+    first, _ = world.issue(hanbit, index=31)
+    second, _ = world.issue(hanbit, index=32)
+    shared = default_proof_cache()
+    shared.clear()
+    assert _verify(world, first).verdict is Verdict.VALID
+    assert len(shared) == 2
+    assert _verify(world, second).verdict is Verdict.VALID
+    assert len(shared) == 2
+    hanbit.revocations.set(32, True)
+    world.publish_status(hanbit)
+    assert _verify(world, second).verdict is Verdict.REVOKED
+    assert len(shared) == 3
+
+
+def test_an_empty_cache_verifies_every_list_every_time(world: World, hanbit: Issuer) -> None:
+    """ProofCache(max_entries=0) opts out of remembering: nothing is kept."""
+    credential, _ = world.issue(hanbit, index=33)
+    proofs = ProofCache(max_entries=0)
+    for _ in range(2):
+        report = verify_credential(
+            credential, now=NOW, fetcher=DictFetcher(world.documents), proof_cache=proofs
+        )
+        assert report.verdict is Verdict.VALID
+        assert len(proofs) == 0
+
+
+def test_the_term_check_and_the_proof_share_one_canonicalization(
+    world: World, hanbit: Issuer
+) -> None:
+    """With the lists remembered, a credential costs two canonicalizations: its proof
+    configuration and the document itself (the undefined-term check is the same pass)."""
+    credential, _ = world.issue(hanbit, index=34)
+    proofs = ProofCache()
+    fetcher = DictFetcher(world.documents)
+    assert verify_credential(credential, now=NOW, fetcher=fetcher, proof_cache=proofs).verdict is (
+        Verdict.VALID
+    )
+    before = fast_path_count() + fallback_count()
+    report = verify_credential(credential, now=NOW, fetcher=fetcher, proof_cache=proofs)
+    assert report.verdict is Verdict.VALID
+    assert report.check("json-ld").code == "json-ld-ok"
+    assert fast_path_count() + fallback_count() - before == 2
