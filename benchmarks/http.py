@@ -303,6 +303,7 @@ def baeji_environment(folder: Path, port: int, database_url: str) -> dict[str, s
         # counted, so their cost is in the figures).
         "BAEJI_RATELIMIT_VERIFY": "100000000 per minute",
         "BAEJI_RATELIMIT_ISSUE": "100000000 per minute",
+        "BAEJI_RATELIMIT_LOOKUP": "100000000 per minute",
     }
 
 
