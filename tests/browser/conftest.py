@@ -23,8 +23,11 @@ import httpx
 import pytest
 from flask import Flask
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.wait import WebDriverWait
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from issuer import db
@@ -191,3 +194,20 @@ def screenshot(driver: WebDriver, name: str) -> Path:
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return path
+
+
+def wait_replaced(driver: WebDriver, old: WebElement, seconds: float = 60) -> None:
+    """Wait until ``old`` (the page's ``html`` element before a click) has left the page.
+
+    While the old document is being torn down, Chromium may answer with "node does not
+    belong to the document" instead of a stale element; both mean the page was replaced.
+    """
+
+    def replaced(_: WebDriver) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, seconds).until(replaced)

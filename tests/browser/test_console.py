@@ -23,10 +23,8 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot, wait_replaced
 from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
@@ -60,7 +58,8 @@ def _submit(page: WebDriver, selector: str = "main form button[type=submit]") ->
     """Press the form's button and wait for the next page to replace this one."""
     old = page.find_element(By.TAG_NAME, "html")
     page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
-    WebDriverWait(page, 60).until(expected_conditions.staleness_of(old))
+
+    wait_replaced(page, old)
 
 
 def _body(page: WebDriver) -> str:

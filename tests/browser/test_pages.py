@@ -26,7 +26,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from badges.qr import decode_qr
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer, screenshot, wait_replaced
 from verify import CheckStatus, HttpFetcher, Verdict, verify_credential
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def _click_and_wait(driver: WebDriver, element: WebElement) -> None:
     """Click a link or button and wait until the browser has left the current page."""
     html = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(html))
+    wait_replaced(driver, html)
 
 
 def _verdict(driver: WebDriver) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from issuer import db, settings_of
 from issuer.issuers import signing
 from issuer.issuers.service import issuer_by_slug
 from issuer.learners import service as learners
-from tests.browser.conftest import DESKTOP, LiveServer, screenshot
+from tests.browser.conftest import DESKTOP, LiveServer, screenshot, wait_replaced
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def _verdict(driver: WebDriver) -> tuple[str, str]:
 def _submit(driver: WebDriver, element: WebElement) -> None:
     html = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(html))
+    wait_replaced(driver, html)
 
 
 def test_a_genuine_badge_for_another_email_is_a_mismatch_not_a_forgery(
