@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,8 +52,9 @@ from issuer.artwork import (
 from issuer.audit import cli_actor
 from issuer.config import Settings, default_instance_path
 from issuer.errors import APIError, ImageRefused, InvalidRows, validation_errors
-from issuer.schemas import AchievementCreate, CriteriaIn, IssuerCreate
-from issuer.upload import read_csv
+from issuer.models import Achievement, Credential, Issuer
+from issuer.schemas import AchievementCreate, CredentialQuery, CriteriaIn, IssuerCreate
+from issuer.upload import COLUMNS_HELP, read_table
 from keys import KeyManagementError, KeyType
 
 __all__ = ["commands"]
@@ -60,6 +62,8 @@ __all__ = ["commands"]
 
 # Operators may issue larger cohorts than one HTTP request may (no proxy timeout here).
 CLI_MAX_ROWS = 20_000
+_ISSUER_HELP = "The issuer's slug (see 'baeji issuer list')."
+_YES_HELP = "Do not ask for confirmation."
 
 
 class OperatorError(click.ClickException):
@@ -186,7 +190,9 @@ def init_command() -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to use."
+)
 @click.option("--debug", is_flag=True, help="Flask debug mode (never on a public interface).")
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the development server (production: gunicorn 'issuer:create_app()')."""
@@ -217,7 +223,7 @@ def issuer_group() -> None:
 @click.option("--name", required=True, help="Display name, e.g. '한빛 디지털 아카데미'.")
 @click.option("--url", default=None, help="The provider's web site.")
 @click.option("--email", default=None, help="Contact email shown in badges.")
-@click.option("--description", default=None)
+@click.option("--description", default=None, help="A short description of the provider.")
 @click.option(
     "--logo", default=None, metavar="FILE|URL", help="PNG, JPEG or SVG logo, at most 512 KiB."
 )
@@ -265,7 +271,7 @@ def issuer_create(
 
 
 @issuer_group.command("logo")
-@click.option("--issuer", "--slug", "slug", required=True, help="The issuer's slug.")
+@click.option("--issuer", "--slug", "slug", required=True, help=_ISSUER_HELP)
 @click.argument("source", required=False, metavar="FILE|URL")
 @click.option("--remove", is_flag=True, help="Remove the logo.")
 def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
@@ -282,8 +288,13 @@ def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
 
 
 @issuer_group.command("suspension")
-@click.option("--issuer", "slug", required=True)
-@click.option("--enable/--disable", "enabled", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
+@click.option(
+    "--enable/--disable",
+    "enabled",
+    required=True,
+    help="Add (or stop adding) a suspension entry to new badges.",
+)
 def issuer_suspension(slug: str, enabled: bool) -> None:
     """Turn the suspension status entry on or off for badges issued from now on."""
     app = _app()
@@ -313,9 +324,9 @@ def apikey_group() -> None:
 
 
 @apikey_group.command("create")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
 @click.option("--name", default=None, help="A label, e.g. 'LMS integration'.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print {issuer, api_key} as JSON.")
 def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
     """Create an API key for an issuer (printed once; only its digest is stored)."""
     app = _app()
@@ -331,7 +342,7 @@ def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
 
 
 @apikey_group.command("revoke")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
 @click.argument("key")
 def apikey_revoke(slug: str, key: str) -> None:
     """Revoke an API key, named by its prefix (the part after 'baeji_') or in full."""
@@ -343,7 +354,7 @@ def apikey_revoke(slug: str, key: str) -> None:
 
 
 @apikey_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
 def apikey_list(slug: str) -> None:
     """List an issuer's API keys (prefix, label, state)."""
     app = _app()
@@ -363,11 +374,17 @@ def achievement_group() -> None:
 
 
 @achievement_group.command("create")
-@click.option("--issuer", "slug", required=True)
-@click.option("--name", required=True)
-@click.option("--description", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
+@click.option("--name", required=True, help="The course's name, e.g. '파이썬 데이터 분석 기초'.")
+@click.option("--description", required=True, help="What the course is about.")
 @click.option("--criteria", "narrative", required=True, help="How the badge is earned.")
-@click.option("--type", "achievement_type", default="Course", show_default=True)
+@click.option(
+    "--type",
+    "achievement_type",
+    default="Course",
+    show_default=True,
+    help="OB 3.0 achievementType, e.g. Course, Certificate, Competency.",
+)
 @click.option("--tag", "tags", multiple=True, help="Repeat for several tags.")
 @click.option(
     "--image",
@@ -375,7 +392,7 @@ def achievement_group() -> None:
     metavar="FILE|URL",
     help="The badge's own artwork (PNG, JPEG or SVG, at most 512 KiB).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the achievement as JSON.")
 def achievement_create(
     slug: str,
     name: str,
@@ -410,7 +427,7 @@ def achievement_create(
 
 
 @achievement_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
 @click.option("--archived", "include_archived", is_flag=True, help="Also list archived ones.")
 def achievement_list(slug: str, include_archived: bool) -> None:
     """List an issuer's achievements."""
@@ -423,7 +440,7 @@ def achievement_list(slug: str, include_archived: bool) -> None:
 
 
 @achievement_group.command("archive")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
 @click.argument("achievement")
 def achievement_archive(slug: str, achievement: str) -> None:
     """Archive an achievement: no new badges; badges already issued keep resolving."""
@@ -440,22 +457,43 @@ def achievement_archive(slug: str, achievement: str) -> None:
 
 
 @click.command("issue")
-@click.option("--issuer", "slug", required=True)
-@click.option("--achievement", "achievement_id", required=True, help="Achievement uuid or URL.")
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
+@click.option(
+    "--achievement",
+    "achievement_id",
+    required=True,
+    help="Achievement uuid or URL, for rows without an achievementId column.",
+)
 @click.option(
     "--csv",
+    "--file",
     "csv_path",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="UTF-8 (with or without BOM) or CP949/EUC-KR; columns email/이메일, name/이름 ...",
+    help="The cohort file. " + COLUMNS_HELP,
+)
+@click.option(
+    "--duplicates",
+    type=click.Choice(services.DUPLICATES),
+    default="reject",
+    show_default=True,
+    help="A learner who already holds an active (or suspended) badge of the achievement: "
+    "reject skips the row (reported as already-holds), allow issues another (a retake), "
+    "replace revokes the one held and issues the new one in one transaction.",
 )
 @click.option(
     "--idempotency-key",
     default=None,
-    help="Default: derived from the achievement and the file's bytes, so running the same "
-    "file again returns the credentials already issued instead of issuing twice.",
+    help="Default: derived from the achievement, --duplicates and the file's bytes, so "
+    "running the same file again returns the credentials already issued instead of "
+    "issuing twice.",
 )
-@click.option("--jwt-alg", type=click.Choice(["RS256", "EdDSA"]), default=None)
+@click.option(
+    "--jwt-alg",
+    type=click.Choice(["RS256", "EdDSA"]),
+    default=None,
+    help="VC-JWT algorithm (default RS256, the OB 3.0 minimum).",
+)
 @click.option(
     "--allow-anonymous",
     is_flag=True,
@@ -466,23 +504,31 @@ def issue_command(
     slug: str,
     achievement_id: str,
     csv_path: Path,
+    duplicates: services.Duplicates,
     idempotency_key: str | None,
     jwt_alg: str | None,
     allow_anonymous: bool,
     as_json: bool,
 ) -> None:
-    """Issue a badge to every row of a CSV file: all rows, or none if any row is invalid."""
+    """Issue a badge to every row of a .csv or .xlsx file: all rows, or none if any row is
+    invalid. Learners who already hold the badge are skipped (see --duplicates); each
+    learner's wallet link is printed with their badge."""
     data = csv_path.read_bytes()
+    mode = b"" if duplicates == "reject" else duplicates.encode() + b"\0"
     key = (
         idempotency_key
-        or "csv-" + hashlib.sha256(achievement_id.encode() + b"\0" + data).hexdigest()[:40]
+        or "csv-" + hashlib.sha256(achievement_id.encode() + b"\0" + mode + data).hexdigest()[:40]
     )
     app = _app()
     with _session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug)
-        parsed = read_csv(data)
+        parsed = read_table(data)
         if parsed.ignored_columns:
-            click.echo("ignored columns: " + ", ".join(parsed.ignored_columns), err=True)
+            click.echo(
+                "ignored columns (not a known column; see --help): "
+                + ", ".join(parsed.ignored_columns),
+                err=True,
+            )
         with click.progressbar(length=len(parsed.rows), label="signing", file=sys.stderr) as bar:
 
             def advance(done: int, _total: int) -> None:
@@ -503,31 +549,72 @@ def issue_command(
                     progress=advance,
                     max_rows=CLI_MAX_ROWS,
                     allow_anonymous=allow_anonymous,
+                    duplicates=duplicates,
                 )
             except InvalidRows as err:
                 _report_invalid(err, as_json)
                 raise OperatorError(err.message) from err
         if not outcome.replayed:
             mail.send_wallet_links(session, conf, outcome.issued, now=conf.clock())
-    report = [
+    report = _issue_report(conf, parsed.lines, outcome)
+    if as_json:
+        _echo_json(
+            {
+                "count": len(outcome.issued),
+                "skipped": len(outcome.skipped),
+                "replayed": outcome.replayed,
+                "ignoredColumns": parsed.ignored_columns,
+                "rows": report,
+            }
+        )
+        return
+    for entry in report:
+        where = f"row {entry['row']:>4} (line {entry['line']})" if entry["row"] else "row    ?"
+        name = entry["name"] or ""
+        if entry["status"] == "already-holds":
+            click.echo(f"{where}: already-holds  {name}  {entry['existing']['id']}")
+        else:
+            click.echo(f"{where}: {entry['status']}  {name}  {entry['id']}")
+            click.echo(f"           wallet: {entry['walletUrl']}")
+    verb = "were already issued from this file" if outcome.replayed else "issued"
+    summary = f"{len(outcome.issued)} credential(s) {verb}"
+    if outcome.skipped:
+        summary += f"; {len(outcome.skipped)} skipped (already-holds)"
+    click.echo(summary + ".")
+
+
+def _issue_report(
+    conf: Settings, lines: list[int], outcome: services.BatchOutcome
+) -> list[dict[str, Any]]:
+    """One entry per row: issued (with the wallet link) or already-holds (with the badge)."""
+    numbers: list[int | None] = list(outcome.rows)
+    if not numbers:
+        # A replay: rows line up with the file unless some were skipped the first time.
+        same = len(outcome.issued) == len(lines)
+        numbers = [i if same else None for i in range(1, len(outcome.issued) + 1)]
+    report: list[dict[str, Any]] = [
         {
-            "row": index,
-            "line": parsed.lines[index - 1],
+            "row": number,
+            "line": lines[number - 1] if number else None,
             "status": "issued" if not outcome.replayed else "already-issued",
             "name": issued.credential.recipient_name,
             "id": conf.url("credentials", issued.credential.id),
             "walletUrl": issued.wallet_url,
         }
-        for index, issued in enumerate(outcome.issued, start=1)
+        for issued, number in zip(outcome.issued, numbers, strict=True)
     ]
-    if as_json:
-        _echo_json({"count": len(report), "replayed": outcome.replayed, "rows": report})
-        return
-    for entry in report:
-        where = f"row {entry['row']:>4} (line {entry['line']})"
-        click.echo(f"{where}: {entry['status']}  {entry['name'] or ''}  {entry['id']}")
-    verb = "were already issued from this file" if outcome.replayed else "issued"
-    click.echo(f"{len(report)} credential(s) {verb}.")
+    report += [
+        {
+            "row": skip.row,
+            "line": lines[skip.row - 1],
+            "status": skip.code,
+            "name": skip.existing.recipient_name,
+            "existing": services.existing_ref(conf, skip.existing),
+        }
+        for skip in outcome.skipped
+    ]
+    report.sort(key=lambda entry: entry["row"] or 0)
+    return report
 
 
 def _report_invalid(err: InvalidRows, as_json: bool) -> None:
@@ -540,6 +627,19 @@ def _report_invalid(err: InvalidRows, as_json: bool) -> None:
         click.echo(f"{where}: {row['field']}: {row['message']}", err=True)
 
 
+def _credential_and_issuer(
+    session: Session, conf: Settings, ref: str
+) -> tuple[Credential, Issuer, str]:
+    """Return a credential (uuid or URL), its issuer, and 'learner name, course' for prompts."""
+    row = services.public_credential(session, conf, ref)
+    issuer = session.get(Issuer, row.issuer_id)
+    if issuer is None:
+        raise OperatorError(f"no issuer for credential {ref}")
+    course = session.get(Achievement, row.achievement_id)
+    learner = row.recipient_name or "(no name)"
+    return row, issuer, f"{learner}, '{course.name if course else row.achievement_id}'"
+
+
 @click.command("revoke")
 @click.argument("credential")
 @click.option("--reason", required=True, help="Recorded in the audit log.")
@@ -548,16 +648,20 @@ def _report_invalid(err: InvalidRows, as_json: bool) -> None:
     is_flag=True,
     help="Show the reason on the badge's public pages (by default only the date is shown).",
 )
-def revoke_command(credential: str, reason: str, public_reason: bool) -> None:
-    """Revoke a credential (its uuid or URL). Revocation is final."""
-    from issuer.models import Issuer
-
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help=_YES_HELP)
+def revoke_command(credential: str, reason: str, public_reason: bool, assume_yes: bool) -> None:
+    """Revoke a credential (its uuid or URL). Revocation is final; asks first."""
     app = _app()
     with _session(app) as (session, conf):
-        row = services.public_credential(session, conf, credential)
-        issuer = session.get(Issuer, row.issuer_id)
-        if issuer is None:
-            raise OperatorError(f"no issuer for credential {credential}")
+        row, issuer, what = _credential_and_issuer(session, conf, credential)
+        if row.revoked_at is not None:
+            raise OperatorError(f"the badge of {what} is already revoked; revocation is final")
+        if not assume_yes:
+            click.confirm(
+                f"Revoke the badge of {what} issued by {issuer.slug} "
+                f"({conf.url('credentials', row.id)})? This is final",
+                abort=True,
+            )
         services.change_status(
             session,
             conf,
@@ -569,7 +673,147 @@ def revoke_command(credential: str, reason: str, public_reason: bool) -> None:
             actor=cli_actor(),
             public_reason=public_reason,
         )
-    click.echo(f"revoked {conf.url('credentials', row.id)}")
+    click.echo(f"revoked the badge of {what}: {conf.url('credentials', row.id)}")
+
+
+# -- credentials ----------------------------------------------------------------------------
+
+
+@click.group("credential")
+def credential_group() -> None:
+    """List, suspend and unsuspend an issuer's badges (revoke: 'baeji revoke')."""
+
+
+@credential_group.command("list")
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP)
+@click.option("--name", default=None, help="Part of the learner's name, any case.")
+@click.option("--email", default=None, help="The learner's e-mail address.")
+@click.option("--achievement", "achievement_id", default=None, help="Achievement uuid or URL.")
+@click.option("--term", default=None, help="The cohort or term (기수/학기) exactly as issued.")
+@click.option(
+    "--issued-from",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Issued on or after this UTC date/time.",
+)
+@click.option(
+    "--issued-until",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Issued before this UTC date/time.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["active", "suspended", "revoked"]),
+    default=None,
+    help="Only badges in this state.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 200),
+    default=50,
+    show_default=True,
+    help="Badges per page.",
+)
+@click.option("--cursor", default=None, help="Continue from the cursor a previous page printed.")
+@click.option("--all", "every_page", is_flag=True, help="Print every page, not only the first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the badges as JSON.")
+def credential_list(
+    slug: str,
+    name: str | None,
+    email: str | None,
+    achievement_id: str | None,
+    term: str | None,
+    issued_from: datetime | None,
+    issued_until: datetime | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    every_page: bool,
+    as_json: bool,
+) -> None:
+    """List an issuer's badges, newest first, with the same filters as the API."""
+    app = _app()
+    found: list[dict[str, Any]] = []
+    with _session(app) as (session, conf):
+        issuer = accounts.issuer_by_slug(session, slug)
+        while True:
+            query = CredentialQuery.model_validate(
+                {
+                    "name": name,
+                    "email": email,
+                    "achievementId": achievement_id,
+                    "term": term,
+                    "issuedFrom": issued_from.replace(tzinfo=UTC) if issued_from else None,
+                    "issuedUntil": issued_until.replace(tzinfo=UTC) if issued_until else None,
+                    "status": status,
+                    "cursor": cursor,
+                    "limit": limit,
+                }
+            )
+            page = services.list_credentials(session, conf, issuer, query)
+            found += [services.credential_out(conf, r, full=False).to_json() for r in page.rows]
+            cursor = page.next_cursor
+            if cursor is None or not every_page:
+                break
+    if as_json:
+        _echo_json({"credentials": found, "nextCursor": cursor})
+        return
+    for item in found:
+        click.echo(
+            f"{item['uuid']}\t{item['status']}\t{item['issuedAt']}\t"
+            f"{item.get('recipientName', '')}\t{item['achievementId']}"
+        )
+    if cursor is not None:
+        click.echo(f"more: --cursor {cursor}", err=True)
+
+
+@credential_group.command("suspend")
+@click.argument("credential")
+@click.option("--reason", required=True, help="Recorded in the audit log.")
+@click.option(
+    "--public-reason",
+    is_flag=True,
+    help="Show the reason on the badge's public pages (by default only the date is shown).",
+)
+def credential_suspend(credential: str, reason: str, public_reason: bool) -> None:
+    """Suspend a credential (its uuid or URL) until 'credential unsuspend'."""
+    app = _app()
+    with _session(app) as (session, conf):
+        row, issuer, what = _credential_and_issuer(session, conf, credential)
+        services.change_status(
+            session,
+            conf,
+            issuer,
+            row.id,
+            "suspend",
+            reason=reason,
+            now=conf.clock(),
+            actor=cli_actor(),
+            public_reason=public_reason,
+        )
+    click.echo(f"suspended the badge of {what}: {conf.url('credentials', row.id)}")
+
+
+@credential_group.command("unsuspend")
+@click.argument("credential")
+@click.option("--reason", default=None, help="Recorded in the audit log (optional).")
+def credential_unsuspend(credential: str, reason: str | None) -> None:
+    """Lift the suspension of a credential (its uuid or URL)."""
+    app = _app()
+    with _session(app) as (session, conf):
+        row, issuer, what = _credential_and_issuer(session, conf, credential)
+        services.change_status(
+            session,
+            conf,
+            issuer,
+            row.id,
+            "unsuspend",
+            reason=reason,
+            now=conf.clock(),
+            actor=cli_actor(),
+        )
+    click.echo(f"lifted the suspension of the badge of {what}: {conf.url('credentials', row.id)}")
 
 
 # -- wallet links ---------------------------------------------------------------------------
@@ -622,20 +866,34 @@ def keys_group() -> None:
 
 
 @keys_group.command("rotate")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP + " _platform: the platform.")
 @click.option(
-    "--type", "key_type", type=click.Choice(sorted(_KEY_TYPES)), default="all", show_default=True
+    "--type",
+    "key_type",
+    type=click.Choice(sorted(_KEY_TYPES)),
+    default="all",
+    show_default=True,
+    help="Which keys to replace.",
 )
 @click.option(
     "--compromised",
     is_flag=True,
     help="The current keys leaked: unpublish them, so nothing they signed verifies any more.",
 )
-def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
-    """Make new active keys; old badges keep verifying unless --compromised."""
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help=_YES_HELP + " (--compromised)")
+def keys_rotate(slug: str, key_type: str, compromised: bool, assume_yes: bool) -> None:
+    """Make new active keys; old badges keep verifying unless --compromised (asks first)."""
     app = _app()
     with _session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        if compromised and not assume_yes:
+            types = {t.value for t in _KEY_TYPES[key_type]}
+            leaked = [
+                k
+                for k in signing.issuer_keys(session, issuer.pk)
+                if k.key_type in types and k.state == "active"
+            ]
+            _confirm_compromise(session, issuer, leaked)
         with db.write_transaction(session):
             created = signing.rotate_keys(
                 session,
@@ -653,13 +911,17 @@ def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
 
 
 @keys_group.command("compromise")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP + " _platform: the platform.")
 @click.argument("key_id")
-def keys_compromise(slug: str, key_id: str) -> None:
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help=_YES_HELP)
+def keys_compromise(slug: str, key_id: str, assume_yes: bool) -> None:
     """Mark one key (active or retired) compromised; an active one is replaced first."""
     app = _app()
     with _session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        if not assume_yes:
+            leaked = [k for k in signing.issuer_keys(session, issuer.pk) if k.key_id == key_id]
+            _confirm_compromise(session, issuer, leaked)
         with db.write_transaction(session):
             created = signing.compromise_key(
                 session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
@@ -669,8 +931,20 @@ def keys_compromise(slug: str, key_id: str) -> None:
         click.echo(f"new active {row.key_type} key: {row.key_id}")
 
 
+def _confirm_compromise(session: Session, issuer: Issuer, leaked: list[Any]) -> None:
+    """Ask before unpublishing keys, saying how many badges stop verifying."""
+    count = signing.badges_signed_by(session, issuer.pk, leaked)
+    names = ", ".join(k.key_id for k in leaked) or "(no such key)"
+    session.commit()  # end the read transaction before waiting for an answer
+    click.confirm(
+        f"Mark {names} of {issuer.slug} compromised? {count} badge(s) signed with "
+        f"{'it' if len(leaked) == 1 else 'them'} will stop verifying, for good",
+        abort=True,
+    )
+
+
 @keys_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=_ISSUER_HELP + " _platform: the platform.")
 def keys_list(slug: str) -> None:
     """List an issuer's keys and their states (never the private keys)."""
     app = _app()
@@ -704,6 +978,7 @@ commands: list[click.Command] = [
     achievement_group,
     issue_command,
     revoke_command,
+    credential_group,
     wallet_group,
     keys_group,
 ]

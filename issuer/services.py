@@ -11,6 +11,8 @@ Nothing is ever rebuilt from rows later: the stored text is the credential.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -19,12 +21,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from badges import Achievement as ObAchievement
 from badges import (
@@ -42,8 +44,10 @@ from issuer.config import Settings
 from issuer.db import find_by_ref, write_transaction
 from issuer.errors import (
     AchievementArchived,
+    AlreadyHolds,
     BatchTooSlow,
     IdempotencyKeyReused,
+    InvalidCursor,
     InvalidRows,
     InvalidStatusChange,
     NotFound,
@@ -66,6 +70,7 @@ from issuer.schemas import (
     BatchRow,
     CredentialCreate,
     CredentialOut,
+    CredentialQuery,
     IssuedCredential,
     RowError,
 )
@@ -74,6 +79,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 StatusAction = Literal["revoke", "suspend", "unsuspend"]
+Duplicates = Literal["reject", "allow", "replace"]
+DUPLICATES: tuple[Duplicates, ...] = ("reject", "allow", "replace")
 # Write attempts before a batch gives up on status-index collisions (each re-signs only
 # the rows that collided, so this is only reached under pathological contention).
 _MAX_WRITE_ATTEMPTS = 8
@@ -100,11 +107,31 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A row not issued: its learner already holds an active badge of the same achievement.
+
+    ``row`` is 1-based; ``existing`` is the badge the learner holds (the newest, if several);
+    ``email`` is the address the row gave (never stored).
+    """
+
+    row: int
+    existing: Credential
+    email: str = field(repr=False)
+    code: str = "already-holds"
+
+
+@dataclass(frozen=True)
 class BatchOutcome:
-    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched."""
+    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched.
+
+    ``rows`` is the 1-based row number of each issued credential (empty for a replay);
+    ``skipped`` lists the rows not issued because of ``duplicates: reject``.
+    """
 
     issued: list[Issued]
     replayed: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +147,9 @@ class _Award:
     signed: dict[str, Any] = field(default_factory=dict)
     jwt: str = ""
     jwt_alg: str = ""
+    # 1-based row number, and what to do if the learner holds this achievement's badge.
+    position: int = 0
+    duplicates: Duplicates = "reject"
 
 
 class _Collision(Exception):
@@ -128,6 +158,14 @@ class _Collision(Exception):
     def __init__(self, awards: list[_Award]) -> None:
         super().__init__(f"{len(awards)} status index collisions")
         self.awards = awards
+
+
+class _NowHeld(Exception):
+    """Learners of these ``duplicates: reject`` awards were issued the badge meanwhile."""
+
+    def __init__(self, held: dict[str, Credential]) -> None:
+        super().__init__(f"{len(held)} learner(s) received this badge meanwhile")
+        self.held = held
 
 
 class _Replay(Exception):
@@ -147,18 +185,25 @@ def issue_credential(
     now: datetime,
     actor: str,
     idempotency_key: str | None = None,
+    duplicates: Duplicates | None = None,
 ) -> BatchOutcome:
     """Issue one credential (a batch of one, with field errors instead of row errors).
+
+    ``duplicates`` (default: ``data.duplicates``, itself ``reject`` by default) says what
+    happens when the learner already holds an active badge of the achievement; see
+    :func:`issue_batch`.
 
     Raises:
         ValidationFailed: unknown achievement, a validity window already over, or no
             recipient name without ``allowAnonymous``.
         AchievementArchived: the achievement is archived.
+        AlreadyHolds: the learner holds an active badge of it and ``duplicates`` is
+            ``reject``; ``existing`` in its details names that badge.
         IdempotencyKeyReused: ``idempotency_key`` was used with another request.
     """
     row = BatchRow.of(data)
     try:
-        return issue_batch(
+        outcome = issue_batch(
             session,
             settings,
             issuer,
@@ -167,6 +212,7 @@ def issue_credential(
             actor=actor,
             idempotency_key=idempotency_key,
             kind="credential",
+            duplicates=duplicates or data.duplicates,
         )
     except InvalidRows as err:
         rows = err.details["rows"]
@@ -176,6 +222,24 @@ def issue_credential(
         raise ValidationFailed(
             f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
         ) from err
+    if outcome.skipped:
+        raise AlreadyHolds(
+            "the learner already holds an active badge of this achievement; send "
+            'duplicates: "allow" to issue another (a retake) or "replace" to revoke it and '
+            "issue this one",
+            existing=existing_ref(settings, outcome.skipped[0].existing),
+        )
+    return outcome
+
+
+def existing_ref(settings: Settings, row: Credential) -> dict[str, str]:
+    """Return the short JSON reference to a badge a learner already holds."""
+    return {
+        "id": settings.url("credentials", row.id),
+        "uuid": row.id,
+        "status": row.status,
+        "issuedAt": row.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 # A batch whose first rows show it would need more than this multiple of its budget is
@@ -251,8 +315,24 @@ def issue_batch(
     max_rows: int | None = None,
     deadline: BatchDeadline | None = None,
     allow_anonymous: bool = False,
+    duplicates: Duplicates = "reject",
 ) -> BatchOutcome:
     """Validate every row, then issue all of them in one transaction, or none.
+
+    A learner who already holds an active badge (not revoked, not expired; a suspended one
+    counts as held) of a row's achievement from this issuer is handled by ``duplicates``:
+
+    - ``reject`` (default): the row is skipped and reported in ``skipped`` with the badge
+      held; the other rows are issued. Re-sending a cohort with one learner added issues
+      one badge.
+    - ``allow``: issued anyway (a retake; the learner holds two).
+    - ``replace``: the badge held is revoked ("replaced by <new id>") in the same
+      transaction that stores the new one.
+
+    The check is made before signing and again inside the write transaction, with the
+    learners' rows locked (PostgreSQL; SQLite's write lock does the same), so two
+    concurrent batches never both issue the same learner the same badge under ``reject``.
+    The same learner and achievement twice in one batch is a row error whatever the mode.
 
     Args:
         rows: parsed rows or their JSON (camelCase) objects.
@@ -267,6 +347,7 @@ def issue_batch(
             see :func:`plan_batch`).
         allow_anonymous: rows without a recipient name are issued (a row's own
             ``allowAnonymous`` wins); otherwise each such row is a row error.
+        duplicates: ``reject``, ``allow`` or ``replace`` (above).
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
@@ -289,7 +370,9 @@ def issue_batch(
         allow_anonymous=allow_anonymous,
     )
     # Only an idempotency record keeps the request's digest.
-    request_hash = "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg)
+    request_hash = (
+        "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg, duplicates)
+    )
     if idempotency_key is not None:
         record = _idempotency_record(session, issuer.pk, idempotency_key)
         if record is not None:
@@ -299,9 +382,25 @@ def issue_batch(
     emails = [row.recipient.email for row, _ in valid]
     found = learners.ensure_learners(session, settings, emails, now=now)
     awards = [
-        _Award(row, achievement, found[learners.email_key(settings, row.recipient.email)])
-        for row, achievement in valid
+        _Award(
+            row,
+            achievement,
+            found[learners.email_key(settings, row.recipient.email)],
+            position=position,
+            duplicates=duplicates,
+        )
+        for position, (row, achievement) in enumerate(valid, start=1)
     ]
+    awards, skipped = _skip_held(session, issuer, awards, now=now)
+    if skipped and idempotency_key is not None:
+        # The badge held may be this very key's, committed by a concurrent request.
+        session.commit()  # end the read snapshot: see what others committed
+        record = _idempotency_record(session, issuer.pk, idempotency_key)
+        if record is not None:
+            return _replay(session, settings, record, request_hash, now)
+    if not awards:
+        session.commit()
+        return BatchOutcome([], skipped=skipped)
     allocators = {
         purpose: status.Allocator(
             session=session,
@@ -346,6 +445,11 @@ def issue_batch(
             )
         except _Replay as replay:
             return _replay(session, settings, replay.record, request_hash, now)
+        except _NowHeld as now_held:
+            awards = _drop_held(allocators, awards, now_held.held, skipped)
+            if not awards:
+                return BatchOutcome([], skipped=skipped)
+            continue
         except _Collision as collision:
             log.info(
                 "re-signing %d credential(s) whose status index was taken", len(collision.awards)
@@ -363,7 +467,8 @@ def issue_batch(
                     return _replay(session, settings, record, request_hash, now)
             continue
         log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
-        return BatchOutcome(issued)
+        skipped.sort(key=lambda s: s.row)
+        return BatchOutcome(issued, skipped=skipped, rows=[a.position for a in awards])
     raise ServiceBusy("could not allocate status list entries under contention; retry")
 
 
@@ -461,7 +566,10 @@ def _validate(
 
 
 def _request_hash(
-    kind: str, valid: Sequence[tuple[BatchRow, Achievement]], jwt_alg: str | None
+    kind: str,
+    valid: Sequence[tuple[BatchRow, Achievement]],
+    jwt_alg: str | None,
+    duplicates: Duplicates = "reject",
 ) -> str:
     rows = []
     for row, achievement in valid:
@@ -469,7 +577,11 @@ def _request_hash(
         data["achievementId"] = achievement.id
         data["jwtAlg"] = row.jwt_alg or jwt_alg or "RS256"
         rows.append(data)
-    text = json.dumps({"kind": kind, "rows": rows}, sort_keys=True, ensure_ascii=False)
+    request: dict[str, Any] = {"kind": kind, "rows": rows}
+    if duplicates != "reject":
+        # Only a non-default mode is hashed, so keys recorded before it existed still match.
+        request["duplicates"] = duplicates
+    text = json.dumps(request, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -618,6 +730,7 @@ def _store(
                     created_at=now,
                 )
             )
+        _settle_duplicates(session, settings, issuer, awards, now=now, actor=actor)
         collided = _collisions(session, awards)
         if collided:
             raise _Collision(collided)
@@ -676,6 +789,166 @@ def _store(
             )
         session.flush()
     return issued
+
+
+# -- duplicates (planning phase and a check inside the write transaction) --------------------
+
+
+def held_badges(
+    session: Session,
+    issuer_id: int,
+    pairs: set[tuple[str, str]],
+    *,
+    now: datetime,
+    lock: bool = False,
+) -> dict[tuple[str, str], list[Credential]]:
+    """Return the badges held for each (learner id, achievement id) of ``pairs``, newest first.
+
+    Held means issued by ``issuer_id``, not revoked and not expired; a suspended badge is
+    held (suspension is temporary, and it would otherwise come back as a second copy).
+    ``lock`` locks the learners' rows first (``FOR NO KEY UPDATE``, in id order), inside the
+    caller's write transaction, so concurrent checks of the same learner run one at a time.
+    """
+    if not pairs:
+        return {}
+    learner_ids = sorted({learner for learner, _ in pairs})
+    achievement_ids = sorted({achievement for _, achievement in pairs})
+    found: dict[tuple[str, str], list[Credential]] = {}
+    for start in range(0, len(learner_ids), 500):
+        chunk = learner_ids[start : start + 500]
+        if lock:
+            session.exec(
+                select(Learner.id)
+                .where(col(Learner.id).in_(chunk))
+                .order_by(col(Learner.id))
+                .with_for_update(key_share=True)
+            ).all()
+        rows = session.exec(
+            select(Credential)
+            .where(
+                Credential.issuer_id == issuer_id,
+                col(Credential.learner_id).in_(chunk),
+                col(Credential.achievement_id).in_(achievement_ids),
+                col(Credential.revoked_at).is_(None),
+                (col(Credential.valid_until).is_(None)) | (col(Credential.valid_until) > now),
+            )
+            .order_by(col(Credential.issued_at).desc(), col(Credential.id))
+        ).all()
+        for row in rows:
+            key = (row.learner_id, row.achievement_id)
+            if key in pairs:
+                found.setdefault(key, []).append(row)
+    return found
+
+
+def _skip_held(
+    session: Session, issuer: Issuer, awards: list[_Award], *, now: datetime
+) -> tuple[list[_Award], list[Skipped]]:
+    """Split off the ``reject`` awards whose learner already holds the badge (before signing)."""
+    checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates == "reject"}
+    held = held_badges(session, issuer.pk, checked, now=now)
+    kept: list[_Award] = []
+    skipped: list[Skipped] = []
+    for award in awards:
+        existing = held.get((award.learner.id, award.achievement.id))
+        if award.duplicates == "reject" and existing:
+            skipped.append(Skipped(award.position, existing[0], award.row.recipient.email))
+        else:
+            kept.append(award)
+    return kept, skipped
+
+
+def _drop_held(
+    allocators: Mapping[str, status.Allocator],
+    awards: list[_Award],
+    held: Mapping[str, Credential],
+    skipped: list[Skipped],
+) -> list[_Award]:
+    """Move awards whose learner was issued the badge meanwhile to ``skipped``."""
+    kept = []
+    for award in awards:
+        existing = held.get(award.credential_id)
+        if existing is None:
+            kept.append(award)
+            continue
+        skipped.append(Skipped(award.position, existing, award.row.recipient.email))
+        for purpose, allocator in allocators.items():
+            allocator.release([award.slots[purpose]])
+    return kept
+
+
+def _settle_duplicates(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    awards: Sequence[_Award],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Inside the write transaction: refuse badges held meanwhile, revoke replaced ones.
+
+    Raises:
+        _NowHeld: a ``reject`` award's learner now holds the badge (another batch won).
+    """
+    checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates != "allow"}
+    if not checked:
+        return
+    held = held_badges(session, issuer.pk, checked, now=now, lock=True)
+    now_held = {
+        a.credential_id: held[pair][0]
+        for a in awards
+        if a.duplicates == "reject" and (pair := (a.learner.id, a.achievement.id)) in held
+    }
+    if now_held:
+        raise _NowHeld(now_held)
+    replaced: list[tuple[Credential, str]] = []
+    for award in awards:
+        if award.duplicates == "replace":
+            new_url = settings.url("credentials", award.credential_id)
+            for old in held.get((award.learner.id, award.achievement.id), []):
+                replaced.append((old, new_url))
+    if replaced:
+        _revoke_replaced(session, settings, issuer, replaced, now=now, actor=actor)
+
+
+def _revoke_replaced(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    replaced: Sequence[tuple[Credential, str]],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Revoke each old badge with the reason "replaced by <new id>"; each list signed once."""
+    bits: dict[str, list[int]] = {}
+    for old, new_url in replaced:
+        old.revoked_at = now
+        old.revocation_reason = f"replaced by {new_url}"
+        session.add(old)
+        bits.setdefault(old.revocation_list_id, []).append(old.revocation_index)
+        audit.record(
+            session,
+            actor=actor,
+            action="credential.revoke",
+            subject=settings.url("credentials", old.id),
+            issuer_id=issuer.pk,
+            now=now,
+            reason=old.revocation_reason,
+        )
+    signer = signing.active_signers(session, settings, issuer.pk).proof
+    for list_id in sorted(bits):
+        status.set_bits(
+            session,
+            list_id=list_id,
+            indexes=bits[list_id],
+            value=True,
+            issuer=issuer,
+            base_url=settings.base_url,
+            signer=signer,
+            now=now,
+        )
 
 
 def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:
@@ -848,6 +1121,86 @@ def learner_credentials(
     return learner, rows
 
 
+@dataclass(frozen=True)
+class CredentialPageResult:
+    """One page of a listing and the cursor of the next one (``None`` on the last page)."""
+
+    rows: list[Credential]
+    next_cursor: str | None
+
+
+def list_credentials(
+    session: Session, settings: Settings, issuer: Issuer, query: CredentialQuery
+) -> CredentialPageResult:
+    """Return one page of ``issuer``'s credentials matching ``query``, newest first.
+
+    Ordered by (issued_at, id), both descending, so pages are stable while badges are
+    issued; the cursor is opaque to callers (base64url of the last row's position).
+    ``email`` matches through the learner's keyed hash; ``term`` matches the term written
+    in the badge exactly.
+
+    Raises:
+        InvalidCursor: a cursor this listing did not hand out.
+    """
+    statement = select(Credential).where(Credential.issuer_id == issuer.pk)
+    if query.name:
+        statement = statement.where(
+            func.lower(col(Credential.recipient_name)).contains(query.name.lower(), autoescape=True)
+        )
+    if query.email:
+        learner = learners.find_learner(session, settings, query.email)
+        statement = statement.where(Credential.learner_id == (learner.id if learner else ""))
+    if query.achievement_id:
+        achievement_id = parse_id(query.achievement_id, settings.url("achievements") + "/")
+        statement = statement.where(Credential.achievement_id == (achievement_id or ""))
+    if query.term:
+        term = '"term":' + json.dumps(query.term, ensure_ascii=False)
+        statement = statement.where(col(Credential.document).contains(term, autoescape=True))
+    if query.issued_from:
+        statement = statement.where(col(Credential.issued_at) >= query.issued_from)
+    if query.issued_until:
+        statement = statement.where(col(Credential.issued_at) < query.issued_until)
+    if query.status == "revoked":
+        statement = statement.where(col(Credential.revoked_at).is_not(None))
+    elif query.status is not None:
+        statement = statement.where(col(Credential.revoked_at).is_(None))
+        suspended = col(Credential.suspended_at)
+        statement = statement.where(
+            suspended.is_not(None) if query.status == "suspended" else suspended.is_(None)
+        )
+    if query.cursor:
+        at, last_id = _read_cursor(query.cursor)
+        statement = statement.where(
+            (col(Credential.issued_at) < at)
+            | ((col(Credential.issued_at) == at) & (col(Credential.id) < last_id))
+        )
+    statement = statement.order_by(
+        col(Credential.issued_at).desc(), col(Credential.id).desc()
+    ).limit(query.limit + 1)
+    rows = list(session.exec(statement).all())
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    cursor = _make_cursor(rows[-1]) if more and rows else None
+    return CredentialPageResult(rows, cursor)
+
+
+def _make_cursor(row: Credential) -> str:
+    position = json.dumps([row.issued_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), row.id])
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at_text, last_id = json.loads(raw)
+        at = datetime.strptime(at_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (ValueError, TypeError, binascii.Error) as err:
+        raise InvalidCursor("the cursor is not one this listing handed out") from err
+    if not isinstance(last_id, str) or parse_id(last_id, "") is None:
+        raise InvalidCursor("the cursor is not one this listing handed out")
+    return at, last_id
+
+
 def status_list(session: Session, list_id: str) -> StatusList:
     """Return a status list by id.
 
@@ -881,7 +1234,9 @@ def credential_out(settings: Settings, row: Credential, *, full: bool = True) ->
     )
 
 
-def issued_out(settings: Settings, issued: Issued) -> IssuedCredential:
+def issued_out(
+    settings: Settings, issued: Issued, *, row_number: int | None = None
+) -> IssuedCredential:
     """Return the API view of a credential just issued (or replayed).
 
     Built from values this service just made (the signed credential as signed, not parsed
@@ -895,4 +1250,5 @@ def issued_out(settings: Settings, issued: Issued) -> IssuedCredential:
         credential=issued.signed if issued.signed is not None else json.loads(row.document),
         jwt=row.jwt,
         wallet_url=issued.wallet_url,
+        row=row_number,
     )
