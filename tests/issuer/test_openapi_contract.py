@@ -28,7 +28,7 @@ from schemathesis.transport.serialization import Binary
 from issuer import db
 from tests.issuer.conftest import Api, Tenant, create_tenant, make_app, unique_email
 
-# At least 1,000 generated requests over the 16 operations, then linked sequences.
+# At least 1,000 generated requests over the 17 operations, then linked sequences.
 EXAMPLES_PER_OPERATION = 100
 STATEFUL_EXAMPLES = 25
 MALFORMED_PER_OPERATION = 40
@@ -157,7 +157,7 @@ def _operations(world: World) -> list[Any]:
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result  # the document itself is valid
         operations.append(result.ok())
-    assert len(operations) == 16
+    assert len(operations) == 17
     return operations
 
 
