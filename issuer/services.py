@@ -841,6 +841,32 @@ def held_badges(
     return found
 
 
+def holders(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    achievement_id: str,
+    emails: Sequence[str],
+    *,
+    now: datetime,
+) -> dict[str, Credential]:
+    """Return, by normalized e-mail, the badge of an achievement each learner already holds.
+
+    For a preview before issuing (``duplicates: reject`` would skip these learners); no
+    learner is created. ``achievement_id`` is the achievement's uuid.
+    """
+    by_key = {learners.email_key(settings, e): normalize_email(e) for e in emails}
+    found: dict[str, str] = {}
+    keys = sorted(by_key)
+    for start in range(0, len(keys), 500):
+        for learner in session.exec(
+            select(Learner).where(col(Learner.email_hmac).in_(keys[start : start + 500]))
+        ).all():
+            found[learner.id] = by_key[learner.email_hmac]
+    held = held_badges(session, issuer.pk, {(i, achievement_id) for i in found}, now=now)
+    return {found[learner]: rows[0] for (learner, _), rows in held.items()}
+
+
 def _skip_held(
     session: Session, issuer: Issuer, awards: list[_Award], *, now: datetime
 ) -> tuple[list[_Award], list[Skipped]]:

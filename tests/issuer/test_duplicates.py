@@ -336,3 +336,18 @@ def test_replace_inside_a_race_revokes_the_badge_issued_meanwhile(
         new_url = conf.url("credentials", outcome.issued[0].credential.id)
         assert old.revocation_reason == f"replaced by {new_url}"
         assert json.loads(old.document)["id"] != new_url
+
+
+def test_holders_previews_who_would_be_skipped(
+    app: Flask, api: Api, hanbit: Tenant, course: dict[str, Any]
+) -> None:
+    """The preview names, by e-mail, each learner who holds the badge, creating no learner."""
+    held, new = unique_email(), unique_email()
+    issued = _issue(api, course, held).json
+    assert issued is not None
+    conf = settings_of(app)
+    with db.new_session(db.engine_of(app)) as session:
+        found = services.holders(
+            session, conf, hanbit.issuer, course["uuid"], [held.upper(), new], now=conf.clock()
+        )
+        assert {email: row.id for email, row in found.items()} == {held: issued["uuid"]}
