@@ -935,7 +935,8 @@ def _settle_duplicates(
             for old in held.get((award.learner.id, award.achievement.id), []):
                 replaced.append((old, new_url))
     if replaced:
-        _revoke_replaced(session, settings, issuer, replaced, now=now, actor=actor)
+        planned = {slot.list_id for a in awards for slot in a.slots.values()}
+        _revoke_replaced(session, settings, issuer, replaced, planned, now=now, actor=actor)
 
 
 def _revoke_replaced(
@@ -943,11 +944,16 @@ def _revoke_replaced(
     settings: Settings,
     issuer: Issuer,
     replaced: Sequence[tuple[Credential, str]],
+    planned_lists: set[str],
     *,
     now: datetime,
     actor: str,
 ) -> None:
-    """Revoke each old badge with the reason "replaced by <new id>"; each list signed once."""
+    """Revoke each old badge with the reason "replaced by <new id>"; each list signed once.
+
+    Every list this write touches (the old badges' and the new ones' ``planned_lists``) is
+    locked first, in one order, so two replacing batches cannot deadlock on each other.
+    """
     bits: dict[str, list[int]] = {}
     for old, new_url in replaced:
         old.revoked_at = now
@@ -963,6 +969,12 @@ def _revoke_replaced(
             now=now,
             reason=old.revocation_reason,
         )
+    session.exec(
+        select(StatusList.id)
+        .where(col(StatusList.id).in_(sorted(planned_lists | bits.keys())))
+        .order_by(col(StatusList.id))
+        .with_for_update(key_share=True)
+    ).all()
     signer = signing.active_signers(session, settings, issuer.pk).proof
     for list_id in sorted(bits):
         status.set_bits(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -351,3 +352,46 @@ def test_holders_previews_who_would_be_skipped(
             session, conf, hanbit.issuer, course["uuid"], [held.upper(), new], now=conf.clock()
         )
         assert {email: row.id for email, row in found.items()} == {held: issued["uuid"]}
+
+
+def test_two_concurrent_batches_for_one_learner_issue_one_badge(
+    app: Flask, hanbit: Tenant, course: dict[str, Any]
+) -> None:
+    """Two workers send the same learner at once (threads, own sessions): one badge is
+    issued and the other batch reports the row as already held."""
+    conf = settings_of(app)
+    engine = db.engine_of(app)
+    row = BatchRow.model_validate({"recipient": {"email": unique_email(), "name": "김학습"}})
+    start = threading.Barrier(2)
+    outcomes: list[services.BatchOutcome] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with db.new_session(engine) as session:
+                start.wait(timeout=30)
+                outcomes.append(
+                    services.issue_batch(
+                        session,
+                        conf,
+                        hanbit.issuer,
+                        [row],
+                        now=conf.clock(),
+                        actor="test",
+                        achievement_id=course["uuid"],
+                    )
+                )
+        except BaseException as err:  # reported below, in the test's thread
+            failures.append(err)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert sorted(len(o.issued) for o in outcomes) == [0, 1]
+    assert sorted(len(o.skipped) for o in outcomes) == [0, 1]
+    winner = next(o for o in outcomes if o.issued).issued[0].credential
+    with db.new_session(engine) as session:
+        assert [c.id for c in _active(session, winner.learner_id, course["uuid"])] == [winner.id]
