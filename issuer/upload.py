@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from issuer.errors import InvalidCsv
 
@@ -48,6 +49,9 @@ _DATE_ONLY = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?$")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows read from a workbook at most; the callers' own row limits are lower.
 _MAX_XLSX_ROWS = 100_000
+# What a workbook may unpack to: a cohort sheet is a few MB; a ZIP bomb is refused unread.
+_MAX_XLSX_UNPACKED = 64 * 1024 * 1024
+_MAX_XLSX_MEMBERS = 1_000
 
 COLUMNS_HELP = (
     "CSV (UTF-8 with or without BOM, UTF-16, or CP949/EUC-KR) or XLSX (first sheet). "
@@ -123,19 +127,25 @@ def read_xlsx(data: bytes) -> CsvRows:
     """
     from openpyxl import load_workbook  # only workbook uploads pay for importing it
 
+    _check_archive(data)
+    # A damaged or hostile workbook fails while loading or only once its rows are read
+    # (defusedxml refuses entity declarations with a ValueError); either is the file's fault.
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError, TypeError)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+    except unreadable as err:
         raise InvalidCsv(f"the .xlsx file cannot be read: {err}") from err
+    table: list[tuple[int, list[str]]] = []
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise InvalidCsv("the workbook has no sheet")
-        table: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > _MAX_XLSX_ROWS:
                 raise InvalidCsv(f"the sheet has more than {_MAX_XLSX_ROWS} rows")
             table.append((number, [_xlsx_text(v) for v in values]))
+    except unreadable as err:
+        raise InvalidCsv(f"the .xlsx file cannot be read: {err}") from err
     finally:
         book.close()
     while table and not any(cell.strip() for cell in table[0][1]):
@@ -143,6 +153,25 @@ def read_xlsx(data: bytes) -> CsvRows:
     if not table:
         raise InvalidCsv("the sheet is empty")
     return _rows_of(table[0][1], table[1:])
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack to more than a cohort sheet ever needs.
+
+    The sizes come from the ZIP's central directory, which also bounds how much ``zipfile``
+    ever inflates, so a ZIP bomb is refused before any part is read.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as err:
+        raise InvalidCsv(f"the .xlsx file cannot be read: {err}") from err
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > _MAX_XLSX_MEMBERS or unpacked > _MAX_XLSX_UNPACKED:
+        raise InvalidCsv(
+            f"the .xlsx file unpacks to {unpacked // (1024 * 1024)} MiB in {len(members)} "
+            f"parts; a cohort workbook takes at most {_MAX_XLSX_UNPACKED // (1024 * 1024)} MiB"
+        )
 
 
 def _xlsx_text(value: Any) -> str:

@@ -164,3 +164,35 @@ def test_batch_api_takes_an_xlsx_upload_and_a_cp949_csv(api: Api, course: dict[s
     assert csv.json is not None
     assert csv.json["ignoredColumns"] == ["전화번호"]
     assert _subject(csv.json["credentials"][0])["term"] == "2026-2기"
+
+
+def test_a_zip_bomb_is_refused_unread() -> None:
+    """A workbook whose parts would unpack past the limit is refused from its directory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (65 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 1024 * 1024
+    with pytest.raises(InvalidCsv, match="unpacks to 65 MiB"):
+        read_table(buffer.getvalue())
+
+
+def test_entity_declarations_in_a_sheet_are_refused() -> None:
+    """A sheet that declares XML entities (billion laughs) is invalid-csv, never expanded."""
+    good = _workbook(_xlsx_rows(["a@example.kr"]))
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(good)) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for item in source.infolist():
+            part = bomb if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            target.writestr(item.filename, part)
+    with pytest.raises(InvalidCsv, match="cannot be read"):
+        read_table(buffer.getvalue())
