@@ -550,7 +550,7 @@ def issue_one() -> Any:
         data = CredentialCreate.model_validate(body)
         course = _course(data.achievement_id)
         again = form.get("again") == "1"
-        holds = cohort.holder(db, conf, course, data.recipient.email)
+        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
         if holds is not None and not again:
             return _issue_one_page(
                 409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
@@ -573,7 +573,7 @@ def issue_one() -> Any:
             duplicates="allow" if again else "reject",
         )
     except AlreadyHolds:
-        holds = cohort.holder(db, conf, course, data.recipient.email)
+        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
         return _issue_one_page(
             409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
         )
@@ -631,7 +631,7 @@ def cohort_upload() -> Any:
             selected=request.form.get("course", ""),
         )
     mapping = _mapping(sheet)
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping)
+    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
     return page(
         "cohort_preview.html",
         course=course,
@@ -651,7 +651,7 @@ def cohort_confirm() -> Any:
     data, _name, sheet = _sheet_from_form()
     mapping = _mapping(sheet)
     again = request.form.get("again") == "1"
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping)
+    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
     if found.problems or found.missing:
         raise InvalidCsv("fix the rows with problems, then upload the file again")
     chosen = found.to_issue(again=again)
