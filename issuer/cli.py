@@ -17,7 +17,7 @@ from issuer.achievements.cli import achievement_group
 from issuer.audit import cli_actor
 from issuer.commands import OperatorError, command_app, open_session, reported
 from issuer.console.cli import user_group
-from issuer.credentials.cli import issue_command, revoke_command
+from issuer.credentials.cli import credential_group, issue_command, revoke_command
 from issuer.issuers import platform
 from issuer.issuers.cli import apikey_group, issuer_group, keys_group
 from issuer.learners.cli import wallet_group
@@ -51,7 +51,9 @@ def init_command() -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to use."
+)
 @click.option("--debug", is_flag=True, help="Flask debug mode (never on a public interface).")
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the development server (production: gunicorn 'issuer:create_app()')."""
@@ -93,6 +95,7 @@ commands: list[click.Command] = [
     achievement_group,
     issue_command,
     revoke_command,
+    credential_group,
     wallet_group,
     keys_group,
     user_group,

@@ -36,6 +36,9 @@ from issuer.db import Work
 from issuer.errors import APIError, ImageRefused, validation_errors
 from keys import KeyManagementError
 
+ISSUER_HELP = "The issuer's slug (see 'baeji issuer list')."
+YES_HELP = "Do not ask for confirmation."
+
 
 class OperatorError(click.ClickException):
     """A command could not do what it was asked; exit status 1."""

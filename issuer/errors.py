@@ -10,6 +10,7 @@ instead. Codes are stable; messages may change::
     │   ├── InvalidJson               400  invalid-json
     │   ├── InvalidCsv                400  invalid-csv
     │   ├── InvalidHeader             400  invalid-header
+    │   ├── InvalidCursor             400  invalid-cursor
     │   └── InvalidWalletLink         400  invalid-wallet-link
     ├── Unauthorized                  401  unauthorized
     ├── Forbidden                     403  forbidden
@@ -20,7 +21,8 @@ instead. Codes are stable; messages may change::
     │   ├── AlreadyExists             409  already-exists
     │   ├── InvalidStatusChange       409  invalid-status-change
     │   ├── SuspensionNotEnabled      409  suspension-not-enabled
-    │   └── AchievementArchived       409  achievement-archived
+    │   ├── AchievementArchived       409  achievement-archived
+    │   └── AlreadyHolds              409  already-holds
     ├── Gone                          410  gone
     ├── PayloadTooLarge               413  payload-too-large
     ├── UnsupportedMediaType          415  unsupported-media-type
@@ -92,6 +94,12 @@ class InvalidHeader(BadRequest):
     """A request header (such as ``Idempotency-Key``) is malformed."""
 
     code = "invalid-header"
+
+
+class InvalidCursor(BadRequest):
+    """A pagination cursor this service did not hand out (or one for another listing)."""
+
+    code = "invalid-cursor"
 
 
 class InvalidWalletLink(BadRequest):
@@ -169,6 +177,17 @@ class AchievementArchived(Conflict):
     """Issuing against an archived achievement (archived ones award nothing new)."""
 
     code = "achievement-archived"
+
+
+class AlreadyHolds(Conflict):
+    """The learner already holds an active badge of this achievement (``duplicates: reject``).
+
+    The body's ``existing`` names that badge (``id``, ``uuid``, ``status``, ``issuedAt``);
+    send ``duplicates: "allow"`` to issue a second one (a retake) or ``"replace"`` to revoke
+    it and issue the new one.
+    """
+
+    code = "already-holds"
 
 
 class Gone(APIError):

@@ -39,6 +39,10 @@ _BINARY = {"type": "string", "format": "binary"}
 # Bodies other than JSON (multipart/form-data comes from the operation's form).
 _MEDIA_SCHEMAS: dict[str, dict[str, Any]] = {
     "text/csv": {"type": "string", "description": "CSV with a header row"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        **_BINARY,
+        "description": "an .xlsx workbook; its first sheet has a header row",
+    },
     "text/plain": {"type": "string", "description": "a compact VC-JWT or an https URL"},
     "application/jwt": {"type": "string", "description": "a compact VC-JWT"},
     "application/vc+jwt": {"type": "string", "description": "a compact VC-JWT"},

@@ -299,6 +299,13 @@ def _sane_instant(value: datetime) -> datetime:
 
 IssueDate = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
 JwtAlgorithm = Literal["RS256", "EdDSA"]
+DuplicatesMode = Literal["reject", "allow", "replace"]
+_DUPLICATES_HELP = (
+    "what to do when the learner already holds an active (or suspended) badge of the "
+    "achievement from this issuer: reject (default; nothing new, already-holds), allow "
+    "(issue another, e.g. a retake) or replace (revoke the one held, reason 'replaced by "
+    "<new id>', and issue this one, in one transaction)"
+)
 
 
 class ApiModel(BaseModel):
@@ -341,6 +348,15 @@ class RowError(ApiModel):
     )
 
 
+class ExistingCredential(ApiModel):
+    """A badge the learner already holds (``already-holds``)."""
+
+    id: str = Field(description="the credential's URL")
+    uuid: str
+    status: Literal["active", "suspended"]
+    issued_at: str = Field(description="when it was issued (UTC)")
+
+
 class ErrorBody(ApiModel):
     """The body of every error response."""
 
@@ -348,6 +364,9 @@ class ErrorBody(ApiModel):
     message: str
     errors: list[FieldError] | None = None
     rows: list[RowError] | None = None
+    existing: ExistingCredential | None = Field(
+        default=None, description="already-holds: the badge the learner already holds"
+    )
 
 
 # -- issuers -------------------------------------------------------------------------------
@@ -592,6 +611,7 @@ class CredentialCreate(_AwardFields):
     achievement_id: ShortText = Field(
         description="the achievement's uuid or its URL id", examples=["3f0c..."]
     )
+    duplicates: DuplicatesMode = Field(default="reject", description=_DUPLICATES_HELP)
 
 
 class BatchRow(_AwardFields):
@@ -617,6 +637,11 @@ class BatchOptions(ApiModel):
     jwt_alg: JwtAlgorithm | None = None
     allow_anonymous: bool = Field(
         default=False, description="issue rows without a recipient name (see the row field)"
+    )
+    duplicates: DuplicatesMode = Field(
+        default="reject",
+        description=_DUPLICATES_HELP + "; rejected rows are listed in 'skipped', the others "
+        "are issued",
     )
 
 
@@ -646,13 +671,29 @@ class IssuedCredential(ApiModel):
         description="the learner's private wallet link, showing this issuer's badges only; "
         "hand it to the learner alone"
     )
+    row: int | None = Field(default=None, description="batch: the 1-based row it was issued for")
+
+
+class SkippedRow(ApiModel):
+    """A batch row not issued: its learner already holds the badge (``duplicates: reject``)."""
+
+    row: int = Field(description="1-based row number")
+    line: int | None = Field(default=None, description="CSV/XLSX: the line in the file")
+    code: Literal["already-holds"] = "already-holds"
+    existing: ExistingCredential
 
 
 class BatchIssued(ApiModel):
-    """Every credential of a batch, in row order."""
+    """Every credential of a batch, in row order, and the rows skipped as already held."""
 
-    count: int
+    count: int = Field(description="credentials issued")
     credentials: list[IssuedCredential]
+    skipped_count: int = Field(default=0, description="rows skipped (already-holds)")
+    skipped: list[SkippedRow] = Field(default_factory=list)
+    ignored_columns: list[str] = Field(
+        default_factory=list,
+        description="CSV/XLSX: header names that match no column; their cells were not used",
+    )
 
 
 class CredentialOut(ApiModel):
@@ -680,6 +721,46 @@ class CredentialList(ApiModel):
 
     learner_id: str
     credentials: list[CredentialOut]
+
+
+CredentialStatus = Literal["active", "suspended", "revoked"]
+
+
+class CredentialQuery(ApiModel):
+    """Filters of the calling issuer's credential listing (every one optional, all must hold)."""
+
+    name: ShortText | None = Field(
+        default=None, description="part of the recipient's name, any case", examples=["민준"]
+    )
+    email: Email | None = Field(
+        default=None, description="the learner's e-mail address (matched by its keyed hash)"
+    )
+    achievement_id: ShortText | None = Field(
+        default=None, description="the achievement's uuid or URL id"
+    )
+    term: ShortText | None = Field(
+        default=None, description="the cohort or term (기수/학기) exactly as issued"
+    )
+    issued_from: AwareDatetime | None = Field(
+        default=None, description="issued at or after this instant"
+    )
+    issued_until: AwareDatetime | None = Field(
+        default=None, description="issued before this instant"
+    )
+    status: CredentialStatus | None = None
+    cursor: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="the nextCursor of the previous page"
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="credentials per page")
+
+
+class CredentialPage(ApiModel):
+    """One page of the calling issuer's credentials, newest first."""
+
+    credentials: list[CredentialOut]
+    next_cursor: str | None = Field(
+        default=None, description="pass as cursor for the next page; absent on the last page"
+    )
 
 
 class StatusChange(ApiModel):

@@ -7,6 +7,7 @@ import click
 from issuer.achievements import service as catalog
 from issuer.audit import cli_actor
 from issuer.commands import (
+    ISSUER_HELP,
     artwork_source,
     command_app,
     echo_json,
@@ -26,11 +27,17 @@ def achievement_group() -> None:
 
 
 @achievement_group.command("create")
-@click.option("--issuer", "slug", required=True)
-@click.option("--name", required=True)
-@click.option("--description", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
+@click.option("--name", required=True, help="The course's name, e.g. '파이썬 데이터 분석 기초'.")
+@click.option("--description", required=True, help="What the course is about.")
 @click.option("--criteria", "narrative", required=True, help="How the badge is earned.")
-@click.option("--type", "achievement_type", default="Course", show_default=True)
+@click.option(
+    "--type",
+    "achievement_type",
+    default="Course",
+    show_default=True,
+    help="OB 3.0 achievementType, e.g. Course, Certificate, Competency.",
+)
 @click.option("--tag", "tags", multiple=True, help="Repeat for several tags.")
 @click.option(
     "--image",
@@ -38,7 +45,7 @@ def achievement_group() -> None:
     metavar="FILE|URL",
     help="The badge's own artwork (PNG, JPEG or SVG, at most 512 KiB).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the achievement as JSON.")
 def achievement_create(
     slug: str,
     name: str,
@@ -72,7 +79,7 @@ def achievement_create(
 
 
 @achievement_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
 @click.option("--archived", "include_archived", is_flag=True, help="Also list archived ones.")
 def achievement_list(slug: str, include_archived: bool) -> None:
     """List an issuer's achievements."""
@@ -85,7 +92,7 @@ def achievement_list(slug: str, include_archived: bool) -> None:
 
 
 @achievement_group.command("archive")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
 @click.argument("achievement")
 def achievement_archive(slug: str, achievement: str) -> None:
     """Archive an achievement: no new badges; badges already issued keep resolving."""

@@ -1,15 +1,17 @@
 """A cohort spreadsheet as the console previews it: columns mapped once, every row checked.
 
-Reads ``.csv`` (UTF-8, UTF-8 with BOM, UTF-16 or CP949, as :func:`issuer.upload.decode_text`)
-and ``.xlsx`` (openpyxl, first sheet, read-only, no formulas evaluated: a cell holding a
-formula is read as its cached value). The first non-empty row is the header. Each column
-maps to one field of a badge (:data:`FIELDS`); Korean and English headers are recognised
-(:func:`guess`), and a column mapped to nothing is listed as ignored, never dropped silently.
+Reads ``.csv`` (UTF-8, UTF-8 with BOM, UTF-16 or CP949, as
+:func:`issuer.credentials.upload.decode_text`) and ``.xlsx`` (openpyxl, first sheet,
+read-only, no formulas evaluated: a cell holding a formula is read as its cached value).
+The first non-empty row is the header. Each column maps to one field of a badge
+(:data:`FIELDS`); Korean and English headers are recognised (:func:`guess`), and a column
+mapped to nothing is listed as ignored, never dropped silently.
 
 :func:`preview` turns the mapped rows into batch rows (the JSON that
-:func:`issuer.services.issue_batch` takes), lists each row's problems (checked with the same
-:class:`issuer.schemas.BatchRow` model the API uses) and finds learners who already hold an
-active badge of the course (by the e-mail HMAC: addresses are never stored).
+:func:`issuer.credentials.service.issue_batch` takes), lists each row's problems (checked
+with the same :class:`issuer.schemas.BatchRow` model the API uses) and finds learners who
+already hold a badge of the course, as the issuing service counts them (active or
+suspended, not expired; by the e-mail HMAC: addresses are never stored).
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from badges import normalize_email
 from issuer.config import Settings
+from issuer.credentials import service as services
 from issuer.credentials.upload import decode_text
 from issuer.errors import InvalidCsv
-from issuer.learners import service as learners
-from issuer.models import Achievement, Credential
+from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import BatchRow
 
 MAX_ROWS = 5000
@@ -234,8 +237,11 @@ def preview(
     achievement: Achievement,
     sheet: Sheet,
     mapping: list[str],
+    *,
+    now: datetime,
 ) -> Preview:
-    """Check every row of ``sheet`` under ``mapping`` and find who already holds the badge."""
+    """Check every row of ``sheet`` under ``mapping`` and find who already holds the badge
+    (as the issuing service sees it: :func:`issuer.credentials.service.holders`)."""
     mapped = set(mapping)
     missing = [f for f in ("email", "name") if f not in mapped]
     ignored = [h for h, m in zip(sheet.header, mapping, strict=True) if not m and h]
@@ -252,42 +258,33 @@ def preview(
             item.problems.append(f"email: the same learner as line {seen[folded]}")
         seen.setdefault(folded, line)
         rows.append(item)
-    keys = {learners.email_key(settings, r.email): r for r in rows if r.email and not r.problems}
-    holders = _holders(session, achievement, list(keys))
-    for key, item in keys.items():
-        item.holds = holders.get(key)
+    candidates = [r for r in rows if r.email and not r.problems]
+    held = _holders(session, settings, achievement, [r.email for r in candidates], now=now)
+    for item in candidates:
+        item.holds = held.get(normalize_email(item.email))
     return Preview(rows, ignored, missing)
 
 
-def _holders(session: Session, achievement: Achievement, keys: list[str]) -> dict[str, Credential]:
-    """Active badges of ``achievement`` held by the learners with these e-mail HMACs."""
-    if not keys:
+def _holders(
+    session: Session,
+    settings: Settings,
+    achievement: Achievement,
+    emails: list[str],
+    *,
+    now: datetime,
+) -> dict[str, Credential]:
+    """The badges of ``achievement`` these learners hold, by normalized e-mail."""
+    issuer = session.get(Issuer, achievement.issuer_id)
+    if issuer is None or not emails:
         return {}
-    from issuer.models import Learner
-
-    found: dict[str, Credential] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        pairs = session.exec(
-            select(Learner.email_hmac, Credential)
-            .join(Credential, col(Credential.learner_id) == col(Learner.id))
-            .where(
-                col(Learner.email_hmac).in_(chunk),
-                Credential.achievement_id == achievement.id,
-                col(Credential.revoked_at).is_(None),
-            )
-        ).all()
-        for key, credential in pairs:
-            found.setdefault(key, credential)
-    return found
+    return services.holders(session, settings, issuer, achievement.id, emails, now=now)
 
 
 def holder(
-    session: Session, settings: Settings, achievement: Achievement, email: str
+    session: Session, settings: Settings, achievement: Achievement, email: str, *, now: datetime
 ) -> Credential | None:
-    """The active badge of ``achievement`` that the learner ``email`` holds, if any."""
-    key = learners.email_key(settings, email)
-    return _holders(session, achievement, [key]).get(key)
+    """The badge of ``achievement`` that the learner ``email`` holds, if any."""
+    return _holders(session, settings, achievement, [email], now=now).get(normalize_email(email))
 
 
 def idempotency_key(data: bytes, achievement: Achievement, mapping: list[str], again: bool) -> str:

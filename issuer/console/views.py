@@ -59,7 +59,7 @@ from issuer.console.models import ROLES, StaffUser
 from issuer.credentials import mail, reads, status_changes
 from issuer.credentials import service as services
 from issuer.db import Work, get_session, write_transaction
-from issuer.errors import APIError, Forbidden, InvalidCsv, NotFound
+from issuer.errors import AlreadyHolds, APIError, Forbidden, InvalidCsv, NotFound
 from issuer.issuers import service as accounts
 from issuer.issuers import signing
 from issuer.learners import service as learners
@@ -548,8 +548,9 @@ def issue_one() -> Any:
     try:
         data = CredentialCreate.model_validate(body)
         course = _course(data.achievement_id)
-        holds = cohort.holder(db, conf, course, data.recipient.email)
-        if holds is not None and form.get("again") != "1":
+        again = form.get("again") == "1"
+        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
+        if holds is not None and not again:
             return _issue_one_page(
                 409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
             )
@@ -566,6 +567,14 @@ def issue_one() -> Any:
             now=_now(),
             actor=_actor(),
             idempotency_key=key if nonce else None,
+            # A retake is the operator's explicit choice; otherwise a badge issued since the
+            # check above is refused (already-holds) rather than issued twice.
+            duplicates="allow" if again else "reject",
+        )
+    except AlreadyHolds:
+        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
+        return _issue_one_page(
+            409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
         )
     except (ValidationError, APIError) as err:
         return _issue_one_page(
@@ -621,7 +630,7 @@ def cohort_upload() -> Any:
             selected=request.form.get("course", ""),
         )
     mapping = _mapping(sheet)
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping)
+    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
     return page(
         "cohort_preview.html",
         course=course,
@@ -641,11 +650,12 @@ def cohort_confirm() -> Any:
     data, _name, sheet = _sheet_from_form()
     mapping = _mapping(sheet)
     again = request.form.get("again") == "1"
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping)
+    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
     if found.problems or found.missing:
         raise InvalidCsv("fix the rows with problems, then upload the file again")
     chosen = found.to_issue(again=again)
     issued: list[tuple[cohort.PreviewRow, services.Issued]] = []
+    raced: list[cohort.PreviewRow] = []
     if chosen:
         outcome = services.issue_batch(
             _db(),
@@ -658,11 +668,17 @@ def cohort_confirm() -> Any:
             lines=[r.line for r in chosen],
             idempotency_key=cohort.idempotency_key(data, course, mapping, again),
             max_rows=cohort.MAX_ROWS,
+            duplicates="allow" if again else "reject",
         )
-        issued = list(zip(chosen, outcome.issued, strict=True))
+        # Rows whose learner got the badge after the preview are skipped by the service.
+        numbers = outcome.rows or list(range(1, len(outcome.issued) + 1))
+        issued = [(chosen[n - 1], i) for n, i in zip(numbers, outcome.issued, strict=True)]
+        for skip in outcome.skipped:
+            chosen[skip.row - 1].holds = skip.existing
+            raced.append(chosen[skip.row - 1])
         if not outcome.replayed:
             mail.send_wallet_links(_db(), _settings(), outcome.issued, now=_now())
-    skipped = [r for r in found.holders if not again]
+    skipped = [r for r in found.holders if not again] + raced
     sheet_rows = [
         {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued
     ]

@@ -1,4 +1,10 @@
-"""``/api/v1/credentials`` and ``/api/v1/learners``: issuing, status changes, reading."""
+"""``/api/v1/credentials`` and ``/api/v1/learners``: issuing, status changes, reading.
+
+This module is over 400 lines on purpose: it is the one HTTP edge of the credentials
+feature, and most of its length is OpenAPI description (the batch's upload formats and
+duplicate policy, the listing's filters) kept next to the route it documents; splitting it
+by route would separate operations that share the request readers and response helpers.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from issuer.credentials import mail, reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.service import BatchOutcome
 from issuer.credentials.status_changes import StatusAction
-from issuer.credentials.upload import read_csv
+from issuer.credentials.upload import COLUMNS_HELP, XLSX_MEDIA_TYPE, read_table
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
 from issuer.operations import caller, json_body, operation, parse, settings, work
@@ -21,16 +27,21 @@ from issuer.schemas import (
     CredentialCreate,
     CredentialList,
     CredentialOut,
+    CredentialPage,
+    CredentialQuery,
+    ExistingCredential,
     IssuedCredential,
+    SkippedRow,
     StatusChange,
     StatusReason,
 )
 
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1")
 TAG = "credentials"
-_CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel"})
+_CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", XLSX_MEDIA_TYPE})
 _ISSUE_ERRORS = {
-    409: "The Idempotency-Key was used with another body (idempotency-key-reused)",
+    409: "The Idempotency-Key was used with another body (idempotency-key-reused), or the "
+    "achievement is archived (achievement-archived)",
     429: "Too many issuing requests with this API key, or failed keys from this address "
     "(rate-limited); wait Retry-After seconds",
     503: "Status list entries could not be allocated under contention (try-again); retry "
@@ -57,6 +68,7 @@ _ISSUED_LINKS = {
     },
 }
 _JWT_ALG = {"type": "string", "enum": ["RS256", "EdDSA"]}
+_DUPLICATES = {"type": "string", "enum": list(services.DUPLICATES)}
 _IDEMPOTENCY = {
     "Idempotency-Key": "Optional, up to 255 printable ASCII characters. The same key with "
     "the same body returns the same credentials (header Idempotent-Replayed: true); with "
@@ -92,12 +104,24 @@ def _issued(
     body=CredentialCreate,
     responses={201: IssuedCredential},
     headers=_IDEMPOTENCY,
-    errors=_ISSUE_ERRORS,
+    errors={
+        **_ISSUE_ERRORS,
+        409: "The learner already holds an active or suspended badge of this achievement "
+        "from this issuer and duplicates is reject, the default (already-holds; 'existing' "
+        "in the body names that badge; nothing was issued). Also: the Idempotency-Key was "
+        "used with another body (idempotency-key-reused), or the achievement is archived "
+        "(achievement-archived)",
+    },
     links=_ISSUED_LINKS,
     description="Signs an OpenBadgeCredential (Data Integrity eddsa-rdfc-2022 proof, then an "
     "RS256 VC-JWT, or EdDSA with jwtAlg) and returns it with a private wallet link for the "
     "learner that shows this issuer's badges only. With BAEJI_SMTP_URL set, the learner is "
-    "also e-mailed a link to all their badges, from every provider.",
+    "also e-mailed a link to all their badges, from every provider. Duplicates are a "
+    "decision: by default (duplicates: reject) a learner who already holds an active or "
+    "suspended badge of the achievement gets nothing new and the answer is 409 "
+    "already-holds naming it; duplicates: allow issues another (a retake); duplicates: "
+    "replace revokes the one held (reason 'replaced by <new id>') and issues this one in "
+    "one transaction. An Idempotency-Key replay returns what the first request issued.",
 )
 def issue() -> tuple[Response, int, dict[str, str]]:
     """Issue one credential."""
@@ -123,11 +147,12 @@ def issue() -> tuple[Response, int, dict[str, str]]:
     summary="Issue a batch of credentials (JSON or CSV)",
     tag=TAG,
     body=BatchBody,
-    body_types=("application/json", "text/csv", "multipart/form-data"),
+    body_types=("application/json", "text/csv", XLSX_MEDIA_TYPE, "multipart/form-data"),
     form={
-        "file": {"type": "string", "format": "binary", "description": "the CSV file"},
+        "file": {"type": "string", "format": "binary", "description": "the .csv or .xlsx file"},
         "achievementId": {"type": "string", "minLength": 1, "maxLength": 100},
         "jwtAlg": _JWT_ALG,
+        "duplicates": _DUPLICATES,
     },
     responses={201: BatchIssued},
     headers=_IDEMPOTENCY,
@@ -147,19 +172,25 @@ def issue() -> tuple[Response, int, dict[str, str]]:
             "schema": {"type": "string", "minLength": 1, "maxLength": 100},
         },
         "jwtAlg": {"description": "CSV only: RS256 (default) or EdDSA", "schema": _JWT_ALG},
+        "duplicates": {
+            "description": "CSV/XLSX only: reject (default), allow or replace",
+            "schema": _DUPLICATES,
+        },
     },
     description="Every row is validated first; if any is invalid the answer (422 "
     "invalid-rows) lists each bad row with its reason and nothing is issued. Otherwise all "
-    "rows are issued in one transaction. JSON: a BatchCreate object or a bare list of rows. "
-    "CSV (text/csv body, or a multipart 'file' field): UTF-8 with or without BOM, UTF-16, or "
-    "CP949/EUC-KR; columns email/이메일, name/이름/성명, achievementId/과정ID, validFrom, "
-    "validUntil, activityStartDate, activityEndDate, creditsEarned, term, narrative.",
+    "rows are issued in one transaction. Rows whose learner already holds an active or "
+    "suspended badge of the achievement are skipped and listed in 'skipped' with that badge "
+    "(duplicates: reject, the default; 'allow' issues anyway, 'replace' revokes the one held "
+    "and issues the new one in the same transaction); the same learner and achievement twice "
+    "in one batch is a row error. JSON: a BatchCreate object or a bare list of rows. "
+    + COLUMNS_HELP,
 )
 def batch() -> tuple[Response, int, dict[str, str]]:
     """Issue many credentials, all or none."""
     who = caller()
     key = _idempotency_key()
-    rows, options, lines = _batch_rows()
+    rows, options, lines, ignored = _batch_rows()
     conf = settings()
     deadline = services.plan_batch(conf, len(rows))
     outcome = services.issue_batch(
@@ -175,39 +206,131 @@ def batch() -> tuple[Response, int, dict[str, str]]:
         idempotency_key=key,
         deadline=deadline,
         allow_anonymous=options.allow_anonymous,
+        duplicates=options.duplicates,
     )
+    rows_of: list[int | None] = [*outcome.rows] or [None] * len(outcome.issued)
     body = BatchIssued(
         count=len(outcome.issued),
-        credentials=[reads.issued_out(conf, issued) for issued in outcome.issued],
+        credentials=[
+            reads.issued_out(conf, issued, row_number=row)
+            for issued, row in zip(outcome.issued, rows_of, strict=True)
+        ],
+        skipped_count=len(outcome.skipped),
+        ignored_columns=ignored,
+        skipped=[
+            SkippedRow(
+                row=skip.row,
+                line=lines[skip.row - 1] if lines is not None else None,
+                existing=ExistingCredential.model_validate(
+                    services.existing_ref(conf, skip.existing)
+                ),
+            )
+            for skip in outcome.skipped
+        ],
     ).to_json()
     return _issued(outcome, body)
 
 
-def _batch_rows() -> tuple[list[Any], BatchOptions, list[int] | None]:
+def _batch_rows() -> tuple[list[Any], BatchOptions, list[int] | None, list[str]]:
     if request.mimetype in _CSV_TYPES or request.mimetype == "multipart/form-data":
         if request.mimetype == "multipart/form-data":
             upload = request.files.get("file")
             if upload is None:
-                raise InvalidCsv("send the CSV file in a form field named 'file'")
+                raise InvalidCsv("send the .csv or .xlsx file in a form field named 'file'")
             data = upload.read()
             fields = {**request.args.to_dict(), **request.form.to_dict()}
         else:
             data = request.get_data(cache=True)
             fields = request.args.to_dict()
         options = BatchOptions.model_validate(fields)
-        parsed = read_csv(data)
+        parsed = read_table(data)
         if not parsed.rows:
             raise InvalidCsv("the file has a header but no rows")
-        return list(parsed.rows), options, parsed.lines
+        return list(parsed.rows), options, parsed.lines, parsed.ignored_columns
     if not request.is_json:
-        raise UnsupportedMediaType("send application/json, text/csv or a multipart CSV upload")
+        raise UnsupportedMediaType(
+            "send application/json, text/csv, an .xlsx workbook or a multipart file upload"
+        )
     body = json_body()
     if isinstance(body, list):
-        return body, BatchOptions(), None
+        return body, BatchOptions(), None, []
     if not isinstance(body, dict) or not isinstance(body.get("credentials"), list):
         raise InvalidJson("send a list of rows, or an object with a 'credentials' list")
     options = BatchOptions.model_validate({k: v for k, v in body.items() if k != "credentials"})
-    return list(body["credentials"]), options, None
+    return list(body["credentials"]), options, None, []
+
+
+_LIST_QUERY: dict[str, dict[str, Any]] = {
+    "name": {
+        "description": "part of the recipient's name, any case",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+    "email": {
+        "description": "the learner's e-mail address (matched by its keyed hash, never stored)",
+        "schema": {"type": "string", "format": "email", "maxLength": 254},
+    },
+    "achievementId": {
+        "description": "the achievement's uuid or URL id",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+    "term": {
+        "description": "the cohort or term (기수/학기), exactly as written in the badge",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+    "issuedFrom": {
+        "description": "issued at or after this instant (RFC 3339 with offset)",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    "issuedUntil": {
+        "description": "issued before this instant (RFC 3339 with offset)",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    "status": {
+        "description": "only badges in this state",
+        "schema": {"type": "string", "enum": ["active", "suspended", "revoked"]},
+    },
+    "cursor": {
+        "description": "nextCursor of the previous page (opaque)",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    "limit": {
+        "description": "credentials per page (default 50)",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+    },
+}
+
+
+@bp.get("/credentials")
+@operation(
+    summary="List this issuer's credentials",
+    tag=TAG,
+    responses={200: CredentialPage},
+    query=_LIST_QUERY,
+    errors={
+        400: "A cursor this listing did not hand out (invalid-cursor)",
+        422: "A filter is malformed, e.g. a date without an offset (validation-error)",
+    },
+    links={
+        "NextPage": {
+            "operationId": "get_api_v1_credentials",
+            "parameters": {"cursor": "$response.body#/nextCursor"},
+        }
+    },
+    description="Newest first, ordered by (issuedAt, id); every filter is optional and all "
+    "given must hold. Pages are stable while badges are issued: follow nextCursor until it "
+    "is absent. The signed credential is not included (GET /api/v1/credentials/{ref}).",
+)
+def index() -> Response:
+    """List the calling issuer's credentials, filtered, one page at a time."""
+    who = caller()
+    conf = settings()
+    query = CredentialQuery.model_validate(request.args.to_dict())
+    page = reads.list_credentials(get_session(), conf, who.issuer, query)
+    out = CredentialPage(
+        credentials=[reads.credential_out(conf, row, full=False) for row in page.rows],
+        next_cursor=page.next_cursor,
+    )
+    return jsonify(out.to_json())
 
 
 @bp.get("/credentials/<ref:ref>")

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from issuer.config import Settings
 from issuer.db import insert_all, write_transaction
 from issuer.errors import (
     AchievementArchived,
+    AlreadyHolds,
     BatchTooSlow,
     IdempotencyKeyReused,
     InvalidRows,
@@ -64,6 +65,7 @@ from issuer.models import (
     IdempotencyRecord,
     Issuer,
     Learner,
+    StatusList,
 )
 from issuer.schemas import (
     BatchRow,
@@ -75,6 +77,8 @@ from issuer.status import service as status
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
+Duplicates = Literal["reject", "allow", "replace"]
+DUPLICATES: tuple[Duplicates, ...] = ("reject", "allow", "replace")
 # Write attempts before a batch gives up on status-index collisions (each re-signs only
 # the rows that collided, so this is only reached under pathological contention).
 _MAX_WRITE_ATTEMPTS = 8
@@ -101,11 +105,31 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A row not issued: its learner already holds an active badge of the same achievement.
+
+    ``row`` is 1-based; ``existing`` is the badge the learner holds (the newest, if several);
+    ``email`` is the address the row gave (never stored).
+    """
+
+    row: int
+    existing: Credential
+    email: str = field(repr=False)
+    code: str = "already-holds"
+
+
+@dataclass(frozen=True)
 class BatchOutcome:
-    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched."""
+    """The credentials of a batch in row order; ``replayed`` when an idempotency key matched.
+
+    ``rows`` is the 1-based row number of each issued credential (empty for a replay);
+    ``skipped`` lists the rows not issued because of ``duplicates: reject``.
+    """
 
     issued: list[Issued]
     replayed: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -121,6 +145,9 @@ class _Award:
     signed: dict[str, Any] = field(default_factory=dict)
     jwt: str = ""
     jwt_alg: str = ""
+    # 1-based row number, and what to do if the learner holds this achievement's badge.
+    position: int = 0
+    duplicates: Duplicates = "reject"
 
 
 class _Collision(Exception):
@@ -129,6 +156,14 @@ class _Collision(Exception):
     def __init__(self, awards: list[_Award]) -> None:
         super().__init__(f"{len(awards)} status index collisions")
         self.awards = awards
+
+
+class _NowHeld(Exception):
+    """Learners of these ``duplicates: reject`` awards were issued the badge meanwhile."""
+
+    def __init__(self, held: dict[str, Credential]) -> None:
+        super().__init__(f"{len(held)} learner(s) received this badge meanwhile")
+        self.held = held
 
 
 class _Replay(Exception):
@@ -148,18 +183,25 @@ def issue_credential(
     now: datetime,
     actor: str,
     idempotency_key: str | None = None,
+    duplicates: Duplicates | None = None,
 ) -> BatchOutcome:
     """Issue one credential (a batch of one, with field errors instead of row errors).
+
+    ``duplicates`` (default: ``data.duplicates``, itself ``reject`` by default) says what
+    happens when the learner already holds an active badge of the achievement; see
+    :func:`issue_batch`.
 
     Raises:
         ValidationFailed: unknown achievement, a validity window already over, or no
             recipient name without ``allowAnonymous``.
         AchievementArchived: the achievement is archived.
+        AlreadyHolds: the learner holds an active badge of it and ``duplicates`` is
+            ``reject``; ``existing`` in its details names that badge.
         IdempotencyKeyReused: ``idempotency_key`` was used with another request.
     """
     row = BatchRow.of(data)
     try:
-        return issue_batch(
+        outcome = issue_batch(
             session,
             settings,
             issuer,
@@ -168,6 +210,7 @@ def issue_credential(
             actor=actor,
             idempotency_key=idempotency_key,
             kind="credential",
+            duplicates=duplicates or data.duplicates,
         )
     except InvalidRows as err:
         rows = err.details["rows"]
@@ -177,6 +220,24 @@ def issue_credential(
         raise ValidationFailed(
             f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
         ) from err
+    if outcome.skipped:
+        raise AlreadyHolds(
+            "the learner already holds an active badge of this achievement; send "
+            'duplicates: "allow" to issue another (a retake) or "replace" to revoke it and '
+            "issue this one",
+            existing=existing_ref(settings, outcome.skipped[0].existing),
+        )
+    return outcome
+
+
+def existing_ref(settings: Settings, row: Credential) -> dict[str, str]:
+    """Return the short JSON reference to a badge a learner already holds."""
+    return {
+        "id": settings.url("credentials", row.id),
+        "uuid": row.id,
+        "status": row.status,
+        "issuedAt": row.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 # A batch whose first rows show it would need more than this multiple of its budget is
@@ -252,8 +313,24 @@ def issue_batch(
     max_rows: int | None = None,
     deadline: BatchDeadline | None = None,
     allow_anonymous: bool = False,
+    duplicates: Duplicates = "reject",
 ) -> BatchOutcome:
     """Validate every row, then issue all of them in one transaction, or none.
+
+    A learner who already holds an active badge (not revoked, not expired; a suspended one
+    counts as held) of a row's achievement from this issuer is handled by ``duplicates``:
+
+    - ``reject`` (default): the row is skipped and reported in ``skipped`` with the badge
+      held; the other rows are issued. Re-sending a cohort with one learner added issues
+      one badge.
+    - ``allow``: issued anyway (a retake; the learner holds two).
+    - ``replace``: the badge held is revoked ("replaced by <new id>") in the same
+      transaction that stores the new one.
+
+    The check is made before signing and again inside the write transaction, with the
+    learners' rows locked (PostgreSQL; SQLite's write lock does the same), so two
+    concurrent batches never both issue the same learner the same badge under ``reject``.
+    The same learner and achievement twice in one batch is a row error whatever the mode.
 
     Args:
         rows: parsed rows or their JSON (camelCase) objects.
@@ -268,6 +345,7 @@ def issue_batch(
             see :func:`plan_batch`).
         allow_anonymous: rows without a recipient name are issued (a row's own
             ``allowAnonymous`` wins); otherwise each such row is a row error.
+        duplicates: ``reject``, ``allow`` or ``replace`` (above).
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
@@ -290,7 +368,9 @@ def issue_batch(
         allow_anonymous=allow_anonymous,
     )
     # Only an idempotency record keeps the request's digest.
-    request_hash = "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg)
+    request_hash = (
+        "" if idempotency_key is None else _request_hash(kind, valid, jwt_alg, duplicates)
+    )
     if idempotency_key is not None:
         record = _idempotency_record(session, issuer.pk, idempotency_key)
         if record is not None:
@@ -300,9 +380,25 @@ def issue_batch(
     emails = [row.recipient.email for row, _ in valid]
     found = learners.ensure_learners(session, settings, emails, now=now)
     awards = [
-        _Award(row, achievement, found[learners.email_key(settings, row.recipient.email)])
-        for row, achievement in valid
+        _Award(
+            row,
+            achievement,
+            found[learners.email_key(settings, row.recipient.email)],
+            position=position,
+            duplicates=duplicates,
+        )
+        for position, (row, achievement) in enumerate(valid, start=1)
     ]
+    awards, skipped = _skip_held(session, issuer, awards, now=now)
+    if skipped and idempotency_key is not None:
+        # The badge held may be this very key's, committed by a concurrent request.
+        session.commit()  # end the read snapshot: see what others committed
+        record = _idempotency_record(session, issuer.pk, idempotency_key)
+        if record is not None:
+            return _replay(session, settings, record, request_hash, now)
+    if not awards:
+        session.commit()
+        return BatchOutcome([], skipped=skipped)
     allocators = {
         purpose: status.Allocator(
             session=session,
@@ -347,6 +443,11 @@ def issue_batch(
             )
         except _Replay as replay:
             return _replay(session, settings, replay.record, request_hash, now)
+        except _NowHeld as now_held:
+            awards = _drop_held(allocators, awards, now_held.held, skipped)
+            if not awards:
+                return BatchOutcome([], skipped=skipped)
+            continue
         except _Collision as collision:
             log.info(
                 "re-signing %d credential(s) whose status index was taken", len(collision.awards)
@@ -364,7 +465,8 @@ def issue_batch(
                     return _replay(session, settings, record, request_hash, now)
             continue
         log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
-        return BatchOutcome(issued)
+        skipped.sort(key=lambda s: s.row)
+        return BatchOutcome(issued, skipped=skipped, rows=[a.position for a in awards])
     raise ServiceBusy("could not allocate status list entries under contention; retry")
 
 
@@ -462,7 +564,10 @@ def _validate(
 
 
 def _request_hash(
-    kind: str, valid: Sequence[tuple[BatchRow, Achievement]], jwt_alg: str | None
+    kind: str,
+    valid: Sequence[tuple[BatchRow, Achievement]],
+    jwt_alg: str | None,
+    duplicates: Duplicates = "reject",
 ) -> str:
     rows = []
     for row, achievement in valid:
@@ -470,7 +575,11 @@ def _request_hash(
         data["achievementId"] = achievement.id
         data["jwtAlg"] = row.jwt_alg or jwt_alg or "RS256"
         rows.append(data)
-    text = json.dumps({"kind": kind, "rows": rows}, sort_keys=True, ensure_ascii=False)
+    request: dict[str, Any] = {"kind": kind, "rows": rows}
+    if duplicates != "reject":
+        # Only a non-default mode is hashed, so keys recorded before it existed still match.
+        request["duplicates"] = duplicates
+    text = json.dumps(request, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -619,6 +728,7 @@ def _store(
                     created_at=now,
                 )
             )
+        _settle_duplicates(session, settings, issuer, awards, now=now, actor=actor)
         collided = _collisions(session, awards)
         if collided:
             raise _Collision(collided)
@@ -679,6 +789,204 @@ def _store(
         insert_all(session, rows + events)
         session.flush()
     return issued
+
+
+# -- duplicates (planning phase and a check inside the write transaction) --------------------
+
+
+def held_badges(
+    session: Session,
+    issuer_id: int,
+    pairs: set[tuple[str, str]],
+    *,
+    now: datetime,
+    lock: bool = False,
+) -> dict[tuple[str, str], list[Credential]]:
+    """Return the badges held for each (learner id, achievement id) of ``pairs``, newest first.
+
+    Held means issued by ``issuer_id``, not revoked and not expired; a suspended badge is
+    held (suspension is temporary, and it would otherwise come back as a second copy).
+    ``lock`` locks the learners' rows first (``FOR NO KEY UPDATE``, in id order), inside the
+    caller's write transaction, so concurrent checks of the same learner run one at a time.
+    """
+    if not pairs:
+        return {}
+    learner_ids = sorted({learner for learner, _ in pairs})
+    achievement_ids = sorted({achievement for _, achievement in pairs})
+    found: dict[tuple[str, str], list[Credential]] = {}
+    for start in range(0, len(learner_ids), 500):
+        chunk = learner_ids[start : start + 500]
+        if lock:
+            session.exec(
+                select(Learner.id)
+                .where(col(Learner.id).in_(chunk))
+                .order_by(col(Learner.id))
+                .with_for_update(key_share=True)
+            ).all()
+        rows = session.exec(
+            select(Credential)
+            .where(
+                Credential.issuer_id == issuer_id,
+                col(Credential.learner_id).in_(chunk),
+                col(Credential.achievement_id).in_(achievement_ids),
+                col(Credential.revoked_at).is_(None),
+                (col(Credential.valid_until).is_(None)) | (col(Credential.valid_until) > now),
+            )
+            .order_by(col(Credential.issued_at).desc(), col(Credential.id))
+        ).all()
+        for row in rows:
+            key = (row.learner_id, row.achievement_id)
+            if key in pairs:
+                found.setdefault(key, []).append(row)
+    return found
+
+
+def holders(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    achievement_id: str,
+    emails: Sequence[str],
+    *,
+    now: datetime,
+) -> dict[str, Credential]:
+    """Return, by normalized e-mail, the badge of an achievement each learner already holds.
+
+    For a preview before issuing (``duplicates: reject`` would skip these learners); no
+    learner is created. ``achievement_id`` is the achievement's uuid.
+    """
+    by_key = {learners.email_key(settings, e): normalize_email(e) for e in emails}
+    found: dict[str, str] = {}
+    keys = sorted(by_key)
+    for start in range(0, len(keys), 500):
+        for learner in session.exec(
+            select(Learner).where(col(Learner.email_hmac).in_(keys[start : start + 500]))
+        ).all():
+            found[learner.id] = by_key[learner.email_hmac]
+    held = held_badges(session, issuer.pk, {(i, achievement_id) for i in found}, now=now)
+    return {found[learner]: rows[0] for (learner, _), rows in held.items()}
+
+
+def _skip_held(
+    session: Session, issuer: Issuer, awards: list[_Award], *, now: datetime
+) -> tuple[list[_Award], list[Skipped]]:
+    """Split off the ``reject`` awards whose learner already holds the badge (before signing)."""
+    checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates == "reject"}
+    held = held_badges(session, issuer.pk, checked, now=now)
+    kept: list[_Award] = []
+    skipped: list[Skipped] = []
+    for award in awards:
+        existing = held.get((award.learner.id, award.achievement.id))
+        if award.duplicates == "reject" and existing:
+            skipped.append(Skipped(award.position, existing[0], award.row.recipient.email))
+        else:
+            kept.append(award)
+    return kept, skipped
+
+
+def _drop_held(
+    allocators: Mapping[str, status.Allocator],
+    awards: list[_Award],
+    held: Mapping[str, Credential],
+    skipped: list[Skipped],
+) -> list[_Award]:
+    """Move awards whose learner was issued the badge meanwhile to ``skipped``."""
+    kept = []
+    for award in awards:
+        existing = held.get(award.credential_id)
+        if existing is None:
+            kept.append(award)
+            continue
+        skipped.append(Skipped(award.position, existing, award.row.recipient.email))
+        for purpose, allocator in allocators.items():
+            allocator.release([award.slots[purpose]])
+    return kept
+
+
+def _settle_duplicates(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    awards: Sequence[_Award],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Inside the write transaction: refuse badges held meanwhile, revoke replaced ones.
+
+    Raises:
+        _NowHeld: a ``reject`` award's learner now holds the badge (another batch won).
+    """
+    checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates != "allow"}
+    if not checked:
+        return
+    held = held_badges(session, issuer.pk, checked, now=now, lock=True)
+    now_held = {
+        a.credential_id: held[pair][0]
+        for a in awards
+        if a.duplicates == "reject" and (pair := (a.learner.id, a.achievement.id)) in held
+    }
+    if now_held:
+        raise _NowHeld(now_held)
+    replaced: list[tuple[Credential, str]] = []
+    for award in awards:
+        if award.duplicates == "replace":
+            new_url = settings.url("credentials", award.credential_id)
+            for old in held.get((award.learner.id, award.achievement.id), []):
+                replaced.append((old, new_url))
+    if replaced:
+        planned = {slot.list_id for a in awards for slot in a.slots.values()}
+        _revoke_replaced(session, settings, issuer, replaced, planned, now=now, actor=actor)
+
+
+def _revoke_replaced(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    replaced: Sequence[tuple[Credential, str]],
+    planned_lists: set[str],
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Revoke each old badge with the reason "replaced by <new id>"; each list signed once.
+
+    Every list this write touches (the old badges' and the new ones' ``planned_lists``) is
+    locked first, in one order, so two replacing batches cannot deadlock on each other.
+    """
+    bits: dict[str, list[int]] = {}
+    for old, new_url in replaced:
+        old.revoked_at = now
+        old.revocation_reason = f"replaced by {new_url}"
+        session.add(old)
+        bits.setdefault(old.revocation_list_id, []).append(old.revocation_index)
+        audit.record(
+            session,
+            actor=actor,
+            action="credential.revoke",
+            subject=settings.url("credentials", old.id),
+            issuer_id=issuer.pk,
+            now=now,
+            reason=old.revocation_reason,
+        )
+    session.exec(
+        select(StatusList.id)
+        .where(col(StatusList.id).in_(sorted(planned_lists | bits.keys())))
+        .order_by(col(StatusList.id))
+        .with_for_update(key_share=True)
+    ).all()
+    signer = signing.active_signers(session, settings, issuer.pk).proof
+    for list_id in sorted(bits):
+        status.set_bits(
+            session,
+            list_id=list_id,
+            indexes=bits[list_id],
+            value=True,
+            issuer=issuer,
+            base_url=settings.base_url,
+            signer=signer,
+            now=now,
+        )
 
 
 def _collisions(session: Session, awards: Sequence[_Award]) -> list[_Award]:

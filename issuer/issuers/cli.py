@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlmodel import Session
 
 from issuer import db
 from issuer.achievements.artwork import (
@@ -11,6 +12,8 @@ from issuer.achievements.artwork import (
 )
 from issuer.audit import cli_actor
 from issuer.commands import (
+    ISSUER_HELP,
+    YES_HELP,
     artwork_source,
     command_app,
     echo_json,
@@ -18,6 +21,7 @@ from issuer.commands import (
 )
 from issuer.issuers import service as accounts
 from issuer.issuers import signing
+from issuer.models import Issuer, SigningKey
 from issuer.schemas import IssuerCreate
 from keys import KeyType
 
@@ -34,7 +38,7 @@ def issuer_group() -> None:
 @click.option("--name", required=True, help="Display name, e.g. '한빛 디지털 아카데미'.")
 @click.option("--url", default=None, help="The provider's web site.")
 @click.option("--email", default=None, help="Contact email shown in badges.")
-@click.option("--description", default=None)
+@click.option("--description", default=None, help="A short description of the provider.")
 @click.option(
     "--logo", default=None, metavar="FILE|URL", help="PNG, JPEG or SVG logo, at most 512 KiB."
 )
@@ -82,7 +86,7 @@ def issuer_create(
 
 
 @issuer_group.command("logo")
-@click.option("--issuer", "--slug", "slug", required=True, help="The issuer's slug.")
+@click.option("--issuer", "--slug", "slug", required=True, help=ISSUER_HELP)
 @click.argument("source", required=False, metavar="FILE|URL")
 @click.option("--remove", is_flag=True, help="Remove the logo.")
 def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
@@ -99,8 +103,13 @@ def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
 
 
 @issuer_group.command("suspension")
-@click.option("--issuer", "slug", required=True)
-@click.option("--enable/--disable", "enabled", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
+@click.option(
+    "--enable/--disable",
+    "enabled",
+    required=True,
+    help="Add (or stop adding) a suspension entry to new badges.",
+)
 def issuer_suspension(slug: str, enabled: bool) -> None:
     """Turn the suspension status entry on or off for badges issued from now on."""
     app = command_app()
@@ -130,9 +139,9 @@ def apikey_group() -> None:
 
 
 @apikey_group.command("create")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
 @click.option("--name", default=None, help="A label, e.g. 'LMS integration'.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print {issuer, api_key} as JSON.")
 def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
     """Create an API key for an issuer (printed once; only its digest is stored)."""
     app = command_app()
@@ -148,7 +157,7 @@ def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
 
 
 @apikey_group.command("revoke")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
 @click.argument("key")
 def apikey_revoke(slug: str, key: str) -> None:
     """Revoke an API key, named by its prefix (the part after 'baeji_') or in full."""
@@ -160,7 +169,7 @@ def apikey_revoke(slug: str, key: str) -> None:
 
 
 @apikey_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP)
 def apikey_list(slug: str) -> None:
     """List an issuer's API keys (prefix, label, state)."""
     app = command_app()
@@ -186,20 +195,34 @@ def keys_group() -> None:
 
 
 @keys_group.command("rotate")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP + " _platform: the platform.")
 @click.option(
-    "--type", "key_type", type=click.Choice(sorted(_KEY_TYPES)), default="all", show_default=True
+    "--type",
+    "key_type",
+    type=click.Choice(sorted(_KEY_TYPES)),
+    default="all",
+    show_default=True,
+    help="Which keys to replace.",
 )
 @click.option(
     "--compromised",
     is_flag=True,
     help="The current keys leaked: unpublish them, so nothing they signed verifies any more.",
 )
-def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
-    """Make new active keys; old badges keep verifying unless --compromised."""
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help=YES_HELP + " (--compromised)")
+def keys_rotate(slug: str, key_type: str, compromised: bool, assume_yes: bool) -> None:
+    """Make new active keys; old badges keep verifying unless --compromised (asks first)."""
     app = command_app()
     with open_session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        if compromised and not assume_yes:
+            types = {t.value for t in _KEY_TYPES[key_type]}
+            leaked = [
+                k
+                for k in signing.issuer_keys(session, issuer.pk)
+                if k.key_type in types and k.state == "active"
+            ]
+            _confirm_compromise(session, issuer, leaked)
         with db.write_transaction(session):
             created = signing.rotate_keys(
                 session,
@@ -217,13 +240,17 @@ def keys_rotate(slug: str, key_type: str, compromised: bool) -> None:
 
 
 @keys_group.command("compromise")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP + " _platform: the platform.")
 @click.argument("key_id")
-def keys_compromise(slug: str, key_id: str) -> None:
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help=YES_HELP)
+def keys_compromise(slug: str, key_id: str, assume_yes: bool) -> None:
     """Mark one key (active or retired) compromised; an active one is replaced first."""
     app = command_app()
     with open_session(app) as (session, conf):
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
+        if not assume_yes:
+            leaked = [k for k in signing.issuer_keys(session, issuer.pk) if k.key_id == key_id]
+            _confirm_compromise(session, issuer, leaked)
         with db.write_transaction(session):
             created = signing.compromise_key(
                 session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
@@ -233,8 +260,20 @@ def keys_compromise(slug: str, key_id: str) -> None:
         click.echo(f"new active {row.key_type} key: {row.key_id}")
 
 
+def _confirm_compromise(session: Session, issuer: Issuer, leaked: list[SigningKey]) -> None:
+    """Ask before unpublishing keys, saying how many badges stop verifying."""
+    count = signing.badges_signed_by(session, issuer.pk, leaked)
+    names = ", ".join(k.key_id for k in leaked) or "(no such key)"
+    session.commit()  # end the read transaction before waiting for an answer
+    click.confirm(
+        f"Mark {names} of {issuer.slug} compromised? {count} badge(s) signed with "
+        f"{'it' if len(leaked) == 1 else 'them'} will stop verifying, for good",
+        abort=True,
+    )
+
+
 @keys_group.command("list")
-@click.option("--issuer", "slug", required=True)
+@click.option("--issuer", "slug", required=True, help=ISSUER_HELP + " _platform: the platform.")
 def keys_list(slug: str) -> None:
     """List an issuer's keys and their states (never the private keys)."""
     app = command_app()

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from badges import format_datetime
 from issuer import audit
 from issuer.config import Settings
 from issuer.errors import NotFound
-from issuer.models import Issuer, SigningKey
+from issuer.models import Credential, Issuer, SigningKey
 from issuer.status import service as status
 from keys import (
     KeyEntry,
@@ -305,6 +305,35 @@ def compromise_key(
         forget_signers(settings)
         _resign(session, settings, issuer, now=now)
     return []
+
+
+def badges_signed_by(session: Session, issuer_id: int, keys: Sequence[SigningKey]) -> int:
+    """Count the issuer's badges signed with any of ``keys``: those that stop verifying
+    once the keys are marked compromised (what a confirmation must say before doing it).
+
+    An Ed25519 key is named by the Data Integrity proof's ``verificationMethod`` (it also
+    signs EdDSA VC-JWTs); an RSA key signed the RS256 VC-JWTs issued while it was active.
+    """
+    conditions = []
+    for key in keys:
+        if key.key_type == KeyType.ED25519.value:
+            method = f'"verificationMethod":{json.dumps(key.key_id)}'
+            conditions.append(col(Credential.document).contains(method, autoescape=True))
+        else:
+            window = and_(
+                col(Credential.jwt_alg) == "RS256", col(Credential.issued_at) >= key.created_at
+            )
+            if key.retired_at is not None:
+                window = and_(window, col(Credential.issued_at) <= key.retired_at)
+            conditions.append(window)
+    if not conditions:
+        return 0
+    count = session.exec(
+        select(func.count())
+        .select_from(Credential)
+        .where(Credential.issuer_id == issuer_id, or_(*conditions))
+    ).one()
+    return int(count)
 
 
 def _retire(row: SigningKey, *, compromised: bool, now: datetime) -> None:

@@ -121,6 +121,32 @@ def set_bit(
     session.add(row)
 
 
+def set_bits(
+    session: Session,
+    *,
+    list_id: str,
+    indexes: Sequence[int],
+    value: bool,
+    issuer: Issuer,
+    base_url: str,
+    signer: Signer,
+    now: datetime,
+) -> None:
+    """Set several bits of one list and re-sign it once, inside the caller's write transaction.
+
+    Locks the list as :func:`set_bit` does.
+    """
+    row = session.exec(
+        select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
+    ).one()
+    bits = Bitstring.from_bytes(row.bits)
+    for index in indexes:
+        bits.set(index, value)
+    row.bits = bits.to_bytes()
+    sign_list(row, issuer=issuer, base_url=base_url, signer=signer, now=now)
+    session.add(row)
+
+
 @dataclass
 class Slot:
     """A planned (list, index) for one credential and purpose."""

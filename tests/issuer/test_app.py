@@ -96,6 +96,7 @@ def test_openapi_document_describes_the_contract(client: FlaskClient) -> None:
         ("/api/v1/achievements/{ref}", "patch"),
         ("/api/v1/achievements/{ref}/archive", "post"),
         ("/api/v1/credentials", "post"),
+        ("/api/v1/credentials", "get"),
         ("/api/v1/credentials/batch", "post"),
         ("/api/v1/credentials/{ref}", "get"),
         ("/api/v1/credentials/{ref}/revoke", "post"),

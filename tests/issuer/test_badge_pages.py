@@ -794,7 +794,7 @@ def test_cli_revoke_with_public_reason(
     issued = api.issue(api.achievement("CLI 취소 과정")["uuid"], unique_email())
     result = runner.invoke(
         baeji,
-        ["revoke", issued["id"], "--reason", "중복 발급 정정", "--public-reason"],
+        ["revoke", issued["id"], "--reason", "중복 발급 정정", "--public-reason", "--yes"],
         obj=app,
     )
     assert result.exit_code == 0, result.output

@@ -37,6 +37,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "achievement",
         "issue",
         "revoke",
+        "credential",
         "wallet",
         "keys",
         "user",
@@ -216,7 +217,7 @@ def test_revoke_command(
             "--json",
         ).stdout
     )["rows"][0]["id"]
-    result = _run(runner, app, "revoke", issued, "--reason", "중복 발급")
+    result = _run(runner, app, "revoke", issued, "--reason", "중복 발급", "--yes")
     assert result.exit_code == 0, result.output
     event = session.exec(
         select(AuditEvent).where(
@@ -224,7 +225,7 @@ def test_revoke_command(
         )
     ).one()
     assert event.actor.startswith("cli:")
-    assert _run(runner, app, "revoke", issued, "--reason", "again").exit_code == 1
+    assert _run(runner, app, "revoke", issued, "--reason", "again", "--yes").exit_code == 1
 
 
 def test_keys_rotate_and_list(runner: CliRunner, app: Flask) -> None:
@@ -244,6 +245,7 @@ def test_keys_rotate_and_list(runner: CliRunner, app: Flask) -> None:
         "--issuer",
         "rotor",
         "did:web:badges.example.kr:issuers:rotor#key-1",
+        "--yes",
     )
     assert "#key-4" in compromised.output
     assert (

@@ -115,8 +115,11 @@ def test_each_media_type_has_its_own_schema(document: dict[str, Any]) -> None:
         "file",
         "achievementId",
         "jwtAlg",
+        "duplicates",
     }
     assert batch["text/csv"]["schema"]["type"] == "string"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert batch[xlsx]["schema"]["format"] == "binary"
     assert batch["application/json"]["schema"] == {"$ref": "#/components/schemas/BatchBody"}
 
 

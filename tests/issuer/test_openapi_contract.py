@@ -30,7 +30,7 @@ from schemathesis.transport.serialization import Binary
 from issuer import db
 from tests.issuer.conftest import Api, Tenant, create_tenant, make_app, unique_email
 
-# At least 1,000 generated requests over the 12 operations, then linked sequences.
+# At least 1,000 generated requests over the 17 operations, then linked sequences.
 EXAMPLES_PER_OPERATION = 100
 STATEFUL_EXAMPLES = 25
 MALFORMED_PER_OPERATION = 40
@@ -105,7 +105,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     api = Api(app.test_client(), tenant)
     achievement = api.achievement()["uuid"]
     email = unique_email()
-    issued = [api.issue(achievement, email) for _ in range(5)]
+    # Five badges of one learner: later ones are retakes, issued on purpose.
+    issued = [api.issue(achievement, email, duplicates="allow") for _ in range(5)]
     learner = issued[0]["credential"]["credentialSubject"]["id"]
     yield World(app, tenant, achievement, [item["uuid"] for item in issued], learner)
     db.engine_of(app).dispose()

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from issuer import db
+from issuer import db, settings_of
 from issuer.models import Credential
 from tests.issuer.conftest import BASE_URL, Tenant, make_app, unique_email
 from tests.issuer.console.conftest import HOST, Staff, create_staff
@@ -95,3 +95,22 @@ def test_issue_one_mails_the_learner_and_warns_about_a_holder(
     )
     assert wrong.status_code == 422
     assert len(received.messages) == count
+
+
+def test_issue_one_renews_an_expired_badge_without_asking(app: Flask, owner: Staff) -> None:
+    """The console counts holders as the issuing service does: an expired badge is not held,
+    so the console neither warns about it nor has the service refuse it."""
+    course = _course(owner)
+    address = unique_email("expired")
+    form = {"course": course, "email": address, "name": "박"}
+    assert owner.post("/console/issue", form).status_code == 200
+    with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
+        row = session.exec(select(Credential).where(Credential.achievement_id == course)).one()
+        row.valid_until = settings_of(app).clock().replace(year=2000)
+        session.add(row)
+    renewed = owner.post("/console/issue", form)
+    assert renewed.status_code == 200
+    assert 'id="holds"' not in renewed.text
+    with db.new_session(db.engine_of(app)) as session:
+        rows = session.exec(select(Credential).where(Credential.achievement_id == course)).all()
+    assert len(rows) == 2
