@@ -338,6 +338,8 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
     document = world.app.test_client().get("/api/openapi.json").get_json()
     tenant = create_tenant(world.app, "links", "링크 시험 기관", suspension=True)
     course = Api(world.app.test_client(), tenant).achievement()["uuid"]
+    for _ in range(2):  # so that a listing of one per page has a next page
+        Api(world.app.test_client(), tenant).issue(course, unique_email())
     sources: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         "post_api_v1_achievements": (
             {
@@ -359,6 +361,8 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
             },
             {},
         ),
+        # Two pages of one badge each: the listing's NextPage link has a cursor to follow.
+        "get_api_v1_credentials": ({"query": {"limit": 1}}, {}),
         "post_api_v1_credentials_batch": (
             {
                 "body": [
@@ -379,7 +383,18 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
                 for name, link in response.get("links", {}).items():
                     if source_id in sources:
                         parts, request_path = sources[source_id]
-                        source = operations[source_id].Case(media_type="application/json", **parts)
+                        if "body" in parts:
+                            # A new learner each time: the same one would already hold it.
+                            rows = (
+                                parts["body"]
+                                if isinstance(parts["body"], list)
+                                else [parts["body"]]
+                            )
+                            for row in rows:
+                                if "recipient" in row:
+                                    row["recipient"] = {**row["recipient"], "email": unique_email()}
+                            parts = {**parts, "media_type": "application/json"}
+                        source = operations[source_id].Case(**parts)
                     else:  # the suspend -> unsuspend link starts from a suspended badge
                         issued = Api(world.app.test_client(), tenant).issue(course, unique_email())
                         request_path = {"ref": issued["uuid"]}
@@ -392,10 +407,18 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
                     assert answer.status_code == int(status), (source_id, answer.text)
                     body = answer.json()
                     target = operations[link["operationId"]]
-                    path_parameters = {
+                    resolved = {
                         key: _resolve(value, request_path, body)
                         for key, value in link.get("parameters", {}).items()
                     }
+                    # A parameter the target takes in its path goes there, the rest in the query.
+                    in_path = {
+                        p["name"]
+                        for p in target.definition.raw.get("parameters", [])
+                        if p.get("in") == "path"
+                    }
+                    path_parameters = {k: v for k, v in resolved.items() if k in in_path}
+                    query = {k: v for k, v in resolved.items() if k not in in_path}
                     extra: dict[str, Any] = {}
                     if "requestBody" in link:
                         fields = {
@@ -416,7 +439,9 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
                         }
                     elif target.method.upper() == "POST":
                         extra = {"body": {"reason": "링크 시험"}, "media_type": "application/json"}
-                    followed_case = target.Case(path_parameters=path_parameters or None, **extra)
+                    followed_case = target.Case(
+                        path_parameters=path_parameters or None, query=query or None, **extra
+                    )
                     result = followed_case.call_and_validate(headers=tenant.headers, checks=checks)
                     assert 200 <= result.status_code < 300, (path, name, result.text)
                     followed += 1
