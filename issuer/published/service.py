@@ -321,24 +321,18 @@ def credential(
         def draw() -> bytes:
             own = artwork_png(*artwork) if artwork else None
             if own is None:
-                document = json.loads(text)
-                own = _badge_png(
-                    caches, _achievement_name(document), _issuer_name(document), achievement_id
-                )
+                name, issuer_name = _names(text)
+                own = _badge_png(caches, name, issuer_name, achievement_id)
             return bake_png(own, text)
     elif form == "svg":
         content_type, filename = "image/svg+xml", f"{base}.svg"
 
         def draw() -> bytes:
-            document = json.loads(text)
+            name, issuer_name = _names(text)
             if artwork:
-                svg = artwork_svg(*artwork, title=_achievement_name(document))
+                svg = artwork_svg(*artwork, title=name)
             else:
-                svg = default_badge_svg(
-                    _achievement_name(document),
-                    issuer_name=_issuer_name(document),
-                    seed=achievement_id,
-                )
+                svg = default_badge_svg(name, issuer_name=issuer_name, seed=achievement_id)
             return bake_svg(svg, text)
     elif form == "qr.png":
         content_type, filename = "image/png", None
@@ -378,9 +372,7 @@ def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
     return found[0], found[1]
 
 
-def _achievement_name(document: dict[str, Any]) -> str:
-    return CredentialSummary.of(document).achievement_name or "Badge"
-
-
-def _issuer_name(document: dict[str, Any]) -> str | None:
-    return CredentialSummary.of(document).issuer_name
+def _names(text: str) -> tuple[str, str | None]:
+    """The course and issuer names a drawn badge shows, read once from the stored JSON."""
+    summary = CredentialSummary.of(json.loads(text))
+    return summary.achievement_name or "Badge", summary.issuer_name
