@@ -36,7 +36,7 @@ CLR_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 )
 
-# URL -> file in badges/contexts/. Copied byte-for-byte from shared/spec/contexts/
+# URL -> file in badges/contexts/. Copied byte-for-byte from the published context files
 # (provenance in tests/vectors/README.md); a test checks the bytes still match.
 CONTEXT_FILES: dict[str, str] = {
     "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",

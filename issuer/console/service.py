@@ -19,7 +19,6 @@ invitations are one security boundary, reviewed together.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from issuer.config import Settings
 from issuer.console.models import ROLES, StaffSession, StaffToken, StaffUser
 from issuer.db import write_transaction
 from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
+from issuer.issuers.service import token_digest
 from issuer.models import Issuer
 
 SESSION_IDLE = timedelta(hours=8)
@@ -67,11 +67,6 @@ class SignedIn:
     user: StaffUser
     issuer: Issuer
     session: StaffSession
-
-
-def digest(token: str) -> str:
-    """The SHA-256 hex digest under which a session or link token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def allowed(user: StaffUser, action: str) -> bool:
@@ -148,7 +143,7 @@ def _new_link(
     session.add(
         StaffToken(
             user_id=user.pk,
-            token_hash=digest(token),
+            token_hash=token_digest(token),
             purpose=purpose,
             created_at=now,
             expires_at=now + LINK_LIFETIME,
@@ -180,7 +175,9 @@ def link_user(session: Session, token: str, *, now: datetime) -> StaffUser:
     Raises:
         NotFound: unknown, used or expired link (the same answer for all three).
     """
-    row = session.exec(select(StaffToken).where(StaffToken.token_hash == digest(token))).first()
+    row = session.exec(
+        select(StaffToken).where(StaffToken.token_hash == token_digest(token))
+    ).first()
     user = session.get(StaffUser, row.user_id) if row is not None else None
     if (
         row is None
@@ -218,7 +215,9 @@ def set_password(session: Session, token: str, password: str, *, now: datetime) 
     with write_transaction(session):
         user = link_user(session, token, now=now)
         check_password_strength(password, user.email)
-        row = session.exec(select(StaffToken).where(StaffToken.token_hash == digest(token))).one()
+        row = session.exec(
+            select(StaffToken).where(StaffToken.token_hash == token_digest(token))
+        ).one()
         row.used_at = now
         user.password_hash = _HASHER.hash(password)
         session.add_all([row, user])
@@ -347,7 +346,7 @@ def start_session(
         session.add(
             StaffSession(
                 user_id=user.pk,
-                token_hash=digest(token),
+                token_hash=token_digest(token),
                 created_at=now,
                 last_seen_at=now,
                 expires_at=now + SESSION_MAX,
@@ -383,7 +382,9 @@ def resume(session: Session, token: str | None, *, now: datetime) -> SignedIn | 
     """Return the live session of a cookie token, or ``None`` (unknown, ended, expired)."""
     if not token:
         return None
-    row = session.exec(select(StaffSession).where(StaffSession.token_hash == digest(token))).first()
+    row = session.exec(
+        select(StaffSession).where(StaffSession.token_hash == token_digest(token))
+    ).first()
     if (
         row is None
         or row.revoked_at is not None

@@ -205,10 +205,16 @@ def _limits() -> tuple[Any, Any, Any]:
     )
 
 
+def _login_keys(email: str) -> tuple[str, str]:
+    """What failed sign-ins are counted under: the client address, and the account (its
+    e-mail hashed, so the limiter's store holds no address)."""
+    address = request.remote_addr or "unknown"
+    return address, hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
 def _throttled(email: str) -> bool:
     strategy, per_address, per_account = _limits()
-    address = request.remote_addr or "unknown"
-    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    address, account = _login_keys(email)
     return not all(
         strategy.test(limit, "console-login-addr", address) for limit in per_address
     ) or not all(strategy.test(limit, "console-login-account", account) for limit in per_account)
@@ -216,8 +222,7 @@ def _throttled(email: str) -> bool:
 
 def _count_failure(email: str) -> None:
     strategy, per_address, per_account = _limits()
-    address = request.remote_addr or "unknown"
-    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    address, account = _login_keys(email)
     for limit in per_address:
         strategy.hit(limit, "console-login-addr", address)
     for limit in per_account:
