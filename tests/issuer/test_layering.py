@@ -6,7 +6,7 @@ The rules, read from every module's imports (``ast``, nothing is imported or run
   ``learners`` ← ``credentials`` ← ``published`` ← ``verification``. A feature's
   workflow modules (everything but its edges) import only shared modules, their own
   feature, and features below it.
-- **Edges** (``api``, ``views``, ``batch_api``, ``batch_views``, ``cli`` of a feature) are
+- **Edges** (``api``, ``views``, ``cli`` of a feature, and any ``*_api`` or ``*_views``) are
   imported only by the composition modules (``app`` registers blueprints, ``cli`` lists
   commands) or by another edge reusing a page builder; never by a workflow or shared module.
 - **Workflow and shared modules never touch Flask's request globals** (``request``, ``g``,
@@ -40,7 +40,7 @@ FEATURES = (
     "verification",
     "console",
 )
-EDGES = frozenset({"api", "views", "batch_api", "batch_views", "cli"})
+EDGES = frozenset({"api", "views", "cli"})
 # What assembles the features; ``issuer`` itself only re-exports create_app and settings_of,
 # which any module may read.
 COMPOSITION = frozenset({"issuer.app", "issuer.cli", "issuer.commands", "issuer.demo"})
@@ -111,7 +111,8 @@ def _feature(module: str) -> str | None:
 
 
 def _is_edge(module: str) -> bool:
-    return _feature(module) is not None and module.rsplit(".", 1)[-1] in EDGES
+    name = module.rsplit(".", 1)[-1]
+    return _feature(module) is not None and (name in EDGES or name.endswith(("_api", "_views")))
 
 
 def test_every_feature_is_a_package() -> None:
