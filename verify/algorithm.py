@@ -227,15 +227,7 @@ def _with_certification(
         if report.version == "3.0" and report.credential is not None:
             sources.extend(certifying.issuer_endorsements(report.credential))
         outcome = _certify(sources, session, subject_id=subject_id, certifiers=certifiers)
-    checks = [outcome.check if c.id == certifying.CHECK_ID else c for c in report.checks]
-    return VerificationReport.from_checks(
-        checks,
-        credential=report.credential,
-        children=[*report.children, *outcome.reports],
-        checked_at=report.checked_at,
-        role=report.role,
-        version=report.version,
-    )
+    return report.replace_check(outcome.check, children=outcome.reports)
 
 
 def _not_checked(*, after: str) -> list[CheckResult]:

@@ -352,6 +352,23 @@ class VerificationReport:
             version=version,
         )
 
+    def replace_check(
+        self, check: CheckResult, *, children: Iterable[VerificationReport] = ()
+    ) -> VerificationReport:
+        """Return this report with ``check`` instead of the result with its id, and
+        ``children`` added; the verdict is decided again (e.g. to fill the
+        ``issuer-certification`` check from :func:`verify.verify_certification`)."""
+        return VerificationReport(
+            decide_verdict(check if c.id == check.id else c for c in self.checks),
+            tuple(check if c.id == check.id else c for c in self.checks),
+            self.credential,
+            (*self.children, *children),
+            self.checked_at,
+            self.role,
+            self.documents,
+            self.version,
+        )
+
     def summary(self) -> dict[str, Any] | None:
         """What the credential is, in one shape for every version: id, name, issuer, dates."""
         if self.version == "2.0":
