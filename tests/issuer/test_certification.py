@@ -21,13 +21,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from badges import Profile, build_endorsement, sign_credential
+from badges import Profile, build_endorsement, format_datetime, sign_credential
 from issuer import db, settings_of
 from issuer.certification import service as certifying
 from issuer.certification.models import Certification
 from issuer.issuers import signing
 from issuer.issuers.platform import platform_did
 from issuer.models import AuditEvent
+from issuer.verification import certification as certification_pages
+from tests.interop.test_independent_verifiers import DiOutcome
+from tests.interop.test_independent_verifiers import _run_verifier as run_verifier
+from tests.interop.test_independent_verifiers import node as node  # the fixture
 from tests.issuer.conftest import (
     BASE_URL,
     ENGLISH,
@@ -385,3 +389,52 @@ def test_certifications_are_listed_and_found_as_current(app: Flask, client: Flas
         assert found is not None
         assert certifying.certification_url(BASE_URL, found.id) == url
         assert found.status_list_id
+
+
+@pytest.mark.node
+def test_the_issued_certification_verifies_in_digital_bazaar_vc(
+    app: Flask, client: FlaskClient, node: str
+) -> None:
+    """The service's own certification, with the platform's published DID document, passes
+    Digital Bazaar's verifier (Data Integrity) and jose (VC-JWT)."""
+    provider = _provider(app, client, "leader-j", "제이 아카데미")
+    url = _certify(app, provider.slug)
+    document = _document(client, url)
+    token = client.get(url.removeprefix(BASE_URL) + ".jwt").get_data(as_text=True)
+    did_document = client.get("/.well-known/did.json").get_json(force=True)
+    outcome = run_verifier(
+        node,
+        {
+            "certification": {
+                "credential": document,
+                "jwt": token,
+                "didDocument": did_document,
+                "now": format_datetime(START + timedelta(days=1)),
+            }
+        },
+    )["certification"]
+    assert outcome.di == DiOutcome(verified=True, error=None)
+    assert outcome.jwt is not None
+    assert outcome.jwt.verified
+
+
+def test_a_kept_result_is_reused_until_its_documents_change(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The worker keeps a verified certification while the platform's status list and DID
+    document keep their ETags; the revocation's new list ETag makes the next load verify."""
+    provider = _provider(app, client, "leader-k", "케이 아카데미")
+    url = _certify(app, provider.slug)
+    with app.test_request_context():
+        first = certification_pages.provider_certification(app, provider.tenant.issuer)
+        again = certification_pages.provider_certification(app, provider.tenant.issuer)
+        assert first.certified
+        assert again is first
+    with db.new_session(db.engine_of(app)) as session:
+        work = db.Work(session, settings_of(app), CLOCK.now, "test")
+        certifying.revoke(work, url, reason="test")
+        session.commit()
+    with app.test_request_context():
+        after = certification_pages.provider_certification(app, provider.tenant.issuer)
+        assert after is not first
+        assert after.state is CertificationState.REVOKED
