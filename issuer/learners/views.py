@@ -43,6 +43,7 @@ from issuer.learners import service as learners
 from issuer.learners.service import Wallet, open_wallet
 from issuer.models import Credential, Issuer
 from issuer.pages import page_language, render_page, wants_html
+from issuer.verification import certification
 from issuer.verification.details import ShareCard, badge_details, certificate_number, linkedin_url
 from issuer.verification.offline_qr import offline_qr_data_uri, offline_qr_text
 from issuer.verification.report import describe
@@ -409,7 +410,7 @@ def share(share_id: str) -> Response:
     conf = settings_of(app)
     view = None
     if found is not None:
-        report = verify_source(app, found.row.jwt)
+        report = certification.with_certification(app, verify_source(app, found.row.jwt))
         view = describe(report, session=get_session(), settings=conf, lang=page_language())
     url = sharing.share_url(conf, share_id)
     lang = page_language()

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from issuer.errors import BadRequest, UnsupportedMediaType
 from issuer.operations import json_body, operation
 from issuer.schemas import VerifyBody, VerifyRequest
+from issuer.verification import certification
 from issuer.verification.service import verify_source
 
 bp = Blueprint("verification", __name__, url_prefix="/api/v1")
@@ -88,7 +89,9 @@ def _source() -> tuple[Any, str | None, str]:
     "itself, or a VerifyRequest), a compact VC-JWT or an https URL as text/plain, a baked "
     "PNG/SVG or a QR image (raw body or multipart 'file'). Always 200 with the report; its "
     "'verdict' is valid, revoked, suspended, expired, not-yet-valid, invalid, "
-    "recipient-mismatch, unverifiable or unreadable.",
+    "recipient-mismatch, unverifiable or unreadable. The 'issuer-certification' check "
+    "reports the issuer's certification by this platform, verified in full; it never "
+    "changes the verdict.",
 )
 def verify() -> Response:
     """Verify a credential and return the report."""
@@ -96,5 +99,5 @@ def verify() -> Response:
     if lang not in ("ko", "en"):
         lang = "ko"
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    report = verify_source(app, source, email=email)
+    report = certification.with_certification(app, verify_source(app, source, email=email))
     return jsonify(report.to_dict(lang=lang))

@@ -438,3 +438,18 @@ def test_a_kept_result_is_reused_until_its_documents_change(
         after = certification_pages.provider_certification(app, provider.tenant.issuer)
         assert after is not first
         assert after.state is CertificationState.REVOKED
+
+
+def test_the_verify_api_reports_the_certification(app: Flask, client: FlaskClient) -> None:
+    """POST /api/v1/verify carries the issuer-certification check, in the language asked."""
+    provider = _provider(app, client, "leader-l", "엘 아카데미")
+    _certify(app, provider.slug)
+    response = client.post("/api/v1/verify?lang=en", json=provider.badge)
+    assert response.status_code == 200
+    report = response.get_json()
+    assert report["verdict"] == "valid"
+    check = next(c for c in report["checks"] if c["id"] == "issuer-certification")
+    assert check["status"] == "passed"
+    assert check["details"]["state"] == "certified"
+    assert "Digital Leaders Club" in check["message"]
+    assert [c["role"] for c in report["children"]] == ["certification"]
