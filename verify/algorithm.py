@@ -82,8 +82,8 @@ def verify_credential(
             ``did:web``). When given, the ``issuer-certification`` check verifies the
             certification endorsements about the credential's issuer (see
             :mod:`verify.certification`); otherwise it is skipped.
-        certifications: certification endorsements (JSON or compact JWS) to consider
-            besides those embedded in the issuer profile.
+        certifications: certification endorsements (JSON, compact JWS or https URL) to
+            consider besides those embedded in the issuer profile.
 
     Returns:
         The report: one result per check, nested reports, and the verdict. A credential
@@ -146,7 +146,8 @@ def verify_certification(
     ``subject_id``. Endorsements from anyone else are ignored.
 
     Args:
-        endorsements: EndorsementCredentials as JSON objects or compact VC-JWTs.
+        endorsements: EndorsementCredentials as JSON objects, compact VC-JWTs, or https
+            URLs (fetched through ``fetcher``).
         subject_id: the profile that must be certified (a badge's ``issuer.id``).
         certifiers: the certifying bodies you trust (DIDs).
         now, fetcher, clock_skew, proof_cache: as for :func:`verify_credential`.
@@ -177,9 +178,25 @@ def _certify(
     ignored = 0
     for item in sources[: certifying.MAX_CERTIFICATIONS]:
         try:
-            loaded = _load_nested(item)
-        except InputProblem:
-            ignored += 1
+            if isinstance(item, str) and item.strip().lower().startswith(("https://", "http://")):
+                loaded = load_source(item.strip(), session)
+            else:
+                loaded = _load_nested(item)
+        except InputProblem as problem:
+            if isinstance(item, str) and problem.code.startswith("credential-"):
+                # A certification named by its URL that could not be fetched.
+                status = CheckStatus.FAILED if problem.definite else CheckStatus.ERROR
+                first = result("input", status, problem.code, **problem.params)
+                reports.append(
+                    VerificationReport.from_checks(
+                        [first, *_not_checked(after="input")],
+                        credential=None,
+                        checked_at=session.now,
+                        role=certifying.ROLE,
+                    )
+                )
+            else:
+                ignored += 1
             continue
         if not certifying.claims_certifier(loaded.credential, certifiers):
             ignored += 1

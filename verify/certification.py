@@ -140,6 +140,8 @@ def _judge_one(report: VerificationReport, subject_id: str) -> tuple[Certificati
     """The state of one verified endorsement, and the reason when it is invalid."""
     credential = report.credential
     if credential is None:
+        if report.verdict is Verdict.UNVERIFIABLE:
+            return CertificationState.UNVERIFIABLE, ""
         return CertificationState.INVALID, _reason(report)
     if credential_kind(credential) != "endorsement":
         return CertificationState.INVALID, "not-an-endorsement"

@@ -248,6 +248,22 @@ def _existing_trust(path: str) -> TrustStore:
     show_default=True,
     help="Seconds allowed for each fetch.",
 )
+@click.option(
+    "--certifier",
+    "certifiers",
+    metavar="DID",
+    multiple=True,
+    help="A certifying body you trust (e.g. a platform's did:web): report the issuer's "
+    "certification by it (check issuer-certification). Repeatable.",
+)
+@click.option(
+    "--certification",
+    "certifications",
+    metavar="FILE|URL",
+    multiple=True,
+    help="With --certifier: a certification of the issuer (EndorsementCredential as a JSON or "
+    "JWT file, or its URL), besides any in the issuer profile. Repeatable.",
+)
 def verify_command(
     targets: tuple[str, ...],
     list_file: str | None,
@@ -261,6 +277,8 @@ def verify_command(
     allow_local: bool,
     clock_skew: int,
     timeout: float,
+    certifiers: tuple[str, ...] = (),
+    certifications: tuple[str, ...] = (),
 ) -> None:
     """Verify Open Badges credentials: JSON, JWT, PNG, SVG or QR image files, folders, or URLs.
 
@@ -289,6 +307,10 @@ def verify_command(
     )
     if many and email is not None:
         raise click.UsageError("--email checks one candidate; give a single PATH|URL")
+    if many and certifiers:
+        raise click.UsageError("--certifier checks one credential; give a single PATH|URL")
+    if certifications and not certifiers:
+        raise click.UsageError("--certification needs --certifier DID (whom you trust)")
     store = _load_trust(trust_path) if trust_path is not None else None
     existing = _existing_trust(save_trust_path) if save_trust_path is not None else None
     fetcher: Fetcher
@@ -326,6 +348,8 @@ def verify_command(
             fetcher=recorder or fetcher,
             email=email,
             clock_skew=timedelta(seconds=clock_skew),
+            certifiers=certifiers,
+            certifications=[_read_certification(c) for c in certifications],
         )
     except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
         raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
@@ -336,6 +360,25 @@ def verify_command(
     if report.verdict in (Verdict.UNVERIFIABLE, Verdict.UNREADABLE):
         raise UnverifiableExit(report.verdict.value)
     raise NotValidExit(report.verdict.value)
+
+
+def _read_certification(target: str) -> dict[str, Any] | str:
+    """A --certification: a URL as given, else the file's JSON object or JWT text."""
+    if target.lower().startswith(("https://", "http://")):
+        return target
+    try:
+        text = Path(target).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise click.BadParameter(
+            f"cannot read {target}: {err}", param_hint="--certification"
+        ) from err
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text.strip()
+    if not isinstance(value, dict):
+        raise click.BadParameter(f"{target} is not a JSON object", param_hint="--certification")
+    return value
 
 
 def _save_trust(

@@ -9,20 +9,25 @@ own verdict.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from badges import build_endorsement, sign_credential, status_entry
 from tests.verify.conftest import BASE_URL, ISSUED, NOW, Issuer, World
 from verify import (
     CertificationState,
     CheckStatus,
+    TrustStore,
     Verdict,
     verify_certification,
     verify_credential,
 )
+from verify.cli import main
 
 CERT_INDEX = 777
 
@@ -251,3 +256,69 @@ def test_not_requested_by_default(world: World, hanbit: Issuer) -> None:
     assert check.status_label("en") == "not applicable"
     assert check.message("ko")
     assert report.to_dict("ko")["checks"][-1]["id"] == "issuer-certification"
+
+
+def test_cli_reports_the_certification_offline(
+    world: World, hanbit: Issuer, platform: Issuer, tmp_path: Path
+) -> None:
+    """``baeji verify --certifier DID --certification FILE`` prints the check, exit 0."""
+    badge = tmp_path / "badge.json"
+    badge.write_text(json.dumps(_badge(world, hanbit), ensure_ascii=False), encoding="utf-8")
+    cert = tmp_path / "certification.json"
+    cert.write_text(json.dumps(certification(world, platform, hanbit.did)), encoding="utf-8")
+    trust = tmp_path / "trust.json"
+    TrustStore.from_documents(world.documents, captured_at=NOW - timedelta(days=1)).save(trust)
+    runner = CliRunner()
+    common = ["verify", str(badge), "--offline", "--trust", str(trust)]
+    english = runner.invoke(
+        main,
+        [*common, "--lang", "en", "--certifier", platform.did, "--certification", str(cert)],
+    )
+    assert english.exit_code == 0, english.output
+    assert "Issuer certification" in english.stdout
+    assert "Certified by" in english.stdout
+    korean = runner.invoke(
+        main,
+        [
+            *common,
+            "--json",
+            "--lang",
+            "ko",
+            "--certifier",
+            platform.did,
+            "--certification",
+            str(cert),
+        ],
+    )
+    report = json.loads(korean.stdout)
+    assert report["checks"][-1]["code"] == "certified"
+    assert report["checks"][-1]["title"] == "발급기관 인증"
+    usage = runner.invoke(main, [*common, "--certification", str(cert)])
+    assert usage.exit_code == 2
+
+
+def test_a_certification_named_by_its_url_is_fetched(
+    world: World, hanbit: Issuer, platform: Issuer
+) -> None:
+    """An https URL is fetched through the fetcher; one that cannot be fetched is not current."""
+    badge = _badge(world, hanbit)
+    cert = certification(world, platform, hanbit.did)
+    world.documents[cert["id"]] = cert
+    found = verify_credential(
+        badge,
+        now=NOW,
+        fetcher=world.fetcher(),
+        certifiers=[platform.did],
+        certifications=[cert["id"]],
+    )
+    assert found.check("issuer-certification").code == "certified"
+    missing = verify_credential(
+        badge,
+        now=NOW,
+        fetcher=world.fetcher(),
+        certifiers=[platform.did],
+        certifications=[f"{BASE_URL}/certifications/gone"],
+    )
+    check = missing.check("issuer-certification")
+    assert check.details["state"] == "invalid"
+    assert check.details["reason"] == "credential-not-found"
