@@ -303,6 +303,23 @@ def of_provider(
     )
 
 
+def all_current(session: Session, provider: Issuer, *, now: datetime) -> list[Certification]:
+    """Every certification of the provider that is current by this table (not revoked,
+    within its period), the longest lasting first."""
+    return list(
+        session.exec(
+            select(Certification)
+            .where(
+                Certification.issuer_id == provider.pk,
+                col(Certification.revoked_at).is_(None),
+                Certification.valid_from <= now,
+                Certification.valid_until > now,
+            )
+            .order_by(col(Certification.valid_until).desc(), col(Certification.id))
+        ).all()
+    )
+
+
 def current(
     work_or_session: Work | Session, provider: Issuer, *, now: datetime | None = None
 ) -> Certification | None:
@@ -317,17 +334,8 @@ def current(
         session, moment = work_or_session.session, now or work_or_session.now
     else:
         session, moment = work_or_session, now or datetime.now(UTC)
-    return session.exec(
-        select(Certification)
-        .where(
-            Certification.issuer_id == provider.pk,
-            col(Certification.revoked_at).is_(None),
-            Certification.valid_from <= moment,
-            Certification.valid_until > moment,
-        )
-        .order_by(col(Certification.valid_until).desc(), col(Certification.id))
-        .limit(1)
-    ).first()
+    found = all_current(session, provider, now=moment)
+    return found[0] if found else None
 
 
 def documents(rows: Sequence[Certification]) -> list[dict[str, object]]:

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from badges import OB_CONTEXTS
 from issuer.achievements import service as catalog
+from issuer.certification import service as certifying
 from issuer.credentials import reads
 from issuer.db import get_session
 from issuer.errors import NotFound
@@ -210,11 +211,16 @@ def achievement(ref: str) -> Response:
 
 @bp.get("/issuers/<slug>")
 def issuer_profile(slug: str) -> Response:
-    """The issuer's OB 3.0 Profile (its ``id`` is the did:web DID); a page for browsers."""
+    """The issuer's OB 3.0 Profile (its ``id`` is the did:web DID), with its current
+    certifications as ``endorsement``; a page for browsers."""
     issuer = accounts.issuer_by_slug(get_session(), slug)
     if wants_html():
         return pages.issuer_page(issuer)
     document = {"@context": list(OB_CONTEXTS), **catalog.issuer_profile(issuer).to_json()}
+    # OB 3.0 Profile.endorsement: the platform's current certifications, as signed.
+    current = certifying.all_current(get_session(), issuer, now=settings().clock())
+    if current:
+        document["endorsement"] = certifying.documents(current)
     return _json(document, "application/ld+json")
 
 

@@ -220,8 +220,10 @@ def with_certification(app: Flask, report: VerificationReport) -> VerificationRe
         return report.replace_check(not_checked().check)
     session = get_session()
     known = session.exec(select(Issuer).where(Issuer.did == subject_id)).first()
+    if known is not None and is_platform(known):
+        return report  # the platform's own records: it certifies, it is not certified
     sources: list[Mapping[str, Any] | str] = []
-    if known is not None and not is_platform(known):
+    if known is not None:
         sources.extend(stored_documents(session, known))
     sources.extend(issuer_endorsements(report.credential))
     result = verify_sources(app, subject_id, sources)

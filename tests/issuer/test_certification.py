@@ -166,6 +166,8 @@ def test_certify_issues_a_signed_endorsement_at_a_stable_url(
     jwt = client.get(url.removeprefix(BASE_URL) + ".jwt")
     assert jwt.status_code == 200
     assert jwt.get_data(as_text=True).count(".") == 2
+    profile = client.get(f"/issuers/{provider.slug}", headers={"Accept": "application/ld+json"})
+    assert [e["id"] for e in profile.get_json(force=True)["endorsement"]] == [url]
     browser = client.get(url.removeprefix(BASE_URL), headers=KOREAN)
     assert browser.status_code == 303
     assert browser.headers["Location"].endswith(f"/issuers/{provider.slug}#certification")
@@ -264,8 +266,10 @@ def test_revocation_shows_on_the_next_load(app: Flask, client: FlaskClient) -> N
     assert _mark(english) == "revoked"
     assert "certification revoked (not current)" in english
     assert "Certified:" not in english
-    # The badge itself is unaffected.
+    # The badge itself is unaffected; the profile no longer lists the certification.
     assert 'data-verdict="valid"' in korean
+    profile = client.get(f"/issuers/{provider.slug}", headers={"Accept": "application/ld+json"})
+    assert "endorsement" not in profile.get_json(force=True)
     again = _run(app, "issuer", "certify", "--revoke", "--issuer", provider.slug, "--reason", "x")
     assert again.exit_code == 1
     assert "no certification to revoke" in again.output
