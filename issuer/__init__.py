@@ -16,11 +16,16 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``status/``: status list allocation and publishing (``service``).
 - ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
   links (``sharing``).
+- ``certification/``: certifying providers ("Digital Leaders Club"): the platform's signed
+  EndorsementCredential about a provider (``service``: ``certify``, ``revoke``,
+  ``current``), its table (``models``), ``baeji issuer certify`` (``cli``).
 - ``verification/``: in-process verification (``service``), many at once (``batch``), the
   offline QR (``offline_qr``), what pages show of a report (``report``, ``details``), the
-  verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``).
+  verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``), a provider's
+  certification as pages show it, once verified (``certification``).
 - ``published/``: the exact bytes of every public document (``service``) and the public,
-  key-less routes that serve them (``api``).
+  key-less routes that serve them (``api``); certifications at their ids
+  (``certifications``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),
