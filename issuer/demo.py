@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from issuer.achievements import service as catalog
+from issuer.certification import service as certifying
 from issuer.config import Settings
 from issuer.credentials import service as services
 from issuer.credentials import status_changes
@@ -151,6 +152,13 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
             issuer, token = accounts.create_issuer(session, settings, data, now=now, actor=actor)
             if provider.slug == SLUG:
                 _issue_first(session, settings, issuer, actor=actor)
+                # The first provider is a certified "Digital Leaders Club" member.
+                certifying.certify(
+                    Work(session, settings, now, actor),
+                    issuer,
+                    programme="leaders-club",
+                    until=now + timedelta(days=365),
+                )
             else:
                 _issue_second(session, settings, issuer, actor=actor)
             created_any = True
