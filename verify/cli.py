@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -29,12 +31,21 @@ import click
 from badges.model import format_datetime
 from verify.algorithm import verify_credential
 from verify.batch_cli import expand_batch, run_batch
-from verify.errors import InvalidTrustStore, NotInTrustStore
+from verify.errors import FetchError, InvalidRegistry, InvalidTrustStore, NotInTrustStore
 from verify.messages import text, verdict_headline
+from verify.registry import (
+    MAX_REGISTRY_BYTES,
+    IssuerRegistry,
+    UncheckedRegistry,
+    fetch_registry,
+    parse_registry,
+    publisher_did,
+    with_registry_check,
+)
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
 from verify.source import MAX_INPUT_BYTES
-from verify.trust import RecordingFetcher, TrustStore
+from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 
 ENTRY_POINT_GROUP = "baeji.commands"
 
@@ -188,6 +199,74 @@ def _existing_trust(path: str) -> TrustStore:
         ) from err
 
 
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("https://", "http://"))
+
+
+@dataclass
+class _Registries:
+    """The issuer registries of one run: loaded, unreadable, and what a trust file keeps."""
+
+    loaded: list[IssuerRegistry] = field(default_factory=list)
+    unchecked: list[UncheckedRegistry] = field(default_factory=list)
+    captured: list[TrustedDocument] = field(default_factory=list)
+
+
+def _load_registries(
+    sources: tuple[str, ...],
+    store: TrustStore | None,
+    fetcher: Fetcher,
+    *,
+    now: datetime,
+    offline: bool,
+    lang: str,
+) -> _Registries:
+    """Load the registries named with ``--registry``, and those saved in the trust file.
+
+    Given ones come first (most authoritative first, as given); a saved copy stands in for
+    a given URL offline. A registry that cannot be read is reported, not fatal: the
+    ``registry`` check then says which could not be checked.
+    """
+    saved = {r.url: r for r in store.registries} if store is not None else {}
+    wanted = list(dict.fromkeys([*sources, *saved]))
+    found = _Registries()
+    for source in wanted:
+        expected = publisher_did(source) if _is_url(source) else None
+        copy = saved.get(source)
+        try:
+            if copy is not None and (offline or source not in sources):
+                registry = parse_registry(
+                    copy.body, source=source, fetcher=fetcher, now=now, expected_issuer=expected
+                )
+                document = copy
+            elif _is_url(source):
+                registry = fetch_registry(source, fetcher=fetcher, now=now)
+                document = None
+            else:
+                path = Path(source)
+                if not path.is_file():
+                    raise click.BadParameter(f"no such file: {source}", param_hint="--registry")
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_REGISTRY_BYTES + 1)
+                registry = parse_registry(data, source=source, fetcher=fetcher, now=now)
+                document = None
+        except (InvalidRegistry, FetchError) as err:
+            found.unchecked.append(UncheckedRegistry(source, err.code, str(err)))
+            click.echo(text("cli.registry_unchecked", lang, source=source, reason=err), err=True)
+            continue
+        found.loaded.append(registry)
+        found.captured.append(
+            document
+            or TrustedDocument(
+                source,
+                "application/json",
+                json.dumps(registry.document, ensure_ascii=False).encode("utf-8"),
+                now,
+            )
+        )
+    return found
+
+
 @click.command("verify")
 @click.argument("targets", metavar="PATH|URL...", nargs=-1)
 @click.option(
@@ -229,6 +308,15 @@ def _existing_trust(path: str) -> TrustStore:
     help="Save the documents fetched while verifying, for --offline use later.",
 )
 @click.option(
+    "--registry",
+    "registry_sources",
+    metavar="FILE|URL",
+    multiple=True,
+    help="Say whether the issuer is listed by this issuer registry: DCC issuer-registry JSON"
+    " or a signed registry (e.g. https://host/registry.json). Repeatable, most authoritative"
+    " first; --save-trust keeps it, and --trust uses the registries kept in the file.",
+)
+@click.option(
     "--allow-local",
     is_flag=True,
     help="Development only: allow loopback addresses (127.0.0.1, ::1, localhost), over plain"
@@ -258,6 +346,7 @@ def verify_command(
     offline: bool,
     trust_path: str | None,
     save_trust_path: str | None,
+    registry_sources: tuple[str, ...],
     allow_local: bool,
     clock_skew: int,
     timeout: float,
@@ -289,6 +378,8 @@ def verify_command(
     )
     if many and email is not None:
         raise click.UsageError("--email checks one candidate; give a single PATH|URL")
+    if many and registry_sources:
+        raise click.UsageError("--registry is shown in a single report; give a single PATH|URL")
     store = _load_trust(trust_path) if trust_path is not None else None
     existing = _existing_trust(save_trust_path) if save_trust_path is not None else None
     fetcher: Fetcher
@@ -319,6 +410,13 @@ def verify_command(
             raise UnverifiableExit("unverifiable")
         return
     source = _read_target(targets[0])
+    registries = (
+        _load_registries(
+            registry_sources, store, recorder or fetcher, now=now, offline=offline, lang=lang
+        )
+        if registry_sources or (store is not None and store.registries)
+        else None
+    )
     try:
         report = verify_credential(
             source,
@@ -329,8 +427,10 @@ def verify_command(
         )
     except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
         raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
+    if registries is not None:
+        report = with_registry_check(report, registries.loaded, registries.unchecked)
     _print_report(report, lang=lang, as_json=as_json)
-    _save_trust(recorder, existing, save_trust_path)
+    _save_trust(recorder, existing, save_trust_path, registries.captured if registries else ())
     if report.verdict is Verdict.VALID:
         return
     if report.verdict in (Verdict.UNVERIFIABLE, Verdict.UNREADABLE):
@@ -339,10 +439,13 @@ def verify_command(
 
 
 def _save_trust(
-    recorder: RecordingFetcher | None, existing: TrustStore | None, path: str | None
+    recorder: RecordingFetcher | None,
+    existing: TrustStore | None,
+    path: str | None,
+    registries: Sequence[TrustedDocument] = (),
 ) -> None:
     if recorder is not None and existing is not None and path is not None:
-        captured = recorder.store()
+        captured = recorder.store().with_registries(registries)
         saved = existing.merged(captured)
         saved.save(path)
         click.echo(

@@ -18,6 +18,7 @@ Check ids are stable (programs rely on them), in this order:
 ``recipient``            the given email matches the recipient's salted hash
 ``endorsements``         embedded endorsements (each has its own sub-report)
 ``embedded-credentials`` the credentials a CLR embeds (each has its own sub-report)
+``registry``             (only when registries are given) the issuer is listed by one
 ======================== ==================================================================
 
 Verdict: the most severe outcome of all checks, in the order ``invalid`` > ``revoked`` >
@@ -44,7 +45,8 @@ Embedded credentials (a CLR) and endorsements are reported but do not change the
 a CLR's verdict is about the record's own proof and status, and each embedded badge's
 verdict is listed (``embedded-credentials`` gives the counts, e.g. "4 valid, 1 revoked");
 only a record that refused its members unread (nested too deep, too many) is invalid. An
-endorsement is a third party's statement about the credential, not part of its validity.
+endorsement is a third party's statement about the credential, not part of its validity;
+so is a registry's listing of the issuer (``registry``, see :mod:`verify.registry`).
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ CHECK_IDS = (
 )
 _REQUIRED_FOR_VALID = ("input", "structure", "issuer", "key")
 # Checks whose outcome is shown but does not enter the verdict (see the module docstring).
-_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials"})
+_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials", "registry"})
 # ...except when the nested credentials were refused unread (a CLR built to exhaust us).
 _NESTING_REFUSED = frozenset({"nesting-too-deep", "too-many-nested"})
 

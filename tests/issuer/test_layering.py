@@ -37,6 +37,7 @@ FEATURES = (
     "learners",
     "credentials",
     "published",
+    "registry",
     "verification",
     "console",
 )
