@@ -4,6 +4,8 @@
 image, URL) and returns a :class:`VerificationReport` with one result per check and a
 verdict. The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by
 default, a :class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
+:func:`with_registry_check` adds whether an issuer registry lists the issuer
+(:func:`fetch_registry`, :func:`parse_registry`).
 
 Imports no web framework, database or issuer code.
 """
@@ -20,6 +22,7 @@ from verify.errors import (
     FetchError,
     FetchTimeout,
     HttpStatusError,
+    InvalidRegistry,
     InvalidTrustStore,
     NotInTrustStore,
     ResponseTooLarge,
@@ -27,6 +30,13 @@ from verify.errors import (
     UnsafeUrl,
     VerificationFailed,
     VerifyError,
+)
+from verify.registry import (
+    IssuerRegistry,
+    RegistryEntry,
+    fetch_registry,
+    parse_registry,
+    with_registry_check,
 )
 from verify.report import (
     CHECK_IDS,
@@ -65,10 +75,13 @@ __all__ = [
     "Fetcher",
     "HttpFetcher",
     "HttpStatusError",
+    "InvalidRegistry",
     "InvalidTrustStore",
+    "IssuerRegistry",
     "NotInTrustStore",
     "ProofCache",
     "RecordingFetcher",
+    "RegistryEntry",
     "ResponseTooLarge",
     "RevalidatingFetcher",
     "TooManyRedirects",
@@ -80,5 +93,8 @@ __all__ = [
     "VerificationReport",
     "VerifyError",
     "default_proof_cache",
+    "fetch_registry",
+    "parse_registry",
     "verify_credential",
+    "with_registry_check",
 ]
