@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlmodel import func, select
 
 from badges.image import default_badge_png
@@ -190,3 +193,56 @@ def test_signed_registry_is_signed_once_per_list(
     found = registry.lookup(joined.issuer.did)
     assert found is not None
     assert found.name == "다온 데이터 아카데미"
+
+
+@contextmanager
+def _statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's database runs meanwhile."""
+    seen: list[str] = []
+    engine = db.engine_of(app)
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+
+
+def test_registry_costs_the_same_few_selects_for_many_providers(
+    client: FlaskClient, app: Flask, hanbit: Tenant
+) -> None:
+    """The registry is one SELECT of the providers' narrow columns (never their logo bytes),
+    however many there are; the signed copy adds a constant few and no signing when the
+    list is unchanged."""
+    client.get("/registry.vc.json")
+    with _statements(app) as few_dcc:
+        assert client.get("/registry.json").status_code == 200
+    with _statements(app) as few_signed:
+        assert client.get("/registry.vc.json").status_code == 200
+    conf = settings_of(app)
+    with db.new_session(db.engine_of(app)) as session:
+        for n in range(150):
+            session.add(
+                Issuer(
+                    slug=f"bulk-{n:03d}",
+                    name=f"교육기관 {n:03d}",
+                    did=f"did:web:badges.example.kr:issuers:bulk-{n:03d}",
+                    created_at=conf.clock(),
+                )
+            )
+        session.commit()
+    client.get("/registry.vc.json")  # signs the longer list once
+    with _statements(app) as many_dcc:
+        response = client.get("/registry.json")
+    assert len(_json(response)["registry"]) >= 151
+    with _statements(app) as many_signed:
+        assert client.get("/registry.vc.json").status_code == 200
+    selects = [s for s in many_dcc if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == len([s for s in few_dcc if s.lstrip().upper().startswith("SELECT")])
+    assert len(selects) == 1
+    assert len(many_signed) == len(few_signed)
+    assert not any("logo," in s or "logo " in s.split("FROM")[0] for s in many_dcc)
+    assert not any("INSERT" in s for s in many_signed)
