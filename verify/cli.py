@@ -211,6 +211,10 @@ class _Registries:
     unchecked: list[UncheckedRegistry] = field(default_factory=list)
     captured: list[TrustedDocument] = field(default_factory=list)
 
+    def mark(self, report: VerificationReport) -> VerificationReport:
+        """Add the ``registry`` check to ``report``."""
+        return with_registry_check(report, self.loaded, self.unchecked)
+
 
 def _load_registries(
     sources: tuple[str, ...],
@@ -378,8 +382,6 @@ def verify_command(
     )
     if many and email is not None:
         raise click.UsageError("--email checks one candidate; give a single PATH|URL")
-    if many and registry_sources:
-        raise click.UsageError("--registry is shown in a single report; give a single PATH|URL")
     store = _load_trust(trust_path) if trust_path is not None else None
     existing = _existing_trust(save_trust_path) if save_trust_path is not None else None
     fetcher: Fetcher
@@ -392,6 +394,13 @@ def verify_command(
     # The command line is the composition boundary: the one place the verifier reads a clock.
     now = datetime.now(UTC)
     recorder = RecordingFetcher(fetcher, now=now) if save_trust_path else None
+    registries = (
+        _load_registries(
+            registry_sources, store, recorder or fetcher, now=now, offline=offline, lang=lang
+        )
+        if registry_sources or (store is not None and store.registries)
+        else None
+    )
     if many:
         code = run_batch(
             expand_batch(targets, list_file),
@@ -402,21 +411,15 @@ def verify_command(
             lang=lang,
             as_json=as_json,
             csv_path=csv_path,
+            finish=registries.mark if registries else None,
         )
-        _save_trust(recorder, existing, save_trust_path)
+        _save_trust(recorder, existing, save_trust_path, registries.captured if registries else ())
         if code == 1:
             raise NotValidExit("not valid")
         if code == 3:
             raise UnverifiableExit("unverifiable")
         return
     source = _read_target(targets[0])
-    registries = (
-        _load_registries(
-            registry_sources, store, recorder or fetcher, now=now, offline=offline, lang=lang
-        )
-        if registry_sources or (store is not None and store.registries)
-        else None
-    )
     try:
         report = verify_credential(
             source,
@@ -428,7 +431,7 @@ def verify_command(
     except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
         raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
     if registries is not None:
-        report = with_registry_check(report, registries.loaded, registries.unchecked)
+        report = registries.mark(report)
     _print_report(report, lang=lang, as_json=as_json)
     _save_trust(recorder, existing, save_trust_path, registries.captured if registries else ())
     if report.verdict is Verdict.VALID:

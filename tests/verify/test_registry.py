@@ -310,3 +310,37 @@ def test_trust_file_versions() -> None:
     assert len(merged.registries) == 1
     with pytest.raises(InvalidTrustStore, match="registries need"):
         TrustStore.loads(json.dumps({**payload, "format": FORMAT}))
+
+
+def test_batch_lines_name_issuers_no_registry_lists(
+    runner: CliRunner, live: World, local_server: LocalServer, tmp_path: Path
+) -> None:
+    """With several inputs, a badge whose issuer no given registry lists says so on its line;
+    a listed one's line does not, and the exit code stays that of the verdicts."""
+    listed_issuer = live.issuer("hanbit", "한빛")
+    other_issuer = live.issuer("mallory", "Mallory")
+    listed, _ = live.issue(listed_issuer)
+    other, _ = live.issue(other_issuer)
+    _publish(live, local_server)
+    first = _write(tmp_path, "listed.json", listed)
+    second = _write(tmp_path, "other.json", other)
+    registry = _write(tmp_path, "dcc.json", dcc_registry({listed_issuer.did: "Hanbit"}))
+    result = runner.invoke(
+        main,
+        [
+            "verify",
+            str(first),
+            str(second),
+            "--allow-local",
+            "--registry",
+            str(registry),
+            "--lang",
+            "en",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "other.json" in line)
+    assert lines[at + 1].startswith("    ✗ registry: The issuer did:web:")
+    assert not any("listed.json" in line and "registry" in line for line in lines)
+    assert sum("✗ registry" in line for line in lines) == 1
