@@ -12,6 +12,10 @@ Several inputs (``baeji verify a.json b.png folder/ --from links.txt --csv out.c
 run by :mod:`verify.batch_cli`: one line per input and a summary; exit 0 when all are
 valid, 1 when any is not valid, 3 when none is not valid but some could not be verified.
 The text of a certificate's offline QR (``BJ1:…``) is accepted as an input too.
+
+``--registry FILE|URL`` (repeatable) adds a ``registry`` check to each report: whether a
+DCC issuer registry or a signed Baeji registry (:mod:`verify.registry`) lists the issuer.
+``--save-trust`` keeps the registries in the trust file, and ``--trust`` uses them.
 """
 
 from __future__ import annotations

@@ -212,14 +212,19 @@ def registry_document(
 
 
 def unsigned_registry_credential(
-    settings: Settings, entries: Sequence[RegistryEntry], *, issuer_did: str, now: datetime
+    settings: Settings,
+    entries: Sequence[RegistryEntry],
+    *,
+    issuer_did: str,
+    issuer_name: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """Return the registry as an unsigned VerifiableCredential of the platform."""
     return {
         "@context": list(REGISTRY_CONTEXTS),
         "id": settings.url(SIGNED_PATH),
         "type": ["VerifiableCredential", "IssuerRegistryCredential"],
-        "issuer": {"id": issuer_did, "name": platform.PLATFORM_NAME},
+        "issuer": {"id": issuer_did, "name": issuer_name},
         "name": REGISTRY_NAME,
         "validFrom": format_datetime(now),
         "credentialSubject": {
@@ -264,12 +269,16 @@ def signed_registry(session: Session, settings: Settings, *, now: datetime) -> t
     entries = registry_entries(session, settings, now=now)
     listed = _json_bytes([entry.credential_json() for entry in entries])
     key_id = _active_proof_key(session, identity.pk) or ""
-    digest = _digest(_FORMAT.encode(), identity.did.encode(), key_id.encode(), listed)
+    digest = _digest(
+        _FORMAT.encode(), identity.did.encode(), identity.name.encode(), key_id.encode(), listed
+    )
     found = _stored(session, digest)
     if found is not None:
         return found
     signers = signing.active_signers(session, settings, identity.pk)
-    unsigned = unsigned_registry_credential(settings, entries, issuer_did=identity.did, now=now)
+    unsigned = unsigned_registry_credential(
+        settings, entries, issuer_did=identity.did, issuer_name=identity.name, now=now
+    )
     signed = sign_credential(
         unsigned,
         proof_signer=signers.proof,
