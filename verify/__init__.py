@@ -2,8 +2,12 @@
 
 :func:`verify_credential` takes a credential in any form (JSON, VC-JWT, baked PNG/SVG, QR
 image, URL) and returns a :class:`VerificationReport` with one result per check and a
-verdict. The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by
-default, a :class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
+verdict. :func:`verify_certification` checks that an issuer holds a current certification
+(an ``EndorsementCredential`` of a certifying body you trust); ``verify_credential(...,
+certifiers=...)`` reports the same as its ``issuer-certification`` check.
+
+The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by default, a
+:class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
 :func:`with_registry_check` adds whether an issuer registry lists the issuer
 (:func:`fetch_registry`, :func:`parse_registry`).
 
@@ -12,7 +16,8 @@ Imports no web framework, database or issuer code.
 
 from __future__ import annotations
 
-from verify.algorithm import verify_credential
+from verify.algorithm import verify_certification, verify_credential
+from verify.certification import CertificationResult, CertificationState
 from verify.errors import (
     ConnectionFailed,
     CredentialNotValid,
@@ -60,6 +65,8 @@ from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 __all__ = [
     "CHECK_IDS",
     "CachingFetcher",
+    "CertificationResult",
+    "CertificationState",
     "CheckResult",
     "CheckStatus",
     "ConnectionFailed",
@@ -95,6 +102,7 @@ __all__ = [
     "default_proof_cache",
     "fetch_registry",
     "parse_registry",
+    "verify_certification",
     "verify_credential",
     "with_registry_check",
 ]

@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+import issuer.certification.models
 import issuer.console.models
 import issuer.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from issuer.db import make_engine

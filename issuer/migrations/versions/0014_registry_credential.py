@@ -1,7 +1,7 @@
 """The signed issuer registry: one stored credential per registry content.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0013
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from issuer.models import UTCDateTime
 
 revision: str = "0014"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
