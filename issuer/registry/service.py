@@ -40,6 +40,8 @@ from sqlmodel import Session, col, select
 
 from badges import format_datetime, sign_credential
 from badges.context import REGISTRY_CONTEXTS
+from issuer.certification import service as certifications
+from issuer.certification.models import Certification as CertificationRow
 from issuer.config import Settings
 from issuer.db import write_transaction
 from issuer.issuers import platform, signing
@@ -122,23 +124,60 @@ class RegistryEntry:
 def _listed() -> ColumnElement[bool]:
     """Which issuer rows the registry lists: every provider, never the platform's identity.
 
-    INTEGRATION SEAM (operator): when providers get a lifecycle state, add "not removed"
-    here (suspended providers stay listed: their badges keep verifying).
+    INTEGRATION SEAM (operator): with the providers' standing (``Issuer.state``), add
+    ``col(Issuer.state) != REMOVED`` here (suspended providers stay listed: their badges
+    keep verifying).
     """
     return col(Issuer.slug) != PLATFORM_SLUG
 
 
 def certifications_of(
-    session: Session, provider_ids: Sequence[int], *, now: datetime
+    session: Session, settings: Settings, *, now: datetime
 ) -> Mapping[int, Certification]:
     """Return the current certification of each listed provider that has one, by issuer id.
 
-    INTEGRATION SEAM (certify): wire to ``issuer.certification.service.current`` (only a
-    certification that is current at ``now``: not expired, not revoked), with the
-    programme, ``validUntil`` and the URL of the endorsement credential. Until then no
-    provider is listed as certified.
+    Current: not revoked and within its period at ``now`` (as
+    :func:`issuer.certification.service.current` decides, for every listed provider in one
+    query, however many there are); of several, the one lasting longest. This is the
+    platform's own record, and the platform is the certifier that signs the registry;
+    verifiers who want the certification itself follow ``endorsement`` to the signed
+    EndorsementCredential.
     """
-    return {}
+    query = (
+        core_select(
+            col(CertificationRow.id),
+            col(CertificationRow.issuer_id),
+            col(CertificationRow.programme),
+            col(CertificationRow.valid_until),
+        )
+        .join(Issuer, col(Issuer.id) == col(CertificationRow.issuer_id))
+        .where(
+            _listed(),
+            col(CertificationRow.revoked_at).is_(None),
+            col(CertificationRow.valid_from) <= now,
+            col(CertificationRow.valid_until) > now,
+        )
+        .order_by(
+            col(CertificationRow.issuer_id),
+            col(CertificationRow.valid_until).desc(),
+            col(CertificationRow.id),
+        )
+    )
+    found: dict[int, Certification] = {}
+    for certification_id, issuer_id, programme_id, valid_until in session.connection().execute(
+        query
+    ):
+        if issuer_id in found:
+            continue
+        programme = certifications.PROGRAMMES.get(programme_id)
+        name = f"{programme.name_ko} · {programme.name_en}" if programme else programme_id
+        found[issuer_id] = Certification(
+            programme=programme_id,
+            name=name,
+            valid_until=valid_until,
+            endorsement_url=certifications.certification_url(settings.base_url, certification_id),
+        )
+    return found
 
 
 def registry_entries(session: Session, settings: Settings, *, now: datetime) -> list[RegistryEntry]:
@@ -156,7 +195,7 @@ def registry_entries(session: Session, settings: Settings, *, now: datetime) -> 
         .order_by(col(Issuer.did))
     )
     rows = session.connection().execute(query).all()
-    certified = certifications_of(session, [row[0] for row in rows if row[0] is not None], now=now)
+    certified = certifications_of(session, settings, now=now)
     entries = []
     for issuer_id, slug, did, name, url, has_logo in rows:
         profile = settings.url("issuers", slug)

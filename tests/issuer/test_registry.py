@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -25,8 +26,10 @@ from badges.image import default_badge_png
 from issuer import db, settings_of
 from issuer.issuers.service import PLATFORM_SLUG
 from issuer.models import Issuer, RegistryCredential
+from issuer.registry.service import registry_entries
 from keys import did_web_from_url
 from tests.issuer.conftest import BASE_URL, ClientFetcher, Tenant, create_tenant
+from verify.cli import main as baeji
 from verify.errors import InvalidRegistry
 from verify.registry import fetch_registry, parse_registry, publisher_did
 
@@ -214,9 +217,9 @@ def _statements(app: Flask) -> Iterator[list[str]]:
 def test_registry_costs_the_same_few_selects_for_many_providers(
     client: FlaskClient, app: Flask, hanbit: Tenant
 ) -> None:
-    """The registry is one SELECT of the providers' narrow columns (never their logo bytes),
-    however many there are; the signed copy adds a constant few and no signing when the
-    list is unchanged."""
+    """The registry is two SELECTs (the providers' narrow columns, never their logo bytes, and
+    their current certifications), however many providers there are; the signed copy adds
+    a constant few, and no signing when the list is unchanged."""
     client.get("/registry.vc.json")
     with _statements(app) as few_dcc:
         assert client.get("/registry.json").status_code == 200
@@ -242,7 +245,70 @@ def test_registry_costs_the_same_few_selects_for_many_providers(
         assert client.get("/registry.vc.json").status_code == 200
     selects = [s for s in many_dcc if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == len([s for s in few_dcc if s.lstrip().upper().startswith("SELECT")])
-    assert len(selects) == 1
+    assert len(selects) == 2  # the providers, and their current certifications
     assert len(many_signed) == len(few_signed)
     assert not any("logo," in s or "logo " in s.split("FROM")[0] for s in many_dcc)
     assert not any("INSERT" in s for s in many_signed)
+
+
+def _baeji(app: Flask, *args: str) -> str:
+    result = CliRunner().invoke(baeji, list(args), obj=app, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_certified_provider_is_listed_with_its_certification_until_revoked(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A certified provider's entry names the programme, its end and the endorsement in both
+    documents; once revoked (or past its end) the entry has no certification."""
+    provider = create_tenant(app, "registry-leader", "리더 아카데미")
+    output = _baeji(
+        app,
+        "issuer",
+        "certify",
+        "--issuer",
+        "registry-leader",
+        "--programme",
+        "leaders-club",
+        "--until",
+        "2099-12-31",
+        "--json",
+    )
+    endorsement = json.loads(output)["id"]
+    entry = _json(client.get("/registry.json"))["registry"][provider.issuer.did]
+    certification = entry["certification"]
+    assert certification["programme"] == "leaders-club"
+    assert certification["name"] == "디지털 리더스 클럽 · Digital Leaders Club"
+    assert certification["validUntil"].startswith("2099-12-31")
+    assert certification["endorsement"] == endorsement
+    assert client.get(endorsement.removeprefix(BASE_URL) + ".json").status_code == 200
+
+    registry = fetch_registry(SIGNED_URL, fetcher=ClientFetcher(client), now=datetime.now(UTC))
+    listed = registry.lookup(provider.issuer.did)
+    assert listed is not None
+    assert listed.extra["certification"] == [{"type": "Certification", **certification}]
+
+    conf = settings_of(app)
+    with db.new_session(db.engine_of(app)) as session:
+        later = registry_entries(session, conf, now=datetime(2100, 1, 1, tzinfo=UTC))
+    (expired,) = [e for e in later if e.did == provider.issuer.did]
+    assert expired.certification is None
+
+    _baeji(
+        app,
+        "issuer",
+        "certify",
+        "--revoke",
+        "--issuer",
+        "registry-leader",
+        "--reason",
+        "x",
+        "--yes",
+    )
+    entry = _json(client.get("/registry.json"))["registry"][provider.issuer.did]
+    assert "certification" not in entry
+    registry = fetch_registry(SIGNED_URL, fetcher=ClientFetcher(client), now=datetime.now(UTC))
+    listed = registry.lookup(provider.issuer.did)
+    assert listed is not None
+    assert "certification" not in listed.extra
