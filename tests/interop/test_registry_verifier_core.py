@@ -20,15 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from werkzeug.serving import make_server
 
 from badges import sign_credential
+from badges.context import CONTEXT_FILES, OWN_CONTEXT_FILES, load_context
 from issuer import db
 from keys import KeyType, PrivateKeySigner, did_key_from_public_key
 from tests.interop.test_independent_verifiers import INTEROP_DIR, node  # noqa: F401
 from tests.issuer.conftest import BASE_URL, Api, Tenant, create_tenant, make_app
 from tests.samples import sample_credential
+from verify.cli import main as baeji
 
 pytestmark = pytest.mark.node
 
@@ -176,3 +179,65 @@ def test_interop_packages_pin_verifier_core() -> None:
     installed = lock["packages"]["node_modules/@digitalcredentials/verifier-core"]["version"]
     assert installed == version
     assert Path(INTEROP_DIR / "registry.mjs").is_file()
+
+
+def test_signed_registry_proof_verifies_with_digital_bazaar(
+    node: str,  # noqa: F811
+    service: Service,
+) -> None:
+    """The signed registry (with a certified provider in it) passes ``@digitalbazaar/vc`` in
+    JSON-LD safe mode: the bundled Baeji registry context defines every term it uses."""
+    result = CliRunner().invoke(
+        baeji,
+        [
+            "issuer",
+            "certify",
+            "--issuer",
+            "hanbit",
+            "--programme",
+            "leaders-club",
+            "--until",
+            "2099-12-31",
+        ],
+        obj=service.app,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    client = service.app.test_client()
+    credential = json.loads(client.get("/registry.vc.json").get_data())
+    assert credential["credentialSubject"]["registeredIssuer"][0]["certification"]
+    did_document = json.loads(client.get("/.well-known/did.json").get_data())
+    contexts = {url: load_context(url) for url in (*CONTEXT_FILES, *OWN_CONTEXT_FILES)}
+    jobs = {
+        "signed": credential,
+        "tampered": {
+            **credential,
+            "credentialSubject": {
+                **credential["credentialSubject"],
+                "registeredIssuer": [
+                    {**credential["credentialSubject"]["registeredIssuer"][0], "name": "가짜"}
+                ],
+            },
+        },
+    }
+    batch = {
+        "contexts": contexts,
+        "jobs": [
+            {"id": job_id, "credential": document, "didDocument": did_document}
+            for job_id, document in jobs.items()
+        ],
+    }
+    completed = subprocess.run(
+        [node, "verify.mjs"],
+        cwd=INTEROP_DIR,
+        input=json.dumps(batch, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    outcomes = {r["id"]: r["di"] for r in json.loads(completed.stdout)["results"]}
+    assert outcomes["signed"] == {"verified": True, "error": None}
+    assert outcomes["tampered"]["verified"] is False
