@@ -30,13 +30,13 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from badges import format_datetime, sign_credential
 from badges.context import REGISTRY_CONTEXTS
@@ -57,6 +57,7 @@ CREDENTIAL_JSON = "application/vc+ld+json"
 # What the signed copy is, in its own words; a change here re-signs it.
 _FORMAT = "baeji-registry/1"
 _ACTOR = "registry"
+_KEEP_SUPERSEDED = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,14 @@ def signed_registry(session: Session, settings: Settings, *, now: datetime) -> t
     try:
         with write_transaction(session):
             session.add(RegistryCredential(digest=digest, document=text, etag=etag, created_at=now))
+            # Superseded copies are never served again (a request works out the current
+            # digest); the grace period spares copies a concurrent change just made.
+            session.exec(
+                delete(RegistryCredential).where(
+                    col(RegistryCredential.digest) != digest,
+                    col(RegistryCredential.created_at) < now - _KEEP_SUPERSEDED,
+                )
+            )
     except IntegrityError:
         found = _stored(session, digest)
         if found is None:

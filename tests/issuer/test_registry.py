@@ -174,18 +174,32 @@ def test_signed_registry_refuses_a_tampered_or_foreign_copy(
 def test_signed_registry_is_signed_once_per_list(
     client: FlaskClient, app: Flask, hanbit: Tenant
 ) -> None:
-    """The same list is served from the stored copy; a changed list is signed anew."""
+    """The same list is served from the stored copy; a changed list is signed anew, and
+    copies superseded for over an hour are dropped then."""
     first = client.get("/registry.vc.json")
     second = client.get("/registry.vc.json")
     assert second.get_data() == first.get_data()
     with db.new_session(db.engine_of(app)) as session:
+        # A copy superseded long ago: dropped when the list is next signed.
+        session.add(
+            RegistryCredential(
+                digest="0" * 64,
+                document="{}",
+                etag="old",
+                created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        session.commit()
         before = session.exec(select(func.count()).select_from(RegistryCredential)).one()
     joined = create_tenant(app, "registry-signed", "다온 데이터 아카데미")
     changed = client.get("/registry.vc.json")
     assert changed.headers["ETag"] != first.headers["ETag"]
     with db.new_session(db.engine_of(app)) as session:
         after = session.exec(select(func.count()).select_from(RegistryCredential)).one()
-    assert after == before + 1
+    assert after == before  # one signed, the long superseded one dropped
+    with db.new_session(db.engine_of(app)) as session:
+        digests = session.exec(select(RegistryCredential.digest)).all()
+    assert "0" * 64 not in digests
     registry = parse_registry(
         changed.get_data(),
         source=SIGNED_URL,
