@@ -25,6 +25,10 @@ CLR_V2P0 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 OB_CONTEXTS = (VC_V2, OB_V3P0, OB_EXTENSIONS)
 CLR_CONTEXTS = (VC_V2, CLR_V2P0, OB_V3P0, OB_EXTENSIONS)
 STATUS_LIST_CONTEXTS = (VC_V2,)
+# Baeji's own vocabulary for the signed issuer registry (no published vocabulary has a
+# registry of issuers): bundled like the others and never fetched.
+BAEJI_REGISTRY_V1 = "https://baeji.kr/contexts/registry-v1.jsonld"
+REGISTRY_CONTEXTS = (VC_V2, BAEJI_REGISTRY_V1)
 
 OB_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -60,6 +64,12 @@ CONTEXT_FILES: dict[str, str] = {
     "https://www.w3.org/ns/did/v1": "w3c-did-v1.jsonld",
 }
 
+# Contexts Baeji itself defines (not copies of a published file, so kept apart from
+# CONTEXT_FILES, which a test compares with the spec copies).
+OWN_CONTEXT_FILES: dict[str, str] = {
+    BAEJI_REGISTRY_V1: "baeji-registry-v1.jsonld",
+}
+
 
 @cache
 def load_context(url: str) -> dict[str, Any]:
@@ -69,7 +79,7 @@ def load_context(url: str) -> dict[str, Any]:
         UnknownContext: ``url`` is not bundled.
     """
     try:
-        name = CONTEXT_FILES[url]
+        name = CONTEXT_FILES.get(url) or OWN_CONTEXT_FILES[url]
     except (KeyError, TypeError):
         raise UnknownContext(
             f"unknown JSON-LD context {url!r} (contexts are never fetched)"

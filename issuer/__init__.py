@@ -26,6 +26,8 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``published/``: the exact bytes of every public document (``service``) and the public,
   key-less routes that serve them (``api``); certifications at their ids
   (``certifications``).
+- ``registry/``: the public issuer registry, ``/registry.json`` (DCC issuer-registry format)
+  and the platform-signed ``/registry.vc.json`` (``service``, ``api``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),

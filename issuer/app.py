@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
     from issuer.published import api as public
+    from issuer.registry import api as registry
     from issuer.verification import api as verification
     from issuer.verification import batch_api as verify_batch
     from issuer.verification import batch_views as verify_batch_page
@@ -77,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         artwork.bp,
         verify_batch.bp,
         verify_batch_page.bp,
+        registry.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -346,3 +346,17 @@ class AuditEvent(SQLModel, table=True):
     issuer_id: int | None = Field(default=None, foreign_key="issuer.id")
     subject: str = Field(max_length=400)
     detail: str | None = _text(nullable=True)
+
+
+class RegistryCredential(SQLModel, table=True):
+    """The issuer registry as signed by the platform (``/registry.vc.json``), one row per
+    content: ``digest`` names what was signed (the listed providers and the platform's
+    signing key), so a changed list or a rotated key is signed anew, once."""
+
+    __tablename__ = "registry_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True)
+    document: str = _text()
+    etag: str = Field(max_length=34)
+    created_at: datetime = _when()

@@ -8,6 +8,8 @@ certifiers=...)`` reports the same as its ``issuer-certification`` check.
 
 The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by default, a
 :class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
+:func:`with_registry_check` adds whether an issuer registry lists the issuer
+(:func:`fetch_registry`, :func:`parse_registry`).
 
 Imports no web framework, database or issuer code.
 """
@@ -25,6 +27,7 @@ from verify.errors import (
     FetchError,
     FetchTimeout,
     HttpStatusError,
+    InvalidRegistry,
     InvalidTrustStore,
     NotInTrustStore,
     ResponseTooLarge,
@@ -32,6 +35,13 @@ from verify.errors import (
     UnsafeUrl,
     VerificationFailed,
     VerifyError,
+)
+from verify.registry import (
+    IssuerRegistry,
+    RegistryEntry,
+    fetch_registry,
+    parse_registry,
+    with_registry_check,
 )
 from verify.report import (
     CHECK_IDS,
@@ -72,10 +82,13 @@ __all__ = [
     "Fetcher",
     "HttpFetcher",
     "HttpStatusError",
+    "InvalidRegistry",
     "InvalidTrustStore",
+    "IssuerRegistry",
     "NotInTrustStore",
     "ProofCache",
     "RecordingFetcher",
+    "RegistryEntry",
     "ResponseTooLarge",
     "RevalidatingFetcher",
     "TooManyRedirects",
@@ -87,6 +100,9 @@ __all__ = [
     "VerificationReport",
     "VerifyError",
     "default_proof_cache",
+    "fetch_registry",
+    "parse_registry",
     "verify_certification",
     "verify_credential",
+    "with_registry_check",
 ]

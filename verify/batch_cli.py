@@ -24,7 +24,7 @@ from verify.batch import (
     rows_to_csv,
     summarize,
 )
-from verify.report import Verdict
+from verify.report import Verdict, VerificationReport
 from verify.resolve import Fetcher
 
 
@@ -69,11 +69,13 @@ def run_batch(
     lang: str,
     as_json: bool,
     csv_path: str | None,
+    finish: Callable[[VerificationReport], VerificationReport] | None = None,
 ) -> int:
     """Verify every input, print the table and summary, write ``csv_path``; return the exit code.
 
     An input that cannot be read or whose verification breaks down becomes an
-    ``unverifiable`` row; the batch goes on.
+    ``unverifiable`` row; the batch goes on. ``finish`` adds to each report before its row
+    is made (the ``registry`` check of ``--registry``).
     """
     rows: list[BatchRow] = []
     for name in inputs:
@@ -88,7 +90,7 @@ def run_batch(
             except Exception as err:  # one broken input must not end the whole batch
                 row = BatchRow.unreadable(name, "input", f"{type(err).__name__}: {err}")
             else:
-                row = BatchRow.from_report(name, report, lang)
+                row = BatchRow.from_report(name, finish(report) if finish else report, lang)
         rows.append(row)
         if not as_json:
             for text in _line(row, lang):

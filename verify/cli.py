@@ -12,6 +12,10 @@ Several inputs (``baeji verify a.json b.png folder/ --from links.txt --csv out.c
 run by :mod:`verify.batch_cli`: one line per input and a summary; exit 0 when all are
 valid, 1 when any is not valid, 3 when none is not valid but some could not be verified.
 The text of a certificate's offline QR (``BJ1:…``) is accepted as an input too.
+
+``--registry FILE|URL`` (repeatable) adds a ``registry`` check to each report: whether a
+DCC issuer registry or a signed Baeji registry (:mod:`verify.registry`) lists the issuer.
+``--save-trust`` keeps the registries in the trust file, and ``--trust`` uses them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -29,12 +35,21 @@ import click
 from badges.model import format_datetime
 from verify.algorithm import verify_credential
 from verify.batch_cli import expand_batch, run_batch
-from verify.errors import InvalidTrustStore, NotInTrustStore
+from verify.errors import FetchError, InvalidRegistry, InvalidTrustStore, NotInTrustStore
 from verify.messages import text, verdict_headline
+from verify.registry import (
+    MAX_REGISTRY_BYTES,
+    IssuerRegistry,
+    UncheckedRegistry,
+    fetch_registry,
+    parse_registry,
+    publisher_did,
+    with_registry_check,
+)
 from verify.report import CheckStatus, Verdict, VerificationReport
 from verify.resolve import FetchedDocument, Fetcher, HttpFetcher
 from verify.source import MAX_INPUT_BYTES
-from verify.trust import RecordingFetcher, TrustStore
+from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 
 ENTRY_POINT_GROUP = "baeji.commands"
 
@@ -188,6 +203,78 @@ def _existing_trust(path: str) -> TrustStore:
         ) from err
 
 
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("https://", "http://"))
+
+
+@dataclass
+class _Registries:
+    """The issuer registries of one run: loaded, unreadable, and what a trust file keeps."""
+
+    loaded: list[IssuerRegistry] = field(default_factory=list)
+    unchecked: list[UncheckedRegistry] = field(default_factory=list)
+    captured: list[TrustedDocument] = field(default_factory=list)
+
+    def mark(self, report: VerificationReport) -> VerificationReport:
+        """Add the ``registry`` check to ``report``."""
+        return with_registry_check(report, self.loaded, self.unchecked)
+
+
+def _load_registries(
+    sources: tuple[str, ...],
+    store: TrustStore | None,
+    fetcher: Fetcher,
+    *,
+    now: datetime,
+    offline: bool,
+    lang: str,
+) -> _Registries:
+    """Load the registries named with ``--registry``, and those saved in the trust file.
+
+    Given ones come first (most authoritative first, as given); a saved copy stands in for
+    a given URL offline. A registry that cannot be read is reported, not fatal: the
+    ``registry`` check then says which could not be checked.
+    """
+    saved = {r.url: r for r in store.registries} if store is not None else {}
+    wanted = list(dict.fromkeys([*sources, *saved]))
+    found = _Registries()
+    for source in wanted:
+        expected = publisher_did(source) if _is_url(source) else None
+        copy = saved.get(source)
+        try:
+            if copy is not None and (offline or source not in sources):
+                registry = parse_registry(
+                    copy.body, source=source, fetcher=fetcher, now=now, expected_issuer=expected
+                )
+                document = copy
+            elif _is_url(source):
+                registry = fetch_registry(source, fetcher=fetcher, now=now)
+                document = None
+            else:
+                path = Path(source)
+                if not path.is_file():
+                    raise click.BadParameter(f"no such file: {source}", param_hint="--registry")
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_REGISTRY_BYTES + 1)
+                registry = parse_registry(data, source=source, fetcher=fetcher, now=now)
+                document = None
+        except (InvalidRegistry, FetchError) as err:
+            found.unchecked.append(UncheckedRegistry(source, err.code, str(err)))
+            click.echo(text("cli.registry_unchecked", lang, source=source, reason=err), err=True)
+            continue
+        found.loaded.append(registry)
+        found.captured.append(
+            document
+            or TrustedDocument(
+                source,
+                "application/json",
+                json.dumps(registry.document, ensure_ascii=False).encode("utf-8"),
+                now,
+            )
+        )
+    return found
+
+
 @click.command("verify")
 @click.argument("targets", metavar="PATH|URL...", nargs=-1)
 @click.option(
@@ -227,6 +314,15 @@ def _existing_trust(path: str) -> TrustStore:
     metavar="FILE",
     type=click.Path(dir_okay=False),
     help="Save the documents fetched while verifying, for --offline use later.",
+)
+@click.option(
+    "--registry",
+    "registry_sources",
+    metavar="FILE|URL",
+    multiple=True,
+    help="Say whether the issuer is listed by this issuer registry: DCC issuer-registry JSON"
+    " or a signed registry (e.g. https://host/registry.json). Repeatable, most authoritative"
+    " first; --save-trust keeps it, and --trust uses the registries kept in the file.",
 )
 @click.option(
     "--allow-local",
@@ -274,6 +370,7 @@ def verify_command(
     offline: bool,
     trust_path: str | None,
     save_trust_path: str | None,
+    registry_sources: tuple[str, ...],
     allow_local: bool,
     clock_skew: int,
     timeout: float,
@@ -323,6 +420,13 @@ def verify_command(
     # The command line is the composition boundary: the one place the verifier reads a clock.
     now = datetime.now(UTC)
     recorder = RecordingFetcher(fetcher, now=now) if save_trust_path else None
+    registries = (
+        _load_registries(
+            registry_sources, store, recorder or fetcher, now=now, offline=offline, lang=lang
+        )
+        if registry_sources or (store is not None and store.registries)
+        else None
+    )
     if many:
         code = run_batch(
             expand_batch(targets, list_file),
@@ -333,8 +437,9 @@ def verify_command(
             lang=lang,
             as_json=as_json,
             csv_path=csv_path,
+            finish=registries.mark if registries else None,
         )
-        _save_trust(recorder, existing, save_trust_path)
+        _save_trust(recorder, existing, save_trust_path, registries.captured if registries else ())
         if code == 1:
             raise NotValidExit("not valid")
         if code == 3:
@@ -353,8 +458,10 @@ def verify_command(
         )
     except Exception as err:  # the CLI is the outermost boundary (STYLE.md, "Errors")
         raise CouldNotVerify(f"verification failed: {type(err).__name__}: {err}") from err
+    if registries is not None:
+        report = registries.mark(report)
     _print_report(report, lang=lang, as_json=as_json)
-    _save_trust(recorder, existing, save_trust_path)
+    _save_trust(recorder, existing, save_trust_path, registries.captured if registries else ())
     if report.verdict is Verdict.VALID:
         return
     if report.verdict in (Verdict.UNVERIFIABLE, Verdict.UNREADABLE):
@@ -382,10 +489,13 @@ def _read_certification(target: str) -> dict[str, Any] | str:
 
 
 def _save_trust(
-    recorder: RecordingFetcher | None, existing: TrustStore | None, path: str | None
+    recorder: RecordingFetcher | None,
+    existing: TrustStore | None,
+    path: str | None,
+    registries: Sequence[TrustedDocument] = (),
 ) -> None:
     if recorder is not None and existing is not None and path is not None:
-        captured = recorder.store()
+        captured = recorder.store().with_registries(registries)
         saved = existing.merged(captured)
         saved.save(path)
         click.echo(

@@ -17,6 +17,7 @@ Every leaf has a stable kebab-case ``code``; messages may change, codes may not:
     │   ├── FetchTimeout            (also TimeoutError) fetch-timeout
     │   └── ConnectionFailed        (also OSError)      connection-failed
     ├── InvalidTrustStore           (also ValueError)   invalid-trust-store
+    ├── InvalidRegistry             (also ValueError)   invalid-registry
     └── VerificationFailed                              verification-failed
         ├── CredentialNotValid                          credential-not-valid
         └── CredentialUnverifiable                      credential-unverifiable
@@ -111,6 +112,13 @@ class InvalidTrustStore(VerifyError, ValueError):
     """A trust file is not valid JSON of the expected shape."""
 
     code = "invalid-trust-store"
+
+
+class InvalidRegistry(VerifyError, ValueError):
+    """An issuer registry is not a registry (DCC format or a signed Baeji registry), or a
+    signed registry's proof or signer does not hold."""
+
+    code = "invalid-registry"
 
 
 class VerificationFailed(VerifyError):

@@ -21,6 +21,7 @@ Check ids are stable (programs rely on them), in this order:
 ``issuer-certification`` the issuer's certification by a certifying body the caller trusts
                          (each certification endorsement has its own sub-report, role
                          ``certification``; see :mod:`verify.certification`)
+``registry``             (only when registries are given) the issuer is listed by one
 ======================== ==================================================================
 
 Verdict: the most severe outcome of all checks, in the order ``invalid`` > ``revoked`` >
@@ -48,7 +49,8 @@ a CLR's verdict is about the record's own proof and status, and each embedded ba
 verdict is listed (``embedded-credentials`` gives the counts, e.g. "4 valid, 1 revoked");
 only a record that refused its members unread (nested too deep, too many) is invalid. An
 endorsement is a third party's statement about the credential, not part of its validity;
-so is the issuer's certification (``issuer-certification``).
+so are the issuer's certification (``issuer-certification``) and a registry's listing
+of the issuer (``registry``, see :mod:`verify.registry`).
 """
 
 from __future__ import annotations
@@ -167,7 +169,9 @@ CHECK_IDS = (
 )
 _REQUIRED_FOR_VALID = ("input", "structure", "issuer", "key")
 # Checks whose outcome is shown but does not enter the verdict (see the module docstring).
-_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials", "issuer-certification"})
+_INFORMATIONAL = frozenset(
+    {"endorsements", "embedded-credentials", "issuer-certification", "registry"}
+)
 # ...except when the nested credentials were refused unread (a CLR built to exhaust us).
 _NESTING_REFUSED = frozenset({"nesting-too-deep", "too-many-nested"})
 

@@ -13,6 +13,17 @@ The file is JSON::
                     "contentType": "application/json", "json": {...}}, ...]}
 
 with ``"text"`` instead of ``"json"`` for non-JSON bodies.
+
+Version 2 (``"format": "baeji-trust/2"``) adds the issuer registries a verification was
+checked against (``baeji verify --registry``), each under the URL or path it was given as,
+so ``--offline --trust FILE`` checks against the same registries::
+
+    {"format": "baeji-trust/2", "documents": [...],
+     "registries": [{"url": "https://…/registry.json", "capturedAt": "...",
+                     "contentType": "application/json", "json": {...}}, ...]}
+
+A file without registries is still written as version 1, so older readers keep reading
+it; both versions are read.
 """
 
 from __future__ import annotations
@@ -30,6 +41,8 @@ from verify.errors import InvalidTrustStore
 from verify.resolve import DictFetcher, FetchedDocument, Fetcher
 
 FORMAT = "baeji-trust/1"
+FORMAT_WITH_REGISTRIES = "baeji-trust/2"
+FORMATS = (FORMAT, FORMAT_WITH_REGISTRIES)
 MAX_TRUST_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -89,12 +102,19 @@ class TrustedDocument:
 
 
 class TrustStore:
-    """An immutable set of captured documents, keyed by URL (or pinned issuer id)."""
+    """An immutable set of captured documents, keyed by URL (or pinned issuer id), and the
+    issuer registries captured with them, keyed by the URL or path they were given as."""
 
-    def __init__(self, documents: Iterable[TrustedDocument] = ()) -> None:
+    def __init__(
+        self,
+        documents: Iterable[TrustedDocument] = (),
+        *,
+        registries: Iterable[TrustedDocument] = (),
+    ) -> None:
         self._documents: dict[str, TrustedDocument] = {}
         for document in documents:
             self._documents[document.url.split("#", 1)[0]] = document
+        self._registries: dict[str, TrustedDocument] = {r.url: r for r in registries}
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -106,6 +126,16 @@ class TrustStore:
     def documents(self) -> tuple[TrustedDocument, ...]:
         """The documents, sorted by URL."""
         return tuple(self._documents[url] for url in sorted(self._documents))
+
+    @property
+    def registries(self) -> tuple[TrustedDocument, ...]:
+        """The captured issuer registries, sorted by where they came from."""
+        return tuple(self._registries[source] for source in sorted(self._registries))
+
+    def with_registries(self, registries: Iterable[TrustedDocument]) -> TrustStore:
+        """Return a store with these registries added (replacing any from the same source)."""
+        combined = {**self._registries, **{r.url: r for r in registries}}
+        return TrustStore(self._documents.values(), registries=combined.values())
 
     @property
     def oldest(self) -> datetime | None:
@@ -130,11 +160,20 @@ class TrustStore:
 
     def merged(self, other: TrustStore) -> TrustStore:
         """Return a store with both sets; for a URL in both, the later capture wins."""
-        combined = dict(self._documents)
-        for url, document in other._documents.items():
-            if url not in combined or document.captured_at >= combined[url].captured_at:
-                combined[url] = document
-        return TrustStore(combined.values())
+
+        def later(
+            mine: dict[str, TrustedDocument], theirs: dict[str, TrustedDocument]
+        ) -> list[TrustedDocument]:
+            combined = dict(mine)
+            for url, document in theirs.items():
+                if url not in combined or document.captured_at >= combined[url].captured_at:
+                    combined[url] = document
+            return list(combined.values())
+
+        return TrustStore(
+            later(self._documents, other._documents),
+            registries=later(self._registries, other._registries),
+        )
 
     def fetcher(self) -> DictFetcher:
         """A fetcher that serves only these documents (offline mode).
@@ -150,7 +189,12 @@ class TrustStore:
 
     def dumps(self) -> str:
         """Serialize the store as trust-file JSON."""
-        payload = {"format": FORMAT, "documents": [d.to_json() for d in self.documents]}
+        payload: dict[str, Any] = {
+            "format": FORMAT_WITH_REGISTRIES if self._registries else FORMAT,
+            "documents": [d.to_json() for d in self.documents],
+        }
+        if self._registries:
+            payload["registries"] = [r.to_json() for r in self.registries]
         return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
@@ -166,12 +210,20 @@ class TrustStore:
             payload = json.loads(text)
         except (ValueError, RecursionError) as err:
             raise InvalidTrustStore(f"the trust file is not JSON: {err}") from err
-        if not isinstance(payload, Mapping) or payload.get("format") != FORMAT:
+        if not isinstance(payload, Mapping) or payload.get("format") not in FORMATS:
             raise InvalidTrustStore(f"not a trust file (expected format {FORMAT!r})")
         documents = payload.get("documents")
         if not isinstance(documents, list):
             raise InvalidTrustStore("the trust file has no 'documents' list")
-        return cls(TrustedDocument.from_json(entry) for entry in documents)
+        registries = payload.get("registries", [])
+        if payload["format"] == FORMAT and "registries" in payload:
+            raise InvalidTrustStore(f"registries need format {FORMAT_WITH_REGISTRIES!r}")
+        if not isinstance(registries, list):
+            raise InvalidTrustStore("the trust file's 'registries' is not a list")
+        return cls(
+            (TrustedDocument.from_json(entry) for entry in documents),
+            registries=(TrustedDocument.from_json(entry) for entry in registries),
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:

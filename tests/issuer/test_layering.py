@@ -38,6 +38,7 @@ FEATURES = (
     "credentials",
     "certification",
     "published",
+    "registry",
     "verification",
     "console",
 )
