@@ -191,3 +191,16 @@ def test_payload_sealing_round_trips(app: Flask) -> None:
     assert jobs.unseal(conf, sealed) == [{"email": "a@example.kr"}]
     with pytest.raises(ValueError, match="cannot be read"):
         jobs.unseal(conf, sealed[:-4] + "AAAA")
+
+
+def test_baeji_worker_explains_that_sqlite_needs_none(app: Flask) -> None:
+    """With SQLite, jobs run inside the service: the worker command says so and exits 1."""
+    from click.testing import CliRunner
+
+    from verify.cli import main as baeji
+
+    if db.engine_of(app).dialect.name != "sqlite":
+        pytest.skip("the worker runs on PostgreSQL (tests/issuer/test_job_workers.py)")
+    result = CliRunner().invoke(baeji, ["worker"], obj=app)
+    assert result.exit_code == 1
+    assert "with SQLite, jobs run inside the service itself" in result.output
