@@ -258,7 +258,13 @@ def start_local(engine: Engine, settings: Settings) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Resume in-process jobs left queued by an earlier process, at the first request."""
+    """Resume in-process jobs left queued by an earlier process, at the first request.
+
+    Raises:
+        ValueError: ``BAEJI_JOBS`` is not ``auto``, ``process`` or ``queue`` (or ``queue``
+            without PostgreSQL).
+    """
+    _mode(settings_of(app), engine_of(app).dialect.name == "postgresql")
     started = threading.Event()
 
     @app.before_request
