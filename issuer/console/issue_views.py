@@ -209,7 +209,6 @@ def cohort_confirm() -> Any:
             key=cohort.idempotency_key(data, course, mapping, again),
             max_rows=cohort.MAX_ROWS,
         )
-        _db().commit()
         return redirect(url_for("console.job", job_id=job_id), 303)
     issued: list[tuple[cohort.PreviewRow, services.Issued]] = []
     raced: list[cohort.PreviewRow] = []
