@@ -23,6 +23,8 @@ from issuer.models import Achievement
 
 # Seconds between refreshes of a running job's page.
 REFRESH_S = 2
+# Job names with a title in the catalogs (console.job_name.<name>); others show their name.
+TITLED = ("credentials.batch",)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class _Issued:
 def job_list() -> Any:
     """The provider's newest jobs with their state and progress."""
     rows = jobs.list_jobs(_db(), issuer_id=g.console.issuer.pk, limit=100)
-    return page("jobs.html", jobs=rows)
+    return page("jobs.html", jobs=rows, titled=TITLED)
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -59,7 +61,10 @@ def job(job_id: int) -> Any:
     if found.state == "done" and found.name == batch_jobs.JOB:
         return _cohort_result(found)
     return page(
-        "job.html", job=found, refresh=REFRESH_S if found.state in ("queued", "running") else None
+        "job.html",
+        job=found,
+        titled=TITLED,
+        refresh=REFRESH_S if found.state in ("queued", "running") else None,
     )
 
 
