@@ -65,7 +65,11 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
         if not claimed:
             changed = session.execute(
                 update(Job)
-                .where(col(Job.id) == job_id, col(Job.state).in_(("queued", "running")))
+                .where(
+                    col(Job.id) == job_id,
+                    col(Job.state).in_(("queued", "running")),
+                    col(Job.attempts) < settings.job_max_attempts,
+                )
                 .values(
                     state="running",
                     attempts=Job.attempts + 1,
@@ -75,7 +79,7 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
             )
             session.commit()
             if changed.rowcount != 1:  # type: ignore[attr-defined]
-                return Ran("skipped")
+                return _gave_up(engine, job_id)
         job = session.get(Job, job_id)
         if job is None:
             return Ran("skipped")
@@ -118,6 +122,23 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
     return Ran("done")
 
 
+def _gave_up(engine: Engine, job_id: int) -> Ran:
+    """A job whose runners died on every attempt (e.g. killed for memory) is failed, not
+    run forever; a job already finished or missing is skipped."""
+    with new_session(engine) as session:
+        changed = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.state).in_(("queued", "running")))
+            .values(
+                state="failed",
+                finished_at=utc_now(),
+                last_error="worker-lost: the job's runner stopped during its last attempt",
+            )
+        )
+        session.commit()
+    return Ran("failed") if changed.rowcount == 1 else Ran("skipped")  # type: ignore[attr-defined]
+
+
 def _error_text(err: Exception) -> str:
     if isinstance(err, APIError):
         return f"{err.code}: {err.message}"[:500]
@@ -144,8 +165,11 @@ def _failed(engine: Engine, settings: Settings, job_id: int, attempt: int, err: 
 # -- the in-process runner (SQLite, BAEJI_JOBS=process) ----------------------------------------
 
 
-def claim_due(engine: Engine) -> int | None:
-    """Claim the oldest job that is due (or whose runner went silent); return its id."""
+def claim_due(engine: Engine, settings: Settings) -> int | None:
+    """Claim the oldest job that is due (or whose runner went silent); return its id.
+
+    A silent job that has used up its attempts is failed instead (:func:`_gave_up`).
+    """
     now = utc_now()
     with new_session(engine) as session:
         candidates = session.exec(
@@ -161,6 +185,9 @@ def claim_due(engine: Engine) -> int | None:
             .limit(5)
         ).all()
         for job in candidates:
+            if job.attempts >= settings.job_max_attempts:
+                _gave_up(engine, job.pk)
+                continue
             changed = session.execute(
                 update(Job)
                 .where(
@@ -262,7 +289,7 @@ class LocalRunner:
         while True:
             self._woken.clear()
             try:
-                while (job_id := claim_due(self.engine)) is not None:
+                while (job_id := claim_due(self.engine, self.settings)) is not None:
                     with _Heartbeat(self.engine, job_id):
                         execute(self.engine, self.settings, job_id, claimed=True)
                 later = next_due(self.engine)

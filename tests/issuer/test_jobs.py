@@ -232,3 +232,30 @@ def test_a_job_whose_runner_went_silent_is_run_again(app: Flask) -> None:
     assert done.state == "done"
     assert done.attempts == 2
     assert len(CALLS["silent"]) == 1
+
+
+def test_a_job_whose_runners_keep_dying_is_failed_not_run_forever(app: Flask) -> None:
+    """Silent on its last attempt (its process died every time): failed, worker-lost."""
+    from issuer.jobs import runner
+
+    engine = db.engine_of(app)
+    silent_since = settings_of(app).clock() - 2 * runner.STALE_AFTER
+    with db.new_session(engine) as session:
+        job = Job(
+            name="test.echo",
+            actor="test",
+            payload='{"tag": "poison"}',
+            state="running",
+            attempts=3,
+            created_at=silent_since,
+            heartbeat_at=silent_since,
+        )
+        session.add(job)
+        session.commit()
+        job_id = job.pk
+    runner.runner_for(engine, settings_of(app)).wake()
+    done = jobs.wait(engine, job_id, timeout=20)
+    assert done.state == "failed"
+    assert done.last_error is not None
+    assert done.last_error.startswith("worker-lost: ")
+    assert "poison" not in CALLS
