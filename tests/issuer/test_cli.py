@@ -41,6 +41,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "wallet",
         "keys",
         "user",
+        "worker",
     }
     for name, subcommands in {
         "issuer": {"create"},

@@ -1,0 +1,149 @@
+"""Real Chromium: a large cohort becomes a job whose page refreshes itself (no scripts) until
+the result page; the provider's job list shows it.
+
+The service here runs cohorts of more than 3 learners as jobs, in process (SQLite).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from issuer import db, settings_of
+from issuer.db import Work, unit_of_work
+from issuer.jobs import service as jobs
+from tests.browser.conftest import PHONE, LiveServer, _LateApp, screenshot, wait_replaced
+from tests.issuer.conftest import create_tenant, make_app
+from verify.cli import main as baeji
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+RELEASE = threading.Event()
+
+
+@jobs.handler("test.browser.hold")
+def hold(work: Work, run: jobs.JobRun) -> None:
+    """Stay running (two of five done) until the test lets the job finish."""
+    run.progress(2, 5)
+    RELEASE.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The service on a real HTTP server, cohorts over 3 learners as jobs."""
+    late = _LateApp()
+    http_server: BaseWSGIServer = make_server("127.0.0.1", 0, late, threaded=True)
+    base_url = f"http://127.0.0.1:{http_server.server_port}"
+    folder = tmp_path_factory.mktemp("live-jobs")
+    app = make_app(
+        f"sqlite:///{folder / 'baeji.db'}",
+        folder / "instance",
+        BASE_URL=base_url,
+        JOB_BATCH_THRESHOLD=3,
+        JOB_CHUNK_SIZE=2,
+    )
+    late.app = app
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
+    nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
+    with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
+        yield LiveServer(base_url, app, hanbit, nuri, http)
+    RELEASE.set()
+    http_server.shutdown()
+    http_server.server_close()
+    thread.join(timeout=10)
+    db.engine_of(app).dispose()
+
+
+def _submit(page: WebDriver, selector: str = "main form button[type=submit]") -> None:
+    old = page.find_element(By.TAG_NAME, "html")
+    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
+    wait_replaced(page, old)
+
+
+def _sign_in(page: WebDriver, server: LiveServer) -> None:
+    email = f"owner.{secrets.token_hex(4)}@example.kr"
+    created = CliRunner().invoke(
+        baeji,
+        ["user", "create", "--email", email, "--issuer", "hanbit", "--role", "owner"],
+        obj=server.app,
+        catch_exceptions=False,
+    )
+    assert created.exit_code == 0, created.output
+    page.get(created.output.strip().splitlines()[-1])
+    for name in ("password", "password2"):
+        page.find_element(By.NAME, name).send_keys(PASSWORD)
+    _submit(page)
+    page.find_element(By.NAME, "email").send_keys(email)
+    page.find_element(By.NAME, "password").send_keys(PASSWORD)
+    _submit(page)
+    assert "/console/courses" in page.current_url
+
+
+def _body(page: WebDriver) -> str:
+    return str(page.find_element(By.TAG_NAME, "body").text)
+
+
+def test_a_job_page_refreshes_itself_to_the_end(
+    browser: WebDriver, server: LiveServer, tmp_path: Path
+) -> None:
+    """A running job's page shows its progress and reloads by itself until it is done;
+    a cohort over the threshold goes through its job to the usual result page."""
+    browser.set_window_size(*PHONE)
+    browser.get(f"{server.base_url}/healthz")
+    browser.delete_all_cookies()
+    _sign_in(browser, server)
+
+    engine = db.engine_of(server.app)
+    RELEASE.clear()
+    with unit_of_work(
+        engine, settings_of(server.app), actor="test", issuer=server.hanbit.issuer
+    ) as work:
+        held = jobs.enqueue(work, "test.browser.hold", {}, total=5)
+    browser.get(f"{server.base_url}/console/jobs/{held}")
+    WebDriverWait(browser, 20).until(lambda p: "5건 중 2건" in _body(p))
+    bar = browser.find_element(By.ID, "job-progress")
+    assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("2", "5")
+    assert "진행 중" in _body(browser)
+    screenshot(browser, "console-job-progress.png")
+    RELEASE.set()
+    # Nobody touches the browser: the page's own refresh shows the job finished.
+    WebDriverWait(browser, 30).until(lambda p: "완료" in _body(p))
+    assert not browser.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
+
+    course = server.achievement(server.hanbit, "대규모 코호트 과정")
+    learners = [(f"job{n}.{secrets.token_hex(3)}@example.kr", f"학습자{n}") for n in range(5)]
+    out = io.StringIO()
+    csv.writer(out).writerows([["이메일", "이름"], *[[e, n] for e, n in learners]])
+    upload = tmp_path / "코호트.csv"
+    upload.write_bytes(out.getvalue().encode("cp949"))
+    browser.get(f"{server.base_url}/console/cohort?course={course['uuid']}")
+    browser.find_element(By.NAME, "file").send_keys(str(upload))
+    _submit(browser)
+    _submit(browser, "form[action='/console/cohort/confirm'] button[type=submit]")
+    assert "/console/jobs/" in browser.current_url
+    WebDriverWait(browser, 60).until(lambda p: "배지 5개를 발급했습니다" in _body(p))
+    text = _body(browser)
+    for email, name in learners:
+        assert email in text
+        assert name in text
+    screenshot(browser, "console-job-cohort-result.png")
+
+    browser.get(f"{server.base_url}/console/jobs")
+    listing = _body(browser)
+    assert "코호트 발급" in listing
+    assert "완료" in listing
+    screenshot(browser, "console-jobs.png")
