@@ -48,8 +48,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.console import views as console
     from issuer.credentials import api as credentials
     from issuer.issuers import api as profile
+    from issuer.learners import recovery_views as wallet_link
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
+    from issuer.outbox import views as outbox
     from issuer.published import api as public
     from issuer.verification import api as verification
     from issuer.verification import batch_api as verify_batch
@@ -77,11 +79,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         artwork.bp,
         verify_batch.bp,
         verify_batch_page.bp,
+        wallet_link.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
+    outbox.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

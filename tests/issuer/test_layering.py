@@ -33,6 +33,7 @@ ISSUER = ROOT / "issuer"
 FEATURES = (
     "status",
     "issuers",
+    "outbox",
     "achievements",
     "learners",
     "credentials",

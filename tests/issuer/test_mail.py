@@ -1,4 +1,8 @@
-"""Wallet links by e-mail: sent through a real SMTP conversation with a sink on 127.0.0.1."""
+"""Wallet links by e-mail: sent through a real SMTP conversation with a sink on 127.0.0.1.
+
+Mail is queued with the badge and sent once the response was written (the WSGI server
+closes the response); :class:`ClosingClient` closes each response as a server does.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +17,39 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from issuer import db, settings_of
-from issuer.credentials import mail
+from issuer.outbox.models import OutboxMail
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
 
 
 @dataclass
 class Sink:
-    """What the SMTP sink received: messages, envelope recipients, and AUTH credentials."""
+    """What the SMTP sink received: messages, envelope recipients, and AUTH credentials.
+
+    ``refuse`` set: the sink answers every new session with 421 (a server that is down).
+    """
 
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    refuse: bool = False
+
+
+class ClosingClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does once it is written
+    (so the mail a request queued is sent before the call returns)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -41,6 +61,9 @@ class _Handler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        if self.sink.refuse:
+            self._reply("421 sink is down")
+            return
         self._reply("220 sink ESMTP")
         while line := self.rfile.readline():
             command = line.decode().strip()
@@ -98,6 +121,7 @@ def app(
         SMTP_URL=f"smtp://baeji:s%40cret@127.0.0.1:{sink[1]}",
         MAIL_FROM="Baeji <badges@example.kr>",
     )
+    app.test_client_class = ClosingClient
     yield app
     db.engine_of(app).dispose()
 
@@ -153,7 +177,8 @@ def test_batches_mail_each_learner_and_replays_mail_nobody(
 
 
 def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
-    """With the SMTP server unreachable, issuing still answers 201 (the link is in the answer)."""
+    """With the SMTP server unreachable, issuing still answers 201 (the link is in the answer)
+    and the mail stays in the outbox, due again later."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -162,14 +187,18 @@ def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
         tmp_path,
         SMTP_URL=f"smtp://127.0.0.1:{closed_port}",
     )
+    offline.test_client_class = ClosingClient
     tenant = create_tenant(offline, "offline", "오프라인 아카데미")
     with offline.test_client() as offline_client:
         api = Api(offline_client, tenant)
         issued = api.issue(api.achievement()["uuid"], unique_email())
     assert issued["walletUrl"]
-    conf = settings_of(offline)
     with db.new_session(db.engine_of(offline)) as session:
-        assert mail.send_wallet_links(session, conf, [], now=conf.clock()) == 0
+        (row,) = session.exec(select(OutboxMail)).all()
+    assert (row.state, row.attempts, row.sent_at) == ("pending", 1, None)
+    assert row.sealed is not None
+    assert row.last_error is not None
+    assert "ConnectionRefusedError" in row.last_error
     db.engine_of(offline).dispose()
 
 
@@ -182,4 +211,6 @@ def test_no_smtp_url_means_no_mail(tmp_path: Path) -> None:
         api = Api(quiet_client, tenant)
         issued = api.issue(api.achievement()["uuid"], unique_email())
     assert issued["walletUrl"]
+    with db.new_session(db.engine_of(quiet)) as session:
+        assert session.exec(select(OutboxMail)).all() == []
     db.engine_of(quiet).dispose()

@@ -13,7 +13,7 @@ from issuer import db, settings_of
 from issuer.models import Credential
 from tests.issuer.conftest import BASE_URL, Tenant, make_app, unique_email
 from tests.issuer.console.conftest import HOST, Staff, create_staff
-from tests.issuer.test_mail import Sink, sink  # noqa: F401  (the SMTP sink fixture)
+from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,7 @@ def app(
         SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
         MAIL_FROM="Baeji <badges@example.kr>",
     )
+    app.test_client_class = ClosingClient
     yield app
     db.engine_of(app).dispose()
 
