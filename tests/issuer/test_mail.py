@@ -34,13 +34,15 @@ from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique
 class Sink:
     """What the SMTP sink received: messages, envelope recipients, and AUTH credentials.
 
-    ``refuse`` set: the sink answers every new session with 421 (a server that is down).
+    ``refuse`` set: the sink answers every new session with 421 (a server that is down);
+    ``reject`` holds recipients it refuses for good (550).
     """
 
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     refuse: bool = False
+    reject: set[str] = field(default_factory=set)
 
 
 class ClosingClient(FlaskClient):
@@ -78,7 +80,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.sink.logins.append(f"{user.decode()}:{password.decode()}")
                 self._reply("235 ok")
             elif verb == "RCPT":
-                self.sink.recipients.append(command.split(":", 1)[1].strip("<> "))
+                recipient = command.split(":", 1)[1].strip("<> ")
+                if recipient in self.sink.reject:
+                    self._reply(f"550 5.1.1 <{recipient}>: no such user")
+                    continue
+                self.sink.recipients.append(recipient)
                 self._reply("250 ok")
             elif verb == "DATA":
                 self._reply("354 go on")
