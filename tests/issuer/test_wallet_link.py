@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
@@ -22,6 +23,7 @@ from issuer.models import AuditEvent, WalletToken
 from issuer.outbox.models import OutboxMail
 from tests.issuer.conftest import BASE_URL, ENGLISH, KOREAN, Api, make_app, unique_email
 from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from verify.cli import main as baeji
 
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
@@ -218,3 +220,21 @@ def test_the_form_is_not_offered_without_mail(tmp_path: Path) -> None:
     assert 'id="wallet-link-form"' not in client.get("/", headers=ENGLISH).text
     assert "does not send e-mail" in client.get("/wallet-link", headers=ENGLISH).text
     db.engine_of(quiet).dispose()
+
+
+def test_the_operator_can_mail_a_link_instead_of_printing_it(
+    app: Flask,
+    api: Api,
+    sink: tuple[Sink, int],  # noqa: F811
+) -> None:
+    """``baeji wallet link --send`` e-mails a full link to the address and never prints it."""
+    received, _ = sink
+    address = unique_email("operator")
+    api.issue(api.achievement()["uuid"], address)
+    before = len(received.messages)
+    result = CliRunner().invoke(baeji, ["wallet", "link", "--email", address, "--send"], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "/wallet/" not in result.output
+    assert len(received.messages) == before + 1
+    assert received.recipients[-1] == address
+    assert f"{BASE_URL}/wallet/" in received.messages[-1].get_content()
