@@ -48,6 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.console import views as console
     from issuer.credentials import api as credentials
     from issuer.issuers import api as profile
+    from issuer.jobs import api as jobs
+    from issuer.jobs import runner as job_runner
     from issuer.learners import recovery_views as wallet_link
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
@@ -80,12 +82,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         verify_batch.bp,
         verify_batch_page.bp,
         wallet_link.bp,
+        jobs.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
     outbox.init_app(app)
+    job_runner.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

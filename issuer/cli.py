@@ -20,6 +20,7 @@ from issuer.console.cli import user_group
 from issuer.credentials.cli import credential_group, issue_command, revoke_command
 from issuer.issuers import platform
 from issuer.issuers.cli import apikey_group, issuer_group, keys_group
+from issuer.jobs.cli import worker_command
 from issuer.learners.cli import wallet_group
 from issuer.outbox.cli import mail_group
 
@@ -101,5 +102,6 @@ commands: list[click.Command] = [
     keys_group,
     user_group,
     mail_group,
+    worker_command,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

@@ -85,6 +85,21 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto are trusted
     # (0: none, the client address is the connection's).
     "TRUSTED_PROXIES": 0,
+    # Background jobs (issuer.jobs): "auto" runs them in the service's own process on SQLite
+    # and on the queue (`baeji worker`) with PostgreSQL; "process" or "queue" force one.
+    "JOBS": "auto",
+    # Batches (API and console cohorts) with more rows than this run as a background job.
+    "JOB_BATCH_THRESHOLD": 200,
+    # Attempts of a failing job before it is marked failed; the first retry waits
+    # JOB_BACKOFF seconds, each later one twice as long as the one before.
+    "JOB_MAX_ATTEMPTS": 5,
+    "JOB_BACKOFF": 2.0,
+    # Rows of a batch job signed and committed together (a killed worker redoes one chunk).
+    "JOB_CHUNK_SIZE": 100,
+    # `baeji worker`: seconds between heartbeats, and of silence after which another worker
+    # takes over a dead worker's jobs.
+    "JOB_HEARTBEAT": 10.0,
+    "JOB_STALLED_AFTER": 60.0,
 }
 
 _PEPPER_LABEL = b"baeji/learner-email-pepper/v1"
@@ -116,6 +131,12 @@ class Settings:
     clock: Callable[[], datetime] = utc_now
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@localhost"
+    # Background jobs: see DEFAULTS (JOBS, JOB_*).
+    jobs_mode: str = "auto"
+    job_batch_threshold: int = 200
+    job_max_attempts: int = 5
+    job_backoff: float = 2.0
+    job_chunk_size: int = 100
     # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
     signer_cache: BoundedCache[IssuerSigners] = field(
         default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
@@ -161,6 +182,11 @@ class Settings:
             mail_from=str(
                 config.get("MAIL_FROM") or f"Baeji <no-reply@{urlsplit(base_url).hostname}>"
             ),
+            jobs_mode=str(config.get("JOBS") or "auto"),
+            job_batch_threshold=int(config.get("JOB_BATCH_THRESHOLD", 200)),
+            job_max_attempts=int(config.get("JOB_MAX_ATTEMPTS", 5)),
+            job_backoff=float(config.get("JOB_BACKOFF", 2.0)),
+            job_chunk_size=int(config.get("JOB_CHUNK_SIZE", 100)),
         )
 
 

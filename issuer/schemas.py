@@ -851,3 +851,48 @@ class IssuerProfileOut(ApiModel):
     email: str | None = None
     description: str | None = None
     logo: str | None = Field(default=None, description="the stored logo's stable URL")
+
+
+# -- background jobs ----------------------------------------------------------------------------
+
+
+class JobProgress(ApiModel):
+    """How far a job is: ``done`` of ``total`` units (rows of a batch)."""
+
+    done: int
+    total: int | None = None
+
+
+class JobOut(ApiModel):
+    """A background job of the calling issuer: its state, progress and, when done, result."""
+
+    id: int
+    url: str = Field(description="this job's address (GET it until state is done or failed)")
+    name: str = Field(description="what the job does, e.g. credentials.batch")
+    state: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    progress: JobProgress
+    last_error: str | None = Field(
+        default=None, description="the last failure's error code and message"
+    )
+    created_at: Timestamp
+    started_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
+    result: dict[str, Any] | None = Field(
+        default=None,
+        description="credentials.batch: the same members as the 201 answer of a small batch "
+        "(count, credentials, skipped...), without the credentials' signed JSON and wallet "
+        "links; partial while the job runs",
+    )
+
+
+class JobAccepted(ApiModel):
+    """A batch too large for one request, accepted as a background job (202)."""
+
+    job: JobOut
+
+
+class JobList(ApiModel):
+    """The calling issuer's newest jobs (results left out: GET each job for its result)."""
+
+    jobs: list[JobOut]

@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from issuer.credentials import reads, status_changes
+from issuer.credentials import batch_jobs, reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.service import BatchOutcome
 from issuer.credentials.status_changes import StatusAction
 from issuer.credentials.upload import COLUMNS_HELP, XLSX_MEDIA_TYPE, read_table
 from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
+from issuer.jobs import service as jobs
 from issuer.operations import caller, json_body, operation, parse, settings, work
 from issuer.schemas import (
     BatchBody,
@@ -31,6 +32,7 @@ from issuer.schemas import (
     CredentialQuery,
     ExistingCredential,
     IssuedCredential,
+    JobAccepted,
     SkippedRow,
     StatusChange,
     StatusReason,
@@ -152,7 +154,7 @@ def issue() -> tuple[Response, int, dict[str, str]]:
         "jwtAlg": _JWT_ALG,
         "duplicates": _DUPLICATES,
     },
-    responses={201: BatchIssued},
+    responses={201: BatchIssued, 202: JobAccepted},
     headers=_IDEMPOTENCY,
     errors={
         **_ISSUE_ERRORS,
@@ -181,7 +183,12 @@ def issue() -> tuple[Response, int, dict[str, str]]:
     "suspended badge of the achievement are skipped and listed in 'skipped' with that badge "
     "(duplicates: reject, the default; 'allow' issues anyway, 'replace' revokes the one held "
     "and issues the new one in the same transaction); the same learner and achievement twice "
-    "in one batch is a row error. JSON: a BatchCreate object or a bare list of rows. "
+    "in one batch is a row error. A batch of more rows than BAEJI_JOB_BATCH_THRESHOLD "
+    "(default 200) is checked the same way at once, then issued by a background job: the "
+    "answer is 202 with the job (Location: its URL, GET /api/v1/jobs/{id}); poll it until "
+    "its state is done, when its result lists each row's credential or skip (wallet links "
+    "are e-mailed to learners when mail is set up, and not kept). With an Idempotency-Key "
+    "the same batch gives the same job. JSON: a BatchCreate object or a bare list of rows. "
     + COLUMNS_HELP,
 )
 def batch() -> tuple[Response, int, dict[str, str]]:
@@ -190,6 +197,23 @@ def batch() -> tuple[Response, int, dict[str, str]]:
     key = _idempotency_key()
     rows, options, lines, ignored = _batch_rows()
     conf = settings()
+    unit = work()
+    if batch_jobs.runs_as_job(unit, len(rows)):
+        job_id = batch_jobs.enqueue_batch(
+            unit,
+            rows,
+            achievement_id=options.achievement_id,
+            jwt_alg=options.jwt_alg,
+            lines=lines,
+            duplicates=options.duplicates,
+            allow_anonymous=options.allow_anonymous,
+            ignored_columns=ignored,
+            key=key,
+            max_rows=conf.batch_max_rows,
+        )
+        unit.session.commit()
+        job = jobs.job_out(conf, jobs.get_job(unit.session, job_id, issuer_id=who.issuer.pk))
+        return jsonify(JobAccepted(job=job).to_json()), 202, {"Location": job.url}
     deadline = services.plan_batch(conf, len(rows))
     outcome = services.issue_batch(
         get_session(),

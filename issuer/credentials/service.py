@@ -284,9 +284,9 @@ class BatchDeadline:
 def plan_batch(settings: Settings, row_count: int) -> BatchDeadline:
     """Decide how a batch of ``row_count`` rows sent over HTTP runs.
 
-    The one place that chooses between running a batch inside the request and handing it to
-    a background job (a later release); today every accepted batch runs inside the request,
-    within ``settings.batch_time_budget`` seconds.
+    A batch at or below ``settings.job_batch_threshold`` rows runs inside the request, within
+    ``settings.batch_time_budget`` seconds; a larger one is handed to a background job
+    (:mod:`issuer.credentials.batch_jobs`) before this is called.
 
     Raises:
         PayloadTooLarge: more rows than ``settings.batch_max_rows``.
@@ -296,6 +296,39 @@ def plan_batch(settings: Settings, row_count: int) -> BatchDeadline:
             f"a batch takes at most {settings.batch_max_rows} rows; this one has {row_count}"
         )
     return BatchDeadline(settings.batch_time_budget)
+
+
+def validate_batch(
+    session: Session,
+    settings: Settings,
+    issuer: Issuer,
+    rows: Sequence[BatchRow | Mapping[str, Any]],
+    *,
+    now: datetime,
+    achievement_id: str | None = None,
+    lines: Sequence[int] | None = None,
+    allow_anonymous: bool = False,
+    max_rows: int,
+) -> None:
+    """Check every row as :func:`issue_batch` would, issuing nothing (a batch run as a job
+    is refused at once, row by row, rather than failing later in the background).
+
+    Raises:
+        PayloadTooLarge: more than ``max_rows`` rows.
+        InvalidRows: some rows are invalid; each is listed with its reason.
+    """
+    if len(rows) > max_rows:
+        raise PayloadTooLarge(f"a batch takes at most {max_rows} rows; this one has {len(rows)}")
+    _validate(
+        session,
+        settings,
+        issuer,
+        rows,
+        now=now.replace(microsecond=0),
+        default_achievement=achievement_id,
+        lines=lines,
+        allow_anonymous=allow_anonymous,
+    )
 
 
 def issue_batch(

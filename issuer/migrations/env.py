@@ -24,6 +24,8 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        # procrastinate's own tables (PostgreSQL job queue, migration 0009) are not ours.
+        include_name=lambda name, kind, _parents: not (name or "").startswith("procrastinate"),
         # SQLite alters tables by copying them; batch mode does that for us.
         render_as_batch=connection.dialect.name == "sqlite",
     )

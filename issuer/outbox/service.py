@@ -5,13 +5,18 @@ mail exists exactly when the badge (invitation, link...) it is about was committ
 nothing when no SMTP server is configured (``BAEJI_SMTP_URL``): no mail would ever leave,
 so none is kept. A row's ``key`` makes queueing idempotent.
 
-Sending (:func:`send_one`, :func:`send_due`) claims a row before talking SMTP (an atomic
-``UPDATE ... WHERE state = 'pending'``, so two senders never both take it; a claim lapses
-after :data:`LEASE`, so a sender that died leaves nothing stuck), sends it, then marks it
-``sent`` and wipes the sealed message. A failure sets ``next_attempt_at`` by exponential
-backoff (:func:`backoff`) and records what kind of failure it was (never the server's text,
-which may quote the address); after :data:`MAX_ATTEMPTS`, or when the server refuses the
-message for good (5xx), the row is ``failed`` and wiped too.
+Each queueing also enqueues one ``outbox.send`` job (:mod:`issuer.jobs`) in the same
+transaction, naming the rows it wrote: the job sends them after the commit (in this process
+on SQLite, on ``baeji worker`` with PostgreSQL) and is retried with backoff while a row is
+due again. :func:`send_due` sends whatever is due (``baeji mail send``, commands).
+
+Sending (:func:`send_one`, :func:`send_many`, :func:`send_due`) claims a row before talking
+SMTP (an atomic ``UPDATE ... WHERE state = 'pending'``, so two senders never both take it;
+a claim lapses after :data:`LEASE`, so a sender that died leaves nothing stuck), sends it,
+then marks it ``sent`` and wipes the sealed message. A failure sets ``next_attempt_at`` by
+exponential backoff (:func:`backoff`) and records what kind of failure it was (never the
+server's text, which may quote the address); after :data:`MAX_ATTEMPTS`, or when the
+server refuses the message for good (5xx), the row is ``failed`` and wiped too.
 
 SMTP has no exactly-once: a sender that dies after the server took the message and before
 the row says ``sent`` sends it again once the claim lapses. The ``Message-ID`` is fixed when
@@ -38,6 +43,7 @@ from sqlmodel import Session, col, func, select
 
 from issuer.config import Settings
 from issuer.db import Work, write_transaction
+from issuer.jobs import service as jobs
 from issuer.outbox import transport
 from issuer.outbox.models import FAILED, PENDING, SENDING, SENT, OutboxMail
 from keys import KeyManagementError
@@ -51,8 +57,10 @@ LONGEST_RETRY = timedelta(hours=6)
 LEASE = timedelta(minutes=5)
 # Rows claimed per pass of send_due.
 _CHUNK = 50
-# session.info flag: this session queued mail (an edge sends it after the commit).
+# session.info flag: this session queued mail (a command sends it after its commit).
 _QUEUED = "baeji_outbox_queued"
+# The job that sends what one transaction queued.
+SEND_JOB = "outbox.send"
 
 
 class MailNotSent(Exception):
@@ -126,6 +134,14 @@ def queue(
         )
         ids.extend(int(row) for row in session.execute(statement).scalars())
     session.info[_QUEUED] = True
+    if ids:
+        jobs.enqueue(
+            Work(session, settings, now, actor="outbox"),
+            SEND_JOB,
+            {"ids": ids},
+            key=f"outbox:{ids[0]}",
+            total=len(ids),
+        )
     return ids
 
 
@@ -231,19 +247,49 @@ def send_one(work: Work, outbox_id: int) -> bool:
     ``next_attempt_at`` (the caller asked for this one: a job's own retry schedule).
 
     Raises:
-        MailNotSent: the try failed; the row records why (and is due again later unless
-            it was given up).
+        MailNotSent: the try failed and the row is due again later (a row given up for
+            good, after a 5xx or its last attempt, returns ``False`` instead).
+    """
+    return send_many(work, [outbox_id]) == 1
+
+
+def send_many(work: Work, outbox_ids: Sequence[int]) -> int:
+    """Send the rows ``outbox_ids`` that wait to be sent, over one SMTP connection, as
+    :func:`send_one` does each; return how many were sent.
+
+    Raises:
+        MailNotSent: some row failed and is due again later (the others were still tried,
+            unless the server could not be reached at all).
     """
     if not work.settings.smtp_url:
-        return False
-    row = _claim(work.session, outbox_id, work.settings.clock(), due_only=False)
-    if row is None:
-        return False
+        return 0
+    sent = 0
+    retry: list[int] = []
     with transport.Mailer(work.settings.smtp_url) as mailer:
-        state, error = _send_claimed(work, row, mailer)
-    if error is not None:
-        raise MailNotSent(f"outbox mail {outbox_id} not sent ({state}): {error}")
-    return True
+        for position, outbox_id in enumerate(outbox_ids):
+            row = _claim(work.session, outbox_id, work.settings.clock(), due_only=False)
+            if row is None:
+                continue
+            state, error = _send_claimed(work, row, mailer)
+            sent += state == SENT
+            if state == PENDING:
+                retry.append(outbox_id)
+            if isinstance(error, transport.ServerUnavailable):
+                retry.extend(outbox_ids[position + 1 :])
+                break
+    if retry:
+        raise MailNotSent(f"{len(retry)} e-mail(s) not sent yet (outbox ids {retry[:10]})")
+    return sent
+
+
+@jobs.handler(SEND_JOB)
+def _send_job(work: Work, run: jobs.JobRun) -> dict[str, int]:
+    """The ``outbox.send`` job: send the rows one transaction queued (raise to retry)."""
+    ids = [int(i) for i in run.payload.get("ids", [])]
+    sent = send_many(work, ids)
+    # Rows whose own jobs gave up before the server came back ride along with new mail
+    # (and with `baeji mail send`, where cron runs it).
+    return {"sent": sent, "due": send_due(work)}
 
 
 def due_ids(session: Session, now: datetime, *, limit: int = _CHUNK, after: int = 0) -> list[int]:

@@ -1,11 +1,10 @@
-"""Mail of a request goes out after its response: no request waits for an SMTP server.
+"""Work of a request that must wait until its response is written.
 
-A request that queued mail (:func:`issuer.outbox.service.queue` on its session), or that
-left work for later with :func:`after_response`, gets a callback on its response's close:
-the WSGI server calls it once the response was written, so the client has its answer
-before any SMTP conversation starts. The callback runs the deferred work, each in its own
-unit of work, then sends what is due (:func:`issuer.outbox.service.send_due`). Rows it could
-not send stay due for the next request's pass, or ``baeji mail send`` (cron), or a worker.
+No request talks SMTP: mail is queued with what it is about and sent by its job
+(:mod:`issuer.outbox.service`). Some work must not even start before the answer, because
+how long it takes would tell something (the self-service wallet link: whether an address
+is known). :func:`after_response` runs it in a callback on the response's close, which the
+WSGI server calls once the response was written, each task in its own unit of work.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from flask import Flask, Response, current_app, g
 
 from issuer import db, settings_of
 from issuer.db import Work
-from issuer.outbox import service
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +42,18 @@ def _run(app: Flask, tasks: list[Task]) -> None:
         for task in tasks:
             with db.unit_of_work(engine, settings, actor="public") as work:
                 task(work)
-        with db.unit_of_work(engine, settings, actor="outbox") as work:
-            service.send_due(work)
     except Exception:
-        log.exception("sending mail after the response failed")
+        log.exception("work after the response failed")
 
 
-def _send_after(response: Response) -> Response:
+def _run_after(response: Response) -> Response:
     tasks: list[Task] = g.pop(_TASKS, [])
-    session = g.get("db_session")
-    queued = session is not None and service.queued_in(session)
-    if tasks or queued:
+    if tasks:
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         response.call_on_close(partial(_run, app, tasks))
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Send each request's mail after its response (see the module docstring)."""
-    app.after_request(_send_after)
+    """Run each request's :func:`after_response` tasks once its response is written."""
+    app.after_request(_run_after)

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ISSUER = ROOT / "issuer"
 
 FEATURES = (
+    "jobs",
     "status",
     "issuers",
     "outbox",

@@ -1,7 +1,7 @@
 """The e-mail outbox: mail written with what it is about, sent after the request.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from issuer.models import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,268 @@
+"""Running jobs: one run of a job (:func:`execute`, both paths) and the in-process runner.
+
+The in-process runner (SQLite, or ``BAEJI_JOBS=process``) is one thread per process and
+database: woken after a commit that enqueued jobs, it claims due jobs one at a time (a
+conditional ``UPDATE``, so several processes on one database never run a job twice at
+once), runs them, sleeps until the next retry is due, and ends when nothing is queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from flask import Flask
+from sqlalchemy import Engine, or_, update
+from sqlmodel import col, select
+
+from issuer import settings_of
+from issuer.config import Settings, utc_now
+from issuer.db import engine_of, new_session, unit_of_work
+from issuer.errors import APIError
+from issuer.jobs.models import Job
+from issuer.jobs.service import _HANDLERS, JobRun, _dumps, _mode, payload_of, result_of
+from issuer.models import Issuer
+
+log = logging.getLogger(__name__)
+
+# An in-process job whose runner has not reported for this long is run again.
+STALE_AFTER = timedelta(minutes=10)
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+Outcome = Literal["done", "retry", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one run of a job came to; ``retry_in`` seconds for ``retry``."""
+
+    outcome: Outcome
+    retry_in: float = 0.0
+
+
+def backoff(settings: Settings, attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones (doubling)."""
+    return float(settings.job_backoff * 2 ** max(attempts - 1, 0))
+
+
+def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = False) -> Ran:
+    """Run job ``job_id`` once and record the outcome on its row.
+
+    ``claimed``: the caller already moved the row to ``running`` (the in-process runner);
+    otherwise (the queue, which guarantees one runner per job) it is claimed here. A job
+    already ``done`` or ``failed``, or missing, is skipped.
+    """
+    now = utc_now()
+    with new_session(engine) as session:
+        if not claimed:
+            changed = session.execute(
+                update(Job)
+                .where(col(Job.id) == job_id, col(Job.state).in_(("queued", "running")))
+                .values(
+                    state="running",
+                    attempts=Job.attempts + 1,
+                    heartbeat_at=now,
+                    run_after=None,
+                )
+            )
+            session.commit()
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                return Ran("skipped")
+        job = session.get(Job, job_id)
+        if job is None:
+            return Ran("skipped")
+        if job.started_at is None:
+            job.started_at = now
+            session.commit()
+        run = JobRun(
+            job_id=job.pk,
+            name=job.name,
+            payload=payload_of(job),
+            attempt=job.attempts,
+            issuer_id=job.issuer_id,
+            result=result_of(job),
+            engine=engine,
+        )
+        issuer = session.get(Issuer, job.issuer_id) if job.issuer_id is not None else None
+        actor = job.actor
+    function = _HANDLERS.get(run.name)
+    try:
+        if function is None:
+            raise LookupError(f"no job handler named {run.name!r} in this process")
+        with unit_of_work(engine, settings, actor=actor, issuer=issuer) as work:
+            result = function(work, run)
+    except Exception as err:
+        log.warning("job %d (%s) attempt %d failed", job_id, run.name, run.attempt, exc_info=True)
+        return _failed(engine, settings, job_id, run.attempt, err)
+    with new_session(engine) as session:
+        values: dict[str, Any] = {"state": "done", "finished_at": utc_now(), "last_error": None}
+        final = result if result is not None else run.result
+        if final is not None:
+            values["result"] = _dumps(final)
+        session.execute(update(Job).where(col(Job.id) == job_id).values(**values))
+        session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.progress_total).is_not(None))
+            .values(progress_done=Job.progress_total)
+        )
+        session.commit()
+    log.info("job %d (%s) done", job_id, run.name)
+    return Ran("done")
+
+
+def _error_text(err: Exception) -> str:
+    if isinstance(err, APIError):
+        return f"{err.code}: {err.message}"[:500]
+    if isinstance(err, LookupError) and str(err).startswith("no job handler"):
+        return str(err)[:500]
+    return f"{type(err).__name__} (details in the worker's log)"
+
+
+def _failed(engine: Engine, settings: Settings, job_id: int, attempt: int, err: Exception) -> Ran:
+    final = attempt >= settings.job_max_attempts
+    wait_s = 0.0 if final else backoff(settings, attempt)
+    now = utc_now()
+    values: dict[str, Any] = {"last_error": _error_text(err), "heartbeat_at": now}
+    if final:
+        values.update(state="failed", finished_at=now)
+    else:
+        values.update(state="queued", run_after=now + timedelta(seconds=wait_s))
+    with new_session(engine) as session:
+        session.execute(update(Job).where(col(Job.id) == job_id).values(**values))
+        session.commit()
+    return Ran("failed") if final else Ran("retry", wait_s)
+
+
+# -- the in-process runner (SQLite, BAEJI_JOBS=process) ----------------------------------------
+
+
+def claim_due(engine: Engine) -> int | None:
+    """Claim the oldest job that is due (or whose runner went silent); return its id."""
+    now = utc_now()
+    with new_session(engine) as session:
+        candidates = session.exec(
+            select(Job)
+            .where(
+                or_(
+                    (col(Job.state) == "queued")
+                    & or_(col(Job.run_after).is_(None), col(Job.run_after) <= now),
+                    (col(Job.state) == "running") & (col(Job.heartbeat_at) < now - STALE_AFTER),
+                )
+            )
+            .order_by(col(Job.id))
+            .limit(5)
+        ).all()
+        for job in candidates:
+            changed = session.execute(
+                update(Job)
+                .where(
+                    col(Job.id) == job.id,
+                    col(Job.state) == job.state,
+                    col(Job.attempts) == job.attempts,
+                )
+                .values(state="running", attempts=job.attempts + 1, heartbeat_at=now)
+            )
+            session.commit()
+            if changed.rowcount == 1:  # type: ignore[attr-defined]
+                return job.pk
+    return None
+
+
+def next_due(engine: Engine) -> float | None:
+    """Seconds until the next queued job is due (0: now), or ``None`` if none is queued."""
+    with new_session(engine) as session:
+        soonest = session.exec(
+            select(Job.run_after)
+            .where(Job.state == "queued")
+            .order_by(col(Job.run_after).is_not(None), col(Job.run_after))
+            .limit(1)
+        ).first()
+        queued = session.exec(select(Job.id).where(Job.state == "queued").limit(1)).first()
+    if queued is None:
+        return None
+    if soonest is None:
+        return 0.0
+    return max((soonest - utc_now()).total_seconds(), 0.0)
+
+
+class LocalRunner:
+    """One thread per process and database that runs due jobs, then ends when none is left.
+
+    :meth:`wake` starts it (again); it never sleeps past a queued job's backoff.
+    """
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._woken = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Make the runner look for due jobs now."""
+        with self._lock:
+            self._woken.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="baeji-jobs", daemon=True)
+                self._thread.start()
+
+    def idle(self) -> bool:
+        """Whether the runner's thread has ended (nothing queued that it could run)."""
+        with self._lock:
+            return self._thread is None
+
+    def _loop(self) -> None:
+        while True:
+            self._woken.clear()
+            try:
+                while (job_id := claim_due(self.engine)) is not None:
+                    execute(self.engine, self.settings, job_id, claimed=True)
+                later = next_due(self.engine)
+            except Exception:
+                log.exception("the in-process job runner failed; retrying in 5 s")
+                later = 5.0
+            with self._lock:
+                if not self._woken.is_set() and later is None:
+                    self._thread = None
+                    return
+            self._woken.wait(timeout=min(later if later is not None else 0.0, 5.0))
+
+
+_RUNNERS: dict[int, LocalRunner] = {}
+_RUNNERS_LOCK = threading.Lock()
+
+
+def runner_for(engine: Engine, settings: Settings) -> LocalRunner:
+    """The in-process runner of ``engine`` (one per process and engine)."""
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(id(engine))
+        if runner is None or runner.engine is not engine:
+            runner = _RUNNERS[id(engine)] = LocalRunner(engine, settings)
+        return runner
+
+
+def start_local(engine: Engine, settings: Settings) -> None:
+    """Run what an earlier process left queued, when jobs run in this process.
+
+    Called once by the first request (the database is migrated by then); a no-op when
+    jobs run on the queue.
+    """
+    if _mode(settings, engine.dialect.name == "postgresql") == "process":
+        runner_for(engine, settings).wake()
+
+
+def init_app(app: Flask) -> None:
+    """Resume in-process jobs left queued by an earlier process, at the first request."""
+    started = threading.Event()
+
+    @app.before_request
+    def _resume_jobs() -> None:
+        if not started.is_set():
+            started.set()
+            start_local(engine_of(app), settings_of(app))
