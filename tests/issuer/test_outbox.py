@@ -28,6 +28,7 @@ from issuer.credentials import service as services
 from issuer.db import Work
 from issuer.errors import ServiceBusy
 from issuer.jobs import service as jobs
+from issuer.jobs.models import Job
 from issuer.models import Credential, WalletToken
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMail
@@ -211,9 +212,11 @@ def test_a_badge_rolled_back_leaves_no_mail(app: Flask, hanbit: Tenant, database
 
 
 def _counts(session: Session) -> tuple[int, ...]:
-    return tuple(
-        len(session.exec(select(model.id)).all())  # type: ignore[attr-defined]
-        for model in (OutboxMail, Credential, WalletToken, jobs.Job)
+    return (
+        len(session.exec(select(OutboxMail.id)).all()),
+        len(session.exec(select(Credential.id)).all()),
+        len(session.exec(select(WalletToken.id)).all()),
+        len(session.exec(select(Job.id)).all()),
     )
 
 
