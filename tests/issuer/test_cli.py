@@ -42,6 +42,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "keys",
         "user",
         "mail",
+        "worker",
     }
     for name, subcommands in {
         "issuer": {"create"},
