@@ -15,7 +15,10 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
   the platform's identity (``platform``), ``GET/PATCH /api/v1/issuer`` (``api``).
 - ``status/``: status list allocation and publishing (``service``).
 - ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
-  links (``sharing``).
+  links (``sharing``), "send me my wallet link" (``recovery``, ``recovery_views``).
+- ``outbox/``: e-mail written with what it is about and sent by a job (``service``), the
+  SMTP connection (``transport``), work deferred until a response is written (``views``),
+  ``baeji mail send|status`` (``cli``).
 - ``verification/``: in-process verification (``service``), many at once (``batch``), the
   offline QR (``offline_qr``), what pages show of a report (``report``, ``details``), the
   verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``).

@@ -143,6 +143,8 @@ def app(
         SMTP_URL=f"smtp://baeji:s%40cret@127.0.0.1:{sink[1]}",
         MAIL_FROM="Baeji <badges@example.kr>",
         JOBS="process",
+        # Batches of more rows run as a job (test_a_batch_run_as_a_job_mails_each_learner).
+        JOB_BATCH_THRESHOLD=3,
     )
     app.test_client_class = ClosingClient
     yield app
@@ -198,6 +200,22 @@ def test_batches_mail_each_learner_and_replays_mail_nobody(
     assert again.headers["Idempotent-Replayed"] == "true"
     with db.new_session(db.engine_of(app)) as session:
         assert len(session.exec(select(OutboxMail.id)).all()) == queued
+    for row in rows:
+        assert len(received.to(row["recipient"]["email"])) == 1
+
+
+def test_a_batch_run_as_a_job_mails_each_learner_once(
+    app: Flask, sink: tuple[Sink, int], api: Api
+) -> None:
+    """A batch above the job threshold queues each chunk's mail with its badges: every
+    learner gets one mail once the job is done."""
+    received, _ = sink
+    course = api.achievement()["uuid"]
+    rows = [{"recipient": {"email": unique_email("job"), "name": "이학습"}} for _ in range(5)]
+    accepted = api.post(
+        "/api/v1/credentials/batch", json={"achievementId": course, "credentials": rows}
+    )
+    assert accepted.status_code == 202, accepted.json
     for row in rows:
         assert len(received.to(row["recipient"]["email"])) == 1
 
