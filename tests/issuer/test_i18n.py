@@ -115,6 +115,9 @@ def test_every_page_text_exists_in_both_languages() -> None:
         for family in ("details", "certificate.mark", "certificate.mark_note", "sharing.state")
         for state in ("revoked", "suspended")
     }
+    # The self-service link's problems (shown through t(problem)) and its e-mail's texts.
+    keys |= {f"wallet_link.{name}" for name in ("bad_email", "stale_form")}
+    keys |= {f"wallet_link.mail_{part}" for part in ("subject", "body")}
     missing = sorted(keys - MESSAGES.keys())
     assert missing == []
     for key, (english, korean) in MESSAGES.items():
