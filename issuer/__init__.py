@@ -6,9 +6,12 @@ Where a change goes (each feature package has the same small file set: ``service
 workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON blueprint;
 ``views.py`` its pages; ``cli.py`` its ``baeji`` commands):
 
+- ``jobs/``: background jobs (``service``: ``handler``, ``enqueue``, reading jobs; ``runner``:
+  running one, in process on SQLite; ``queue``: procrastinate and ``baeji worker`` on
+  PostgreSQL), ``GET /api/v1/jobs/{id}`` (``api``).
 - ``credentials/``: issuing one or a batch (``service``), revoking and suspending
   (``status_changes``), reading issued credentials (``reads``), the batch CSV
-  (``upload``), the new-badge mail (``mail``).
+  (``upload``), the new-badge mail (``mail``), large batches as jobs (``batch_jobs``).
 - ``achievements/``: the course catalog (``service``), badge images and logos (``artwork``),
   stored artwork at its public address (``views``).
 - ``issuers/``: provider accounts and API keys (``service``), signing keys (``signing``),

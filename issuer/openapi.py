@@ -165,13 +165,15 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         if described.body is not None:
             entry["requestBody"] = _request_body(described, refs[(described.body, "validation")])
         responses: dict[str, Any] = {}
-        for status, model in described.responses.items():
+        for index, (status, model) in enumerate(described.responses.items()):
             response: dict[str, Any] = {"description": "Success"}
             if model is not None:
                 response["content"] = {
                     "application/json": {"schema": refs[(model, "serialization")]}
                 }
-            if described.links:
+            # Links follow the first (main) success response; e.g. a batch's 201 links to
+            # its first credential, its 202 (a job) has none.
+            if described.links and index == 0:
                 response["links"] = {name: dict(link) for name, link in described.links.items()}
             responses[str(status)] = response
         for status, text in _error_statuses(described, arguments).items():

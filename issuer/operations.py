@@ -44,8 +44,9 @@ class Operation:
         errors: statuses the view returns beyond those that follow from the rest (401
             and 429 with ``auth``; 400, 413, 415, 422 with a body; 404 with a path
             argument), with what they mean here.
-        links: OpenAPI links of the success response, by name: (operationId of the
-            target, its parameters and optionally ``requestBody`` as runtime expressions).
+        links: OpenAPI links of the first success response in ``responses``, by name:
+            (operationId of the target, its parameters and optionally ``requestBody`` as
+            runtime expressions).
     """
 
     summary: str

@@ -14,7 +14,9 @@ from flask import (
     Response,
     abort,
     g,
+    redirect,
     request,
+    url_for,
 )
 from pydantic import ValidationError
 
@@ -25,6 +27,7 @@ from issuer.console.views import (
     _db,
     _now,
     _settings,
+    _work,
     bp,
     course_of,
     field_errors,
@@ -32,6 +35,7 @@ from issuer.console.views import (
     page,
     spreadsheet,
 )
+from issuer.credentials import batch_jobs
 from issuer.credentials import service as services
 from issuer.db import write_transaction
 from issuer.errors import AlreadyHolds, APIError, InvalidCsv, NotFound
@@ -191,6 +195,19 @@ def cohort_confirm() -> Any:
     if found.problems or found.missing:
         raise InvalidCsv("fix the rows with problems, then upload the file again")
     chosen = found.to_issue(again=again)
+    if batch_jobs.runs_as_job(_work(), len(chosen)):
+        # A large cohort is signed by a background job; its page shows the progress, then
+        # this same result page.
+        job_id = batch_jobs.enqueue_batch(
+            _work(),
+            [r.row for r in chosen],
+            achievement_id=course.id,
+            lines=[r.line for r in chosen],
+            duplicates="allow" if again else "reject",
+            key=cohort.idempotency_key(data, course, mapping, again),
+            max_rows=cohort.MAX_ROWS,
+        )
+        return redirect(url_for("console.job", job_id=job_id), 303)
     issued: list[tuple[cohort.PreviewRow, services.Issued]] = []
     raced: list[cohort.PreviewRow] = []
     if chosen:

@@ -211,7 +211,6 @@ def batch() -> tuple[Response, int, dict[str, str]]:
             key=key,
             max_rows=conf.batch_max_rows,
         )
-        unit.session.commit()
         job = jobs.job_out(conf, jobs.get_job(unit.session, job_id, issuer_id=who.issuer.pk))
         return jsonify(JobAccepted(job=job).to_json()), 202, {"Location": job.url}
     deadline = services.plan_batch(conf, len(rows))

@@ -62,7 +62,7 @@ def enqueue_batch(
     key: str | None = None,
     max_rows: int,
 ) -> int:
-    """Validate every row now, then enqueue the batch as a job; return the job's id.
+    """Validate every row now, then enqueue the batch as a job and commit; return its id.
 
     ``key`` (an Idempotency-Key, the console's upload key) makes it idempotent: the same
     key with the same rows and options returns the job already there.
@@ -95,19 +95,22 @@ def enqueue_batch(
         json.dumps([plain, options], sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
     job_key = f"batch:{work.tenant.pk}:{key}" if key is not None else None
-    if job_key is not None and (found := jobs.find_by_key(work.session, job_key)) is not None:
-        if jobs.payload_of(found).get("digest") != digest:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was already used with a different request body"
-            )
-        return found.pk
     payload = {
         **options,
         "rows": jobs.seal(work.settings, plain),
         "ignoredColumns": list(ignored_columns),
         "digest": digest,
     }
-    return jobs.enqueue(work, JOB, payload, key=job_key, total=len(plain))
+    # Committed here (SQLite: under the write lock from the first read, as every
+    # read-modify-write unit): the job starts once this returns.
+    with work.write():
+        if job_key is not None and (found := jobs.find_by_key(work.session, job_key)) is not None:
+            if jobs.payload_of(found).get("digest") != digest:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was already used with a different request body"
+                )
+            return found.pk
+        return jobs.enqueue(work, JOB, payload, key=job_key, total=len(plain))
 
 
 def batch_rows(work: Work, payload: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -93,7 +93,7 @@ async def _recover_stalled(
             for job in stalled:
                 log.warning("job %s of a silent worker goes back on the queue", job.id)
                 await app.job_manager.retry_job(job)
-        except Exception:
+        except Exception:  # keep recovering while the worker runs (e.g. a lost connection)
             log.exception("looking for stalled jobs failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)

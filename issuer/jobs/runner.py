@@ -28,8 +28,10 @@ from issuer.models import Issuer
 
 log = logging.getLogger(__name__)
 
-# An in-process job whose runner has not reported for this long is run again.
-STALE_AFTER = timedelta(minutes=10)
+# An in-process runner reports (heartbeat_at) this often while it runs a job, and a job
+# whose runner has not reported for STALE_AFTER (its process died) is run again.
+HEARTBEAT_EVERY = 20.0
+STALE_AFTER = timedelta(minutes=2)
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -97,7 +99,7 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
             raise LookupError(f"no job handler named {run.name!r} in this process")
         with unit_of_work(engine, settings, actor=actor, issuer=issuer) as work:
             result = function(work, run)
-    except Exception as err:
+    except Exception as err:  # any failure is recorded on the job and retried
         log.warning("job %d (%s) attempt %d failed", job_id, run.name, run.attempt, exc_info=True)
         return _failed(engine, settings, job_id, run.attempt, err)
     with new_session(engine) as session:
@@ -175,20 +177,59 @@ def claim_due(engine: Engine) -> int | None:
 
 
 def next_due(engine: Engine) -> float | None:
-    """Seconds until the next queued job is due (0: now), or ``None`` if none is queued."""
+    """Seconds until a job is due (0: now): the next queued one, or a running one whose
+    runner would have gone silent for :data:`STALE_AFTER`; ``None`` if there is none."""
     with new_session(engine) as session:
-        soonest = session.exec(
+        queued = session.exec(
             select(Job.run_after)
             .where(Job.state == "queued")
             .order_by(col(Job.run_after).is_not(None), col(Job.run_after))
             .limit(1)
+        ).all()
+        silent = session.exec(
+            select(Job.heartbeat_at)
+            .where(Job.state == "running", col(Job.heartbeat_at).is_not(None))
+            .order_by(col(Job.heartbeat_at))
+            .limit(1)
         ).first()
-        queued = session.exec(select(Job.id).where(Job.state == "queued").limit(1)).first()
-    if queued is None:
-        return None
-    if soonest is None:
-        return 0.0
-    return max((soonest - utc_now()).total_seconds(), 0.0)
+    now = utc_now()
+    waits = []
+    if queued:
+        waits.append(0.0 if queued[0] is None else (queued[0] - now).total_seconds())
+    if silent is not None:
+        waits.append((silent + STALE_AFTER - now).total_seconds())
+    return max(min(waits), 0.0) if waits else None
+
+
+class _Heartbeat:
+    """Reports every :data:`HEARTBEAT_EVERY` seconds that job ``job_id`` is being run."""
+
+    def __init__(self, engine: Engine, job_id: int) -> None:
+        self.engine = engine
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="baeji-job-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stop.wait(HEARTBEAT_EVERY):
+            try:
+                with new_session(self.engine) as session:
+                    session.execute(
+                        update(Job)
+                        .where(col(Job.id) == self.job_id, col(Job.state) == "running")
+                        .values(heartbeat_at=utc_now())
+                    )
+                    session.commit()
+            except Exception:  # a missed beat is retried on the next one
+                log.warning("could not record job %d's heartbeat", self.job_id, exc_info=True)
 
 
 class LocalRunner:
@@ -222,9 +263,10 @@ class LocalRunner:
             self._woken.clear()
             try:
                 while (job_id := claim_due(self.engine)) is not None:
-                    execute(self.engine, self.settings, job_id, claimed=True)
+                    with _Heartbeat(self.engine, job_id):
+                        execute(self.engine, self.settings, job_id, claimed=True)
                 later = next_due(self.engine)
-            except Exception:
+            except Exception:  # the thread must outlive a database that is briefly away
                 log.exception("the in-process job runner failed; retrying in 5 s")
                 later = 5.0
             with self._lock:
@@ -258,7 +300,13 @@ def start_local(engine: Engine, settings: Settings) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Resume in-process jobs left queued by an earlier process, at the first request."""
+    """Resume in-process jobs left queued by an earlier process, at the first request.
+
+    Raises:
+        ValueError: ``BAEJI_JOBS`` is not ``auto``, ``process`` or ``queue`` (or ``queue``
+            without PostgreSQL).
+    """
+    _mode(settings_of(app), engine_of(app).dialect.name == "postgresql")
     started = threading.Event()
 
     @app.before_request

@@ -16,6 +16,11 @@ associations, signing keys) and its hash; a stored record with that hash is retu
 it is, anything else is signed now and stored. Issuing, revoking, suspending or an
 expiry therefore re-issue the record on the next request, and an unchanged history never
 re-signs.
+
+Re-signing stays inside the request rather than in a background job: it is one signature
+per changed history, made only when someone asks for the record (about 40 ms for a record
+of 20 badges; a stored record is read back in a few), and the request needs the current
+record anyway, so a job would make the learner wait as long or serve a stale one.
 """
 
 from __future__ import annotations

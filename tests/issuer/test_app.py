@@ -107,6 +107,8 @@ def test_openapi_document_describes_the_contract(client: FlaskClient) -> None:
         ("/api/v1/issuer", "get"),
         ("/api/v1/issuer", "patch"),
         ("/api/v1/verify/batch", "post"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/jobs/{job_id}", "get"),
     }
     assert {(p, m) for p, methods in paths.items() for m in methods} == expected
     schemas = document["components"]["schemas"]

@@ -22,7 +22,9 @@ from flask import Flask
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from issuer import db
+from issuer import db, settings_of
+from issuer.credentials import batch_jobs
+from issuer.db import unit_of_work
 from issuer.jobs import service as jobs
 from issuer.jobs.models import Job
 from issuer.models import Credential
@@ -69,15 +71,16 @@ def app(
 
 
 def _start_worker(
-    name: str, database: str, master_key: str, instance: Path, log: Path
+    name: str, database: str, master_key: str, instance: Path, log: Path, **extra: str
 ) -> subprocess.Popen[bytes]:
     env = {
+        **{f"BAEJI_{k}": v for k, v in extra.items()},
         **os.environ,
         "BAEJI_DATABASE_URL": database,
         "BAEJI_MASTER_KEY": master_key,
         "BAEJI_BASE_URL": BASE_URL,
         "BAEJI_INSTANCE_PATH": str(instance),
-        "BAEJI_JOB_CHUNK_SIZE": "100",
+        "BAEJI_JOB_CHUNK_SIZE": extra.get("JOB_CHUNK_SIZE", "100"),
         "BAEJI_JOB_HEARTBEAT": "1",
         "BAEJI_JOB_STALLED_AFTER": "3",
     }
@@ -168,3 +171,62 @@ def test_a_killed_worker_loses_nothing(
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_failing_job_is_retried_with_backoff_then_failed(
+    app: Flask, database: str, master_key: str, tmp_path: Path
+) -> None:
+    """The worker retries a failing job after 1 s, then 2 s, and then marks it failed."""
+    tenant = create_tenant(app, "archived", "보관된 과정 아카데미")
+    api = Api(app.test_client(), tenant)
+    course = api.achievement("곧 보관될 과정")
+    with unit_of_work(
+        db.engine_of(app), settings_of(app), actor="test", issuer=tenant.issuer
+    ) as work:
+        job_id = batch_jobs.enqueue_batch(
+            work,
+            [{"recipient": {"email": "late@example.kr", "name": "늦은 학습자"}}],
+            achievement_id=course["id"],
+            max_rows=10,
+        )
+    # Archived after the job was accepted: every attempt fails with invalid-rows.
+    assert api.post(f"/api/v1/achievements/{course['uuid']}/archive").status_code == 200
+    log = tmp_path / "worker.log"
+    worker = _start_worker(
+        "retry", database, master_key, tmp_path, log, JOB_BACKOFF="1", JOB_MAX_ATTEMPTS="3"
+    )
+    try:
+        started = time.monotonic()
+        done = _wait(app, job_id, lambda j: j.state in ("done", "failed"), 60, [log])
+        elapsed = time.monotonic() - started
+    finally:
+        _stop(worker)
+    assert done.state == "failed"
+    assert done.attempts == 3
+    assert done.last_error is not None
+    assert done.last_error.startswith("invalid-rows: ")
+    assert elapsed >= 3  # waited 1 s, then 2 s
+    with db.engine_of(app).connect() as connection:
+        events = (
+            connection.execute(
+                text(
+                    "SELECT e.type::text FROM procrastinate_events e JOIN procrastinate_jobs j"
+                    " ON j.id = e.job_id WHERE j.lock = :lock ORDER BY e.id"
+                ),
+                {"lock": f"baeji-job-{job_id}"},
+            )
+            .scalars()
+            .all()
+        )
+    assert events.count("scheduled") >= 2  # two retries, each scheduled later
+    assert events[-1] == "failed"

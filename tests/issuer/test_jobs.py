@@ -191,3 +191,44 @@ def test_payload_sealing_round_trips(app: Flask) -> None:
     assert jobs.unseal(conf, sealed) == [{"email": "a@example.kr"}]
     with pytest.raises(ValueError, match="cannot be read"):
         jobs.unseal(conf, sealed[:-4] + "AAAA")
+
+
+def test_baeji_worker_explains_that_sqlite_needs_none(app: Flask) -> None:
+    """With SQLite, jobs run inside the service: the worker command says so and exits 1."""
+    from click.testing import CliRunner
+
+    from verify.cli import main as baeji
+
+    if db.engine_of(app).dialect.name != "sqlite":
+        pytest.skip("the worker runs on PostgreSQL (tests/issuer/test_job_workers.py)")
+    result = CliRunner().invoke(baeji, ["worker"], obj=app)
+    assert result.exit_code == 1
+    assert "with SQLite, jobs run inside the service itself" in result.output
+
+
+def test_a_job_whose_runner_went_silent_is_run_again(app: Flask) -> None:
+    """A job left running by a process that died (no heartbeat for STALE_AFTER) runs again."""
+    from issuer.jobs import runner
+
+    engine = db.engine_of(app)
+    silent_since = settings_of(app).clock() - runner.STALE_AFTER - runner.STALE_AFTER
+    with db.new_session(engine) as session:
+        job = Job(
+            name="test.echo",
+            actor="test",
+            payload='{"tag": "silent"}',
+            state="running",
+            attempts=1,
+            created_at=silent_since,
+            started_at=silent_since,
+            heartbeat_at=silent_since,
+        )
+        session.add(job)
+        session.commit()
+        job_id = job.pk
+    assert runner.next_due(engine) == 0.0
+    runner.runner_for(engine, settings_of(app)).wake()
+    done = jobs.wait(engine, job_id, timeout=20)
+    assert done.state == "done"
+    assert done.attempts == 2
+    assert len(CALLS["silent"]) == 1
