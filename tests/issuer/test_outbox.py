@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -354,3 +355,35 @@ def test_mail_commands_report_and_send(app: Flask, down: Sink, clock: Clock) -> 
     assert len(down.to(address)) == 1
     after = json.loads(runner.invoke(baeji, ["mail", "status", "--json"], obj=app).output)
     assert after["pending"] == 0
+
+
+def _queue_then_fail(work: Work, mail: outbox.Mail) -> None:
+    with work.write():
+        outbox.queue(work.session, work.settings, [mail], now=work.now)
+        raise RuntimeError("rolled back")
+
+
+def test_on_the_queue_the_send_job_is_deferred_with_the_mail(app: Flask, database_url: str) -> None:
+    """With PostgreSQL's queue (``baeji worker``), the mail's job is on procrastinate's queue
+    in the same transaction as the row: committed together, or not at all."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the queue needs PostgreSQL")
+    queued = replace(settings_of(app), jobs_mode="queue")
+    engine = db.engine_of(app)
+    address = unique_email("queue")
+    mail = outbox.Mail(_message(address), key=f"test:{address}", kind="test")
+    with db.unit_of_work(engine, queued, actor="test") as work:
+        with pytest.raises(RuntimeError, match="rolled back"):
+            _queue_then_fail(work, mail)
+        with work.write():
+            (outbox_id,) = outbox.queue(work.session, queued, [mail], now=work.now)
+    with db.new_session(engine) as session:
+        job = jobs.find_by_key(session, f"outbox:{outbox_id}")
+        assert job is not None
+        on_queue = session.execute(
+            text("SELECT count(*) FROM procrastinate_jobs WHERE lock = :lock"),
+            {"lock": f"baeji-job-{job.pk}"},
+        ).scalar_one()
+        rows = session.exec(select(OutboxMail).where(OutboxMail.key == f"test:{address}")).all()
+    assert on_queue == 1
+    assert len(rows) == 1
