@@ -50,8 +50,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.issuers import api as profile
     from issuer.jobs import api as jobs
     from issuer.jobs import runner as job_runner
+    from issuer.learners import recovery_views as wallet_link
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
+    from issuer.outbox import views as outbox
     from issuer.published import api as public
     from issuer.registry import api as registry
     from issuer.verification import api as verification
@@ -81,12 +83,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         verify_batch.bp,
         verify_batch_page.bp,
         registry.bp,
+        wallet_link.bp,
         jobs.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
+    outbox.init_app(app)
     job_runner.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()

@@ -23,6 +23,7 @@ from issuer.issuers import platform
 from issuer.issuers.cli import apikey_group, issuer_group, keys_group
 from issuer.jobs.cli import worker_command
 from issuer.learners.cli import wallet_group
+from issuer.outbox.cli import mail_group
 
 __all__ = ["OperatorError", "commands"]
 
@@ -104,6 +105,7 @@ commands: list[click.Command] = [
     wallet_group,
     keys_group,
     user_group,
+    mail_group,
     worker_command,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

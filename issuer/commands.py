@@ -34,6 +34,7 @@ from issuer.audit import cli_actor
 from issuer.config import Settings, default_instance_path
 from issuer.db import Work
 from issuer.errors import APIError, ImageRefused, validation_errors
+from issuer.outbox import service as outbox
 from keys import KeyManagementError
 
 ISSUER_HELP = "The issuer's slug (see 'baeji issuer list')."
@@ -113,8 +114,14 @@ def work(app: Flask) -> Iterator[Work]:
             f"the database of the instance in {app.instance_path} is not initialized or not up"
             " to date: run 'baeji init'"
         )
+    queued = False
     with db.unit_of_work(engine, settings_of(app), actor=cli_actor()) as unit, reported():
         yield unit
+        queued = outbox.queued_in(unit.session)
+    if queued:
+        # Mail the command queued goes out once it is committed (a worker may beat us to it).
+        with db.unit_of_work(engine, settings_of(app), actor="outbox") as unit:
+            outbox.send_due(unit)
 
 
 @contextmanager

@@ -78,6 +78,10 @@ DEFAULTS: dict[str, Any] = {
     # Per API key: POST /api/v1/credentials, and POST /api/v1/credentials/batch.
     "RATELIMIT_ISSUE": "600 per minute",
     "RATELIMIT_BATCH": "30 per minute",
+    # "Send me my wallet link" (POST /wallet-link): per client address, and per e-mail
+    # address asked about (counted under a keyed digest, never the address).
+    "RATELIMIT_WALLET_LINK": "10 per minute;100 per day",
+    "RATELIMIT_WALLET_LINK_EMAIL": "3 per hour;10 per day",
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto are trusted
     # (0: none, the client address is the connection's).
     "TRUSTED_PROXIES": 0,

@@ -14,6 +14,10 @@ Flask-Limiter counts; this module says what is counted and how a refusal looks::
     RATELIMIT_LOOKUP_MISSES  per address   those answered 404 or 410: guessing tokens
     RATELIMIT_ISSUE          per API key   POST /api/v1/credentials
     RATELIMIT_BATCH          per API key   POST /api/v1/credentials/batch
+    RATELIMIT_WALLET_LINK    per address   POST /wallet-link ("send me my wallet link")
+    RATELIMIT_WALLET_LINK_EMAIL  per e-mail  the same, per address asked about (a keyed
+                                           digest of it; a refusal never depends on
+                                           whether the address is known)
 
 Each value is a Flask-Limiter rate string (``"30 per minute"``, ``"10/minute;100/day"``).
 Counters live in memory (one set per worker process) unless ``RATELIMIT_STORAGE_URL``
@@ -30,6 +34,7 @@ read from their ``X-Forwarded-For`` (never trusted otherwise: a client could cla
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import time
 from collections.abc import Callable
@@ -40,6 +45,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from issuer import settings_of
 from issuer.errors import ErrorPage, RateLimited, error_response
 
 __all__ = ["init_app", "limiter_of"]
@@ -68,6 +74,15 @@ def api_key_identity() -> str:
 def address_identity() -> str:
     """Identify the caller by its address (after :class:`ProxyFix`, when configured)."""
     return "addr:" + (get_remote_address() or "unknown")
+
+
+def asked_email_identity() -> str:
+    """Identify a "send me my wallet link" request by the address asked about: a keyed
+    digest (the counters' store never sees the address)."""
+    address = request.form.get("email", "").strip().lower()
+    pepper = settings_of(current_app).email_pepper
+    digest = hmac.new(pepper, b"wallet-link-limit:" + address.encode(), "sha256").hexdigest()
+    return "email:" + digest[:32]
 
 
 def limiter_of(app: Flask) -> Limiter:
@@ -202,6 +217,18 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
     ):
         limit(blueprints["wallet"])
 
+    # "Send me my wallet link": per client, and per address asked about.
+    if "wallet_link" in blueprints:
+        limiter.shared_limit(
+            _config("RATELIMIT_WALLET_LINK"), scope="wallet-link", methods=["POST"]
+        )(blueprints["wallet_link"])
+        limiter.shared_limit(
+            _config("RATELIMIT_WALLET_LINK_EMAIL"),
+            scope="wallet-link-email",
+            methods=["POST"],
+            key_func=asked_email_identity,
+        )(blueprints["wallet_link"])
+
     # Issuance, per API key (a key over its limit does not slow down other issuers).
     _limit_views(
         app,
@@ -214,7 +241,9 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
         limiter.limit(_config("RATELIMIT_BATCH"), key_func=api_key_identity),
     )
 
-    _check_only_where_limited(app, limiter, frozenset(("achievements", "credentials", "wallet")))
+    _check_only_where_limited(
+        app, limiter, frozenset(("achievements", "credentials", "wallet", "wallet_link"))
+    )
 
     def refused(exc: RateLimitExceeded) -> tuple[Response, int]:
         retry = _retry_after(app)

@@ -23,6 +23,9 @@ from keys.signer import PrivateKeySigner
 _MAGIC = b"BK1"
 _NONCE_BYTES = 12
 _AAD_PREFIX = b"baeji/sealed-key/v1:"
+# Other secrets at rest (an e-mail waiting in the outbox): their own format and label space.
+_DATA_MAGIC = b"BD1"
+_DATA_AAD_PREFIX = b"baeji/sealed-data/v1:"
 
 
 class MasterKey:
@@ -82,6 +85,34 @@ class MasterKey:
             ) from None
         # The GCM tag authenticates the key we sealed, so its RSA self-check can be skipped.
         return PrivateKeySigner.from_pkcs8(der, key_id, authenticated=True)
+
+    def seal_data(self, data: bytes, *, label: str) -> bytes:
+        """Encrypt other secret bytes (not a key), binding ``label`` as associated data.
+
+        The label names where the blob belongs (a table row's key), so a blob copied into
+        another row does not open there.
+        """
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        aad = _DATA_AAD_PREFIX + label.encode()
+        return _DATA_MAGIC + nonce + self._aead.encrypt(nonce, data, aad)
+
+    def unseal_data(self, blob: bytes, *, label: str) -> bytes:
+        """Decrypt bytes sealed by :meth:`seal_data` under ``label``.
+
+        Raises:
+            WrongMasterKey: wrong master key, wrong label or a tampered blob.
+            InvalidKeyEncoding: the blob is not in the sealed-data format.
+        """
+        if not blob.startswith(_DATA_MAGIC) or len(blob) < len(_DATA_MAGIC) + _NONCE_BYTES + 16:
+            raise InvalidKeyEncoding("not sealed Baeji data")
+        nonce = blob[len(_DATA_MAGIC) : len(_DATA_MAGIC) + _NONCE_BYTES]
+        body = blob[len(_DATA_MAGIC) + _NONCE_BYTES :]
+        try:
+            return self._aead.decrypt(nonce, body, _DATA_AAD_PREFIX + label.encode())
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"cannot open sealed data {label!r}: wrong master key, or it was altered"
+            ) from None
 
 
 def load_or_create_master_key(path: Path) -> MasterKey:

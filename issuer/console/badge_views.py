@@ -31,11 +31,11 @@ from issuer.console.views import (
     spreadsheet,
 )
 from issuer.credentials import mail, reads, status_changes
-from issuer.credentials import service as services
 from issuer.db import write_transaction
 from issuer.errors import APIError
 from issuer.learners import service as learners
 from issuer.models import Achievement, Credential
+from issuer.outbox import service as outbox
 
 
 def _badge_query() -> Any:
@@ -168,10 +168,6 @@ def badge_resend(badge_id: str) -> Any:
         problem = "console.not_recipient"
     elif not conf.smtp_url:
         problem = "console.no_smtp"
-    elif not mail.send_wallet_links(
-        _db(), conf, [services.Issued(row, "", email=address)], now=_now()
-    ):
-        problem = "console.error"
     if problem:
         return page(
             "badge.html",
@@ -182,7 +178,10 @@ def badge_resend(badge_id: str) -> Any:
             problem=problem,
         )
     db = _db()
+    # The new link, its e-mail and the audit line in one transaction; sent after the answer.
     with write_transaction(db):
+        resent = mail.resend_mail(db, conf, row, address, now=_now())
+        outbox.queue(db, conf, [resent] if resent else [], now=_now())
         audit.record(
             db,
             actor=_actor(),

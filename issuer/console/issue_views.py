@@ -35,7 +35,7 @@ from issuer.console.views import (
     page,
     spreadsheet,
 )
-from issuer.credentials import batch_jobs, mail
+from issuer.credentials import batch_jobs
 from issuer.credentials import service as services
 from issuer.db import write_transaction
 from issuer.errors import AlreadyHolds, APIError, InvalidCsv, NotFound
@@ -123,8 +123,6 @@ def issue_one() -> Any:
         return _issue_one_page(
             422, form=form, errors=field_errors(err), selected=form.get("course", "")
         )
-    if not outcome.replayed:
-        mail.send_wallet_links(db, conf, outcome.issued, now=_now())
     return _issue_one_page(issued=outcome.issued[0])
 
 
@@ -232,8 +230,6 @@ def cohort_confirm() -> Any:
         for skip in outcome.skipped:
             chosen[skip.row - 1].holds = skip.existing
             raced.append(chosen[skip.row - 1])
-        if not outcome.replayed:
-            mail.send_wallet_links(_db(), _settings(), outcome.issued, now=_now())
     skipped = [r for r in found.holders if not again] + raced
     sheet_rows = [
         {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued

@@ -5,6 +5,7 @@ log and staff.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from email.message import EmailMessage
@@ -33,12 +34,13 @@ from issuer.console.views import (
     page,
     uploaded_image,
 )
-from issuer.credentials import mail
 from issuer.db import write_transaction
 from issuer.errors import APIError, Forbidden, InvalidCsv, NotFound
 from issuer.issuers import service as accounts
 from issuer.issuers import signing
 from issuer.models import AuditEvent, Credential, SigningKey
+from issuer.outbox import service as outbox
+from issuer.outbox.service import Mail
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -199,19 +201,22 @@ def staff() -> Any:
             elif request.form.get("reset"):
                 # A staff member who lost their password gets a new one-time link.
                 user = service.get_user(db, issuer, int(request.form["reset"]))
-                link = service.reset_link(db, _settings(), user, now=_now(), actor=_actor())
-                _mail_invite(user, link)
+                # The link and its e-mail in one transaction (sent after the answer).
+                with write_transaction(db):
+                    link = service.reset_link(db, _settings(), user, now=_now(), actor=_actor())
+                    _mail_invite(user, link)
             else:
-                user, link = service.create_user(
-                    db,
-                    _settings(),
-                    issuer,
-                    email=request.form.get("email", ""),
-                    role=request.form.get("role", ""),
-                    now=_now(),
-                    actor=_actor(),
-                )
-                _mail_invite(user, link)
+                with write_transaction(db):
+                    user, link = service.create_user(
+                        db,
+                        _settings(),
+                        issuer,
+                        email=request.form.get("email", ""),
+                        role=request.form.get("role", ""),
+                        now=_now(),
+                        actor=_actor(),
+                    )
+                    _mail_invite(user, link)
         except (APIError, ValueError) as err:
             problem = err.message if isinstance(err, APIError) else str(err)
     return page(
@@ -220,7 +225,8 @@ def staff() -> Any:
 
 
 def _mail_invite(user: StaffUser, link: str) -> None:
-    """E-mail the invitation when SMTP is configured (the link is also shown once)."""
+    """Queue the invitation's e-mail when SMTP is configured (the link is also shown once),
+    in the open transaction of the request's session."""
     conf = _settings()
     name = g.console.issuer.name
     message = EmailMessage()
@@ -233,4 +239,14 @@ def _mail_invite(user: StaffUser, link: str) -> None:
         f"You were invited to the Baeji console of {name}. Set your password here "
         f"(usable once, within 72 hours):\n\n{link}\n"
     )
-    mail.send_messages(conf, [message])
+    digest = hashlib.sha256(link.encode()).hexdigest()[:32]
+    outbox.queue(
+        _db(),
+        conf,
+        [
+            Mail(
+                message, key=f"staff.invite:{digest}", kind="staff.invite", issuer_id=user.issuer_id
+            )
+        ],
+        now=_now(),
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from issuer.credentials import batch_jobs, mail, reads, status_changes
+from issuer.credentials import batch_jobs, reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.service import BatchOutcome
 from issuer.credentials.status_changes import StatusAction
@@ -90,9 +90,7 @@ def _idempotency_key() -> str | None:
 def _issued(
     outcome: BatchOutcome, body: dict[str, Any], *, location: str | None = None
 ) -> tuple[Response, int, dict[str, str]]:
-    if not outcome.replayed:
-        conf = settings()
-        mail.send_wallet_links(get_session(), conf, outcome.issued, now=conf.clock())
+    # The learners' e-mails were queued with the badges; they go out after this answer.
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     if location is not None:
         headers["Location"] = location

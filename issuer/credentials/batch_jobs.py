@@ -26,7 +26,6 @@ from sqlmodel import col, select
 
 from badges import normalize_email
 from issuer.achievements import service as catalog
-from issuer.credentials import mail
 from issuer.credentials import service as services
 from issuer.db import Work
 from issuer.errors import IdempotencyKeyReused
@@ -156,8 +155,7 @@ def issue_in_chunks(work: Work, run: jobs.JobRun) -> dict[str, Any]:
             allow_anonymous=bool(payload.get("allowAnonymous")),
         )
         _record(work, result, outcome, chunk, start, lines, payload.get("achievementId"))
-        if not outcome.replayed:
-            mail.send_wallet_links(work.session, work.settings, outcome.issued, now=work.now)
+        # Each chunk's e-mails were queued with its badges (issue_batch), sent by their jobs.
         result["chunksDone"] = index + 1
         run.progress(min(start + size, len(rows)), len(rows), result=result)
     return result

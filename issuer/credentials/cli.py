@@ -23,7 +23,7 @@ from issuer.commands import (
     work,
 )
 from issuer.config import Settings
-from issuer.credentials import mail, reads, status_changes
+from issuer.credentials import reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.upload import COLUMNS_HELP, read_table
 from issuer.errors import InvalidRows
@@ -136,8 +136,6 @@ def issue_command(
             except InvalidRows as err:
                 _report_invalid(err, as_json)
                 raise OperatorError(err.message) from err
-        if not outcome.replayed:
-            mail.send_wallet_links(session, conf, outcome.issued, now=conf.clock())
     report = _issue_report(conf, parsed.lines, outcome)
     if as_json:
         echo_json(

@@ -1,10 +1,10 @@
-"""E-mail to learners: their private wallet link, sent when a badge is issued.
+"""E-mail to learners: their private wallet link, written to the outbox with each badge.
 
-Only when ``BAEJI_SMTP_URL`` is set (``smtp://user:password@host:port``, STARTTLS when
-the server offers it; ``smtps://`` for TLS from the start). Mail goes out after the
-credentials are committed, over one connection per request; a mail failure is logged and
-never undoes or fails an issuance (the API answer carries a link too). A password is
-never sent over a connection that is neither encrypted nor to the local machine.
+Only when ``BAEJI_SMTP_URL`` is set. The mail is queued in the transaction that stores the
+badges (:func:`wallet_mails`, called by the issuing workflow), so a badge committed always
+has its mail and a batch rolled back has none; it is sent after the request
+(:mod:`issuer.outbox`), and an SMTP failure never undoes or fails an issuance (the API
+answer carries a link too).
 
 The e-mail carries a full wallet link (every provider's badges), minted for it alone: it
 goes to the learner's own address. The link in the API answer goes to the provider, and
@@ -13,55 +13,49 @@ shows only that provider's badges (see :mod:`issuer.learners.service`).
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import logging
-import smtplib
-import ssl
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from issuer.config import Settings
-from issuer.credentials.service import Issued
-from issuer.db import write_transaction
 from issuer.learners import service as learners
+from issuer.models import Credential
+from issuer.outbox.service import Mail
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from issuer.credentials.service import Issued
 
-SMTP_TIMEOUT_S = 10.0
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# Outbox kinds (``OutboxMail.kind``).
+NEW_BADGE = "credential.issued"
+RESENT = "credential.resend"
 
 
-def wallet_message(settings: Settings, issued: Issued, wallet_url: str) -> EmailMessage | None:
-    """Return the e-mail telling a learner about a new badge, or ``None`` without an address.
+def wallet_message(
+    settings: Settings, credential: Credential, email: str | None, wallet_url: str
+) -> EmailMessage | None:
+    """Return the e-mail telling a learner about a badge, or ``None`` without an address.
 
     Args:
-        wallet_url: the learner's full wallet link (not ``issued.wallet_url``, which is
-            the provider's, scoped to its badges).
+        email: the learner's address as the request gave it (never stored).
+        wallet_url: the learner's full wallet link (not the provider's, which is scoped
+            to its badges).
     """
-    if not issued.email:
+    if not email:
         return None
-    document = json.loads(issued.credential.document)
+    document = json.loads(credential.document)
     course = str(document["credentialSubject"]["achievement"]["name"])
     issuer = document.get("issuer", {})
     issuer_name = str(issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict) else ""
-    name = issued.credential.recipient_name
+    name = credential.recipient_name
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = formataddr((name or "", issued.email))
+    message["To"] = formataddr((name or "", email))
     message["Subject"] = f"[Baeji 배지] '{course}' 배지가 발급되었습니다 · Your badge is ready"
     greeting_ko = f"{name}님, 안녕하세요." if name else "안녕하세요."
     greeting_en = f"Hello {name}," if name else "Hello,"
@@ -81,70 +75,53 @@ def wallet_message(settings: Settings, issued: Issued, wallet_url: str) -> Email
     return message
 
 
-def send_wallet_links(
+def wallet_mails(
     session: Session, settings: Settings, issued: Sequence[Issued], *, now: datetime
-) -> int:
-    """E-mail each learner of ``issued`` a new full wallet link; return how many were sent.
+) -> list[Mail]:
+    """Mint a full wallet link for each learner of ``issued`` with an address, in the
+    caller's transaction, and return their e-mails for the outbox (one per badge).
 
-    Does nothing without ``smtp_url``. Mail errors are logged, never raised.
+    Returns nothing (and mints nothing) without an SMTP server configured.
     """
     if not settings.smtp_url:
-        return 0
+        return []
     recipients = [i for i in issued if i.email]
     if not recipients:
-        return 0
-    with write_transaction(session):
-        # Full links: each goes only to the learner's own address, never to the provider.
-        links = [
-            learners.new_wallet_url(session, settings, i.credential.learner_id, now, issuer_id=None)
-            for i in recipients
-        ]
-    messages = [
-        m
-        for m in (
-            wallet_message(settings, i, link) for i, link in zip(recipients, links, strict=True)
-        )
-        if m is not None
-    ]
-    return send_messages(settings, messages)
+        return []
+    # Full links: each goes only to the learner's own address, never to the provider.
+    links = learners.new_wallet_urls(
+        session, settings, [i.credential.learner_id for i in recipients], now, issuer_id=None
+    )
+    mails = []
+    for item, link in zip(recipients, links, strict=True):
+        message = wallet_message(settings, item.credential, item.email, link)
+        if message is not None:
+            mails.append(
+                Mail(
+                    message,
+                    key=f"{NEW_BADGE}:{item.credential.id}",
+                    kind=NEW_BADGE,
+                    issuer_id=item.credential.issuer_id,
+                )
+            )
+    return mails
 
 
-def send_messages(settings: Settings, messages: Sequence[EmailMessage]) -> int:
-    """Send ``messages`` over one SMTP connection; return how many went out.
-
-    Does nothing without ``smtp_url``. Mail errors are logged, never raised.
-    """
-    if not settings.smtp_url or not messages:
-        return 0
-    parts = urlsplit(settings.smtp_url)
-    host = parts.hostname or "localhost"
-    secure = parts.scheme == "smtps"
-    port = parts.port or (465 if secure else 25)
-    sent = 0
-    try:
-        context = ssl.create_default_context()
-        smtp = (
-            smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
-            if secure
-            else smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-        )
-        with smtp:
-            smtp.ehlo()
-            encrypted = secure
-            if not secure and smtp.has_extn("starttls"):
-                smtp.starttls(context=context)
-                smtp.ehlo()
-                encrypted = True
-            if parts.username:
-                if not (encrypted or _is_loopback(host)):
-                    log.error("not sending mail: %s offers no TLS for the SMTP password", host)
-                    return 0
-                smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            for message in messages:
-                smtp.send_message(message)
-                sent += 1
-    except (OSError, smtplib.SMTPException) as err:
-        log.warning("sent %d of %d e-mails: %s", sent, len(messages), err)
-        return sent
-    log.info("sent %d e-mail(s) through %s", sent, host)
-    return sent
+def resend_mail(
+    session: Session, settings: Settings, credential: Credential, email: str, *, now: datetime
+) -> Mail | None:
+    """Mint a new full wallet link for the learner of ``credential`` (in the caller's
+    transaction) and return the e-mail for the outbox; ``None`` without SMTP."""
+    if not settings.smtp_url:
+        return None
+    link = learners.new_wallet_url(session, settings, credential.learner_id, now, issuer_id=None)
+    message = wallet_message(settings, credential, email, link)
+    if message is None:
+        return None
+    return Mail(
+        message,
+        # One mail per link minted: a resend is a new mail, never a replay of the last one.
+        key=f"{RESENT}:{uuid.uuid4()}",
+        kind=RESENT,
+        issuer_id=credential.issuer_id,
+    )

@@ -44,6 +44,7 @@ from badges import (
 from issuer import audit
 from issuer.achievements import service as catalog
 from issuer.config import Settings
+from issuer.credentials import mail
 from issuer.db import insert_all, write_transaction
 from issuer.errors import (
     AchievementArchived,
@@ -67,6 +68,7 @@ from issuer.models import (
     Learner,
     StatusList,
 )
+from issuer.outbox import service as outbox
 from issuer.schemas import (
     BatchRow,
     CredentialCreate,
@@ -93,8 +95,8 @@ class Issued:
 
     ``wallet_url`` goes back to the provider, so it is scoped to that provider's badges
     (see :mod:`issuer.learners.service`). ``email`` is the learner's address as the request gave
-    it (never stored; ``None`` for an idempotent replay), so a full wallet link can be
-    e-mailed to the learner after the commit.
+    it (never stored readable; ``None`` for an idempotent replay); the e-mail with a full
+    wallet link is queued with the badge (:mod:`issuer.credentials.mail`).
     """
 
     credential: Credential
@@ -819,6 +821,11 @@ def _store(
                     idempotency_key=idempotency_key,
                 )
             )
+        # The learners' e-mails, in this transaction: no badge without its mail, and no
+        # mail about a badge that was rolled back.
+        outbox.queue(
+            session, settings, mail.wallet_mails(session, settings, issued, now=now), now=now
+        )
         insert_all(session, rows + events)
         session.flush()
     return issued

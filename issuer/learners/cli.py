@@ -1,6 +1,8 @@
-"""Operator commands for learners: ``baeji wallet link``."""
+"""Operator commands for learners: ``baeji wallet link [--send]``."""
 
 from __future__ import annotations
+
+import uuid
 
 import click
 
@@ -11,7 +13,10 @@ from issuer.commands import (
     command_app,
     open_session,
 )
+from issuer.learners import recovery
 from issuer.learners import service as learners
+from issuer.outbox import service as outbox
+from issuer.outbox.service import Mail
 
 # -- wallet links ---------------------------------------------------------------------------
 
@@ -23,20 +28,35 @@ def wallet_group() -> None:
 
 @wallet_group.command("link")
 @click.option("--email", required=True, help="The learner's e-mail address.")
-def wallet_link(email: str) -> None:
-    """Print a new link to a learner's whole wallet (every provider's badges).
+@click.option(
+    "--send",
+    is_flag=True,
+    help="E-mail the link to that address (through the outbox) instead of printing it.",
+)
+def wallet_link(email: str, send: bool) -> None:
+    """Print (or e-mail) a new link to a learner's whole wallet (every provider's badges).
 
     Give it to the learner alone (for example one who lost the e-mailed link, once they
     have shown it is their address): it opens every badge any provider issued to them.
+    With ``--send`` the link goes to the address itself and is never shown here.
     """
     app = command_app()
     with open_session(app) as (session, conf):
         learner = learners.find_learner(session, conf, email) if "@" in email else None
         if learner is None:
             raise OperatorError(f"no learner with the address {email!r}")
+        if send and not conf.smtp_url:
+            raise OperatorError("no SMTP server is configured (BAEJI_SMTP_URL); nothing sent")
         now = conf.clock()
         with db.write_transaction(session):
             url = learners.new_wallet_url(session, conf, learner.id, now, issuer_id=None)
+            if send:
+                mail = Mail(
+                    recovery.link_message(conf, email, url),
+                    key=f"{recovery.KIND}:{uuid.uuid4()}",
+                    kind=recovery.KIND,
+                )
+                outbox.queue(session, conf, [mail], now=now)
             audit.record(
                 session,
                 actor=cli_actor(),
@@ -44,5 +64,6 @@ def wallet_link(email: str) -> None:
                 subject=learner.subject_id,
                 now=now,
                 full=True,
+                mailed=send,
             )
-    click.echo(url)
+    click.echo(f"e-mailed a new wallet link to {email}" if send else url)

@@ -13,10 +13,12 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+# Importing the models registers their tables on SQLModel.metadata.
 import issuer.certification.models
 import issuer.console.models
 import issuer.jobs.models
-import issuer.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import issuer.models
+import issuer.outbox.models  # noqa: F401
 from issuer.db import make_engine
 
 config = context.config

@@ -41,6 +41,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "wallet",
         "keys",
         "user",
+        "mail",
         "worker",
     }
     for name, subcommands in {
@@ -49,6 +50,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "wallet": {"link"},
         "keys": {"rotate"},
         "user": {"create"},
+        "mail": {"send", "status"},
     }.items():
         group = next(c for c in cli.commands if c.name == name)
         assert isinstance(group, click.Group)

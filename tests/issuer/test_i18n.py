@@ -118,6 +118,9 @@ def test_every_page_text_exists_in_both_languages() -> None:
     }
     # A certification that is not current is named by its state (issuer.verification.certification).
     keys |= {f"certification.{state}" for state in SHOWN - {"certified"}}
+    # The self-service link's problems (shown through t(problem)) and its e-mail's texts.
+    keys |= {f"wallet_link.{name}" for name in ("bad_email", "stale_form")}
+    keys |= {f"wallet_link.mail_{part}" for part in ("subject", "body")}
     missing = sorted(keys - MESSAGES.keys())
     assert missing == []
     for key, (english, korean) in MESSAGES.items():

@@ -34,6 +34,7 @@ FEATURES = (
     "jobs",
     "status",
     "issuers",
+    "outbox",
     "achievements",
     "learners",
     "credentials",

@@ -1,4 +1,8 @@
-"""Wallet links by e-mail: sent through a real SMTP conversation with a sink on 127.0.0.1."""
+"""Wallet links by e-mail: sent through a real SMTP conversation with a sink on 127.0.0.1.
+
+Mail is queued with the badge and sent once the response was written (the WSGI server
+closes the response); :class:`ClosingClient` closes each response as a server does.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,62 @@ import re
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
+from werkzeug.test import TestResponse
 
 from issuer import db, settings_of
-from issuer.credentials import mail
+from issuer.outbox.models import OutboxMail
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
 
 
 @dataclass
 class Sink:
-    """What the SMTP sink received: messages, envelope recipients, and AUTH credentials."""
+    """What the SMTP sink received: messages, envelope recipients, and AUTH credentials.
+
+    ``refuse`` set: the sink answers every new session with 421 (a server that is down);
+    ``reject`` holds recipients it refuses for good (550).
+    """
 
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    refuse: bool = False
+    reject: set[str] = field(default_factory=set)
+
+    def to(self, address: str, count: int = 1, *, timeout: float = 20.0) -> list[EmailMessage]:
+        """The messages to ``address``, once ``count`` of them arrived (mail is sent by a
+        background job, after the request).
+
+        Raises:
+            AssertionError: fewer than ``count`` arrived within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in list(self.messages) if address in str(m["To"])]
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, f"{len(found)} of {count} mail(s) to {address}"
+                return found
+            time.sleep(0.02)
+
+
+class ClosingClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does once it is written
+    (so the mail a request queued is sent before the call returns)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -41,6 +79,9 @@ class _Handler(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self) -> None:
+        if self.sink.refuse:
+            self._reply("421 sink is down")
+            return
         self._reply("220 sink ESMTP")
         while line := self.rfile.readline():
             command = line.decode().strip()
@@ -55,7 +96,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.sink.logins.append(f"{user.decode()}:{password.decode()}")
                 self._reply("235 ok")
             elif verb == "RCPT":
-                self.sink.recipients.append(command.split(":", 1)[1].strip("<> "))
+                recipient = command.split(":", 1)[1].strip("<> ")
+                if recipient in self.sink.reject:
+                    self._reply(f"550 5.1.1 <{recipient}>: no such user")
+                    continue
+                self.sink.recipients.append(recipient)
                 self._reply("250 ok")
             elif verb == "DATA":
                 self._reply("354 go on")
@@ -97,7 +142,11 @@ def app(
         tmp_path_factory.mktemp("instance"),
         SMTP_URL=f"smtp://baeji:s%40cret@127.0.0.1:{sink[1]}",
         MAIL_FROM="Baeji <badges@example.kr>",
+        JOBS="process",
+        # Batches of more rows run as a job (test_a_batch_run_as_a_job_mails_each_learner).
+        JOB_BATCH_THRESHOLD=3,
     )
+    app.test_client_class = ClosingClient
     yield app
     db.engine_of(app).dispose()
 
@@ -110,12 +159,11 @@ def test_issuing_mails_a_full_wallet_link(
     received, _port = sink
     address = unique_email("mail")
     earlier = other_api.issue(other_api.achievement("MLOps 모델 배포 심화")["uuid"], address)
-    before = len(received.messages)
     issued = api.issue(api.achievement("생성형 AI 서비스 개발")["uuid"], address, "김민준")
-    assert len(received.messages) == before + 1
-    message = received.messages[-1]
-    assert received.recipients[-1] == address
-    assert received.logins[-1] == "baeji:s@cret"
+    # One mail for each badge: the other provider's, then this one.
+    (message,) = [m for m in received.to(address, 2) if "생성형" in m["Subject"]]
+    assert address in received.recipients
+    assert "baeji:s@cret" in received.logins
     assert message["To"] == f"김민준 <{address}>"
     assert message["From"] == "Baeji <badges@example.kr>"
     assert "생성형 AI 서비스 개발" in message["Subject"]
@@ -134,26 +182,47 @@ def test_issuing_mails_a_full_wallet_link(
 
 
 def test_batches_mail_each_learner_and_replays_mail_nobody(
-    sink: tuple[Sink, int], api: Api
+    app: Flask, sink: tuple[Sink, int], api: Api
 ) -> None:
     """A batch mails every row's learner once; an idempotent replay sends nothing again."""
     received, _port = sink
     course = api.achievement()["uuid"]
     rows = [{"recipient": {"email": unique_email("batch"), "name": "김학습"}} for _ in range(3)]
-    before = len(received.messages)
     body = {"achievementId": course, "credentials": rows}
     headers = {"Idempotency-Key": "mail-batch"}
     first = api.post("/api/v1/credentials/batch", json=body, headers=headers)
     assert first.status_code == 201
-    assert len(received.messages) == before + 3
-    assert received.recipients[-3:] == [row["recipient"]["email"] for row in rows]
+    for row in rows:
+        received.to(row["recipient"]["email"])
+    with db.new_session(db.engine_of(app)) as session:
+        queued = len(session.exec(select(OutboxMail.id)).all())
     again = api.post("/api/v1/credentials/batch", json=body, headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert len(received.messages) == before + 3
+    with db.new_session(db.engine_of(app)) as session:
+        assert len(session.exec(select(OutboxMail.id)).all()) == queued
+    for row in rows:
+        assert len(received.to(row["recipient"]["email"])) == 1
+
+
+def test_a_batch_run_as_a_job_mails_each_learner_once(
+    app: Flask, sink: tuple[Sink, int], api: Api
+) -> None:
+    """A batch above the job threshold queues each chunk's mail with its badges: every
+    learner gets one mail once the job is done."""
+    received, _ = sink
+    course = api.achievement()["uuid"]
+    rows = [{"recipient": {"email": unique_email("job"), "name": "이학습"}} for _ in range(5)]
+    accepted = api.post(
+        "/api/v1/credentials/batch", json={"achievementId": course, "credentials": rows}
+    )
+    assert accepted.status_code == 202, accepted.json
+    for row in rows:
+        assert len(received.to(row["recipient"]["email"])) == 1
 
 
 def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
-    """With the SMTP server unreachable, issuing still answers 201 (the link is in the answer)."""
+    """With the SMTP server unreachable, issuing still answers 201 (the link is in the answer)
+    and the mail stays in the outbox, due again later."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -161,16 +230,31 @@ def test_a_dead_mail_server_never_fails_an_issuance(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'offline.db'}",
         tmp_path,
         SMTP_URL=f"smtp://127.0.0.1:{closed_port}",
+        JOB_BACKOFF=3600,
     )
+    offline.test_client_class = ClosingClient
     tenant = create_tenant(offline, "offline", "오프라인 아카데미")
     with offline.test_client() as offline_client:
         api = Api(offline_client, tenant)
         issued = api.issue(api.achievement()["uuid"], unique_email())
     assert issued["walletUrl"]
-    conf = settings_of(offline)
-    with db.new_session(db.engine_of(offline)) as session:
-        assert mail.send_wallet_links(session, conf, [], now=conf.clock()) == 0
+    row = _tried(offline)
+    assert (row.state, row.attempts, row.sent_at) == ("pending", 1, None)
+    assert row.sealed is not None
+    assert row.last_error is not None
+    assert "ConnectionRefusedError" in row.last_error
     db.engine_of(offline).dispose()
+
+
+def _tried(app: Flask, *, timeout: float = 20.0) -> OutboxMail:
+    """The app's one outbox row, once its job tried to send it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.new_session(db.engine_of(app)) as session:
+            row = session.exec(select(OutboxMail)).one()
+        if (row.attempts and row.lease_until is None) or time.monotonic() > deadline:
+            return row
+        time.sleep(0.02)
 
 
 def test_no_smtp_url_means_no_mail(tmp_path: Path) -> None:
@@ -182,4 +266,6 @@ def test_no_smtp_url_means_no_mail(tmp_path: Path) -> None:
         api = Api(quiet_client, tenant)
         issued = api.issue(api.achievement()["uuid"], unique_email())
     assert issued["walletUrl"]
+    with db.new_session(db.engine_of(quiet)) as session:
+        assert session.exec(select(OutboxMail)).all() == []
     db.engine_of(quiet).dispose()

@@ -100,6 +100,24 @@ def test_seal_then_unseal(key_type: KeyType) -> None:
     assert opened.public_key.public_bytes() == signer.public_key.public_bytes()
 
 
+def test_sealed_data_opens_only_under_its_label() -> None:
+    """Sealed bytes open under the same master key and label, never under another label,
+    another master key, or as a sealed key."""
+    master, _ = MasterKey.generate()
+    other, _ = MasterKey.generate()
+    sealed = master.seal_data(b"kim@example.kr", label="outbox:1")
+    assert b"kim@example.kr" not in sealed
+    assert master.unseal_data(sealed, label="outbox:1") == b"kim@example.kr"
+    with pytest.raises(WrongMasterKey):
+        master.unseal_data(sealed, label="outbox:2")
+    with pytest.raises(WrongMasterKey):
+        other.unseal_data(sealed, label="outbox:1")
+    with pytest.raises(InvalidKeyEncoding):
+        master.unseal(sealed, "outbox:1")
+    with pytest.raises(InvalidKeyEncoding):
+        master.unseal_data(b"BD1short", label="outbox:1")
+
+
 def test_wrong_master_key_is_a_clear_error() -> None:
     """Opening with another master key raises WrongMasterKey with its stable code."""
     master, _ = MasterKey.generate()
