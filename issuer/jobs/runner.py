@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from issuer import settings_of
 from issuer.config import Settings, utc_now
-from issuer.db import engine_of, new_session, unit_of_work
+from issuer.db import engine_of, new_session, unit_of_work, write_transaction
 from issuer.errors import APIError
 from issuer.jobs.models import Job
 from issuer.jobs.service import _HANDLERS, JobRun, _dumps, _mode, payload_of, result_of
@@ -171,7 +171,11 @@ def claim_due(engine: Engine, settings: Settings) -> int | None:
     A silent job that has used up its attempts is failed instead (:func:`_gave_up`).
     """
     now = utc_now()
-    with new_session(engine) as session:
+    gave_up: list[int] = []
+    claimed: int | None = None
+    with new_session(engine) as session, write_transaction(session):
+        # One write unit (BEGIN IMMEDIATE on SQLite): reading the candidates and claiming one
+        # cannot be split by another writer's commit ("database is locked" on the update).
         candidates = session.exec(
             select(Job)
             .where(
@@ -186,7 +190,7 @@ def claim_due(engine: Engine, settings: Settings) -> int | None:
         ).all()
         for job in candidates:
             if job.attempts >= settings.job_max_attempts:
-                _gave_up(engine, job.pk)
+                gave_up.append(job.pk)
                 continue
             changed = session.execute(
                 update(Job)
@@ -197,10 +201,12 @@ def claim_due(engine: Engine, settings: Settings) -> int | None:
                 )
                 .values(state="running", attempts=job.attempts + 1, heartbeat_at=now)
             )
-            session.commit()
             if changed.rowcount == 1:  # type: ignore[attr-defined]
-                return job.pk
-    return None
+                claimed = job.pk
+                break
+    for job_id in gave_up:
+        _gave_up(engine, job_id)
+    return claimed
 
 
 def next_due(engine: Engine) -> float | None:
