@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.verification import batch_api as verify_batch
     from issuer.verification import batch_views as verify_batch_page
     from issuer.verification import views as pages
+    from issuer.webhooks import api as webhooks
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
@@ -77,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         artwork.bp,
         verify_batch.bp,
         verify_batch_page.bp,
+        webhooks.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

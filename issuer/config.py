@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     # Let provider images and logos be fetched from http:// and private or loopback
     # addresses: development and tests only (see issuer/artwork.py).
     "ARTWORK_ALLOW_LOCAL": False,
+    # Let webhook endpoints be http:// and loopback addresses (a receiver on 127.0.0.1):
+    # development and tests only (see issuer/webhooks/sending.py).
+    "WEBHOOK_ALLOW_LOCAL": False,
     # Rate limits (issuer.limits): Flask-Limiter rate strings, "N per minute;M per hour".
     "RATELIMIT_ENABLED": True,
     # None: counters in each worker's memory; redis://host:port/db shares them.
@@ -112,6 +115,8 @@ class Settings:
     clock: Callable[[], datetime] = utc_now
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@localhost"
+    # Webhook endpoints may be loopback and plain http (development only).
+    webhook_allow_local: bool = False
     # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
     signer_cache: BoundedCache[IssuerSigners] = field(
         default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
@@ -157,7 +162,15 @@ class Settings:
             mail_from=str(
                 config.get("MAIL_FROM") or f"Baeji <no-reply@{urlsplit(base_url).hostname}>"
             ),
+            webhook_allow_local=_flag(config.get("WEBHOOK_ALLOW_LOCAL")),
         )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean setting from the environment's text (``1``, ``true``, ``yes``) or a bool."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
 
 
 def default_instance_path() -> Path:

@@ -23,6 +23,9 @@ from keys.signer import PrivateKeySigner
 _MAGIC = b"BK1"
 _NONCE_BYTES = 12
 _AAD_PREFIX = b"baeji/sealed-key/v1:"
+# Other secrets the service must read back (webhook signing secrets): same layout, own prefix.
+_SECRET_MAGIC = b"BS1"
+_SECRET_AAD_PREFIX = b"baeji/sealed-secret/v1:"
 
 
 class MasterKey:
@@ -82,6 +85,36 @@ class MasterKey:
             ) from None
         # The GCM tag authenticates the key we sealed, so its RSA self-check can be skipped.
         return PrivateKeySigner.from_pkcs8(der, key_id, authenticated=True)
+
+    def seal_secret(self, secret: bytes, label: str) -> bytes:
+        """Encrypt a secret the service must read back later, bound to ``label``.
+
+        ``b"BS1" || nonce(12) || AES-256-GCM(secret)``, with ``label`` (what the secret
+        belongs to, e.g. ``webhook:<id>``) as associated data: a blob copied onto another
+        row does not open.
+        """
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        aad = _SECRET_AAD_PREFIX + label.encode()
+        return _SECRET_MAGIC + nonce + self._aead.encrypt(nonce, secret, aad)
+
+    def open_secret(self, blob: bytes, label: str) -> bytes:
+        """Decrypt a secret sealed by :meth:`seal_secret` under ``label``.
+
+        Raises:
+            WrongMasterKey: wrong master key, wrong label or a tampered blob.
+            InvalidKeyEncoding: the blob is not a sealed secret.
+        """
+        head = len(_SECRET_MAGIC) + _NONCE_BYTES
+        if not blob.startswith(_SECRET_MAGIC) or len(blob) < head + 16:
+            raise InvalidKeyEncoding("not a sealed Baeji secret")
+        try:
+            return self._aead.decrypt(
+                blob[len(_SECRET_MAGIC) : head], blob[head:], _SECRET_AAD_PREFIX + label.encode()
+            )
+        except InvalidTag:
+            raise WrongMasterKey(
+                f"cannot open the secret of {label!r}: wrong master key, or it was altered"
+            ) from None
 
 
 def load_or_create_master_key(path: Path) -> MasterKey:

@@ -42,6 +42,7 @@ from verify.resolve import (
     FetchedDocument,
     Fetcher,
     HttpFetcher,
+    PinnedUrl,
     RevalidatingFetcher,
 )
 from verify.session import ProofCache, default_proof_cache
@@ -67,6 +68,7 @@ __all__ = [
     "HttpStatusError",
     "InvalidTrustStore",
     "NotInTrustStore",
+    "PinnedUrl",
     "ProofCache",
     "RecordingFetcher",
     "ResponseTooLarge",

@@ -33,6 +33,7 @@ ISSUER = ROOT / "issuer"
 FEATURES = (
     "status",
     "issuers",
+    "webhooks",
     "achievements",
     "learners",
     "credentials",

@@ -129,6 +129,21 @@ def test_tampered_or_foreign_blobs_are_refused() -> None:
         master.unseal(b"-----BEGIN PRIVATE KEY-----", "k")
 
 
+def test_sealed_secrets_open_only_under_their_label_and_key() -> None:
+    """A sealed secret opens with its master key and label; another row or key fails."""
+    master, _ = MasterKey.generate()
+    other, _ = MasterKey.generate()
+    sealed = master.seal_secret(b"whsec_value", "webhook:1")
+    assert b"whsec_value" not in sealed
+    assert master.open_secret(sealed, "webhook:1") == b"whsec_value"
+    with pytest.raises(WrongMasterKey):
+        master.open_secret(sealed, "webhook:2")
+    with pytest.raises(WrongMasterKey):
+        other.open_secret(sealed, "webhook:1")
+    with pytest.raises(InvalidKeyEncoding):
+        master.open_secret(master.seal(PrivateKeySigner.generate(KeyType.ED25519, "k")), "k")
+
+
 @pytest.mark.parametrize(
     "text", ["short", "!" * 43, "A" * 44], ids=["short", "not-b64", "33-bytes"]
 )
