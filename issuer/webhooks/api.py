@@ -41,7 +41,7 @@ def _out(endpoint: WebhookEndpoint) -> WebhookOut:
 
 def _delivery(row: WebhookDelivery) -> DeliveryOut:
     return DeliveryOut(
-        id=row.id,
+        id=row.uuid,
         event=row.event,
         event_id=row.event_id,
         state=row.state,

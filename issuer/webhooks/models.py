@@ -55,19 +55,22 @@ class WebhookDelivery(SQLModel, table=True):
     """One event for one endpoint: the exact body sent, its attempts and the last answer.
 
     ``event_id`` is the same for every endpoint and every retry or replay of one event
-    (receivers de-duplicate on it); ``id`` names this delivery (the ``Baeji-Delivery``
-    header). ``next_attempt_at`` is when a ``pending`` delivery is due; ``last_status`` is
-    the HTTP status of the last answer (``None`` when none came: a timeout, a refused
-    address), ``last_response`` a short excerpt of its body or what went wrong.
+    (receivers de-duplicate on it); ``uuid`` names this delivery (the ``Baeji-Delivery``
+    header, the API's id); ``id`` orders deliveries as they were written, so events go out
+    in the order they happened (a retry may still come after a later event).
+    ``next_attempt_at`` is when a ``pending`` delivery is due; ``last_status`` is the HTTP
+    status of the last answer (``None`` when none came: a timeout, a refused address),
+    ``last_response`` a short excerpt of its body or what went wrong.
     """
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
-        Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+        Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
     )
 
-    id: str = Field(primary_key=True, max_length=_ID_LENGTH)
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=_ID_LENGTH, unique=True)
     endpoint_id: str = Field(foreign_key="webhook_endpoint.id", max_length=_ID_LENGTH)
     event: str = Field(max_length=40)
     event_id: str = Field(max_length=_ID_LENGTH, index=True)

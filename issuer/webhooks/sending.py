@@ -229,18 +229,26 @@ def endpoint_secret(settings: Settings, endpoint: WebhookEndpoint) -> str:
 # -- attempts ---------------------------------------------------------------------------------
 
 
+def _row(session: Session, delivery_id: str, *, lock: bool = False) -> WebhookDelivery | None:
+    """The delivery ``delivery_id`` (its uuid), read afresh; ``lock``: skip it if another
+    worker holds it (PostgreSQL; SQLite's write lock serializes anyway)."""
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.uuid == delivery_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
 def _claim(session: Session, delivery_id: str, now: datetime) -> WebhookEndpoint | None:
     """Take a due delivery for one attempt (inside the caller's write unit).
 
     Returns its endpoint, or ``None`` when there is nothing to send now: not pending, not
     due, claimed by another worker, or its endpoint was removed (then it is cancelled).
     """
-    delivery = session.exec(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    delivery = _row(session, delivery_id, lock=True)
     if (
         delivery is None
         or delivery.state != "pending"
@@ -265,7 +273,7 @@ def _attempt(work: Work, delivery_id: str) -> bool:
     now = settings.clock()
     with work.write():
         endpoint = _claim(session, delivery_id, now)
-        delivery = session.get(WebhookDelivery, delivery_id)
+        delivery = _row(session, delivery_id)
         if endpoint is None or delivery is None:
             return False
         url, body, event = endpoint.url, delivery.payload.encode(), delivery.event
@@ -283,9 +291,7 @@ def _attempt(work: Work, delivery_id: str) -> bool:
         answer = _send(pinned, url, headers, body)
     done = settings.clock()
     with work.write():
-        row = session.get(
-            WebhookDelivery, delivery_id, with_for_update=True, populate_existing=True
-        )
+        row = _row(session, delivery_id)
         assert row is not None  # noqa: S101 - deliveries are never deleted
         row.last_status = answer.status
         row.last_response = answer.text or None
@@ -307,33 +313,34 @@ def _attempt(work: Work, delivery_id: str) -> bool:
 
 
 def deliver_one(work: Work, delivery_id: str) -> WebhookDelivery | None:
-    """Make one attempt of a due, pending delivery and record its answer (idempotent).
+    """Make one attempt of a due, pending delivery (by its uuid) and record its answer.
 
-    A delivery that is not pending or not yet due is left as it is (so running this twice,
-    or from several workers at once, sends it once). Returns the delivery as recorded, or
-    ``None`` for an unknown id. After a failed attempt it is ``pending`` again with its
-    ``next_attempt_at``, or ``failed`` after :data:`MAX_ATTEMPTS`.
+    Idempotent: a delivery that is not pending or not yet due is left as it is (so running
+    this twice, or from several workers at once, sends it once). Returns the delivery as
+    recorded, or ``None`` for an unknown id. After a failed attempt it is ``pending`` again
+    with its ``next_attempt_at``, or ``failed`` after :data:`MAX_ATTEMPTS`.
     """
     _attempt(work, delivery_id)
-    found = work.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    found = _row(work.session, delivery_id)
     if work.session.in_transaction():
         work.session.commit()
     return found
 
 
 def deliver_due(work: Work, *, limit: int = 100) -> int:
-    """Attempt every pending delivery due at ``work.now`` (oldest first, at most ``limit``).
+    """Attempt every pending delivery due at ``work.now``, in the order they were written
+    (at most ``limit``); return how many were attempted.
 
-    Returns how many were attempted. Run it periodically (or as the ``webhooks.deliver``
-    job); each delivery is claimed on its own, so several runners share the work.
+    Run it periodically (or as the ``webhooks.deliver`` job); each delivery is claimed on
+    its own, so several runners share the work.
     """
     due = work.session.exec(
-        select(WebhookDelivery.id)
+        select(WebhookDelivery.uuid)
         .where(
             WebhookDelivery.state == "pending",
             col(WebhookDelivery.next_attempt_at) <= work.now,
         )
-        .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+        .order_by(col(WebhookDelivery.id))
         .limit(limit)
     ).all()
     if work.session.in_transaction():

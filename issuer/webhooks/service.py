@@ -221,7 +221,7 @@ def emit(work: Work, event: str, credential: Credential) -> list[str]:
     """Write ``event`` about ``credential`` for each of the issuer's endpoints that want it.
 
     Call inside the write transaction of the change (the deliveries commit with it).
-    Returns the new deliveries' ids (none when no endpoint subscribed).
+    Returns the new deliveries' uuids (none when no endpoint subscribed).
     """
     return emit_many(work, event, [credential])
 
@@ -263,7 +263,8 @@ def emit_many(work: Work, event: str, credentials: Sequence[Credential]) -> list
         for endpoint in endpoints:
             rows.append(
                 WebhookDelivery.model_construct(
-                    id=str(uuid.uuid4()),
+                    id=None,
+                    uuid=str(uuid.uuid4()),
                     endpoint_id=endpoint.id,
                     event=event,
                     event_id=event_id,
@@ -280,7 +281,7 @@ def emit_many(work: Work, event: str, credentials: Sequence[Credential]) -> list
                 )
             )
     insert_all(work.session, rows)
-    return [row.id for row in rows]
+    return [row.uuid for row in rows]
 
 
 # -- the delivery log -------------------------------------------------------------------------
@@ -297,7 +298,7 @@ def deliveries(work: Work, ref: str, *, limit: int = 50) -> list[WebhookDelivery
         work.session.exec(
             select(WebhookDelivery)
             .where(WebhookDelivery.endpoint_id == endpoint.id)
-            .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
+            .order_by(col(WebhookDelivery.id).desc())
             .limit(limit)
         ).all()
     )
@@ -311,7 +312,13 @@ def get_delivery(work: Work, ref: str, delivery_ref: str) -> WebhookDelivery:
     """
     endpoint = get_endpoint(work, ref)
     delivery_id = parse_id(delivery_ref)
-    delivery = work.session.get(WebhookDelivery, delivery_id) if delivery_id else None
+    delivery = (
+        work.session.exec(
+            select(WebhookDelivery).where(WebhookDelivery.uuid == delivery_id)
+        ).first()
+        if delivery_id
+        else None
+    )
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise NotFound(f"no delivery {delivery_ref!r} of this webhook endpoint")
     return delivery
@@ -333,7 +340,7 @@ def replay(work: Work, ref: str, delivery_ref: str) -> WebhookDelivery:
         if endpoint.disabled_at is not None:
             raise Conflict("this webhook endpoint was removed; nothing is sent to it")
         again = WebhookDelivery(
-            id=str(uuid.uuid4()),
+            uuid=str(uuid.uuid4()),
             endpoint_id=endpoint.id,
             event=original.event,
             event_id=original.event_id,
@@ -352,6 +359,6 @@ def replay(work: Work, ref: str, delivery_ref: str) -> WebhookDelivery:
             issuer_id=endpoint.issuer_id,
             now=work.now,
             event_id=original.event_id,
-            delivery=again.id,
+            delivery=again.uuid,
         )
     return again

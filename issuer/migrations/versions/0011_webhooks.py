@@ -35,7 +35,8 @@ def upgrade() -> None:
     op.create_index("ix_webhook_endpoint_issuer_id", "webhook_endpoint", ["issuer_id"])
     op.create_table(
         "webhook_delivery",
-        sa.Column("id", sa.String(length=36), primary_key=True),
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("uuid", sa.String(length=36), nullable=False, unique=True),
         sa.Column(
             "endpoint_id",
             sa.String(length=36),
@@ -57,13 +58,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_webhook_delivery_event_id", "webhook_delivery", ["event_id"])
     op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["state", "next_attempt_at"])
-    op.create_index(
-        "ix_webhook_delivery_endpoint_created", "webhook_delivery", ["endpoint_id", "created_at"]
-    )
+    op.create_index("ix_webhook_delivery_endpoint", "webhook_delivery", ["endpoint_id", "id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_webhook_delivery_endpoint_created", table_name="webhook_delivery")
+    op.drop_index("ix_webhook_delivery_endpoint", table_name="webhook_delivery")
     op.drop_index("ix_webhook_delivery_due", table_name="webhook_delivery")
     op.drop_index("ix_webhook_delivery_event_id", table_name="webhook_delivery")
     op.drop_table("webhook_delivery")
