@@ -21,6 +21,7 @@ from issuer.credentials.cli import credential_group, issue_command, revoke_comma
 from issuer.issuers import platform
 from issuer.issuers.cli import apikey_group, issuer_group, keys_group
 from issuer.learners.cli import wallet_group
+from issuer.webhooks.cli import webhooks_group
 
 __all__ = ["OperatorError", "commands"]
 
@@ -99,5 +100,6 @@ commands: list[click.Command] = [
     wallet_group,
     keys_group,
     user_group,
+    webhooks_group,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import logging
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -17,6 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import col, select
 
 from issuer import db, settings_of
@@ -479,3 +483,46 @@ def test_emit_without_endpoints_writes_nothing(app: Flask, nuri: Tenant) -> None
         assert webhooks.emit_many(work, "credential.issued", []) == []
         with pytest.raises(ValueError, match="unknown webhook event"):
             webhooks.emit_many(work, "credential.deleted", [])
+
+
+def test_the_documented_recipe_checks_real_deliveries(
+    app: Flask, api: Api, course: str, hook: Receiver, clock: Clock, client: FlaskClient
+) -> None:
+    """The Python recipe on /api/docs accepts what the service sends (and nothing else)."""
+    docs = client.get("/api/docs").get_data(as_text=True)
+    assert 'id="webhooks"' in docs
+    found = re.search(r"<pre>(import hashlib.*?)</pre>", docs, re.DOTALL)
+    assert found
+    recipe: dict[str, Any] = {}
+    exec(html.unescape(found.group(1)), recipe)  # noqa: S102 - our own documentation
+    endpoint = register(api, hook.url(), ["credential.issued"])
+    api.issue(course, unique_email())
+    deliver_due(app)
+    (received,) = hook.got()
+    header = received.headers["Baeji-Signature"]
+    check = recipe["baeji_signed"]
+    fresh = int(header.split(",")[0].removeprefix("t=")) - int(time.time())
+    assert check(endpoint["secret"], header, received.body, tolerance=abs(fresh) + 5)
+    assert not check(endpoint["secret"], header, received.body + b" ", tolerance=abs(fresh) + 5)
+    assert not check("whsec_other", header, received.body, tolerance=abs(fresh) + 5)
+    assert not check(endpoint["secret"], header, received.body, tolerance=abs(fresh) - 5)
+    assert "Baeji-Signature" in client.get("/api/openapi.json").json["info"]["description"]  # type: ignore[index]
+    remove(api, endpoint)
+
+
+def test_the_deliver_command_sends_what_is_due(
+    app: Flask, api: Api, course: str, hook: Receiver
+) -> None:
+    from click.testing import CliRunner
+
+    from verify.cli import main as baeji
+
+    endpoint = register(api, hook.url(), ["credential.issued"])
+    api.issue(course, unique_email())
+    result = CliRunner().invoke(baeji, ["webhooks", "deliver"], obj=app)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 deliveries attempted"
+    assert len(hook.got()) == 1
+    again = CliRunner().invoke(baeji, ["webhooks", "deliver"], obj=app)
+    assert again.output.strip() == "0 deliveries attempted"
+    remove(api, endpoint)
