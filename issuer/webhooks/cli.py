@@ -28,7 +28,11 @@ def webhooks_group() -> None:
     help="Keep running: look for due deliveries every this many seconds.",
 )
 @click.option(
-    "--limit", type=click.IntRange(1, 10_000), default=100, show_default=True, help="Deliveries to attempt per round."
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="Deliveries to attempt per round.",
 )
 def deliver_command(every: float | None, limit: int) -> None:
     """Send every webhook delivery that is due (first attempts and retries)."""
