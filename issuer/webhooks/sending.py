@@ -49,6 +49,7 @@ from issuer.config import Settings
 from issuer.db import Work
 from issuer.errors import WebhookUrlRefused
 from issuer.webhooks.models import WebhookDelivery, WebhookEndpoint
+from keys import KeyManagementError
 from verify import ConnectionFailed, HttpFetcher, PinnedUrl, UnsafeUrl
 
 __all__ = [
@@ -167,17 +168,30 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
+def _ascii_host(host: str) -> str:
+    """The host name as it goes on the wire (IDNA for a Korean domain, say)."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
 def _send(pinned: PinnedUrl, url: str, headers: dict[str, str], body: bytes) -> Answer:
     """POST ``body`` to the checked address of ``url``; never follows a redirect."""
     started = time.monotonic()
     address = f"[{pinned.address}]" if ":" in pinned.address else pinned.address
     target = f"{pinned.scheme}://{address}:{pinned.port}{pinned.path}"
-    extensions = {"sni_hostname": pinned.host} if pinned.scheme == "https" else {}
+    host = _ascii_host(pinned.host)
+    extensions = {"sni_hostname": host} if pinned.scheme == "https" else {}
+    port = urlsplit(url).port
+    named = f"[{host}]" if ":" in host else host
     request_headers = {
         **headers,
-        "Host": urlsplit(url).netloc,
+        "Host": named if port is None else f"{named}:{port}",
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        # The excerpt kept is the body as sent: no compressed bytes.
+        "Accept-Encoding": "identity",
     }
 
     def elapsed() -> int:
@@ -277,9 +291,12 @@ def _attempt(work: Work, delivery_id: str) -> bool:
         if endpoint is None or delivery is None:
             return False
         url, body, event = endpoint.url, delivery.payload.encode(), delivery.event
-        secret = endpoint_secret(settings, endpoint)
     try:
+        secret = endpoint_secret(settings, endpoint)
         pinned = guard(settings).pin(url)
+    except KeyManagementError:
+        # Another master key than the one that sealed it: say so, never crash the runner.
+        answer = Answer(None, "the signing secret cannot be opened with this master key", 0)
     except (UnsafeUrl, ConnectionFailed) as err:
         answer = Answer(None, f"refused: {err}"[:EXCERPT_CHARS], 0)
     else:

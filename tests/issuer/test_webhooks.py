@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -29,6 +30,7 @@ from issuer.models import AuditEvent
 from issuer.webhooks import sending
 from issuer.webhooks import service as webhooks
 from issuer.webhooks.models import WebhookDelivery, WebhookEndpoint
+from keys import MasterKey
 from tests.issuer.conftest import Api, Tenant, make_app, unique_email
 from tests.issuer.webhook_receiver import Clock, Receiver, receiver
 
@@ -525,4 +527,51 @@ def test_the_deliver_command_sends_what_is_due(
     assert len(hook.got()) == 1
     again = CliRunner().invoke(baeji, ["webhooks", "deliver"], obj=app)
     assert again.output.strip() == "0 deliveries attempted"
+    remove(api, endpoint)
+
+
+def test_runners_at_once_send_each_delivery_once(
+    app: Flask, api: Api, course: str, hook: Receiver
+) -> None:
+    """Several deliver_due runners (workers) share the due deliveries: none is sent twice."""
+    endpoint = register(api, hook.url(), ["credential.issued"])
+    rows = [{"recipient": {"email": unique_email(), "name": f"동시 {n}"}} for n in range(12)]
+    response = api.post(
+        "/api/v1/credentials/batch", json={"achievementId": course, "credentials": rows}
+    )
+    assert response.status_code == 201, response.json
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            counts.append(deliver_due(app))
+        except BaseException as err:  # a runner's failure fails the test
+            errors.append(err)
+
+    runners = [threading.Thread(target=run) for _ in range(4)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(timeout=60)
+    assert errors == []
+    assert sum(counts) == 12
+    got = hook.got()
+    assert len(got) == 12
+    assert len({r.headers["Baeji-Delivery"] for r in got}) == 12
+    remove(api, endpoint)
+
+
+def test_another_master_key_fails_the_attempt_not_the_runner(
+    app: Flask, api: Api, course: str, hook: Receiver
+) -> None:
+    endpoint = register(api, hook.url(), ["credential.issued"])
+    api.issue(course, unique_email())
+    wrong = replace(settings_of(app), master_key=MasterKey.generate()[0])
+    with unit_of_work(db.engine_of(app), wrong, actor="test") as work:
+        assert sending.deliver_due(work) == 1
+    assert hook.got() == []
+    (row,) = api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["deliveries"]  # type: ignore[index]
+    assert row["lastResponse"] == "the signing secret cannot be opened with this master key"
+    assert row["state"] == "pending"
     remove(api, endpoint)
