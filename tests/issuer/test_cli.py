@@ -41,6 +41,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "wallet",
         "keys",
         "user",
+        "webhooks",
     }
     for name, subcommands in {
         "issuer": {"create"},
@@ -48,6 +49,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "wallet": {"link"},
         "keys": {"rotate"},
         "user": {"create"},
+        "webhooks": {"deliver"},
     }.items():
         group = next(c for c in cli.commands if c.name == name)
         assert isinstance(group, click.Group)
