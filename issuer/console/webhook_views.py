@@ -21,7 +21,8 @@ _LOG_SIZE = 50
 def webhooks_page() -> Any:
     work = _work()
     created, problem = None, None
-    form: dict[str, Any] = {"url": "", "events": list(EVENTS), "description": ""}
+    empty: dict[str, Any] = {"url": "", "events": list(EVENTS), "description": ""}
+    form = empty
     if request.method == "POST":
         if request.form.get("disable"):
             webhooks.disable_endpoint(work, request.form["disable"])
@@ -38,6 +39,7 @@ def webhooks_page() -> Any:
                 events=form["events"],
                 description=form["description"] or None,
             )
+            form = empty  # added: the form is ready for another one
         except APIError as err:
             problem = field_errors(err)[0]
     return page(
