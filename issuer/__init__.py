@@ -34,6 +34,9 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
   (``certifications``).
 - ``registry/``: the public issuer registry, ``/registry.json`` (DCC issuer-registry format)
   and the platform-signed ``/registry.vc.json`` (``service``, ``api``).
+- ``webhooks/``: providers' endpoints and the event log (``service``, whose ``emit`` the
+  credential workflows call), signing and sending through the SSRF guard (``sending``),
+  ``/api/v1/webhooks`` (``api``), ``baeji webhooks deliver`` (``cli``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),

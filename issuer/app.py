@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.verification import batch_api as verify_batch
     from issuer.verification import batch_views as verify_batch_page
     from issuer.verification import views as pages
+    from issuer.webhooks import api as webhooks
 
     settings = Settings.from_config(app.config, instance_path)
     app.extensions.setdefault("issuer", {})["settings"] = settings
@@ -85,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         registry.bp,
         wallet_link.bp,
         jobs.bp,
+        webhooks.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -24,6 +24,7 @@ from issuer.issuers.cli import apikey_group, issuer_group, keys_group
 from issuer.jobs.cli import worker_command
 from issuer.learners.cli import wallet_group
 from issuer.outbox.cli import mail_group
+from issuer.webhooks.cli import webhooks_group
 
 __all__ = ["OperatorError", "commands"]
 
@@ -107,5 +108,6 @@ commands: list[click.Command] = [
     user_group,
     mail_group,
     worker_command,
+    webhooks_group,
 ]
 """The commands added to the ``baeji`` group (entry point ``baeji.commands``)."""

@@ -61,6 +61,12 @@ DEFAULTS: dict[str, Any] = {
     # Let provider images and logos be fetched from http:// and private or loopback
     # addresses: development and tests only (see issuer/artwork.py).
     "ARTWORK_ALLOW_LOCAL": False,
+    # Let webhook endpoints be http:// and loopback addresses (a receiver on 127.0.0.1):
+    # development and tests only (see issuer/webhooks/sending.py).
+    "WEBHOOK_ALLOW_LOCAL": False,
+    # Who sends webhook deliveries: "jobs" (a job per event, retries scheduled as jobs) or
+    # "command" (only `baeji webhooks deliver --every S`, e.g. on the one host allowed out).
+    "WEBHOOK_SENDER": "jobs",
     # Rate limits (issuer.limits): Flask-Limiter rate strings, "N per minute;M per hour".
     "RATELIMIT_ENABLED": True,
     # None: counters in each worker's memory; redis://host:port/db shares them.
@@ -137,6 +143,10 @@ class Settings:
     job_max_attempts: int = 5
     job_backoff: float = 2.0
     job_chunk_size: int = 100
+    # Webhook endpoints may be loopback and plain http (development only).
+    webhook_allow_local: bool = False
+    # "jobs" or "command": see DEFAULTS (WEBHOOK_SENDER).
+    webhook_sender: str = "jobs"
     # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
     signer_cache: BoundedCache[IssuerSigners] = field(
         default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
@@ -187,7 +197,26 @@ class Settings:
             job_max_attempts=int(config.get("JOB_MAX_ATTEMPTS", 5)),
             job_backoff=float(config.get("JOB_BACKOFF", 2.0)),
             job_chunk_size=int(config.get("JOB_CHUNK_SIZE", 100)),
+            webhook_allow_local=_flag(config.get("WEBHOOK_ALLOW_LOCAL")),
+            webhook_sender=_choice(
+                config.get("WEBHOOK_SENDER") or "jobs", "WEBHOOK_SENDER", ("jobs", "command")
+            ),
         )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean setting from the environment's text (``1``, ``true``, ``yes``) or a bool."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    """A setting that must be one of ``allowed``; anything else stops the service at start."""
+    text = str(value).strip().lower()
+    if text not in allowed:
+        raise ValueError(f"BAEJI_{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return text
 
 
 def default_instance_path() -> Path:

@@ -28,9 +28,10 @@ instead. Codes are stable; messages may change::
     ├── UnsupportedMediaType          415  unsupported-media-type
     ├── ValidationFailed              422  validation-error
     │   ├── InvalidRows               422  invalid-rows
-    │   └── ImageRefused              422  image-too-large | image-type-unsupported |
-    │                                      image-unreadable | image-dimensions-too-large |
-    │                                      image-unsafe | image-unreachable
+    │   ├── ImageRefused              422  image-too-large | image-type-unsupported |
+    │   │                                  image-unreadable | image-dimensions-too-large |
+    │   │                                  image-unsafe | image-unreachable
+    │   └── WebhookUrlRefused         422  webhook-url-refused
     ├── RateLimited                   429  rate-limited
     └── ServiceBusy                   503  try-again
         └── BatchTooSlow              503  batch-too-slow
@@ -232,6 +233,16 @@ class ImageRefused(ValidationFailed):
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message, **details)
         self.code = code
+
+
+class WebhookUrlRefused(ValidationFailed):
+    """A webhook address is not a public HTTPS URL (:mod:`issuer.webhooks.sending`).
+
+    Plain http, user names in the URL, and host names that resolve to private, loopback or
+    link-local addresses are refused (loopback and http only with ``WEBHOOK_ALLOW_LOCAL``).
+    """
+
+    code = "webhook-url-refused"
 
 
 class RateLimited(APIError):

@@ -198,7 +198,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "title": "Baeji (배지) issuing API",
             "version": "1.0.0",
             "description": "Issue, revoke and verify Open Badges 3.0 credentials. "
-            'Every error is {"error": code, "message": text}.',
+            'Every error is {"error": code, "message": text}. Webhooks (/api/v1/webhooks) '
+            "are POSTs signed with Baeji-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
+            "'<t>.<raw body>' keyed with the endpoint's secret>; see the Webhooks section of "
+            "/api/docs for the payload and a verification recipe.",
         },
         "servers": [{"url": current_app.extensions["issuer"]["settings"].base_url}],
         "paths": paths,

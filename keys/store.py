@@ -23,7 +23,8 @@ from keys.signer import PrivateKeySigner
 _MAGIC = b"BK1"
 _NONCE_BYTES = 12
 _AAD_PREFIX = b"baeji/sealed-key/v1:"
-# Other secrets at rest (an e-mail waiting in the outbox): their own format and label space.
+# Other secrets at rest (an e-mail waiting in the outbox, a webhook signing secret): their
+# own format and label space.
 _DATA_MAGIC = b"BD1"
 _DATA_AAD_PREFIX = b"baeji/sealed-data/v1:"
 

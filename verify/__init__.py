@@ -57,6 +57,7 @@ from verify.resolve import (
     FetchedDocument,
     Fetcher,
     HttpFetcher,
+    PinnedUrl,
     RevalidatingFetcher,
 )
 from verify.session import ProofCache, default_proof_cache
@@ -86,6 +87,7 @@ __all__ = [
     "InvalidTrustStore",
     "IssuerRegistry",
     "NotInTrustStore",
+    "PinnedUrl",
     "ProofCache",
     "RecordingFetcher",
     "RegistryEntry",

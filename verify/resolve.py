@@ -131,12 +131,22 @@ def _is_local_name(host: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Target:
+class PinnedUrl:
+    """A URL that passed the SSRF guard, with the one address to connect to.
+
+    ``scheme`` is what to speak (``http`` for a loopback development server even when the
+    URL says ``https``, see :class:`HttpFetcher`), ``host`` the name for the ``Host`` header
+    and TLS, ``address`` the checked address (connect there, never resolve ``host`` again).
+    """
+
     scheme: str
     host: str
     port: int
     path: str
     address: str
+
+
+_Target = PinnedUrl
 
 
 class HttpFetcher:
@@ -206,6 +216,19 @@ class HttpFetcher:
             ConnectionFailed: its host name does not resolve.
         """
         self._target(url)
+
+    def pin(self, url: str) -> PinnedUrl:
+        """Check ``url`` as :meth:`fetch` would and return the address to connect to.
+
+        For callers that send through their own client (webhook deliveries): connect to
+        ``address`` only, with ``host`` as the ``Host`` header and TLS server name, so a
+        second DNS answer cannot move the request to a private address.
+
+        Raises:
+            UnsafeUrl: the URL would be refused.
+            ConnectionFailed: its host name does not resolve.
+        """
+        return self._target(url)
 
     def _get(self, url: str, *, accept: str, headers: Mapping[str, str]) -> FetchedDocument:
         deadline = time.monotonic() + self.timeout

@@ -13,7 +13,8 @@ course by id is "not found".
 
 This module holds the blueprint and its plumbing (sessions, roles, CSRF, sign-in, the
 account page) and the helpers the page groups share; the page groups are their own
-modules: ``course_views``, ``issue_views``, ``badge_views``, ``settings_views``, ``job_views``.
+modules: ``course_views``, ``issue_views``, ``badge_views``, ``settings_views``,
+``job_views``, ``webhook_views``.
 """
 
 from __future__ import annotations
@@ -392,8 +393,15 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings_of(app).base_url.lower().startswith("https://")
     # The page groups add their routes to ``bp`` when imported.
-    from issuer.console import badge_views, course_views, issue_views, job_views, settings_views
+    from issuer.console import (
+        badge_views,
+        course_views,
+        issue_views,
+        job_views,
+        settings_views,
+        webhook_views,
+    )
 
-    del badge_views, course_views, issue_views, job_views, settings_views
+    del badge_views, course_views, issue_views, job_views, settings_views, webhook_views
     _csrf.init_app(app)
     app.register_blueprint(bp)

@@ -45,7 +45,7 @@ from issuer import audit
 from issuer.achievements import service as catalog
 from issuer.config import Settings
 from issuer.credentials import mail
-from issuer.db import insert_all, write_transaction
+from issuer.db import Work, insert_all, write_transaction
 from issuer.errors import (
     AchievementArchived,
     AlreadyHolds,
@@ -75,6 +75,7 @@ from issuer.schemas import (
     RowError,
 )
 from issuer.status import service as status
+from issuer.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -827,6 +828,12 @@ def _store(
             session, settings, mail.wallet_mails(session, settings, issued, now=now), now=now
         )
         insert_all(session, rows + events)
+        # Deliveries to the issuer's webhook endpoints commit with the badges they announce.
+        webhooks.emit_many(
+            Work(session, settings, now, actor, issuer),
+            "credential.issued",
+            [item.credential for item in issued],
+        )
         session.flush()
     return issued
 
@@ -1009,6 +1016,11 @@ def _revoke_replaced(
             now=now,
             reason=old.revocation_reason,
         )
+    webhooks.emit_many(
+        Work(session, settings, now, actor, issuer),
+        "credential.revoked",
+        [old for old, _ in replaced],
+    )
     session.exec(
         select(StatusList.id)
         .where(col(StatusList.id).in_(sorted(planned_lists | bits.keys())))

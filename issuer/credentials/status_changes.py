@@ -13,10 +13,16 @@ from issuer.errors import InvalidStatusChange, NotFound, SuspensionNotEnabled, V
 from issuer.issuers import signing
 from issuer.models import Credential, parse_id
 from issuer.status import service as status
+from issuer.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 
 StatusAction = Literal["revoke", "suspend", "unsuspend"]
+_EVENTS = {
+    "revoke": "credential.revoked",
+    "suspend": "credential.suspended",
+    "unsuspend": "credential.unsuspended",
+}
 
 
 def change_status(
@@ -108,5 +114,6 @@ def change_status(
             now=now,
             reason=reason,
         )
+        webhooks.emit(work, _EVENTS[action], row)
     log.info("credential %s: %s", row.id, action)
     return row

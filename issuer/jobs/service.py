@@ -41,6 +41,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
@@ -156,10 +157,12 @@ def enqueue(
     *,
     key: str | None = None,
     total: int | None = None,
+    run_after: datetime | None = None,
 ) -> int:
     """Add a job to ``work.session``'s open transaction and return its id.
 
-    It runs after that transaction commits; if it rolls back, the job never existed.
+    It runs after that transaction commits (not before ``run_after`` when given); if it
+    rolls back, the job never existed.
     With ``key``, a job already enqueued under it (committed, or earlier in this
     transaction) is returned instead of a new one. ``total``: the progress's total, known
     up front (the consoles show "0 of total" until the handler reports).
@@ -183,6 +186,7 @@ def enqueue(
         progress_done=0,
         progress_total=total,
         created_at=work.now,
+        run_after=run_after,
     )
     try:
         with session.begin_nested():
@@ -196,7 +200,7 @@ def enqueue(
         return found.pk
     job_id = job.pk
     if mode_of(work) == "queue":
-        _defer_on_queue(session, job_id)
+        _defer_on_queue(session, job_id, run_after)
     else:
         session.info.setdefault(_PENDING, []).append(job_id)
         session.info["baeji_jobs_settings"] = work.settings
@@ -204,7 +208,7 @@ def enqueue(
     return job_id
 
 
-def _defer_on_queue(session: Session, job_id: int) -> None:
+def _defer_on_queue(session: Session, job_id: int, run_after: datetime | None) -> None:
     """Put the job on procrastinate's queue, in the same transaction as its row.
 
     The statement is the one procrastinate's own ``defer`` sends (``defer_jobs`` in its
@@ -214,13 +218,14 @@ def _defer_on_queue(session: Session, job_id: int) -> None:
     session.execute(
         text(
             "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL,"
-            " CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+            " CAST(:args AS jsonb), CAST(:at AS timestamptz))::procrastinate_job_to_defer_v1])"
         ),
         {
             "queue": QUEUE,
             "task": TASK,
             "lock": f"baeji-job-{job_id}",
             "args": json.dumps({"job_id": job_id}),
+            "at": run_after,
         },
     )
 

@@ -18,7 +18,8 @@ import issuer.certification.models
 import issuer.console.models
 import issuer.jobs.models
 import issuer.models
-import issuer.outbox.models  # noqa: F401
+import issuer.outbox.models
+import issuer.webhooks.models  # noqa: F401
 from issuer.db import make_engine
 
 config = context.config

@@ -109,7 +109,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server: BaseWSGIServer = make_server("127.0.0.1", 0, late, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     folder = tmp_path_factory.mktemp("live")
-    app = make_app(f"sqlite:///{folder / 'baeji.db'}", folder / "instance", BASE_URL=base_url)
+    # A development server: webhook receivers on 127.0.0.1 are allowed (jobs send them).
+    app = make_app(
+        f"sqlite:///{folder / 'baeji.db'}",
+        folder / "instance",
+        BASE_URL=base_url,
+        WEBHOOK_ALLOW_LOCAL=True,
+    )
     late.app = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -109,6 +109,11 @@ def test_openapi_document_describes_the_contract(client: FlaskClient) -> None:
         ("/api/v1/verify/batch", "post"),
         ("/api/v1/jobs", "get"),
         ("/api/v1/jobs/{job_id}", "get"),
+        ("/api/v1/webhooks", "get"),
+        ("/api/v1/webhooks", "post"),
+        ("/api/v1/webhooks/{webhook}", "delete"),
+        ("/api/v1/webhooks/{webhook}/deliveries", "get"),
+        ("/api/v1/webhooks/{webhook}/deliveries/{delivery}/replay", "post"),
     }
     assert {(p, m) for p, methods in paths.items() for m in methods} == expected
     schemas = document["components"]["schemas"]

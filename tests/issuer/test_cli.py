@@ -43,6 +43,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "user",
         "mail",
         "worker",
+        "webhooks",
     }
     for name, subcommands in {
         "issuer": {"create"},
@@ -51,6 +52,7 @@ def test_commands_are_registered_in_the_baeji_group() -> None:
         "keys": {"rotate"},
         "user": {"create"},
         "mail": {"send", "status"},
+        "webhooks": {"deliver"},
     }.items():
         group = next(c for c in cli.commands if c.name == name)
         assert isinstance(group, click.Group)

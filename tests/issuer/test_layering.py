@@ -35,6 +35,7 @@ FEATURES = (
     "status",
     "issuers",
     "outbox",
+    "webhooks",
     "achievements",
     "learners",
     "credentials",

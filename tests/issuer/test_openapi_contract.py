@@ -374,6 +374,11 @@ def test_every_documented_link_leads_where_it_says(world: World) -> None:
             },
             {},
         ),
+        # A public literal address: accepted without a DNS lookup or a connection.
+        "post_api_v1_webhooks": (
+            {"body": {"url": "https://93.184.215.14/hooks/baeji", "events": ["credential.issued"]}},
+            {},
+        ),
     }
     followed = 0
     for path, methods in document["paths"].items():

@@ -116,6 +116,8 @@ def test_sealed_data_opens_only_under_its_label() -> None:
         master.unseal(sealed, "outbox:1")
     with pytest.raises(InvalidKeyEncoding):
         master.unseal_data(b"BD1short", label="outbox:1")
+    with pytest.raises(InvalidKeyEncoding):
+        master.unseal_data(master.seal(PrivateKeySigner.generate(KeyType.ED25519, "k")), label="k")
 
 
 def test_wrong_master_key_is_a_clear_error() -> None:

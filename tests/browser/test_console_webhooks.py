@@ -1,0 +1,117 @@
+"""The console's webhook pages in a real Chromium: an owner adds an endpoint (the secret is
+shown once), a badge issued reaches a receiver on 127.0.0.1, the deliveries page shows the
+answers, and "send again" replays one. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from issuer import settings_of
+from issuer.webhooks import sending
+from tests.browser.conftest import LiveServer, screenshot, wait_replaced
+from tests.issuer.webhook_receiver import Receiver, receiver
+from verify.cli import main as baeji
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "웹훅 담당자 비밀번호 2026"
+
+
+def _submit(page: WebDriver, selector: str) -> None:
+    old = page.find_element(By.TAG_NAME, "html")
+    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
+    wait_replaced(page, old)
+
+
+def _received(hook: Receiver, count: int, seconds: float = 30) -> list[Any]:
+    """Wait until the service's delivery job has sent ``count`` requests to ``hook``."""
+    deadline = time.monotonic() + seconds
+    while len(hook.got()) < count:
+        assert time.monotonic() < deadline, f"{len(hook.got())} of {count} deliveries arrived"
+        time.sleep(0.05)
+    return hook.got()
+
+
+def _body_says(page: WebDriver, text: str, seconds: float = 30) -> str:
+    """Reload until the page shows ``text`` (the attempt is recorded after its answer)."""
+    deadline = time.monotonic() + seconds
+    while text not in (body := page.find_element(By.TAG_NAME, "body").text):
+        assert time.monotonic() < deadline, f"{text!r} never shown"
+        time.sleep(0.1)
+        page.refresh()
+    return body
+
+
+def _sign_in(page: WebDriver, live_server: LiveServer) -> None:
+    email = f"webhooks.{secrets.token_hex(4)}@example.kr"
+    created = CliRunner().invoke(
+        baeji,
+        ["user", "create", "--email", email, "--issuer", "hanbit", "--role", "owner"],
+        obj=live_server.app,
+        catch_exceptions=False,
+    )
+    assert created.exit_code == 0, created.output
+    page.get(created.output.strip().splitlines()[-1])
+    for name in ("password", "password2"):
+        page.find_element(By.NAME, name).send_keys(PASSWORD)
+    _submit(page, "main form button[type=submit]")
+    page.find_element(By.NAME, "email").send_keys(email)
+    page.find_element(By.NAME, "password").send_keys(PASSWORD)
+    _submit(page, "main form button[type=submit]")
+    assert "/console/courses" in page.current_url
+
+
+def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) -> None:
+    app = live_server.app
+    base = live_server.base_url
+    _sign_in(page, live_server)
+    with receiver() as hook:
+        page.get(f"{base}/console/settings")
+        _submit(page, "a[href$='/console/settings/webhooks']")
+        assert "웹훅" in page.title
+        page.find_element(By.NAME, "url").send_keys(hook.url("/lms"))
+        page.find_element(By.NAME, "description").send_keys("학사 관리 시스템")
+        _submit(page, "main form.card button[type=submit]")
+        secret = page.find_element(By.ID, "webhook-secret").text
+        assert secret.startswith("whsec_")
+        screenshot(page, "console-webhooks-created.png")
+
+        course = live_server.achievement(live_server.hanbit, "웹훅 브라우저 과정")
+        live_server.issue(
+            live_server.hanbit, course["uuid"], "webhook.browser@example.kr", "김웹훅"
+        )
+        (first,) = _received(hook, 1)  # sent by a job, after the issuing committed
+        assert sending.verify_signature(
+            secret,
+            first.headers["Baeji-Signature"],
+            first.body,
+            now=int(settings_of(app).clock().timestamp()),
+        )
+
+        page.get(f"{base}/console/settings/webhooks")
+        assert secret not in page.page_source
+        _submit(page, "a[href*='/console/settings/webhooks/']")
+        assert "HTTP 200" in page.find_element(By.TAG_NAME, "body").text
+        hook.status = 500
+        _submit(page, "button[name=replay]")
+        assert "곧 다시 보냅니다" in page.find_element(By.TAG_NAME, "body").text
+        _received(hook, 2)
+        page.refresh()
+        body = _body_says(page, "HTTP 500")
+        assert "HTTP 200" in body
+        screenshot(page, "console-webhook-deliveries.png")
+        again = hook.got()[-1]
+        assert json.loads(again.body)["id"] == json.loads(first.body)["id"]
+        assert again.headers["Baeji-Delivery"] != first.headers["Baeji-Delivery"]
+
+        page.get(f"{base}/console/settings/webhooks")
+        _submit(page, "button[name=disable]")
+        assert "삭제했습니다" in page.find_element(By.TAG_NAME, "body").text

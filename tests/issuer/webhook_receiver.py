@@ -1,0 +1,94 @@
+"""A real HTTP receiver of webhooks on 127.0.0.1, and a clock tests move by hand.
+
+The receiver records every request (path, headers, raw body) and answers with the status
+the test sets, so retries, redirects and replays are seen as a real LMS would see them.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """What the receiver got, and what it answers next (``status``, ``location``)."""
+
+    port: int = 0
+    status: int = 200
+    location: str | None = None
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def got(self) -> list[Received]:
+        with self.lock:
+            return list(self.requests)
+
+
+@contextmanager
+def receiver() -> Iterator[Receiver]:
+    """Run a receiver on an ephemeral port of 127.0.0.1 until the block ends."""
+    state = Receiver()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            with state.lock:
+                state.requests.append(Received(self.path, dict(self.headers.items()), body))
+                status, location = state.status, state.location
+            answer = b'{"ok": true}' if status < 300 else b"receiver says no " + b"x" * 2000
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep test output quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class Clock:
+    """The service's clock (``CLOCK`` setting): stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
