@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.issuers import api as profile
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
+    from issuer.operator import views as operator
     from issuer.published import api as public
     from issuer.verification import api as verification
     from issuer.verification import batch_api as verify_batch
@@ -82,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
+    operator.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

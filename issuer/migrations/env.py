@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import issuer.console.models
-import issuer.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import issuer.models
+import issuer.operator.models  # noqa: F401  (these register the tables on SQLModel.metadata)
 from issuer.db import make_engine
 
 config = context.config

@@ -39,6 +39,7 @@ FEATURES = (
     "published",
     "verification",
     "console",
+    "operator",
 )
 EDGES = frozenset({"api", "views", "cli"})
 # What assembles the features; ``issuer`` itself only re-exports create_app and settings_of,
