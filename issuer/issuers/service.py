@@ -14,7 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, col, select
 
 from issuer import audit
 from issuer.config import Settings
@@ -136,6 +137,12 @@ def require_active(issuer: Issuer) -> None:
         raise ProviderSuspended(f"the provider {issuer.slug!r} is suspended by the platform")
     if issuer.state == REMOVED:
         raise ProviderRemoved(f"the provider {issuer.slug!r} was removed from the platform")
+
+
+def publicly_listed() -> ColumnElement[bool]:
+    """The condition on :class:`Issuer` rows that public listings of providers use (the
+    issuer registry, any directory): providers only, and none the platform removed."""
+    return and_(col(Issuer.slug) != PLATFORM_SLUG, col(Issuer.state) != REMOVED)
 
 
 def issuer_by_slug(session: Session, slug: str, *, include_platform: bool = False) -> Issuer:

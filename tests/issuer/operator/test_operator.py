@@ -414,7 +414,10 @@ def test_suspended_provider_is_refused_but_its_badges_verify(
     assert verified.json["verdict"] == "valid"
     for path in (f"/issuers/{slug}", f"/issuers/{slug}/did.json", f"/issuers/{slug}/jwks.json"):
         assert client.get(path).status_code == 200, path
-    assert client.get(urlsplit(badge["id"]).path, headers=KOREAN).status_code == 200
+    public = client.get(urlsplit(badge["id"]).path, headers=KOREAN)
+    assert public.status_code == 200
+    assert 'data-verdict="valid"' in public.text
+    assert 'data-issuer-mark="registered"' in public.text  # suspended, still registered
 
     # Reinstated: the same key works again.
     assert operator.post(f"/operator/providers/{slug}/unsuspend", {}).status_code == 302
@@ -439,6 +442,10 @@ def test_removed_provider_is_refused_with_its_own_code(
     verified = app.test_client().post("/api/v1/verify", json=badge["credential"])
     assert verified.json is not None
     assert verified.json["verdict"] == "valid"
+    # Its badge page: still valid, but the provider is no longer shown as registered here.
+    public = app.test_client().get(urlsplit(badge["id"]).path, headers=KOREAN)
+    assert 'data-verdict="valid"' in public.text
+    assert 'data-issuer-mark="registered"' not in public.text
     # Removed providers are left out of the active list, found under their state.
     work = _work(app, session)
     active, _more = service.list_providers(work, search=slug, state="active")
@@ -446,6 +453,12 @@ def test_removed_provider_is_refused_with_its_own_code(
     assert [r.issuer.slug for r in active] == []
     assert [r.issuer.slug for r in removed] == [slug]
     assert removed[0].issued == 1
+    fresh = _provider(app).issuer.slug
+    session.rollback()  # a fresh snapshot, with the provider made on another session
+    listed = session.exec(select(Issuer.slug).where(accounts.publicly_listed())).all()
+    assert slug not in listed
+    assert "_platform" not in listed
+    assert fresh in listed
     with pytest.raises(InvalidStatusChange):
         service.change_state(work, slug, "suspend", reason="x")
     events = session.exec(
