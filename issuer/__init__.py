@@ -21,6 +21,10 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
   verify API and pages (``api``, ``batch_api``, ``views``, ``batch_views``).
 - ``published/``: the exact bytes of every public document (``service``) and the public,
   key-less routes that serve them (``api``).
+- ``operator/``: the operator console at ``/operator/`` (``views``, ``provider_views``):
+  registering, suspending and removing providers (``service``), applications from the
+  public ``/join`` form (``applications``, ``join_views``), platform figures and the
+  audit log (``figures``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),

@@ -109,7 +109,8 @@ def platform_figures(work: Work, *, months: int = FIGURE_MONTHS) -> PlatformFigu
 def audit_log(
     work: Work, *, actor: str = "", action: str = "", provider: str = "", page: int = 1
 ) -> tuple[list[AuditLine], bool]:
-    """One page of the platform's whole audit log, newest first, filtered by actor (part
+    """One page of the platform's whole audit log, newest first (by id: the append order,
+    read backwards along the primary key, so no sort of the whole log), filtered by actor (part
     of it), action (its start, e.g. ``operator.``) and provider slug; and whether another
     page follows.
 
@@ -127,7 +128,7 @@ def audit_log(
         found = accounts.issuer_by_slug(work.session, provider.strip(), include_platform=True)
         query = query.where(AuditEvent.issuer_id == found.pk)
     rows = work.session.exec(
-        query.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
+        query.order_by(col(AuditEvent.id).desc())
         .offset((max(page, 1) - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     ).all()
