@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from issuer import db, settings_of
 from issuer.achievements.cli import achievement_group
 from issuer.audit import cli_actor
+from issuer.certification.cli import certifications_command, certify_command
 from issuer.commands import OperatorError, command_app, open_session, reported
 from issuer.console.cli import user_group
 from issuer.credentials.cli import credential_group, issue_command, revoke_command
@@ -23,6 +24,9 @@ from issuer.issuers.cli import apikey_group, issuer_group, keys_group
 from issuer.learners.cli import wallet_group
 
 __all__ = ["OperatorError", "commands"]
+
+issuer_group.add_command(certify_command)
+issuer_group.add_command(certifications_command)
 
 
 # -- init / serve ---------------------------------------------------------------------------

@@ -2,15 +2,20 @@
 
 :func:`verify_credential` takes a credential in any form (JSON, VC-JWT, baked PNG/SVG, QR
 image, URL) and returns a :class:`VerificationReport` with one result per check and a
-verdict. The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by
-default, a :class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
+verdict. :func:`verify_certification` checks that an issuer holds a current certification
+(an ``EndorsementCredential`` of a certifying body you trust); ``verify_credential(...,
+certifiers=...)`` reports the same as its ``issuer-certification`` check.
+
+The network is reached only through a :class:`Fetcher`: :class:`HttpFetcher` by default, a
+:class:`TrustStore`'s fetcher offline, a :class:`DictFetcher` in tests.
 
 Imports no web framework, database or issuer code.
 """
 
 from __future__ import annotations
 
-from verify.algorithm import verify_credential
+from verify.algorithm import verify_certification, verify_credential
+from verify.certification import CertificationResult, CertificationState
 from verify.errors import (
     ConnectionFailed,
     CredentialNotValid,
@@ -50,6 +55,8 @@ from verify.trust import RecordingFetcher, TrustedDocument, TrustStore
 __all__ = [
     "CHECK_IDS",
     "CachingFetcher",
+    "CertificationResult",
+    "CertificationState",
     "CheckResult",
     "CheckStatus",
     "ConnectionFailed",
@@ -80,5 +87,6 @@ __all__ = [
     "VerificationReport",
     "VerifyError",
     "default_proof_cache",
+    "verify_certification",
     "verify_credential",
 ]

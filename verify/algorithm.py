@@ -7,11 +7,13 @@ credential verified by the same steps into its own sub-report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from verify import certification as certifying
+from verify.certification import CertificationResult
 from verify.checks import (
     check_authenticity,
     check_json_ld,
@@ -56,6 +58,8 @@ def verify_credential(
     email: str | None = None,
     clock_skew: timedelta = timedelta(minutes=5),
     proof_cache: ProofCache | None = None,
+    certifiers: Collection[str] = (),
+    certifications: Sequence[Mapping[str, Any] | str] = (),
 ) -> VerificationReport:
     """Verify an Open Badges 3.0 credential (or a CLR, an endorsement, or an Open Badges 2.0
     assertion) and report every check.
@@ -74,6 +78,12 @@ def verify_credential(
             is verified once per change, not once per credential. By default the
             process's shared cache (:func:`verify.default_proof_cache`); pass
             ``ProofCache(max_entries=0)`` to verify every list on every call.
+        certifiers: the certifying bodies you trust (their DIDs, e.g. the platform's
+            ``did:web``). When given, the ``issuer-certification`` check verifies the
+            certification endorsements about the credential's issuer (see
+            :mod:`verify.certification`); otherwise it is skipped.
+        certifications: certification endorsements (JSON or compact JWS) to consider
+            besides those embedded in the issuer profile.
 
     Returns:
         The report: one result per check, nested reports, and the verdict. A credential
@@ -113,7 +123,111 @@ def verify_credential(
             report = _verify(
                 loaded, session, email=email, role="credential", depth=0, budget=_Budget()
             )
+        if certifiers and report.credential is not None:
+            report = _with_certification(report, session, certifiers, certifications)
     return replace(report, documents=tuple(session.records))
+
+
+def verify_certification(
+    endorsements: Sequence[Mapping[str, Any] | str],
+    *,
+    subject_id: str,
+    certifiers: Collection[str],
+    now: datetime,
+    fetcher: Fetcher | None = None,
+    clock_skew: timedelta = timedelta(minutes=5),
+    proof_cache: ProofCache | None = None,
+) -> CertificationResult:
+    """Verify that ``subject_id`` (an issuer's profile id) holds a current certification.
+
+    Every endorsement that claims one of ``certifiers`` as its issuer is verified in full
+    (as :func:`verify_credential` would: schema, proof by a key the certifier publishes and
+    controls, status list, validity window); its ``credentialSubject.id`` must be
+    ``subject_id``. Endorsements from anyone else are ignored.
+
+    Args:
+        endorsements: EndorsementCredentials as JSON objects or compact VC-JWTs.
+        subject_id: the profile that must be certified (a badge's ``issuer.id``).
+        certifiers: the certifying bodies you trust (DIDs).
+        now, fetcher, clock_skew, proof_cache: as for :func:`verify_credential`.
+
+    Returns:
+        The result: ``state`` (``certified`` only when everything verified), the
+        ``issuer-certification`` check and each endorsement's report.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    session = FetchSession(
+        fetcher if fetcher is not None else HttpFetcher(),
+        now,
+        clock_skew,
+        proofs=proof_cache if proof_cache is not None else default_proof_cache(),
+    )
+    return _certify(list(endorsements), session, subject_id=subject_id, certifiers=certifiers)
+
+
+def _certify(
+    sources: list[Any],
+    session: FetchSession,
+    *,
+    subject_id: str,
+    certifiers: Collection[str],
+) -> CertificationResult:
+    reports: list[VerificationReport] = []
+    ignored = 0
+    for item in sources[: certifying.MAX_CERTIFICATIONS]:
+        try:
+            loaded = _load_nested(item)
+        except InputProblem:
+            ignored += 1
+            continue
+        if not certifying.claims_certifier(loaded.credential, certifiers):
+            ignored += 1
+            continue
+        reports.append(
+            _verify(
+                loaded,
+                session,
+                email=None,
+                role=certifying.ROLE,
+                depth=1,
+                budget=_Budget(),
+            )
+        )
+    return certifying.judge(reports, subject_id=subject_id, certifiers=certifiers, ignored=ignored)
+
+
+def _issuer_established(report: VerificationReport) -> bool:
+    """The credential's issuer signed it: issuer and key passed, a signature passed, none
+    failed (what makes its ``issuer.id`` worth looking up)."""
+    by_id = {c.id: c.status for c in report.checks}
+    signatures = (by_id.get("proof"), by_id.get("jwt"))
+    return (
+        by_id.get("issuer") is CheckStatus.PASSED
+        and by_id.get("key") is CheckStatus.PASSED
+        and CheckStatus.PASSED in signatures
+        and CheckStatus.FAILED not in signatures
+        and CheckStatus.ERROR not in signatures
+    )
+
+
+def _with_certification(
+    report: VerificationReport,
+    session: FetchSession,
+    certifiers: Collection[str],
+    certifications: Sequence[Mapping[str, Any] | str],
+) -> VerificationReport:
+    summary = report.summary() or {}
+    issuer = summary.get("issuer")
+    subject_id = issuer.get("id") if isinstance(issuer, Mapping) else None
+    if not isinstance(subject_id, str) or not _issuer_established(report):
+        outcome = certifying.not_checked()
+    else:
+        sources = [*certifications]
+        if report.version == "3.0" and report.credential is not None:
+            sources.extend(certifying.issuer_endorsements(report.credential))
+        outcome = _certify(sources, session, subject_id=subject_id, certifiers=certifiers)
+    return report.replace_check(outcome.check, children=outcome.reports)
 
 
 def _not_checked(*, after: str) -> list[CheckResult]:
@@ -177,6 +291,7 @@ def _verify(
         validity,
         recipient,
         *nested_results,
+        certifying.not_requested(),
     ]
     return VerificationReport.from_checks(
         checks,

@@ -84,6 +84,7 @@ def verify_compact(text: str, session: FetchSession, *, form: str) -> Verificati
         "recipient": skipped("recipient", "compact-no-recipient"),
         "endorsements": skipped("endorsements", "no-endorsements"),
         "embedded-credentials": skipped("embedded-credentials", "not-a-clr"),
+        "issuer-certification": skipped("issuer-certification", "certification-not-requested"),
     }
     issuer_id = signed.claims.issuer_id
     issuer = None

@@ -516,6 +516,7 @@ def verify_ob2(
     checks["suspension"] = skipped("suspension", "ob2-no-suspension")
     checks["endorsements"] = skipped("endorsements", "no-endorsements")
     checks["embedded-credentials"] = skipped("embedded-credentials", "not-a-clr")
+    checks["issuer-certification"] = skipped("issuer-certification", "certification-not-requested")
     if checks["structure"].status is CheckStatus.PASSED:
         _chain(run, loaded)
     for check_id in CHECK_IDS:

@@ -18,6 +18,9 @@ Check ids are stable (programs rely on them), in this order:
 ``recipient``            the given email matches the recipient's salted hash
 ``endorsements``         embedded endorsements (each has its own sub-report)
 ``embedded-credentials`` the credentials a CLR embeds (each has its own sub-report)
+``issuer-certification`` the issuer's certification by a certifying body the caller trusts
+                         (each certification endorsement has its own sub-report, role
+                         ``certification``; see :mod:`verify.certification`)
 ======================== ==================================================================
 
 Verdict: the most severe outcome of all checks, in the order ``invalid`` > ``revoked`` >
@@ -44,7 +47,8 @@ Embedded credentials (a CLR) and endorsements are reported but do not change the
 a CLR's verdict is about the record's own proof and status, and each embedded badge's
 verdict is listed (``embedded-credentials`` gives the counts, e.g. "4 valid, 1 revoked");
 only a record that refused its members unread (nested too deep, too many) is invalid. An
-endorsement is a third party's statement about the credential, not part of its validity.
+endorsement is a third party's statement about the credential, not part of its validity;
+so is the issuer's certification (``issuer-certification``).
 """
 
 from __future__ import annotations
@@ -106,6 +110,8 @@ NOT_APPLICABLE_CODES = frozenset(
         "no-suspension-entry",
         "not-a-clr",
         "no-endorsements",
+        "certification-not-requested",
+        "no-certification",
         "recipient-not-requested",
         "jwt-not-present",
         "proof-not-present",
@@ -157,10 +163,11 @@ CHECK_IDS = (
     "recipient",
     "endorsements",
     "embedded-credentials",
+    "issuer-certification",
 )
 _REQUIRED_FOR_VALID = ("input", "structure", "issuer", "key")
 # Checks whose outcome is shown but does not enter the verdict (see the module docstring).
-_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials"})
+_INFORMATIONAL = frozenset({"endorsements", "embedded-credentials", "issuer-certification"})
 # ...except when the nested credentials were refused unread (a CLR built to exhaust us).
 _NESTING_REFUSED = frozenset({"nesting-too-deep", "too-many-nested"})
 
@@ -305,7 +312,8 @@ class VerificationReport:
         credential: the credential that was verified, when the input held one.
         children: sub-reports of endorsements and of credentials embedded in a CLR.
         checked_at: the ``now`` the verification used.
-        role: ``credential``, ``endorsement`` or ``embedded-credential``.
+        role: ``credential``, ``endorsement``, ``embedded-credential`` or
+            ``certification``.
         documents: the documents fetched or read from a trust file (top-level report).
         version: the Open Badges version verified: ``3.0`` (also CLR 2.0) or ``2.0``. An
             OB 2.0 report's ``credential`` is the assertion with its badge class and issuer
@@ -342,6 +350,23 @@ class VerificationReport:
             checked_at,
             role,
             version=version,
+        )
+
+    def replace_check(
+        self, check: CheckResult, *, children: Iterable[VerificationReport] = ()
+    ) -> VerificationReport:
+        """Return this report with ``check`` instead of the result with its id, and
+        ``children`` added; the verdict is decided again (e.g. to fill the
+        ``issuer-certification`` check from :func:`verify.verify_certification`)."""
+        return VerificationReport(
+            decide_verdict(check if c.id == check.id else c for c in self.checks),
+            tuple(check if c.id == check.id else c for c in self.checks),
+            self.credential,
+            (*self.children, *children),
+            self.checked_at,
+            self.role,
+            self.documents,
+            self.version,
         )
 
     def summary(self) -> dict[str, Any] | None:

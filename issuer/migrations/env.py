@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+import issuer.certification.models
 import issuer.console.models
 import issuer.models
 import issuer.operator.models  # noqa: F401  (these register the tables on SQLModel.metadata)

@@ -25,6 +25,7 @@ from issuer.issuers import service as accounts
 from issuer.models import Issuer
 from issuer.operations import settings
 from issuer.pages import render_page, wants_html
+from issuer.published import certifications
 from issuer.published import service as published
 from issuer.verification import views as pages
 
@@ -143,6 +144,31 @@ def credential(name: str) -> Response:
         found = published.credential(get_session(), conf, _caches(), ref, form)
         return _published(found, content_type=f"{wanted}; charset=utf-8", filename=False)
     return pages.credential_page(reads.public_credential(get_session(), conf, ref))
+
+
+@bp.get("/certifications/<name>")
+def certification(name: str) -> Response:
+    """A provider's certification: the platform's signed EndorsementCredential (its ``id``
+    resolves here); ``.json`` or ``.jwt``, or by content negotiation. People are sent to
+    the provider's page, which shows the certification once it verified."""
+    ref, _, extension = name.partition(".")
+    conf = settings()
+    session = get_session()
+    if extension == "jws":
+        extension = "jwt"
+    if extension:
+        return _published(certifications.certification(session, conf, ref, extension))
+    wanted = request.accept_mimetypes.best_match(_NEGOTIABLE, default="text/html")
+    if wanted == "text/html":
+        slug = certifications.certification_provider(session, conf, ref)
+        response = Response(status=303)
+        response.headers["Location"] = (
+            url_for("public.issuer_profile", slug=slug) + "#certification"
+        )
+        return response
+    form = "jwt" if wanted in ("application/vc+jwt", "text/plain") else "json"
+    found = certifications.certification(session, conf, ref, form)
+    return _published(found, content_type=f"{wanted}; charset=utf-8", filename=False)
 
 
 @bp.get("/credentials/<ref>/qr.png")

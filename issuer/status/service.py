@@ -79,6 +79,38 @@ def new_list(
     return row
 
 
+def open_list(
+    session: Session, *, issuer: Issuer, purpose: str, base_url: str, signer: Signer, now: datetime
+) -> StatusList:
+    """Return ``issuer``'s open list for ``purpose``, starting one if it has none.
+
+    For identities that hold a status entry per document rather than per badge (the
+    platform's certifications): a new list is added to the session and flushed, inside the
+    caller's write transaction; the caller draws an index on it that its own table keeps
+    unique, and counts it with :func:`add_usage`.
+    """
+    found = session.exec(
+        select(StatusList)
+        .where(
+            StatusList.issuer_id == issuer.pk,
+            StatusList.purpose == purpose,
+            col(StatusList.full).is_(False),
+        )
+        .order_by(col(StatusList.created_at).desc(), col(StatusList.id))
+        .limit(1)
+    ).first()
+    if found is not None and found.used < found.size // 2:
+        return found
+    if found is not None:
+        # Half full: random draws would start to collide; the next document gets a new list.
+        found.full = True
+        session.add(found)
+    row = new_list(issuer=issuer, purpose=purpose, base_url=base_url, signer=signer, now=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def resign_lists(
     session: Session, *, issuer: Issuer, base_url: str, signer: Signer, now: datetime
 ) -> None:

@@ -10,7 +10,7 @@ cut, and only http(s) links are kept. Templates escape all of it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from issuer.config import Settings
 from issuer.issuers.platform import is_platform
 from issuer.issuers.service import REMOVED
 from issuer.models import Credential, Issuer, parse_id
+from issuer.verification.certification import CertificationView, report_view
 from verify import CheckStatus, Verdict, VerificationReport
 
 _MAX_TEXT = 5000
@@ -72,7 +73,8 @@ class IssuerView:
     """Who issued the credential, and whether this platform knows them.
 
     ``registered`` is the provider's slug when the DID is a provider of this platform and
-    a signature passed with a key the provider still stands behind; ``platform`` when it
+    a signature passed with a key the provider still stands behind (``certification`` is
+    then its verified certification, if any); ``platform`` when it
     is this platform itself. ``key_compromised`` when the issuer declared the signing key
     compromised (the badge is then not trusted, and the page says exactly why).
     """
@@ -82,6 +84,9 @@ class IssuerView:
     registered: str | None = None
     platform: bool = False
     key_compromised: bool = False
+    # The provider's certification, only once ``verify`` verified it (see
+    # issuer.verification.certification); ``None`` shows nothing.
+    certification: CertificationView | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,10 @@ def describe(
         if _text(item.value) or _text(item.status)
     ]
     recipient = next((c for c in report.checks if c.id == "recipient"), None)
+    issuer = _issuer(credential, report, session)
+    if issuer.registered:
+        certified = report_view(report, session=session, settings=settings, lang=lang)
+        issuer = replace(issuer, certification=certified)
     return CredentialView(
         verdict=report.verdict.value,
         verdict_label=report.verdict.label(lang),
@@ -266,7 +275,7 @@ def describe(
         glyph=_GLYPHS[report.verdict],
         kind=kind,
         title=_text(summary.title),
-        issuer=_issuer(credential, report, session),
+        issuer=issuer,
         checks=[_check(c, lang) for c in report.checks],
         checked_at=report.checked_at,
         recipient_name=_text(summary.holder_name),

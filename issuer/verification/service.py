@@ -1,7 +1,7 @@
 """Verification by this service: the ``verify`` package, with this service's origin in-process.
 
-Documents under the service's own origin (DID documents, JWKS, status lists, credentials)
-are read from the database by :class:`StoredFetcher`: the same bytes and ETags
+Documents under the service's own origin (DID documents, JWKS, status lists, credentials,
+certifications) are read from the database by :class:`StoredFetcher`: the same bytes and ETags
 :mod:`issuer.published.service` serves, without an HTTP round trip, so a development server on
 127.0.0.1 verifies its own badges without opening the verifier to local addresses.
 Anything else goes through :class:`verify.HttpFetcher` (HTTPS, public addresses only,
@@ -37,6 +37,7 @@ from issuer.caches import BoundedCache
 from issuer.config import Settings
 from issuer.db import get_session
 from issuer.errors import NotFound
+from issuer.published import certifications as published_certifications
 from issuer.published import service as published
 from verify import (
     CachingFetcher,
@@ -128,8 +129,8 @@ class StoredFetcher:
         for used in documents:
             path = urlsplit(used.url).path[len(self._prefix) :]
             segments = path.strip("/").split("/")
-            if len(segments) == 2 and segments[0] == "credentials":
-                continue  # an issued credential never changes
+            if len(segments) == 2 and segments[0] in ("credentials", "certifications"):
+                continue  # an issued credential (or certification) never changes
             if len(segments) == 2 and segments[0] == "status":
                 lists[segments[1]] = used.etag
                 continue
@@ -159,6 +160,10 @@ class StoredFetcher:
             ref, _, extension = segments[1].partition(".")
             form = extension or _credential_form(accept)
             return published.credential(session, self._settings, caches, ref, form)
+        if len(segments) == 2 and segments[0] == "certifications":
+            ref, _, extension = segments[1].partition(".")
+            form = extension or _credential_form(accept)
+            return published_certifications.certification(session, self._settings, ref, form)
         raise NotFound(f"{path} is not a document this service publishes")
 
 

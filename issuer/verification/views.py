@@ -20,6 +20,7 @@ from issuer.db import get_session
 from issuer.models import Achievement, Credential, Issuer
 from issuer.pages import page_language, render_page
 from issuer.schemas import AchievementCreate
+from issuer.verification import certification
 from issuer.verification.batch_views import batch_page
 from issuer.verification.details import badge_page_context, upload_details
 from issuer.verification.report import describe
@@ -45,6 +46,8 @@ def credential_page(row: Credential, *, email: str | None = None) -> Response:
     conf = settings_of(app)
     email = _email(email)
     report = verify_source(app, row.jwt, email=email)
+    # The issuer's certification is verified apart (its documents change on their own).
+    report = certification.with_certification(app, report)
     view = describe(
         report,
         session=get_session(),
@@ -86,6 +89,7 @@ def verify_page() -> Response:
             "service/verify.html", status=400, view=None, problem=problem, max_size=max_size
         )
     report = verify_source(app, data or text, email=email)
+    report = certification.with_certification(app, report)
     view = describe(
         report,
         session=get_session(),
@@ -164,9 +168,17 @@ def issuer_page(issuer: Issuer) -> Response:
                 has_image=row.image is not None,
             )
         )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    certified = certification.view(
+        certification.provider_certification(app, issuer).check,
+        session=session,
+        settings=settings_of(app),
+        lang=page_language(),
+    )
     return render_page(
         "service/issuer.html",
         issuer=issuer,
+        certification=certified,
         website=issuer.url if (issuer.url or "").startswith(("https://", "http://")) else None,
         achievements=items,
     )

@@ -26,7 +26,16 @@ import jwt as pyjwt
 import pytest
 from jsonschema import Draft201909Validator
 
-from badges import SignedCredential, add_proof, encode_jwt, format_datetime, sign_credential
+from badges import (
+    Profile,
+    SignedCredential,
+    add_proof,
+    build_endorsement,
+    encode_jwt,
+    format_datetime,
+    sign_credential,
+    status_entry,
+)
 from badges.context import CONTEXT_FILES, load_context
 from badges.schema import ACHIEVEMENT_CREDENTIAL
 from keys import KeyType, PrivateKeySigner, build_did_document
@@ -203,8 +212,29 @@ def _with_tampered_payload(token: str, name: str) -> str:
     return f"{header}.{encoded.decode().rstrip('=')}.{signature}"
 
 
+def _certification(signer: PrivateKeySigner, jwt_signer: PrivateKeySigner) -> SignedCredential:
+    """A certification shaped as ``baeji issuer certify`` makes it: an EndorsementCredential
+    about a provider's DID, with a revocation entry, a validity period and both languages."""
+    unsigned = build_endorsement(
+        credential_id="https://badges.example.kr/certifications/3f0c8a52-1d4e-4b7a-9c2f-5e6d7a8b9c0d",
+        issuer=Profile(id=ISSUER_DID, name="Baeji 배지"),
+        subject_id="did:web:badges.example.kr:issuers:leader",
+        name="디지털 리더스 클럽 인증 · Digital Leaders Club certification",
+        now=NOW,
+        comment="품질 기준을 충족한 교육기관 · Meets the programme's quality criteria",
+    ).to_json()
+    unsigned["description"] = "디지털 리더스 클럽 인증 교육기관 · A certified training provider"
+    unsigned["validUntil"] = format_datetime(NOW + timedelta(days=365))
+    unsigned["credentialStatus"] = status_entry(
+        "https://badges.example.kr/status/6c1e7f0a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", 4242, "revocation"
+    ).to_json()
+    return sign_credential(unsigned, proof_signer=signer, jwt_signer=jwt_signer, now=NOW)
+
+
 @pytest.fixture(scope="module")
-def outcomes(node: str, issued: Issued, ed25519_signer: PrivateKeySigner) -> dict[str, Outcome]:
+def outcomes(
+    node: str, issued: Issued, ed25519_signer: PrivateKeySigner, rsa_signer: PrivateKeySigner
+) -> dict[str, Outcome]:
     """Every job of this module, verified in a single Node.js process."""
     credential = issued.signed.credential
     assert issued.signed.jwt is not None
@@ -231,7 +261,17 @@ def outcomes(node: str, issued: Issued, ed25519_signer: PrivateKeySigner) -> dic
         sample_credential(now=NOW, name=ORIGINAL_NAME), proof_signer=ed25519_signer, now=NOW
     ).credential
 
+    certification = _certification(ed25519_signer, rsa_signer)
+    assert certification.jwt is not None
+    forged_certification = sign_credential(
+        {k: v for k, v in certification.credential.items() if k != "proof"},
+        proof_signer=impostor,
+        now=NOW,
+    ).credential
+
     jobs: dict[str, dict[str, Any]] = {
+        "certification": {"credential": certification.credential, "jwt": certification.jwt},
+        "certification-forged": {"credential": forged_certification},
         "RS256": {"credential": credential, "jwt": issued.signed.jwt},
         "with-suspension": {"credential": with_suspension},
         "EdDSA": {"credential": credential, "jwt": issued.eddsa_jwt},
@@ -257,6 +297,21 @@ def test_data_integrity_proof_verifies_in_digital_bazaar_vc(outcomes: dict[str, 
 def test_vc_jwt_verifies_in_jose(outcomes: dict[str, Outcome], algorithm: str) -> None:
     """jose verifies the VC-JWT with the DID document's JWK; the payload is the credential."""
     assert outcomes[algorithm].jwt == JwtOutcome(verified=True, error=None, payload_matches=True)
+
+
+def test_certification_endorsement_verifies_in_digital_bazaar_vc_and_jose(
+    outcomes: dict[str, Outcome],
+) -> None:
+    """A certification (EndorsementCredential) verifies independently: DI proof and VC-JWT."""
+    assert outcomes["certification"].di == DiOutcome(verified=True, error=None)
+    assert outcomes["certification"].jwt == JwtOutcome(
+        verified=True, error=None, payload_matches=True
+    )
+
+
+def test_forged_certification_fails_in_digital_bazaar_vc(outcomes: dict[str, Outcome]) -> None:
+    """The same certification signed by a key the certifier does not publish fails."""
+    assert outcomes["certification-forged"].di.verified is False
 
 
 def test_issued_credential_is_realistic(issued: Issued) -> None:

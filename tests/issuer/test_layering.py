@@ -36,6 +36,7 @@ FEATURES = (
     "achievements",
     "learners",
     "credentials",
+    "certification",
     "published",
     "verification",
     "console",
