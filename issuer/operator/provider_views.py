@@ -1,21 +1,29 @@
-"""Operator console pages: providers (list, register, detail, suspend / unsuspend /
-remove), applications from the join form, platform figures and the audit log."""
+"""Operator console pages: providers (list, register, detail with its certifications,
+suspend / unsuspend / remove), applications from the join form, platform figures and the
+audit log."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import redirect, request, url_for
 
+from issuer.certification import service as certifying
+from issuer.certification.models import Certification
 from issuer.console import service as staff
 from issuer.console.views import uploaded_image
 from issuer.db import Work
-from issuer.errors import APIError
+from issuer.errors import APIError, ValidationFailed
 from issuer.issuers.service import STATES
+from issuer.models import Issuer
 from issuer.operator import applications as joining
 from issuer.operator import figures as reports
 from issuer.operator import service
 from issuer.operator.views import _problem, _work, bp, page, signed_in
+
+# A date alone ends a certified period at the end of that day in Korea.
+KST = timezone(timedelta(hours=9), "KST")
 
 # -- providers --------------------------------------------------------------------------------
 
@@ -78,13 +86,28 @@ def provider(slug: str) -> Any:
     issuer = service.get_provider(work, slug)
     link, problem = None, None
     if request.method == "POST":
-        # A new owner invitation (an owner left, or the first link expired).
+        form = request.form
         try:
+            if form.get("do") == "certify":
+                certifying.certify(
+                    work,
+                    issuer,
+                    programme=form.get("programme", ""),
+                    until=_until(form.get("until", "")),
+                    narrative=form.get("narrative", "").strip() or None,
+                )
+                return redirect(url_for("operator.provider", slug=slug, done="certify"))
+            if form.get("do") == "decertify":
+                certifying.revoke(
+                    work, form.get("certification", ""), reason=form.get("reason", "")
+                )
+                return redirect(url_for("operator.provider", slug=slug, done="decertify"))
+            # A new owner invitation (an owner left, or the first link expired).
             _user, link = staff.create_user(
                 work.session,
                 work.settings,
                 issuer,
-                email=request.form.get("email", ""),
+                email=form.get("email", ""),
                 role="owner",
                 now=work.now,
                 actor=work.actor,
@@ -93,19 +116,45 @@ def provider(slug: str) -> Any:
             problem = err.message
     return page(
         "provider.html",
+        status=422 if problem else 200,
         issuer=issuer,
         figures=service.provider_figures(work, issuer),
         people=service.provider_staff(work, issuer),
         public_url=work.settings.url("issuers", issuer.slug),
         link=link,
         problem=problem,
-        **_certification(work, issuer),
+        certifications=_certifications(work, issuer),
+        programmes=list(certifying.PROGRAMMES.values()),
+        certification_url=lambda row: certifying.certification_url(work, row.id),
     )
 
 
-def _certification(work: Work, issuer: Any) -> dict[str, Any]:
-    """What the provider page shows of certification (wired when that feature is merged)."""
-    return {"certification_enabled": False}
+def _until(text: str) -> datetime:
+    """The end of a certified period from the form's date: through that day's end, in
+    Korea (the programme's time zone), as ``baeji issuer certify --until DATE`` reads it."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(
+            "until: give a date such as 2027-12-31",
+            errors=[{"field": "until", "message": "invalid"}],
+        ) from None
+    return datetime.combine(day, time(23, 59, 59), KST)
+
+
+def _certifications(work: Work, issuer: Issuer) -> list[tuple[Certification, str]]:
+    """The provider's certifications (newest first) with their state by the platform's
+    record: ``current``, ``expired`` or ``revoked``."""
+    rows = certifying.of_provider(work.session, issuer)
+    return [
+        (
+            row,
+            "revoked"
+            if row.revoked_at is not None
+            else ("expired" if row.valid_until <= work.now else "current"),
+        )
+        for row in rows
+    ]
 
 
 @bp.route("/providers/<slug>/<any(suspend, unsuspend, remove):change>", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ An operator sets a password from ``baeji user create --operator``'s one-time lin
 in; a provider applies through the public join form and the operator approves it; the
 operator registers a provider by hand, suspends a provider that has issued a badge (the
 badge's public page still says valid, its API key is refused with ``provider-suspended``),
-reinstates it, removes another, and reads the figures and the audit log. Every operator
+certifies a provider (its public page shows the verified certification), reinstates the
+suspended one, removes another, and reads the figures and the audit log. Every operator
 page is screenshotted into ``test-artifacts/`` (phone size, and the lists on a desktop).
 """
 
@@ -135,6 +136,20 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     page.get(f"{base}/operator/providers/{tenant.issuer.slug}")
     assert "나라 직업전문학교" in _body(page)
     screenshot(page, "operator-provider.png")
+
+    # Certified in the Digital Leaders Club: the provider's public page shows it, verified.
+    until = page.find_element(By.ID, "until")
+    page.execute_script("arguments[0].value = '2027-12-31'", until)
+    _fill(page, {"narrative": "2026년 품질 심사 통과"})
+    screenshot(page, "operator-certify.png")
+    _submit(page, "button[name=do][value=certify]")
+    assert page.find_elements(By.CSS_SELECTOR, "tr[data-certification-state=current]")
+    screenshot(page, "operator-provider-certified.png")
+    page.get(f"{base}/issuers/{tenant.issuer.slug}")
+    mark = page.find_element(By.ID, "certification")
+    assert mark.get_attribute("data-certification") == "certified"
+    assert "디지털 리더스 클럽" in mark.text
+    page.get(f"{base}/operator/providers/{tenant.issuer.slug}")
     page.get(f"{base}/operator/providers/{tenant.issuer.slug}/suspend")
     assert "계속 유효하게 검증" in page.find_element(By.ID, "keeps-verifying").text
     _fill(page, {"reason": "민원 조사 중"})

@@ -615,3 +615,51 @@ def test_register_provider_service_is_one_transaction(app: Flask, session: Sessi
             _work(app, session), IssuerCreate(slug=slug, name="x"), owner_email="nope"
         )
     assert session.exec(select(Issuer).where(Issuer.slug == slug)).first() is None
+
+
+# -- certification ------------------------------------------------------------------------------
+
+
+def _certification_mark(html: str) -> str | None:
+    found = re.search(r'data-certification="([^"]+)"', html)
+    return found.group(1) if found else None
+
+
+def test_certify_and_revoke_from_the_provider_page(
+    app: Flask, operator: Operator, session: Session
+) -> None:
+    tenant = _provider(app)
+    slug = tenant.issuer.slug
+    path = f"/operator/providers/{slug}"
+    detail = operator.get(path, headers=KOREAN)
+    assert 'id="certification"' in detail.text
+    assert "인증 기록이 없습니다" in detail.text
+    bad = operator.post(path, {"do": "certify", "programme": "leaders-club", "until": "someday"})
+    assert bad.status_code == 422
+    until = (settings_of(app).clock() + timedelta(days=365)).date().isoformat()
+    done = operator.post(
+        path,
+        {"do": "certify", "programme": "leaders-club", "until": until, "narrative": ""},
+    )
+    assert done.status_code == 302, done.text
+    shown = operator.get(path, headers=KOREAN).text
+    assert 'data-certification-state="current"' in shown
+    assert "디지털 리더스 클럽" in shown
+    public = app.test_client().get(f"/issuers/{slug}", headers=KOREAN).text
+    assert _certification_mark(public) == "certified"
+
+    found = re.search(r'name="certification" value="([^"]+)"', shown)
+    assert found is not None
+    revoked = operator.post(
+        path, {"do": "decertify", "certification": found.group(1), "reason": "품질 기준 미달"}
+    )
+    assert revoked.status_code == 302, revoked.text
+    after = operator.get(path, headers=KOREAN).text
+    assert 'data-certification-state="revoked"' in after
+    assert "품질 기준 미달" in after
+    public = app.test_client().get(f"/issuers/{slug}", headers=KOREAN).text
+    assert _certification_mark(public) == "revoked"
+    actions = session.exec(
+        select(AuditEvent.actor).where(col(AuditEvent.action).startswith("certification."))
+    ).all()
+    assert f"operator:{operator.email}" in actions
