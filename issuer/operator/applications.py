@@ -133,8 +133,15 @@ def get_application(work: Work, application_id: int) -> ProviderApplication:
 
 
 def _pending(work: Work, application_id: int) -> ProviderApplication:
-    row = get_application(work, application_id)
-    work.session.refresh(row)
+    """The application, locked for this decision (PostgreSQL; SQLite's write lock is held)."""
+    row = work.session.exec(
+        select(ProviderApplication)
+        .where(ProviderApplication.id == application_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"no application {application_id}")
     if row.state != "pending":
         raise InvalidStatusChange(f"the application was already {row.state}")
     return row

@@ -24,7 +24,7 @@ from issuer.achievements.artwork import Artwork, store_logo
 from issuer.console import service as staff
 from issuer.console.models import OPERATOR_ROLE, StaffUser
 from issuer.db import Work
-from issuer.errors import InvalidStatusChange, ValidationFailed
+from issuer.errors import InvalidStatusChange, NotFound, ValidationFailed
 from issuer.issuers import service as accounts
 from issuer.issuers.platform import ensure_platform
 from issuer.issuers.service import ACTIVE, PLATFORM_SLUG, REMOVED, STATES, SUSPENDED
@@ -218,8 +218,15 @@ def change_state(work: Work, slug: str, change: str, *, reason: str | None = Non
             errors=[{"field": "reason", "message": "too long"}],
         )
     with work.write():
-        issuer = get_provider(work, slug)
-        work.session.refresh(issuer)
+        # Locked for this change (PostgreSQL; SQLite's write lock is held), read afresh.
+        issuer = work.session.exec(
+            select(Issuer)
+            .where(Issuer.slug == slug, providers_only())
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if issuer is None:
+            raise NotFound(f"no issuer {slug!r}")
         if issuer.state not in sources:
             raise InvalidStatusChange(f"a provider that is {issuer.state} cannot be {change}ed")
         issuer.state = target
