@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from click.testing import CliRunner
 from flask import Flask
@@ -663,3 +664,24 @@ def test_certify_and_revoke_from_the_provider_page(
         select(AuditEvent.actor).where(col(AuditEvent.action).startswith("certification."))
     ).all()
     assert f"operator:{operator.email}" in actions
+
+
+def test_operator_second_factor(app: Flask) -> None:
+    """An operator with TOTP on needs the code of their app, as providers' staff do."""
+    second = create_operator(app)
+    conf = settings_of(app)
+    secret = staff_service.new_totp_secret()
+    earlier = conf.clock() - timedelta(seconds=60)
+    with db.new_session(db.engine_of(app)) as session:
+        user = session.exec(select(StaffUser).where(StaffUser.email == second.email)).one()
+        staff_service.enable_totp(
+            session, conf, user, secret, pyotp.TOTP(secret).at(earlier), now=earlier
+        )
+    browser = Operator(app, second.email)
+    asked = browser.sign_in()
+    assert asked.status_code == 401
+    assert 'name="code"' in asked.text
+    assert browser.sign_in(code="000000").status_code == 401
+    signed = browser.sign_in(code=pyotp.TOTP(secret).now())
+    assert signed.status_code == 302, signed.text
+    assert browser.get("/operator/figures").status_code == 200
