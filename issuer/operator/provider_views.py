@@ -5,6 +5,7 @@ audit log."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from email.message import EmailMessage
 from typing import Any
 
 from flask import redirect, request, url_for
@@ -13,6 +14,7 @@ from issuer.certification import service as certifying
 from issuer.certification.models import Certification
 from issuer.console import service as staff
 from issuer.console.views import uploaded_image
+from issuer.credentials import mail
 from issuer.db import Work
 from issuer.errors import APIError, ValidationFailed
 from issuer.issuers.service import STATES
@@ -73,6 +75,7 @@ def register() -> Any:
                 owner_email=form.get("owner_email", ""),
                 logo=image[1] if image else None,
             )
+            _mail_invite(done)
             return page("registered.html", registered=done)
         except (APIError, ValueError) as err:
             errors = _problem(err)
@@ -203,6 +206,7 @@ def application(application_id: int) -> Any:
                 done = joining.approve_application(
                     work, application_id, slug=request.form.get("slug") or None
                 )
+                _mail_invite(done)
                 return page("registered.html", registered=done, application=row)
             joining.reject_application(work, application_id, reason=request.form.get("reason", ""))
             return redirect(url_for("operator.applications", done="rejected"))
@@ -235,3 +239,21 @@ def audit() -> Any:
     number = _page_number()
     rows, more = reports.audit_log(_work(), page=number, **args)
     return page("audit.html", rows=rows, more=more, number=number, args=args)
+
+
+def _mail_invite(done: service.Registered) -> None:
+    """E-mail the new owner their invitation when SMTP is configured (the operator also
+    sees the link once, to pass on when no mail is sent)."""
+    conf = _work().settings
+    name = done.issuer.name
+    message = EmailMessage()
+    message["From"] = conf.mail_from
+    message["To"] = done.owner_email
+    message["Subject"] = f"[Baeji 배지] {name} 등록 완료 · Registered on Baeji"
+    message.set_content(
+        f"{name}이(가) Baeji 배지 플랫폼에 교육기관으로 등록되었습니다. 아래 링크에서 콘솔 "
+        f"비밀번호를 정하세요 (72시간 안에 한 번만 쓸 수 있습니다).\n\n{done.invite_link}\n\n"
+        f"---\n\n{name} is registered as a training provider on Baeji. Set the password of "
+        f"your console here (usable once, within 72 hours):\n\n{done.invite_link}\n"
+    )
+    mail.send_messages(conf, [message])
