@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -685,3 +687,39 @@ def test_operator_second_factor(app: Flask) -> None:
     signed = browser.sign_in(code=pyotp.TOTP(secret).now())
     assert signed.status_code == 302, signed.text
     assert browser.get("/operator/figures").status_code == 200
+
+
+def test_two_operators_suspending_at_once_change_it_once(app: Flask) -> None:
+    """The provider's row is locked for the change: while one operator's suspension is not
+    yet committed, another's waits, then finds the provider suspended and is refused."""
+    slug = _provider(app).issuer.slug
+    started = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def suspend(who: str, *, hold: bool) -> None:
+        with db.new_session(db.engine_of(app)) as own:
+            work = Work(own, settings_of(app), settings_of(app).clock(), who, None)
+            try:
+                with work.write():
+                    service.change_state(work, slug, "suspend", reason=f"by {who}")
+                    if hold:  # still uncommitted while the other operator tries
+                        started.set()
+                        time.sleep(1.0)
+                outcomes[who] = "changed"
+            except InvalidStatusChange:
+                outcomes[who] = "refused"
+
+    first = threading.Thread(target=suspend, args=("operator:a",), kwargs={"hold": True})
+    first.start()
+    assert started.wait(timeout=30)
+    suspend("operator:b", hold=False)
+    first.join(timeout=60)
+    assert outcomes == {"operator:a": "changed", "operator:b": "refused"}
+    with db.new_session(db.engine_of(app)) as session:
+        events = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "operator.suspend",
+                AuditEvent.issuer_id == accounts.issuer_by_slug(session, slug).pk,
+            )
+        ).all()
+    assert len(events) == 1
