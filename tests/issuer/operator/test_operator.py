@@ -449,6 +449,8 @@ def test_removed_provider_is_refused_with_its_own_code(
     public = app.test_client().get(urlsplit(badge["id"]).path, headers=KOREAN)
     assert 'data-verdict="valid"' in public.text
     assert 'data-issuer-mark="registered"' not in public.text
+    for path in (f"/issuers/{slug}", f"/issuers/{slug}/did.json", f"/issuers/{slug}/jwks.json"):
+        assert app.test_client().get(path).status_code == 200, path
     # Removed providers are left out of the active list, found under their state.
     work = _work(app, session)
     active, _more = service.list_providers(work, search=slug, state="active")
