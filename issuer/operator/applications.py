@@ -6,7 +6,7 @@ by an operator.
 from __future__ import annotations
 
 from pydantic import ValidationError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from issuer import audit
 from issuer.console import service as staff
@@ -118,6 +118,13 @@ def list_applications(work: Work, *, state: str = "pending") -> list[ProviderApp
             ).limit(200)
         ).all()
     )
+
+
+def count_pending(work: Work) -> int:
+    """How many applications wait for a decision."""
+    return work.session.exec(
+        select(func.count()).where(ProviderApplication.state == "pending")
+    ).one()
 
 
 def get_application(work: Work, application_id: int) -> ProviderApplication:

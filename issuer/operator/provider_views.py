@@ -16,7 +16,8 @@ from issuer.console import service as staff
 from issuer.console.views import uploaded_image
 from issuer.credentials import mail
 from issuer.db import Work
-from issuer.errors import APIError, ValidationFailed
+from issuer.errors import APIError, NotFound, ValidationFailed
+from issuer.issuers import service as accounts
 from issuer.issuers.service import STATES
 from issuer.models import Issuer
 from issuer.operator import applications as joining
@@ -39,8 +40,8 @@ def _page_number() -> int:
 def providers() -> Any:
     search = request.args.get("q", "")[:200]
     state = request.args.get("state", "")
-    number = _page_number()
-    rows, more = service.list_providers(_work(), search=search, state=state, page=number)
+    number, work = _page_number(), _work()
+    rows, more = service.list_providers(work, search=search, state=state, page=number)
     args = {k: v for k, v in (("q", search), ("state", state)) if v}
     return page(
         "providers.html",
@@ -49,7 +50,7 @@ def providers() -> Any:
         number=number,
         args=args,
         states=STATES,
-        pending=len(joining.list_applications(_work())),
+        pending=joining.count_pending(work),
     )
 
 
@@ -92,6 +93,7 @@ def provider(slug: str) -> Any:
         form = request.form
         try:
             if form.get("do") == "certify":
+                accounts.require_active(issuer)  # a suspended provider is not certified
                 certifying.certify(
                     work,
                     issuer,
@@ -101,12 +103,15 @@ def provider(slug: str) -> Any:
                 )
                 return redirect(url_for("operator.provider", slug=slug, done="certify"))
             if form.get("do") == "decertify":
-                certifying.revoke(
-                    work, form.get("certification", ""), reason=form.get("reason", "")
+                found = certifying.find(
+                    work.session, work.settings.base_url, form.get("certification", "")
                 )
+                if found.issuer_id != issuer.pk:
+                    raise NotFound("this provider has no such certification")
+                certifying.revoke(work, found.id, reason=form.get("reason", ""))
                 return redirect(url_for("operator.provider", slug=slug, done="decertify"))
             # A new owner invitation (an owner left, or the first link expired).
-            _user, link = staff.create_user(
+            user, link = staff.create_user(
                 work.session,
                 work.settings,
                 issuer,
@@ -115,6 +120,9 @@ def provider(slug: str) -> Any:
                 now=work.now,
                 actor=work.actor,
             )
+            _mail_invite(service.Registered(issuer, user.email, link))
+        except NotFound:
+            raise
         except APIError as err:
             problem = err.message
     return page(

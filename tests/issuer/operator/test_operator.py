@@ -655,6 +655,15 @@ def test_certify_and_revoke_from_the_provider_page(
 
     found = re.search(r'name="certification" value="([^"]+)"', shown)
     assert found is not None
+    # Another provider's page does not revoke it.
+    other = _provider(app).issuer.slug
+    wrong = operator.post(
+        f"/operator/providers/{other}",
+        {"do": "decertify", "certification": found.group(1), "reason": "x"},
+        form=path,
+    )
+    assert wrong.status_code == 404
+    assert 'data-certification-state="current"' in operator.get(path).text
     revoked = operator.post(
         path, {"do": "decertify", "certification": found.group(1), "reason": "품질 기준 미달"}
     )
@@ -664,6 +673,16 @@ def test_certify_and_revoke_from_the_provider_page(
     assert "품질 기준 미달" in after
     public = app.test_client().get(f"/issuers/{slug}", headers=KOREAN).text
     assert _certification_mark(public) == "revoked"
+    # A suspended provider is not certified (and its page offers no certify form).
+    service.change_state(_work(app, session), slug, "suspend", reason="점검")
+    assert 'id="certify-form"' not in operator.get(path).text
+    refused = operator.post(
+        path,
+        {"do": "certify", "programme": "leaders-club", "until": until},
+        form=f"/operator/providers/{other}",
+    )
+    assert refused.status_code == 422
+    assert "suspended" in refused.text
     actions = session.exec(
         select(AuditEvent.actor).where(col(AuditEvent.action).startswith("certification."))
     ).all()
