@@ -77,10 +77,17 @@ def join() -> Any:
             lang=page_language(),
         )
     except APIError as err:
-        errors = [f"{e['field']}: {e['message']}" for e in err.details.get("errors", [])] or [
-            err.message
-        ]
-        return _page(status=422, form=form, errors=errors, problem=None, done=None)
+        # Named in the page's language: which fields to check, and a slug already taken.
+        found = err.details.get("errors") or [{"field": "", "message": err.message}]
+        return _page(
+            status=422,
+            form=form,
+            errors=[],
+            problem=None,
+            done=None,
+            bad_fields=[e["field"] for e in found if e["message"] != "taken"],
+            slug_taken=any(e["message"] == "taken" for e in found),
+        )
     return _page(form={}, errors=[], problem=None, done=done)
 
 

@@ -275,14 +275,19 @@ def test_join_form_stores_an_application(app: Flask, session: Session) -> None:
 
 
 def test_join_form_refuses_bad_fields_and_missing_csrf(app: Flask, session: Session) -> None:
-    bad = _join(app, "10.1.0.2", **{**_application_fields("Bad Slug!"), "email": "nope"})
+    bad = _join(app, "10.1.0.2", **{**_application_fields("Bad Slug!"), "url": "nope"})
     assert bad.status_code == 422
+    assert "다음 항목을 확인해 주세요: 슬러그, 웹사이트" in bad.text
+    no_address = _join(app, "10.1.0.2", **{**_application_fields(_slug()), "email": "nope"})
+    assert no_address.status_code == 422
+    assert "연락처 이메일" in no_address.text
     client = app.test_client()
     client.environ_base["HTTP_REFERER"] = f"{BASE_URL}/join"
     refused = client.post("/join", data=_application_fields(_slug()), headers=KOREAN)
     assert refused.status_code == 400
     taken = _join(app, "10.1.0.3", **_application_fields(_provider(app).issuer.slug))
     assert taken.status_code == 422
+    assert "이미 쓰고 있는 슬러그" in taken.text
 
 
 def test_join_form_is_rate_limited_per_address(app: Flask, session: Session) -> None:
