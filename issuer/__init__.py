@@ -37,6 +37,10 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``webhooks/``: providers' endpoints and the event log (``service``, whose ``emit`` the
   credential workflows call), signing and sending through the SSRF guard (``sending``),
   ``/api/v1/webhooks`` (``api``), ``baeji webhooks deliver`` (``cli``).
+- ``operator/``: the operator console at ``/operator/`` (``views``, ``provider_views``):
+  registering, suspending and removing providers (``service``), applications from the
+  public ``/join`` form (``applications``, ``join_views``), platform figures and the
+  audit log (``figures``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),

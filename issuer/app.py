@@ -53,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.learners import recovery_views as wallet_link
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
+    from issuer.operator import views as operator
     from issuer.outbox import views as outbox
     from issuer.published import api as public
     from issuer.registry import api as registry
@@ -94,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     console.init_app(app)
     outbox.init_app(app)
     job_runner.init_app(app)
+    operator.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

@@ -14,7 +14,9 @@ instead. Codes are stable; messages may change::
     │   └── InvalidWalletLink         400  invalid-wallet-link
     ├── Unauthorized                  401  unauthorized
     ├── Forbidden                     403  forbidden
-    │   └── ScopedWallet              403  scoped-wallet
+    │   ├── ScopedWallet              403  scoped-wallet
+    │   ├── ProviderSuspended         403  provider-suspended
+    │   └── ProviderRemoved           403  provider-removed
     ├── NotFound                      404  not-found
     ├── Conflict                      409  conflict
     │   ├── IdempotencyKeyReused      409  idempotency-key-reused
@@ -130,6 +132,20 @@ class ScopedWallet(Forbidden):
     """The wallet link shows one provider's badges; the action needs a full link."""
 
     code = "scoped-wallet"
+
+
+class ProviderSuspended(Forbidden):
+    """The platform suspended the provider: its API keys and console are refused and it
+    cannot issue; its public pages and badges still verify."""
+
+    code = "provider-suspended"
+
+
+class ProviderRemoved(Forbidden):
+    """The platform removed the provider: refused like a suspended one, and left out of
+    public listings; its badges still verify unless its keys are revoked."""
+
+    code = "provider-removed"
 
 
 class NotFound(APIError):

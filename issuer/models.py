@@ -95,6 +95,14 @@ class Issuer(SQLModel, table=True):
     # Off by default: a badge then carries one credentialStatus object (revocation), as the
     # OB 3.0 JSON Schema requires; on adds a suspension entry (an array, our one deviation).
     suspension: bool = False
+    # The platform's standing of the provider (the operator console sets it): ``active``;
+    # ``suspended`` (API keys and console refused, no issuing; public pages and badges
+    # still verify); ``removed`` (as suspended, and left out of public listings).
+    state: str = Field(
+        default="active", max_length=16, sa_column_kwargs={"server_default": "active"}
+    )
+    state_reason: str | None = Field(default=None, max_length=500)
+    state_changed_at: datetime | None = _when(nullable=True)
 
     @property
     def pk(self) -> int:

@@ -305,3 +305,25 @@ def safe_cell(value: str) -> str:
     if value and value[0] in "=+-@\t\r|":
         return "'" + value
     return value
+
+
+def sheet_file(header: list[str], rows: list[list[str]], kind: str) -> tuple[bytes, str]:
+    """Return ``rows`` under ``header`` as an ``xlsx`` workbook or a UTF-8 ``csv`` (with a
+    BOM, so spreadsheet programs read Korean), every cell made formula-safe, and its media
+    type."""
+    if kind == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(header)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    return ("\ufeff" + text.getvalue()).encode(), "text/csv; charset=utf-8"

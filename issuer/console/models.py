@@ -16,6 +16,9 @@ from sqlmodel import Field, SQLModel
 from issuer.models import UTCDateTime
 
 ROLES = ("viewer", "issuer", "owner")
+# A platform operator: a staff account of the platform's own identity (slug ``_platform``),
+# signing in at /operator/ only; it holds none of the provider roles above.
+OPERATOR_ROLE = "operator"
 
 
 def _when(*, nullable: bool = False) -> Any:
@@ -23,7 +26,8 @@ def _when(*, nullable: bool = False) -> Any:
 
 
 class StaffUser(SQLModel, table=True):
-    """A person who works for one provider, in one role (``viewer``, ``issuer``, ``owner``).
+    """A person who works for one provider, in one role (``viewer``, ``issuer``, ``owner``),
+    or a platform operator (role ``operator`` on the platform's own issuer row).
 
     ``email`` is the staff member's sign-in name (kept in the clear, lower-cased: staff are
     the provider's employees, not learners). ``password_hash`` is ``None`` until the

@@ -33,10 +33,10 @@ from sqlmodel import Session, col, select
 
 from issuer import audit
 from issuer.config import Settings
-from issuer.console.models import ROLES, StaffSession, StaffToken, StaffUser
+from issuer.console.models import OPERATOR_ROLE, ROLES, StaffSession, StaffToken, StaffUser
 from issuer.db import write_transaction
 from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
-from issuer.issuers.service import token_digest
+from issuer.issuers.service import PLATFORM_SLUG, require_active, token_digest
 from issuer.models import Issuer
 
 SESSION_IDLE = timedelta(hours=8)
@@ -70,8 +70,16 @@ class SignedIn:
 
 
 def allowed(user: StaffUser, action: str) -> bool:
-    """Whether ``user``'s role allows ``action`` (``read``, ``issue`` or ``manage``)."""
-    return _RANK[user.role] >= _RANK[_ACTIONS[action]]
+    """Whether ``user``'s role allows ``action`` (``read``, ``issue`` or ``manage``).
+
+    A platform operator holds no provider role: every provider action is refused.
+    """
+    return _RANK.get(user.role, -1) >= _RANK[_ACTIONS[action]]
+
+
+def is_operator(user: StaffUser) -> bool:
+    """Whether ``user`` is a platform operator (signs in at /operator/, never /console/)."""
+    return user.role == OPERATOR_ROLE
 
 
 def require(user: StaffUser, action: str) -> None:
@@ -105,13 +113,19 @@ def create_user(
 ) -> tuple[StaffUser, str]:
     """Create a staff account without a password; return it and its set-password URL.
 
+    An ``operator`` account is made only on the platform's identity (``_platform``), and
+    the platform's identity has no other kind: it has no provider console.
+
     Raises:
-        ValidationFailed: an unknown role or a malformed e-mail.
+        ValidationFailed: an unknown role, a role that does not fit the issuer, or a
+            malformed e-mail.
         AlreadyExists: the provider already has an account with that e-mail.
     """
-    if role not in ROLES:
+    fits = (role == OPERATOR_ROLE) == (issuer.slug == PLATFORM_SLUG)
+    if (role not in ROLES and role != OPERATOR_ROLE) or not fits:
         raise ValidationFailed(
-            f"role: one of {', '.join(ROLES)}", errors=[{"field": "role", "message": "invalid"}]
+            f"role: one of {', '.join(ROLES)} for a provider, {OPERATOR_ROLE} for the platform",
+            errors=[{"field": "role", "message": "invalid"}],
         )
     address = normalize_email(email)
     with write_transaction(session):
@@ -149,7 +163,8 @@ def _new_link(
             expires_at=now + LINK_LIFETIME,
         )
     )
-    return settings.url("console", "set-password", token)
+    where = "operator" if user.role == OPERATOR_ROLE else "console"
+    return settings.url(where, "set-password", token)
 
 
 def reset_link(
@@ -282,11 +297,15 @@ def disable_user(session: Session, owner: StaffUser, user_id: int, *, now: datet
 # -- signing in -----------------------------------------------------------------------------
 
 
-def _candidates(session: Session, email: str) -> list[StaffUser]:
+def _candidates(session: Session, email: str, *, operators: bool = False) -> list[StaffUser]:
+    """The live accounts of ``email``: operators' only, or providers' staff only."""
+    role = col(StaffUser.role)
     return list(
         session.exec(
             select(StaffUser).where(
-                StaffUser.email == email.strip().lower(), col(StaffUser.disabled_at).is_(None)
+                StaffUser.email == email.strip().lower(),
+                col(StaffUser.disabled_at).is_(None),
+                role == OPERATOR_ROLE if operators else role != OPERATOR_ROLE,
             )
         ).all()
     )
@@ -300,15 +319,24 @@ def check_credentials(
     password: str,
     totp_code: str | None,
     now: datetime,
+    operators: bool = False,
 ) -> StaffUser:
     """Return the account that ``email`` and ``password`` (and the TOTP code) open.
+
+    Args:
+        operators: sign in to the operator console (only operator accounts match);
+            otherwise to the provider console (operator accounts never match).
 
     Raises:
         Unauthorized: wrong e-mail or password (one message for both).
         NeedsSecondFactor: right password, TOTP on, and no valid code.
     """
     matched: StaffUser | None = None
-    candidates = _candidates(session, email) if len(password) <= MAX_PASSWORD_LENGTH else []
+    candidates = (
+        _candidates(session, email, operators=operators)
+        if len(password) <= MAX_PASSWORD_LENGTH
+        else []
+    )
     tried: list[StaffUser | None] = [*candidates] or [None]
     for user in tried:
         stored = user.password_hash if user is not None else None
@@ -339,7 +367,15 @@ def start_session(
     now: datetime,
     user_agent: str | None = None,
 ) -> str:
-    """Record a sign-in and open a session; return the cookie token (shown once)."""
+    """Record a sign-in and open a session; return the cookie token (shown once).
+
+    Raises:
+        ProviderSuspended, ProviderRemoved: ``user`` works for a provider the platform
+            suspended or removed (no session is opened).
+    """
+    employer = session.get(Issuer, user.issuer_id)
+    if employer is not None:
+        require_active(employer)
     token = secrets.token_urlsafe(32)
     with write_transaction(session):
         session.add(user)
@@ -364,13 +400,16 @@ def start_session(
     return token
 
 
-def record_failed_sign_in(session: Session, email: str, *, now: datetime) -> None:
-    """Audit a refused sign-in against every provider that has an account ``email``."""
+def record_failed_sign_in(
+    session: Session, email: str, *, now: datetime, operators: bool = False
+) -> None:
+    """Audit a refused sign-in against every provider that has an account ``email``
+    (with ``operators``: against the platform, for its operator account ``email``)."""
     with write_transaction(session):
-        for user in _candidates(session, email):
+        for user in _candidates(session, email, operators=operators):
             audit.record(
                 session,
-                actor="console",
+                actor="operator-console" if operators else "console",
                 action="staff.sign-in-failed",
                 subject=user.email,
                 issuer_id=user.issuer_id,
@@ -378,8 +417,19 @@ def record_failed_sign_in(session: Session, email: str, *, now: datetime) -> Non
             )
 
 
-def resume(session: Session, token: str | None, *, now: datetime) -> SignedIn | None:
-    """Return the live session of a cookie token, or ``None`` (unknown, ended, expired)."""
+def resume(
+    session: Session, token: str | None, *, now: datetime, operators: bool = False
+) -> SignedIn | None:
+    """Return the live session of a cookie token, or ``None`` (unknown, ended, expired).
+
+    Args:
+        operators: the operator console asks (only an operator's session counts);
+            otherwise the provider console (an operator's session never counts).
+
+    Raises:
+        ProviderSuspended, ProviderRemoved: the session of a staff member of a provider
+            the platform suspended or removed.
+    """
     if not token:
         return None
     row = session.exec(
@@ -393,11 +443,12 @@ def resume(session: Session, token: str | None, *, now: datetime) -> SignedIn | 
     ):
         return None
     user = session.get(StaffUser, row.user_id)
-    if user is None or user.disabled_at is not None:
+    if user is None or user.disabled_at is not None or is_operator(user) != operators:
         return None
     issuer = session.get(Issuer, user.issuer_id)
     if issuer is None:
         return None
+    require_active(issuer)
     if now - row.last_seen_at > timedelta(minutes=1):
         with write_transaction(session):
             row.last_seen_at = now

@@ -59,6 +59,7 @@ from issuer.errors import (
     validation_errors,
 )
 from issuer.issuers import signing
+from issuer.issuers.service import require_active
 from issuer.learners import service as learners
 from issuer.models import (
     Achievement,
@@ -388,7 +389,9 @@ def issue_batch(
         InvalidRows: some rows are invalid; each is listed with its reason.
         IdempotencyKeyReused: the key was used with different rows.
         BatchTooSlow: ``deadline`` passed before the rows were signed; nothing was stored.
+        ProviderSuspended, ProviderRemoved: the platform suspended or removed the issuer.
     """
+    require_active(issuer)
     now = now.replace(microsecond=0)
     limit = settings.batch_max_rows if max_rows is None else max_rows
     if len(rows) > limit:

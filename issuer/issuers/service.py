@@ -14,12 +14,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, col, select
 
 from issuer import audit
 from issuer.config import Settings
 from issuer.db import write_transaction
-from issuer.errors import AlreadyExists, NotFound, Unauthorized
+from issuer.errors import (
+    AlreadyExists,
+    NotFound,
+    ProviderRemoved,
+    ProviderSuspended,
+    Unauthorized,
+)
 from issuer.issuers import signing
 from issuer.models import ApiKey, Issuer
 from issuer.schemas import IssuerCreate
@@ -109,6 +116,33 @@ def create_issuer(
         )
         token = _add_api_key(session, issuer, name="initial", now=now, actor=actor)
     return issuer, token
+
+
+# The platform's standing of a provider (``Issuer.state``, set by the operator console).
+ACTIVE, SUSPENDED, REMOVED = "active", "suspended", "removed"
+STATES = (ACTIVE, SUSPENDED, REMOVED)
+
+
+def require_active(issuer: Issuer) -> None:
+    """Refuse to act for a provider the platform suspended or removed.
+
+    Its API keys and console are refused and it cannot issue; its public pages, status
+    lists and DID documents keep being served, so its badges keep verifying.
+
+    Raises:
+        ProviderSuspended: the provider is suspended.
+        ProviderRemoved: the provider was removed.
+    """
+    if issuer.state == SUSPENDED:
+        raise ProviderSuspended(f"the provider {issuer.slug!r} is suspended by the platform")
+    if issuer.state == REMOVED:
+        raise ProviderRemoved(f"the provider {issuer.slug!r} was removed from the platform")
+
+
+def publicly_listed() -> ColumnElement[bool]:
+    """The condition on :class:`Issuer` rows that public listings of providers use (the
+    issuer registry, any directory): providers only, and none the platform removed."""
+    return and_(col(Issuer.slug) != PLATFORM_SLUG, col(Issuer.state) != REMOVED)
 
 
 def issuer_by_slug(session: Session, slug: str, *, include_platform: bool = False) -> Issuer:
@@ -223,6 +257,8 @@ def authenticate(session: Session, header: str | None) -> Caller:
 
     Raises:
         Unauthorized: no bearer key, a malformed, unknown or revoked one.
+        ProviderSuspended, ProviderRemoved: a valid key of a provider the platform
+            suspended or removed.
     """
     scheme, _, token = (header or "").partition(" ")
     token = token.strip()
@@ -241,4 +277,5 @@ def authenticate(session: Session, header: str | None) -> Caller:
     issuer = session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise Unauthorized("the API key is not valid")
+    require_active(issuer)
     return Caller(issuer=issuer, key_prefix=row.prefix)

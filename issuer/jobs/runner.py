@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from flask import Flask
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, event, or_, update
 from sqlmodel import col, select
 
 from issuer import settings_of
@@ -277,6 +277,18 @@ class LocalRunner:
         self._lock = threading.Lock()
         self._woken = threading.Event()
         self._thread: threading.Thread | None = None
+        # Disposing the engine (end of a process's use of the database) ends the thread, so
+        # it never holds a connection of a pool that is gone.
+        self.stopped = threading.Event()
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    def _disposed(self, _engine: Engine) -> None:
+        self.stopped.set()
+        self._woken.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
 
     def wake(self) -> None:
         """Make the runner look for due jobs now."""
@@ -293,9 +305,16 @@ class LocalRunner:
 
     def _loop(self) -> None:
         while True:
+            if self.stopped.is_set():
+                with self._lock:
+                    self._thread = None
+                return
             self._woken.clear()
             try:
-                while (job_id := claim_due(self.engine, self.settings)) is not None:
+                while (
+                    not self.stopped.is_set()
+                    and (job_id := claim_due(self.engine, self.settings)) is not None
+                ):
                     with _Heartbeat(self.engine, job_id):
                         execute(self.engine, self.settings, job_id, claimed=True)
                 later = next_due(self.engine)
@@ -303,7 +322,7 @@ class LocalRunner:
                 log.exception("the in-process job runner failed; retrying in 5 s")
                 later = 5.0
             with self._lock:
-                if not self._woken.is_set() and later is None:
+                if self.stopped.is_set() or (not self._woken.is_set() and later is None):
                     self._thread = None
                     return
             self._woken.wait(timeout=min(later if later is not None else 0.0, 5.0))
@@ -317,7 +336,7 @@ def runner_for(engine: Engine, settings: Settings) -> LocalRunner:
     """The in-process runner of ``engine`` (one per process and engine)."""
     with _RUNNERS_LOCK:
         runner = _RUNNERS.get(id(engine))
-        if runner is None or runner.engine is not engine:
+        if runner is None or runner.engine is not engine or runner.stopped.is_set():
             runner = _RUNNERS[id(engine)] = LocalRunner(engine, settings)
         return runner
 

@@ -18,6 +18,7 @@ import issuer.certification.models
 import issuer.console.models
 import issuer.jobs.models
 import issuer.models
+import issuer.operator.models
 import issuer.outbox.models
 import issuer.webhooks.models  # noqa: F401
 from issuer.db import make_engine

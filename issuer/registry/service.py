@@ -45,7 +45,7 @@ from issuer.certification.models import Certification as CertificationRow
 from issuer.config import Settings
 from issuer.db import write_transaction
 from issuer.issuers import platform, signing
-from issuer.issuers.service import PLATFORM_SLUG
+from issuer.issuers import service as accounts
 from issuer.models import Issuer, RegistryCredential, SigningKey
 from issuer.published.service import Published
 from keys import KeyState, KeyType
@@ -123,13 +123,9 @@ class RegistryEntry:
 
 
 def _listed() -> ColumnElement[bool]:
-    """Which issuer rows the registry lists: every provider, never the platform's identity.
-
-    INTEGRATION SEAM (operator): with the providers' standing (``Issuer.state``), add
-    ``col(Issuer.state) != REMOVED`` here (suspended providers stay listed: their badges
-    keep verifying).
-    """
-    return col(Issuer.slug) != PLATFORM_SLUG
+    """Which issuer rows the registry lists: every provider the platform has not removed
+    (suspended ones stay listed: their badges keep verifying), never its own identity."""
+    return accounts.publicly_listed()
 
 
 def certifications_of(

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from badges.summary import CredentialSummary, http_link
 from issuer.config import Settings
 from issuer.issuers.platform import is_platform
+from issuer.issuers.service import REMOVED
 from issuer.models import Credential, Issuer, parse_id
 from issuer.verification.certification import CertificationView, report_view
 from verify import CheckStatus, Verdict, VerificationReport
@@ -193,7 +194,7 @@ def _issuer(
     compromised = any(c.id == "key" and c.code == "key-compromised" for c in report.checks)
     if known is not None and compromised:
         return IssuerView(issuer_id, name or known.name, key_compromised=True)
-    if known is None or not _signed_by_issuer(report):
+    if known is None or known.state == REMOVED or not _signed_by_issuer(report):
         return IssuerView(issuer_id, name)
     if is_platform(known):
         return IssuerView(issuer_id, name or known.name, platform=True)

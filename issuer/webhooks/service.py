@@ -24,7 +24,6 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -34,9 +33,8 @@ from issuer import audit
 from issuer.config import Settings
 from issuer.db import Work, insert_all
 from issuer.errors import Conflict, NotFound, ValidationFailed
-from issuer.jobs import service as jobs
 from issuer.models import Credential, Issuer, parse_id
-from issuer.webhooks import sending
+from issuer.webhooks import delivery_jobs, sending
 from issuer.webhooks.models import EVENTS, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -284,46 +282,8 @@ def emit_many(work: Work, event: str, credentials: Sequence[Credential]) -> list
             )
     insert_all(work.session, rows)
     ids = [row.uuid for row in rows]
-    _send_later(work, ids)
+    delivery_jobs.send_later(work, ids)
     return ids
-
-
-# -- sending, as jobs -------------------------------------------------------------------------
-
-DELIVER_JOB = "webhooks.deliver"
-
-
-def _send_later(work: Work, ids: Sequence[str], *, at: datetime | None = None) -> None:
-    """Enqueue the sending of ``ids`` in this transaction (a job keyed by its first delivery
-    and attempt, so a repeated enqueue is one job)."""
-    if not ids or work.settings.webhook_sender != "jobs":
-        return
-    attempt = work.session.exec(
-        select(WebhookDelivery.attempts).where(WebhookDelivery.uuid == ids[0])
-    ).first()
-    jobs.enqueue(
-        work, DELIVER_JOB, {"ids": list(ids)}, key=f"webhooks:{ids[0]}:{attempt or 0}", run_after=at
-    )
-
-
-@jobs.handler(DELIVER_JOB)
-def _deliver(work: Work, run: jobs.JobRun) -> None:
-    """Attempt each delivery of the job once; those still pending (their receiver failed)
-    get a follow-up job at their next attempt's time, so the backoff needs no cron."""
-    ids: list[str] = list(run.payload["ids"])
-    waiting: list[WebhookDelivery] = []
-    for number, delivery_id in enumerate(ids, 1):
-        found = sending.deliver_one(work, delivery_id)
-        if found is not None and found.state == "pending":
-            waiting.append(found)
-        run.progress(number, len(ids))
-    if waiting:
-        with work.write():
-            _send_later(
-                work,
-                [row.uuid for row in waiting],
-                at=min(row.next_attempt_at or work.now for row in waiting),
-            )
 
 
 # -- the delivery log -------------------------------------------------------------------------
@@ -393,7 +353,7 @@ def replay(work: Work, ref: str, delivery_ref: str) -> WebhookDelivery:
             created_at=work.now,
         )
         work.session.add(again)
-        _send_later(work, [again.uuid])
+        delivery_jobs.send_later(work, [again.uuid])
         audit.record(
             work.session,
             actor=work.actor,

@@ -16,6 +16,9 @@ from issuer.i18n import (
     negotiate_language,
     translate,
 )
+from issuer.issuers.service import STATES
+from issuer.operator.models import APPLICATION_STATES
+from issuer.operator.service import CHANGES
 from issuer.verification.certification import SHOWN
 from tests.test_catalogs import texts
 from verify import CheckStatus, Verdict
@@ -121,6 +124,15 @@ def test_every_page_text_exists_in_both_languages() -> None:
     # The self-service link's problems (shown through t(problem)) and its e-mail's texts.
     keys |= {f"wallet_link.{name}" for name in ("bad_email", "stale_form")}
     keys |= {f"wallet_link.mail_{part}" for part in ("subject", "body")}
+    # The operator console's families: provider states and their changes, applications,
+    # certifications, and the join form's refusal (named from Python).
+    keys |= {f"operator.state.{state}" for state in STATES}
+    keys |= {
+        f"operator.{part}.{change}" for part in ("change", "confirm", "done") for change in CHANGES
+    }
+    keys |= {"operator.done.certify", "operator.done.decertify", "operator.join_throttled"}
+    keys |= {f"operator.application.{state}" for state in (*APPLICATION_STATES, "all")}
+    keys |= {f"operator.certification_state.{s}" for s in ("current", "expired", "revoked")}
     missing = sorted(keys - MESSAGES.keys())
     assert missing == []
     for key, (english, korean) in MESSAGES.items():

@@ -44,6 +44,7 @@ FEATURES = (
     "registry",
     "verification",
     "console",
+    "operator",
 )
 EDGES = frozenset({"api", "views", "cli"})
 # What assembles the features; ``issuer`` itself only re-exports create_app and settings_of,

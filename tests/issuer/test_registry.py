@@ -26,6 +26,7 @@ from badges.image import default_badge_png
 from issuer import db, settings_of
 from issuer.issuers.service import PLATFORM_SLUG
 from issuer.models import Issuer, RegistryCredential
+from issuer.operator import service as operators
 from issuer.registry.service import registry_entries
 from keys import did_web_from_url
 from tests.issuer.conftest import BASE_URL, ClientFetcher, Tenant, create_tenant
@@ -326,3 +327,27 @@ def test_certified_provider_is_listed_with_its_certification_until_revoked(
     listed = registry.lookup(provider.issuer.did)
     assert listed is not None
     assert "certification" not in listed.extra
+
+
+def test_removed_providers_leave_the_registry_suspended_ones_stay(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A provider the operator removed is no longer listed; a suspended one still is (its
+    badges keep verifying), and reinstating it lists it again."""
+    provider = create_tenant(app, "registry-leaving", "떠나는 교육원")
+    settings = settings_of(app)
+
+    def change(name: str, reason: str | None) -> None:
+        with db.unit_of_work(db.engine_of(app), settings, actor="operator:test") as work:
+            operators.change_state(work, "registry-leaving", name, reason=reason)
+
+    def listed() -> bool:
+        return provider.issuer.did in _json(client.get("/registry.json"))["registry"]
+
+    assert listed()
+    change("suspend", "서류 보완")
+    assert listed()
+    change("remove", "계약 종료")
+    assert not listed()
+    change("unsuspend", None)
+    assert listed()

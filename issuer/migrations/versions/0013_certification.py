@@ -1,7 +1,7 @@
 """Certifications: the platform's signed EndorsementCredentials about providers.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0012 (chained after the operator console on the operator branch)
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from issuer.models import UTCDateTime
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
