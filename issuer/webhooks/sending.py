@@ -33,13 +33,17 @@ address) schedules the next attempt after :func:`retry_delay` (30 s, doubling, a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -83,7 +87,8 @@ LONGEST_RETRY = timedelta(hours=6)
 CLAIM_LEASE = timedelta(seconds=60)
 # How far a receiver should accept the signature's time from its own clock.
 SIGNATURE_TOLERANCE = 300
-# Seconds to connect, and to wait for each read or write; the whole answer within DEADLINE.
+# Seconds to connect, and to wait for each read or write; the whole exchange within DEADLINE
+# (kept well below CLAIM_LEASE, so a slow receiver never gets a delivery twice).
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 DEADLINE = 10.0
 # Of a receiver's answer, this much is read and kept (characters) for the delivery log.
@@ -116,7 +121,9 @@ def verify_signature(
     if abs(now - timestamp) > tolerance:
         return False
     expected = sign(secret, timestamp, body).rsplit("v1=", 1)[1]
-    return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
+    return any(
+        hmac.compare_digest(expected.encode(), given.encode()) for given in parts.get("v1", [])
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -197,25 +204,46 @@ def _send(pinned: PinnedUrl, url: str, headers: dict[str, str], body: bytes) -> 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    try:
+    async def post() -> Answer:
         # trust_env=False: no proxy from the environment, which would bypass the pinning.
-        with (
-            httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client,
+        async with (
+            httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client,
             client.stream(
                 "POST", target, content=body, headers=request_headers, extensions=extensions
             ) as response,
         ):
             kept = b""
-            for chunk in response.iter_raw():
+            async for chunk in response.aiter_raw():
                 kept += chunk
-                if len(kept) >= READ_BYTES or time.monotonic() - started > DEADLINE:
+                if len(kept) >= READ_BYTES:
                     break
             text = kept[:READ_BYTES].decode("utf-8", "replace")
             return Answer(response.status_code, text[:EXCERPT_CHARS], elapsed())
-    except httpx.TimeoutException:
+
+    async def bounded() -> Answer:
+        # The whole exchange, headers included, within DEADLINE: httpx's timeouts bound
+        # each read, so a receiver dripping one byte at a time would hold the sender (and
+        # outlive the claim's lease) without this.
+        async with asyncio.timeout(DEADLINE):
+            return await post()
+
+    try:
+        return _run(bounded())
+    except (httpx.TimeoutException, TimeoutError):
         return Answer(None, "timed out", elapsed())
     except httpx.HTTPError as err:
         return Answer(None, f"connection failed: {type(err).__name__}", elapsed())
+
+
+def _run(exchange: Coroutine[Any, Any, Answer]) -> Answer:
+    """Run ``exchange`` to its end on an event loop of its own (in a helper thread when
+    this thread already runs one, as a queue worker's may)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(exchange)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, exchange).result()
 
 
 # -- the secret ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -578,3 +579,46 @@ def test_another_master_key_fails_the_attempt_not_the_runner(
     assert row["lastResponse"] == "the signing secret cannot be opened with this master key"
     assert row["state"] == "pending"
     remove(api, endpoint)
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
+    app: Flask, api: Api, course: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-read timeouts never end an answer that trickles in a byte at a time; the whole
+    exchange has a deadline, so the sender (and every job behind it) moves on."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.wait(0.2):
+                try:
+                    connection.sendall(b"a")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    monkeypatch.setattr(sending, "DEADLINE", 1.5)
+    port = listener.getsockname()[1]
+    endpoint = register(api, f"http://127.0.0.1:{port}/hook", ["credential.issued"])
+    api.issue(course, unique_email())
+    started = time.monotonic()
+    try:
+        assert deliver_due(app) == 1
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 10
+    (row,) = api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").json["deliveries"]  # type: ignore[index]
+    assert (row["state"], row["lastResponse"]) == ("pending", "timed out")
+    remove(api, endpoint)
+
+
+def test_a_malformed_signature_is_refused_not_raised() -> None:
+    """The reference check answers False to any header, non-ASCII included."""
+    for header in ("t=1700000000,v1=é", "t=1700000000,v1=", "t=x,v1=00", "v1=00", ""):
+        assert not sending.verify_signature("whsec_x", header, b"{}", now=1700000000)
