@@ -64,7 +64,17 @@ SEND_JOB = "outbox.send"
 
 
 class MailNotSent(Exception):
-    """A claimed mail could not be sent this time (it is due again later, or failed)."""
+    """Some mail could not be sent this time and is due again later.
+
+    Attributes:
+        ids: the rows still waiting to be sent.
+        sent: how many of the others were sent.
+    """
+
+    def __init__(self, ids: Sequence[int], sent: int) -> None:
+        super().__init__(f"{len(ids)} e-mail(s) not sent yet (outbox ids {list(ids)[:10]})")
+        self.ids = list(ids)
+        self.sent = sent
 
 
 @dataclass(frozen=True)
@@ -278,18 +288,46 @@ def send_many(work: Work, outbox_ids: Sequence[int]) -> int:
                 retry.extend(outbox_ids[position + 1 :])
                 break
     if retry:
-        raise MailNotSent(f"{len(retry)} e-mail(s) not sent yet (outbox ids {retry[:10]})")
+        raise MailNotSent(retry, sent)
     return sent
 
 
 @jobs.handler(SEND_JOB)
 def _send_job(work: Work, run: jobs.JobRun) -> dict[str, int]:
-    """The ``outbox.send`` job: send the rows one transaction queued (raise to retry)."""
+    """The ``outbox.send`` job: send the rows one transaction queued; those that could not
+    go now get a follow-up job at their next attempt time (the outbox's own backoff, so a
+    mail outlives an SMTP outage of any length with no cron)."""
     ids = [int(i) for i in run.payload.get("ids", [])]
-    sent = send_many(work, ids)
+    try:
+        sent = send_many(work, ids)
+    except MailNotSent as waiting:
+        sent = waiting.sent
+        _send_later(work, waiting.ids)
     # Rows whose own jobs gave up before the server came back ride along with new mail
     # (and with `baeji mail send`, where cron runs it).
     return {"sent": sent, "due": send_due(work)}
+
+
+def _send_later(work: Work, ids: Sequence[int]) -> None:
+    """Enqueue the sending of the rows ``ids`` that still wait, when the earliest of them is
+    due (at least one backoff step from now: rows a dead server left untried are not due
+    sooner than the one that failed)."""
+    with work.write():
+        rows = work.session.exec(
+            select(OutboxMail.next_attempt_at, OutboxMail.attempts).where(
+                col(OutboxMail.id).in_(ids), OutboxMail.state == PENDING
+            )
+        ).all()
+        if not rows:
+            return
+        now = work.settings.clock()
+        at = min(when or now for when, _ in rows)
+        if at <= now:
+            at = now + backoff(1)
+        rounds = max(attempts for _, attempts in rows)
+        jobs.enqueue(
+            work, SEND_JOB, {"ids": list(ids)}, key=f"outbox:{ids[0]}:{rounds}", run_after=at
+        )
 
 
 def due_ids(session: Session, now: datetime, *, limit: int = _CHUNK, after: int = 0) -> list[int]:

@@ -119,6 +119,18 @@ def _tried(app: Flask, outbox_id: int, *, timeout: float = 20.0) -> OutboxMail:
         time.sleep(0.02)
 
 
+def _job(app: Flask, key: str, *, timeout: float = 20.0) -> Job:
+    """The job enqueued under ``key``, once it exists."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.new_session(db.engine_of(app)) as session:
+            found = session.exec(select(Job).where(Job.key == key)).first()
+        if found is not None:
+            return found
+        assert time.monotonic() < deadline, f"no job {key!r}"
+        time.sleep(0.02)
+
+
 def test_issuing_writes_one_row_and_one_job_with_the_badge(
     app: Flask,
     api: Api,
@@ -283,6 +295,11 @@ def test_server_down_is_retried_later_with_backoff(app: Flask, down: Sink, clock
     assert row.last_error is not None
     assert "421" in row.last_error
     assert row.next_attempt_at - row.created_at >= outbox.backoff(1) - timedelta(seconds=5)
+    # The job's next try waits for the outbox's own backoff, as a queued job: no cron needed.
+    follow_up = _job(app, f"outbox:{outbox_id}:1")
+    assert follow_up.state == "queued"
+    assert follow_up.run_after == row.next_attempt_at
+    assert json.loads(follow_up.payload) == {"ids": [outbox_id]}
     with _work(app) as work, pytest.raises(outbox.MailNotSent):
         outbox.send_one(work, outbox_id)
     assert _row(app, outbox_id).attempts == 2
