@@ -214,7 +214,7 @@ def _certify(
     return certifying.judge(reports, subject_id=subject_id, certifiers=certifiers, ignored=ignored)
 
 
-def _issuer_established(report: VerificationReport) -> bool:
+def issuer_established(report: VerificationReport) -> bool:
     """The credential's issuer signed it: issuer and key passed, a signature passed, none
     failed (what makes its ``issuer.id`` worth looking up)."""
     by_id = {c.id: c.status for c in report.checks}
@@ -237,7 +237,7 @@ def _with_certification(
     summary = report.summary() or {}
     issuer = summary.get("issuer")
     subject_id = issuer.get("id") if isinstance(issuer, Mapping) else None
-    if not isinstance(subject_id, str) or not _issuer_established(report):
+    if not isinstance(subject_id, str) or not issuer_established(report):
         outcome = certifying.not_checked()
     else:
         sources = [*certifications]

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from badges.summary import as_list
 from keys import InvalidDid, did_web_from_url
+from verify.algorithm import issuer_established
 from verify.checks import (
     check_authenticity,
     check_json_ld,
@@ -274,15 +275,22 @@ def check_registry(
     credential: Mapping[str, Any] | None,
     registries: Sequence[IssuerRegistry],
     unchecked: Sequence[UncheckedRegistry] = (),
+    *,
+    established: bool = True,
 ) -> CheckResult:
     """Return the ``registry`` check: is the credential's issuer listed by a registry?
 
     The first registry (in the order given: most authoritative first) that lists the
-    issuer names it. Informational: the verdict does not depend on it.
+    issuer names it. Informational: the verdict does not depend on it. ``established``:
+    whether the issuer named in the credential is the one who signed it; when not, the
+    name proves nothing (anyone can write a listed DID into a forgery) and nothing is
+    looked up.
     """
     issuer = issuer_id_of(credential) if credential is not None else None
     if issuer is None:
         return skipped(CHECK_ID, "registry-no-issuer")
+    if not established:
+        return skipped(CHECK_ID, "authenticity-not-established")
     for registry in registries:
         entry = registry.lookup(issuer)
         if entry is not None:
@@ -321,6 +329,11 @@ def with_registry_check(
     unchecked: Iterable[UncheckedRegistry] = (),
 ) -> VerificationReport:
     """Return ``report`` with its ``registry`` check added (the verdict is unchanged)."""
-    check = check_registry(report.credential, registries, tuple(unchecked))
+    check = check_registry(
+        report.credential,
+        registries,
+        tuple(unchecked),
+        established=issuer_established(report),
+    )
     kept = tuple(c for c in report.checks if c.id != CHECK_ID)
     return replace(report, checks=(*kept, check))

@@ -7,6 +7,7 @@ issuer-registry document and a signed registry credential of the platform
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -270,6 +271,15 @@ def test_registry_check_does_not_change_the_verdict(live: World) -> None:
     assert unchecked.check("registry").status is CheckStatus.ERROR
     assert unchecked.verdict is Verdict.VALID
     assert check_registry(None, [parsed]).code == "registry-no-issuer"
+    # A forgery naming a listed issuer: its signature fails, so the name proves nothing and
+    # the registry is not even asked.
+    forged = copy.deepcopy(credential)
+    forged["name"] = "위조된 배지"
+    forged_report = verify_credential(forged, now=NOW, fetcher=DictFetcher(live.documents))
+    assert forged_report.verdict is Verdict.INVALID
+    refused = with_registry_check(forged_report, [parsed])
+    assert refused.check("registry").status is CheckStatus.SKIPPED
+    assert refused.check("registry").code == "authenticity-not-established"
 
 
 @pytest.mark.parametrize(
