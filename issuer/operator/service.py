@@ -21,6 +21,7 @@ from sqlmodel import col, func, select
 
 from issuer import audit
 from issuer.achievements.artwork import Artwork, store_logo
+from issuer.certification import service as certifying
 from issuer.console import service as staff
 from issuer.console.models import OPERATOR_ROLE, StaffUser
 from issuer.db import Work
@@ -199,6 +200,8 @@ def register_provider(
 def change_state(work: Work, slug: str, change: str, *, reason: str | None = None) -> Issuer:
     """Suspend, unsuspend (also: reinstate a removed provider) or remove a provider.
 
+    Removing one also revokes its current certifications, in the same transaction.
+
     Raises:
         NotFound: no such provider.
         ValidationFailed: an unknown change, or no reason for a suspension or removal.
@@ -233,6 +236,11 @@ def change_state(work: Work, slug: str, change: str, *, reason: str | None = Non
         issuer.state_reason = text or None
         issuer.state_changed_at = work.now
         work.session.add(issuer)
+        if target == REMOVED:
+            # The programme no longer vouches for a provider it removed: its current
+            # certifications are revoked with the removal (re-certify after reinstating).
+            for current in certifying.all_current(work.session, issuer, now=work.now):
+                certifying.revoke(work, current.id, reason=f"provider removed: {text}"[:200])
         audit.record(
             work.session,
             actor=work.actor,

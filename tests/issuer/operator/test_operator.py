@@ -749,3 +749,26 @@ def test_two_operators_suspending_at_once_change_it_once(app: Flask) -> None:
             )
         ).all()
     assert len(events) == 1
+
+
+def test_removing_a_certified_provider_revokes_its_certification(
+    app: Flask, operator: Operator
+) -> None:
+    """A removed provider is neither shown as registered nor as certified: its current
+    certification is revoked with the removal, and its page says it is not registered."""
+    slug = _provider(app).issuer.slug
+    path = f"/operator/providers/{slug}"
+    until = (settings_of(app).clock() + timedelta(days=365)).date().isoformat()
+    certified = operator.post(path, {"do": "certify", "programme": "leaders-club", "until": until})
+    assert certified.status_code == 302, certified.text
+    page = app.test_client().get(f"/issuers/{slug}", headers=KOREAN).text
+    assert _certification_mark(page) == "certified"
+    assert 'data-issuer-mark="registered"' in page
+    gone = operator.post(f"{path}/remove", {"reason": "폐업"})
+    assert gone.status_code == 302
+    page = app.test_client().get(f"/issuers/{slug}", headers=KOREAN).text
+    assert _certification_mark(page) == "revoked"
+    assert 'data-issuer-mark="removed"' in page
+    assert 'data-issuer-mark="registered"' not in page
+    profile = app.test_client().get(f"/issuers/{slug}", headers={"Accept": "application/json"})
+    assert "endorsement" not in (profile.json or {})
