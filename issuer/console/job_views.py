@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import g
 
+from issuer.console import service
 from issuer.console.views import _db, _settings, _work, bp, needs, page
 from issuer.credentials import batch_jobs
 from issuer.jobs import service as jobs
@@ -56,9 +57,14 @@ def job_list() -> Any:
 @bp.get("/jobs/<int:job_id>")
 @needs("read")
 def job(job_id: int) -> Any:
-    """One job: its progress while it runs, then its outcome (a cohort's result page)."""
+    """One job: its progress while it runs, then its outcome (a cohort's result page, with
+    every learner's name and e-mail: only for staff who may issue, as the upload was)."""
     found = jobs.get_job(_db(), job_id, issuer_id=g.console.issuer.pk)
-    if found.state == "done" and found.name == batch_jobs.JOB:
+    if (
+        found.state == "done"
+        and found.name == batch_jobs.JOB
+        and service.allowed(g.console.user, "issue")
+    ):
         return _cohort_result(found)
     return page(
         "job.html",

@@ -141,3 +141,10 @@ def test_a_large_cohort_is_a_job_that_ends_on_the_result_page(app: Flask, owner:
     assert _count(app, course) == 5
     listed = owner.get("/console/jobs")
     assert "Issuing a cohort" in listed.text or "코호트 발급" in listed.text
+    # A viewer sees the job's state, never the cohort's names and addresses.
+    viewer = create_staff(app, "hanbit", "viewer")
+    seen = viewer.get(location.removeprefix(BASE_URL))
+    assert seen.status_code == 200
+    for email, name in people:
+        assert email not in seen.text
+        assert name not in seen.text
