@@ -277,8 +277,9 @@ class LocalRunner:
         self._lock = threading.Lock()
         self._woken = threading.Event()
         self._thread: threading.Thread | None = None
-        # Disposing the engine (end of a process's use of the database) ends the thread, so
-        # it never holds a connection of a pool that is gone.
+        # Disposing the engine (the end of this process's use of the database; nothing in
+        # the service disposes its engine otherwise) ends the thread for good, so it never
+        # holds a connection of a pool that is gone.
         self.stopped = threading.Event()
         event.listen(engine, "engine_disposed", self._disposed)
 
@@ -291,7 +292,10 @@ class LocalRunner:
             thread.join(timeout=30)
 
     def wake(self) -> None:
-        """Make the runner look for due jobs now."""
+        """Make the runner look for due jobs now (never again once its engine was disposed:
+        a job committing while the engine is disposed must not start a runner on it)."""
+        if self.stopped.is_set():
+            return
         with self._lock:
             self._woken.set()
             if self._thread is None:
@@ -336,7 +340,7 @@ def runner_for(engine: Engine, settings: Settings) -> LocalRunner:
     """The in-process runner of ``engine`` (one per process and engine)."""
     with _RUNNERS_LOCK:
         runner = _RUNNERS.get(id(engine))
-        if runner is None or runner.engine is not engine or runner.stopped.is_set():
+        if runner is None or runner.engine is not engine:
             runner = _RUNNERS[id(engine)] = LocalRunner(engine, settings)
         return runner
 
