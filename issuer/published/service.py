@@ -33,6 +33,7 @@ from badges.summary import CredentialSummary
 from issuer.achievements.artwork import artwork_png, artwork_svg
 from issuer.caches import BoundedCache
 from issuer.config import Settings
+from issuer.db import PreparedRead
 from issuer.errors import NotFound
 from issuer.issuers import signing
 from issuer.issuers.service import PLATFORM_SLUG
@@ -119,28 +120,32 @@ def _rows(session: Session, statement: Executable, params: dict[str, Any]) -> Se
         return connection.execute(statement, params).all()
 
 
-def _first(session: Session, statement: Executable, **params: Any) -> Any:
-    found = _rows(session, statement, params)
+def _first(session: Session, read: PreparedRead, **params: Any) -> Any:
+    found = read.rows(session, **params)
     return found[0] if found else None
 
 
 # Built once: per request only the parameter changes.
-_STATUS_LIST = core_select(col(StatusList.document), col(StatusList.etag)).where(
-    col(StatusList.id) == bindparam("list_id")
+_STATUS_LIST = PreparedRead(
+    core_select(col(StatusList.document), col(StatusList.etag)).where(
+        col(StatusList.id) == bindparam("list_id")
+    )
 )
 _STATUS_LIST_ETAGS = core_select(col(StatusList.id), col(StatusList.etag)).where(
     col(StatusList.id).in_(bindparam("list_ids", expanding=True))
 )
-_ISSUER_KEYS = (
+_ISSUER_KEYS = PreparedRead(
     core_select(col(Issuer.id), col(Issuer.did), col(SigningKey.key_id), col(SigningKey.state))
     .select_from(Issuer)
     .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
     .where(col(Issuer.slug) == bindparam("slug"))
     .order_by(col(SigningKey.number))
 )
-_CREDENTIAL_FORMS: dict[str, Executable] = {
-    form: core_select(col(column), col(Credential.achievement_id)).where(
-        col(Credential.id) == bindparam("credential_id")
+_CREDENTIAL_FORMS: dict[str, PreparedRead] = {
+    form: PreparedRead(
+        core_select(col(column), col(Credential.achievement_id)).where(
+            col(Credential.id) == bindparam("credential_id")
+        )
     )
     for form, column in (("json", Credential.document), ("jwt", Credential.jwt))
 }
@@ -188,7 +193,7 @@ def _issuer_keys(
         NotFound: no such issuer (or no platform identity yet).
     """
     wanted = PLATFORM_SLUG if slug is None else slug
-    rows = _rows(session, _ISSUER_KEYS, {"slug": wanted})
+    rows = _ISSUER_KEYS.rows(session, slug=wanted)
     if not rows or rows[0][0] is None or slug == PLATFORM_SLUG:
         if slug is None:
             raise NotFound("the platform has no identity yet (run 'baeji init')")
