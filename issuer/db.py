@@ -245,9 +245,13 @@ class PreparedRead:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[
+            tuple[str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]
+        ] = {}
 
-    def _sql(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+    def _sql(self, engine: Engine) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        """(SQL text, parameter names in order for positional styles, the values of the
+        statement's own literals) for ``engine``'s dialect."""
         dialect = engine.dialect
         key = (dialect.name, dialect.driver)
         found = self._compiled.get(key)
@@ -256,7 +260,7 @@ class PreparedRead:
                 SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect)
             )
             order = tuple(compiled.positiontup or ()) if compiled.positional else None
-            found = self._compiled[key] = (str(compiled), order)
+            found = self._compiled[key] = (str(compiled), order, dict(compiled.params))
         return found
 
     def rows(self, session: Session, **params: Any) -> list[tuple[Any, ...]]:
@@ -268,8 +272,9 @@ class PreparedRead:
 
     def rows_on(self, engine: Engine, **params: Any) -> list[tuple[Any, ...]]:
         """The rows for ``params``, read on a pooled connection of ``engine`` of their own."""
-        sql, order = self._sql(engine)
-        args: Any = [params[name] for name in order] if order is not None else params
+        sql, order, literals = self._sql(engine)
+        values = {**literals, **params} if literals else params
+        args: Any = [values[name] for name in order] if order is not None else values
         connection = engine.raw_connection()
         try:
             cursor = connection.cursor()

@@ -142,7 +142,7 @@ def credential(name: str) -> Response:
         form = "jwt" if wanted in ("application/vc+jwt", "text/plain") else "json"
         found = published.credential(get_session(), conf, _caches(), ref, form)
         return _published(found, content_type=f"{wanted}; charset=utf-8", filename=False)
-    return pages.credential_page(reads.public_credential(get_session(), conf, ref))
+    return pages.stored_credential_page(ref)
 
 
 @bp.get("/credentials/<ref>/qr.png")
