@@ -115,8 +115,10 @@ class Context:
         "has_protected",
         "iri_cache",
         "key_cache",
+        "plans",
         "previous",
         "terms",
+        "type_keys",
         "vocab",
     )
 
@@ -129,6 +131,8 @@ class Context:
         self.children: dict[tuple[str, bool, bool], Context] = {}
         self.iri_cache: dict[tuple[str, bool, bool], str | None] = {}
         self.key_cache: dict[str, str | None] = {}
+        self.type_keys: dict[tuple[str, ...], str | None] = {}
+        self.plans: dict[tuple[str, ...], _Plan] = {}
 
     def _copy(self) -> Context:
         clone = Context()
@@ -189,6 +193,66 @@ class Context:
             self.key_cache[key] = expanded
         return expanded
 
+    def type_key(self, keys: tuple[str, ...]) -> str | None:
+        """The one key of a map with these ``keys`` that expands to ``@type``, if any.
+
+        Raises:
+            Unsupported: a key that is not a string, or two keys expanding to ``@type``.
+        """
+        try:
+            return self.type_keys[keys]
+        except KeyError:
+            pass
+        found = None
+        for k in keys:
+            if type(k) is not str:
+                raise Unsupported("a key that is not a string")
+            if k != "@context" and self.key_iri(k) == "@type":
+                if found is not None:
+                    raise Unsupported("two @type entries")
+                found = k
+        if len(self.type_keys) < 1024:
+            self.type_keys[keys] = found
+        return found
+
+    def plan(self, keys: tuple[str, ...]) -> _Plan:
+        """How a map with these ``keys`` expands in this context: which keys are keywords
+        (and which of them is ``@type``) and which are properties, with their IRIs.
+
+        Raises:
+            Unsupported: colliding keywords, or keywords outside the fast path.
+        """
+        try:
+            return self.plans[keys]
+        except KeyError:
+            pass
+        keywords: list[tuple[str, str]] = []
+        entries: list[tuple[str, str, str | None]] = []
+        seen: set[str] = set()
+        type_key = None
+        for k in keys:
+            if k == "@context":
+                continue
+            expanded = self.key_iri(k)
+            if expanded is None:
+                continue
+            if expanded[0] == "@":
+                if expanded in seen:
+                    raise Unsupported("colliding keywords")
+                if expanded not in _NODE_KEYWORDS:
+                    raise Unsupported("keywords outside the fast path")
+                seen.add(expanded)
+                keywords.append((k, expanded))
+                if expanded == "@type":
+                    type_key = k
+            else:
+                wrapped = f"<{expanded}>" if _ABSOLUTE.fullmatch(expanded) else None
+                entries.append((k, expanded, wrapped))
+        plan = _Plan(tuple(keywords), tuple(entries), type_key)
+        if len(self.plans) < 1024:
+            self.plans[keys] = plan
+        return plan
+
     def expand_iri(self, value: str, vocab: bool, relative: bool = False) -> str | None:
         """IRI expansion at expansion time (pyld ``_expand_iri`` without a local context).
 
@@ -228,6 +292,23 @@ class Context:
         if relative:
             raise Unsupported("a relative IRI would be resolved against a base")
         return value
+
+
+class _Plan:
+    """How a map with given keys expands in one context (see :meth:`Context.plan`)."""
+
+    __slots__ = ("entries", "keywords", "type_key")
+
+    def __init__(
+        self,
+        keywords: tuple[tuple[str, str], ...],
+        entries: tuple[tuple[str, str, str | None], ...],
+        type_key: str | None,
+    ) -> None:
+        self.keywords = keywords
+        # (key, expanded IRI, "<IRI>" or None when the IRI is not absolute)
+        self.entries = entries
+        self.type_key = type_key
 
 
 INITIAL = Context()
@@ -556,15 +637,8 @@ class _Emitter:
         if "@context" in element:
             ctx = ctx.process(element["@context"])
         type_ctx = ctx
-        key_iri = ctx.key_iri
-        type_key = None
-        for k in element:
-            if type(k) is not str:
-                raise Unsupported("a key that is not a string")
-            if k != "@context" and key_iri(k) == "@type":
-                if type_key is not None:
-                    raise Unsupported("two @type entries")
-                type_key = k
+        keys = tuple(element)
+        type_key = ctx.type_key(keys)
         if type_key is not None:
             value = element[type_key]
             types = value if isinstance(value, list) else [value]
@@ -575,29 +649,11 @@ class _Emitter:
                     definition = type_ctx.terms.get(type_)
                     if definition is not None and definition.context_key is not None:
                         ctx = ctx.process_term(definition, propagate=False)
-            key_iri = ctx.key_iri
-        entries: list[tuple[str, str, Any]] = []
-        keywords: dict[str, Any] = {}
-        final_type_key = None
-        for k, value in element.items():
-            if k == "@context":
-                continue
-            expanded = key_iri(k)
-            if expanded is None:
-                continue
-            if expanded[0] == "@":
-                if expanded in keywords:
-                    raise Unsupported("colliding keywords")
-                keywords[expanded] = value
-                if expanded == "@type":
-                    final_type_key = k
-            else:
-                entries.append((k, expanded, value))
-        if type_key != final_type_key:
+        plan = ctx.plan(keys)
+        if type_key != plan.type_key:
             raise Unsupported("a type-scoped context re-aliases @type")
-        for keyword in keywords:
-            if keyword not in _NODE_KEYWORDS:
-                raise Unsupported("keywords outside the fast path")
+        keywords = {expanded: element[k] for k, expanded in plan.keywords}
+        entries = plan.entries
         if "@value" in keywords:
             if entries or top or "@id" in keywords or "@list" in keywords:
                 raise Unsupported("not a simple value object")
@@ -623,8 +679,10 @@ class _Emitter:
                 if self.probe:
                     self._note_undefined(iri, type_)
                 self.quads[(subject, _TYPE, _iri(iri), graph)] = None
-        for k, expanded, value in entries:
-            if self.property(subject, _iri(expanded), k, value, ctx, graph) and self.probe:
+        probe = self.probe
+        for k, expanded, wrapped in entries:
+            predicate = wrapped or _iri(expanded)  # refuses an IRI that is not absolute
+            if self.property(subject, predicate, k, element[k], ctx, graph) and probe:
                 self._note_undefined(expanded, k)
         return "node", subject
 
@@ -666,6 +724,19 @@ class _Emitter:
                 term_ctx = ctx.process_term(term, override_protected=True)
                 if term_ctx.terms.get(key) is None:
                     raise Unsupported("a scoped context removes its own property")
+        # The term as the items see it (a scoped context may redefine it).
+        item_term = term if term_ctx is ctx else term_ctx.terms.get(key)
+        type_ = None if item_term is None else item_term.type
+        if not container and type(value) is not list:
+            # One value, no container: most properties.
+            if type(value) is str and type_ is None:
+                obj: str | None = f'"{escape_literal(value)}"'
+            else:
+                obj = self._item(value, term_ctx, key, graph, type_)
+            if obj is None:
+                return False
+            self.quads[(subject, predicate, obj, graph)] = None
+            return True
         if "@list" in container:
             items = value if isinstance(value, list) else [value]
             head = self.rdf_list(items, term_ctx, key, graph)
@@ -682,25 +753,33 @@ class _Emitter:
                     raise Unsupported("a graph container value that is not a node")
                 self.quads[(subject, predicate, name, graph)] = None
             return True
+        quads = self.quads
         for item in items:
-            if isinstance(item, list):
+            item_kind = type(item)
+            if item_kind is str and type_ is None:
+                obj = f'"{escape_literal(item)}"'
+            elif item_kind is list:
                 raise Unsupported("nested arrays")
-            obj = self.item(item, term_ctx, key, graph)
+            else:
+                obj = self._item(item, term_ctx, key, graph, type_)
             if obj is not None:
-                self.quads[(subject, predicate, obj, graph)] = None
+                quads[(subject, predicate, obj, graph)] = None
             elif not isinstance(value, list):
                 return False
         return True
 
     def item(self, item: Any, ctx: Context, key: str, graph: str) -> str | None:
+        term = ctx.terms.get(key)
+        return self._item(item, ctx, key, graph, None if term is None else term.type)
+
+    def _item(self, item: Any, ctx: Context, key: str, graph: str, type_: str | None) -> str | None:
+        """An item's RDF term; ``type_`` is the type mapping of ``key``'s term in ``ctx``."""
         kind = type(item)
         if kind is dict:
             _, obj = self.element(item, ctx, key, graph)
             return obj
         if item is None:
             return None
-        term = ctx.terms.get(key)
-        type_ = None if term is None else term.type
         if kind is str:
             if type_ is None:
                 return f'"{escape_literal(item)}"'
