@@ -115,10 +115,12 @@ class Context:
         "has_protected",
         "iri_cache",
         "key_cache",
+        "node_types",
         "plans",
         "previous",
         "terms",
         "type_keys",
+        "typed",
         "vocab",
     )
 
@@ -133,6 +135,8 @@ class Context:
         self.key_cache: dict[str, str | None] = {}
         self.type_keys: dict[tuple[str, ...], str | None] = {}
         self.plans: dict[tuple[str, ...], _Plan] = {}
+        self.typed: dict[str | tuple[str, ...], Context] = {}
+        self.node_types: dict[str | tuple[str, ...], tuple[tuple[str | None, str], ...]] = {}
 
     def _copy(self) -> Context:
         clone = Context()
@@ -215,6 +219,43 @@ class Context:
             self.type_keys[keys] = found
         return found
 
+    def scoped_by_types(self, types: str | tuple[str, ...]) -> Context:
+        """This context after the type-scoped contexts of a node's ``types`` (strings),
+        applied in sorted order as pyld does (cached)."""
+        try:
+            return self.typed[types]
+        except KeyError:
+            pass
+        ctx = self
+        for type_ in sorted(types) if isinstance(types, tuple) else (types,):
+            definition = self.terms.get(type_)
+            if definition is not None and definition.context_key is not None:
+                ctx = ctx.process_term(definition, propagate=False)
+        if len(self.typed) < 1024:
+            self.typed[types] = ctx
+        return ctx
+
+    def type_iris(self, types: str | tuple[str, ...]) -> tuple[tuple[str | None, str], ...]:
+        """(IRI, ``<IRI>``) of each of a node's ``types`` (strings), in order (cached).
+
+        Raises:
+            Unsupported: a type that does not expand to an absolute IRI.
+        """
+        try:
+            return self.node_types[types]
+        except KeyError:
+            pass
+        found = tuple(
+            (iri, _iri(iri))
+            for iri in (
+                self.expand_iri(type_, True, True)
+                for type_ in (types if isinstance(types, tuple) else (types,))
+            )
+        )
+        if len(self.node_types) < 1024:
+            self.node_types[types] = found
+        return found
+
     def plan(self, keys: tuple[str, ...]) -> _Plan:
         """How a map with these ``keys`` expands in this context: which keys are keywords
         (and which of them is ``@type``) and which are properties, with their IRIs.
@@ -227,7 +268,7 @@ class Context:
         except KeyError:
             pass
         keywords: list[tuple[str, str]] = []
-        entries: list[tuple[str, str, str | None]] = []
+        entries: list[tuple[str, str, str | None, bool]] = []
         seen: set[str] = set()
         type_key = None
         for k in keys:
@@ -247,8 +288,14 @@ class Context:
                     type_key = k
             else:
                 wrapped = f"<{expanded}>" if _ABSOLUTE.fullmatch(expanded) else None
-                entries.append((k, expanded, wrapped))
-        plan = _Plan(tuple(keywords), tuple(entries), type_key)
+                term = self.terms.get(k)
+                # A plain property: a string value is a plain literal, nothing else to do.
+                plain = wrapped is not None and (
+                    term is None
+                    or (term.type is None and not term.container and term.context is None)
+                )
+                entries.append((k, expanded, wrapped, plain))
+        plan = _Plan(dict((expanded, k) for k, expanded in keywords), tuple(entries), type_key)
         if len(self.plans) < 1024:
             self.plans[keys] = plan
         return plan
@@ -301,12 +348,14 @@ class _Plan:
 
     def __init__(
         self,
-        keywords: tuple[tuple[str, str], ...],
-        entries: tuple[tuple[str, str, str | None], ...],
+        keywords: dict[str, str],
+        entries: tuple[tuple[str, str, str | None, bool], ...],
         type_key: str | None,
     ) -> None:
+        # The keyword each keyword key expands to -> that key, in the map's order.
         self.keywords = keywords
-        # (key, expanded IRI, "<IRI>" or None when the IRI is not absolute)
+        # (key, expanded IRI, "<IRI>" or None when the IRI is not absolute, whether the
+        # term is plain: no type mapping, container or scoped context)
         self.entries = entries
         self.type_key = type_key
 
@@ -639,39 +688,55 @@ class _Emitter:
         type_ctx = ctx
         keys = tuple(element)
         type_key = ctx.type_key(keys)
+        # A node's types as a cache key: a string, or a tuple of strings (None: other values).
+        type_names: str | tuple[str, ...] | None = None
         if type_key is not None:
             value = element[type_key]
-            types = value if isinstance(value, list) else [value]
-            if len(types) > 1:
-                types = sorted(t for t in types if isinstance(t, str))
-            for type_ in types:
-                if isinstance(type_, str):
-                    definition = type_ctx.terms.get(type_)
-                    if definition is not None and definition.context_key is not None:
-                        ctx = ctx.process_term(definition, propagate=False)
+            if type(value) is str:
+                type_names = value
+            elif type(value) is list and all(type(t) is str for t in value):
+                type_names = tuple(value)
+            if type_names is not None:
+                ctx = ctx.scoped_by_types(type_names)
+            else:
+                types = value if isinstance(value, list) else [value]
+                if len(types) > 1:
+                    types = sorted(t for t in types if isinstance(t, str))
+                for type_ in types:
+                    if isinstance(type_, str):
+                        definition = type_ctx.terms.get(type_)
+                        if definition is not None and definition.context_key is not None:
+                            ctx = ctx.process_term(definition, propagate=False)
         plan = ctx.plan(keys)
         if type_key != plan.type_key:
             raise Unsupported("a type-scoped context re-aliases @type")
-        keywords = {expanded: element[k] for k, expanded in plan.keywords}
+        keywords = plan.keywords  # keyword -> the key holding it
         entries = plan.entries
         if "@value" in keywords:
             if entries or top or "@id" in keywords or "@list" in keywords:
                 raise Unsupported("not a simple value object")
-            return "value", self.value_object(keywords, type_ctx)
+            values = {keyword: element[k] for keyword, k in keywords.items()}
+            return "value", self.value_object(values, type_ctx)
         if "@list" in keywords:
             if entries or top or len(keywords) != 1 or key is None:
                 raise Unsupported("not a simple list object")
-            items = keywords["@list"]
+            items = element[keywords["@list"]]
             return "list", self.rdf_list(items, ctx, key, graph)
         if "@id" in keywords:
-            id_ = keywords["@id"]
+            id_ = element[keywords["@id"]]
             if not isinstance(id_, str):
                 raise Unsupported("@id must be a string")
             subject = _iri(ctx.expand_iri(id_, False, True))
         else:
             subject = self.new_blank()
-        if "@type" in keywords:
-            types = keywords["@type"]
+        if "@type" in keywords and type_names is not None:
+            probe = self.probe
+            for type_iri, type_wrapped in type_ctx.type_iris(type_names):
+                if probe:
+                    self._note_undefined(type_iri, "")
+                self.quads[(subject, _TYPE, type_wrapped, graph)] = None
+        elif "@type" in keywords:
+            types = element[keywords["@type"]]
             for type_ in types if isinstance(types, list) else [types]:
                 if not isinstance(type_, str):
                     raise Unsupported("@type values must be strings")
@@ -680,9 +745,17 @@ class _Emitter:
                     self._note_undefined(iri, type_)
                 self.quads[(subject, _TYPE, _iri(iri), graph)] = None
         probe = self.probe
-        for k, expanded, wrapped in entries:
+        quads = self.quads
+        for k, expanded, wrapped, plain in entries:
+            value = element[k]
+            if plain and wrapped is not None and type(value) is str:
+                # What property() writes for a plain term's string, without the call.
+                quads[(subject, wrapped, f'"{escape_literal(value)}"', graph)] = None
+                if probe:
+                    self._note_undefined(expanded, k)
+                continue
             predicate = wrapped or _iri(expanded)  # refuses an IRI that is not absolute
-            if self.property(subject, predicate, k, element[k], ctx, graph) and probe:
+            if self.property(subject, predicate, k, value, ctx, graph) and probe:
                 self._note_undefined(expanded, k)
         return "node", subject
 

@@ -162,15 +162,16 @@ class _Canonicalizer:
     def __init__(self, quads: Iterable[Quad], hash_name: str) -> None:
         self.hash: Callable[[bytes], hashlib._Hash] = getattr(hashlib, hash_name)
         self.quads = list(dict.fromkeys(quads))
-        self.by_node: dict[str, list[Quad]] = {}
+        by_node: dict[str, list[Quad]] = {}
         for quad in self.quads:
             s, _, o, g = quad
             if s[0] == "_":
-                self.by_node.setdefault(s, []).append(quad)
+                by_node.setdefault(s, []).append(quad)
             if o[0] == "_" and o != s:
-                self.by_node.setdefault(o, []).append(quad)
+                by_node.setdefault(o, []).append(quad)
             if g and g[0] == "_" and g != s and g != o:
-                self.by_node.setdefault(g, []).append(quad)
+                by_node.setdefault(g, []).append(quad)
+        self.by_node = by_node
         self.canonical = _Issuer("_:c14n")
         self.first_degree: dict[str, str] = {}
         self.work = 0
@@ -288,7 +289,8 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         labels = self.canonical.issued
-        lines = []
+        lines: list[str] = []
+        append = lines.append
         for s, p, o, g in self.quads:
             if s[0] == "_":
                 s = labels[s]
@@ -297,9 +299,9 @@ class _Canonicalizer:
             if g:
                 if g[0] == "_":
                     g = labels[g]
-                lines.append(f"{s} {p} {o} {g} .\n")
+                append(f"{s} {p} {o} {g} .\n")
             else:
-                lines.append(f"{s} {p} {o} .\n")
+                append(f"{s} {p} {o} .\n")
         lines.sort()
         return lines, labels
 
