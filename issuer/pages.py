@@ -110,7 +110,8 @@ def _context() -> dict[str, Any]:
 
 def _secure_headers(response: Response) -> Response:
     headers = response.headers
-    mimetype = response.mimetype
+    # The media type without parameters (Response.mimetype, without parsing them).
+    mimetype = headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if mimetype == "text/html":
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("Referrer-Policy", "same-origin")

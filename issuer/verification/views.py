@@ -90,15 +90,12 @@ def _render_credential_page(row: Credential, *, email: str | None = None) -> _Re
 
 def _answer(body: bytes, etag: str, headers: Iterable[tuple[str, str]]) -> Response:
     """A page with its ETag: 304 when the client already has these bytes."""
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-        for name, value in headers:
-            if name.lower() != "content-type":
-                response.headers[name] = value
-    else:
-        response = Response(body, headers=list(headers))
-    response.set_etag(etag)
-    return response
+    listed = [*headers, ("ETag", f'"{etag}"')]  # strong; page ETags are hex digits
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(etag):
+        return Response(
+            status=304, headers=[(k, v) for k, v in listed if k.lower() != "content-type"]
+        )
+    return Response(body, headers=listed)
 
 
 def stored_credential_page(ref: str) -> Response:
