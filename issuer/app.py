@@ -80,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
     from issuer.published import api as public
+    from issuer.published import direct as direct_documents
     from issuer.verification import api as verification
     from issuer.verification import batch_api as verify_batch
     from issuer.verification import batch_views as verify_batch_page
@@ -111,6 +112,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
+    # Outermost: the status lists and DID documents verifiers fetch, answered before Flask.
+    direct_documents.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

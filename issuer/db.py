@@ -263,8 +263,11 @@ class PreparedRead:
             found = self._compiled[key] = (str(compiled), order, dict(compiled.params))
         return found
 
-    def rows(self, session: Session, **params: Any) -> list[tuple[Any, ...]]:
-        """The rows for ``params``, read as the class docstring says."""
+    def rows(self, session: Session | Engine, **params: Any) -> list[tuple[Any, ...]]:
+        """The rows for ``params``, read as the class docstring says (on an engine: on a
+        pooled connection of its own)."""
+        if isinstance(session, Engine):
+            return self.rows_on(session, **params)
         bind = session.get_bind()
         if session.in_transaction() or not isinstance(bind, Engine):
             return [tuple(row) for row in session.connection().execute(self.statement, params)]

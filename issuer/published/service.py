@@ -120,7 +120,7 @@ def _rows(session: Session, statement: Executable, params: dict[str, Any]) -> Se
         return connection.execute(statement, params).all()
 
 
-def _first(session: Session, read: PreparedRead, **params: Any) -> Any:
+def _first(session: Session | Engine, read: PreparedRead, **params: Any) -> Any:
     found = read.rows(session, **params)
     return found[0] if found else None
 
@@ -154,8 +154,9 @@ _CREDENTIAL_FORMS: dict[str, PreparedRead] = {
 # -- status lists ---------------------------------------------------------------------------
 
 
-def status_list(session: Session, list_id: str, *, max_age: int) -> Published:
-    """The signed status list credential, exactly as last signed.
+def status_list(session: Session | Engine, list_id: str, *, max_age: int) -> Published:
+    """The signed status list credential, exactly as last signed (read with ``session``,
+    or on the engine).
 
     Raises:
         NotFound: no such list.
@@ -184,7 +185,7 @@ def status_list_etags(session: Session, list_ids: Sequence[str]) -> dict[str, st
 
 
 def _issuer_keys(
-    session: Session, slug: str | None
+    session: Session | Engine, slug: str | None
 ) -> tuple[int, str, tuple[tuple[str, str], ...]]:
     """(pk, DID, (key id, state) of each key in order) of the issuer with ``slug``, in one
     query; ``None`` is the platform's identity.
@@ -213,7 +214,7 @@ def _all_key_states(session: Session) -> tuple[tuple[str, str], ...]:
 def _keyed_document(
     caches: Caches,
     what: str,
-    session: Session,
+    session: Session | Engine,
     issuer_id: int | None,
     states: tuple[tuple[str, str], ...],
     build: Callable[[list[SigningKey]], Any],
@@ -227,14 +228,21 @@ def _keyed_document(
             query = query.where(SigningKey.issuer_id == issuer_id)
         else:
             query = query.where(SigningKey.state != KeyState.REVOKED.value)
-        body = _json_bytes(build(list(session.exec(query).all())))
+        if isinstance(session, Engine):
+            with Session(session) as own:
+                body = _json_bytes(build(list(own.exec(query).all())))
+        else:
+            body = _json_bytes(build(list(session.exec(query).all())))
         return _tag(_RENDERING, body), body
 
     return caches.key_documents.get_or_make(key, make)
 
 
-def did_document(session: Session, caches: Caches, slug: str | None, *, max_age: int) -> Published:
-    """The DID document of the issuer ``slug`` (``None``: the platform's).
+def did_document(
+    session: Session | Engine, caches: Caches, slug: str | None, *, max_age: int
+) -> Published:
+    """The DID document of the issuer ``slug`` (``None``: the platform's), read with
+    ``session`` or on the engine.
 
     Raises:
         NotFound: no such issuer (or no platform identity yet).

@@ -11,10 +11,13 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
 
 from issuer import db
 from issuer.models import StatusList
 from issuer.published import service as published
+from issuer.published.direct import DirectDocuments
 from tests.issuer.conftest import (
     BASE_URL,
     KOREAN,
@@ -84,3 +87,49 @@ def test_gunicorn_workers_freeze_what_they_loaded() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_direct_documents_answer_as_flask_does(app: Flask) -> None:
+    """A status list and a DID document answered in front of Flask carry the bytes and
+    headers Flask's routes give the same request; what the direct layer does not take
+    (HEAD, queries, revalidation, unknown documents) is Flask's answer itself."""
+    tenant = create_tenant(app, "costs-direct", "직접 아카데미")
+    api = Api(app.test_client(), tenant)
+    issued = api.issue(api.achievement()["uuid"], unique_email())
+    status_path = issued["credential"]["credentialStatus"]["statusListCredential"].removeprefix(
+        BASE_URL
+    )
+    direct = app.wsgi_app
+    assert isinstance(direct, DirectDocuments)
+    through_direct = Client(direct, Response)
+    through_flask = Client(direct.app, Response)
+    for path in (status_path, f"/issuers/{tenant.issuer.slug}/did.json"):
+        ours, flasks = through_direct.get(path), through_flask.get(path)
+        assert ours.status_code == flasks.status_code == 200, path
+        assert ours.data == flasks.data, path
+        assert sorted(ours.headers.items()) == sorted(flasks.headers.items()), path
+        assert "Strict-Transport-Security" in ours.headers  # the test origin is HTTPS
+        etag = ours.headers["ETag"]
+        assert through_direct.get(path, headers={"If-None-Match": etag}).status_code == 304
+        assert through_direct.head(path).status_code == 200
+        lang = Client(direct, Response).get(f"{path}?lang=en")
+        assert lang.status_code == 200
+        assert "lang=en" in lang.headers["Set-Cookie"]  # Flask's hooks ran
+    for path in ("/status/nope", "/issuers/nobody/did.json", "/issuers//did.json"):
+        ours, flasks = through_direct.get(path), through_flask.get(path)
+        assert ours.status_code == flasks.status_code != 200, path
+        assert ours.data == flasks.data, path
+
+
+def test_a_revocation_shows_on_the_next_direct_read(app: Flask) -> None:
+    """Status lists answered in front of Flask are read fresh: a revocation shows at once."""
+    tenant = create_tenant(app, "costs-fresh", "신선 아카데미")
+    client = app.test_client()
+    api = Api(client, tenant)
+    issued = api.issue(api.achievement()["uuid"], unique_email())
+    status_path = issued["credential"]["credentialStatus"]["statusListCredential"].removeprefix(
+        BASE_URL
+    )
+    before = client.get(status_path).headers["ETag"]
+    api.post(f"/api/v1/credentials/{issued['uuid']}/revoke", json={"reason": "test"})
+    assert client.get(status_path).headers["ETag"] != before
