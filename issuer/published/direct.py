@@ -1,13 +1,15 @@
-"""The two documents verifiers fetch most, answered in front of Flask.
+"""The documents verifiers fetch most, answered in front of Flask.
 
 ``GET /status/<list>`` (a status list) and ``GET /issuers/<slug>/did.json`` (a DID document)
-are fetched for nearly every verification, by every verifier. Reading one is a single
-indexed SELECT; Flask's handling of a request around it (request context, routing, the
-before/after/teardown hooks, the session) costs more than the read. :class:`DirectDocuments`
-is a WSGI layer in front of the app that answers exactly these requests from the same reads
-(:mod:`issuer.published.service`) with the same headers as the Flask routes:
-:func:`issuer.published.api` ``_published``'s, plus the ones :mod:`issuer.pages` adds to every
-response (``X-Content-Type-Options``; ``Strict-Transport-Security`` on an HTTPS origin).
+are fetched for nearly every verification, by every verifier, and an issued credential's
+``.json`` / ``.jwt`` by whoever checks it. Reading one is a single indexed SELECT (or the
+worker's cache, for a credential, whose bytes never change); Flask's handling of a request
+around it (request context, routing, the before/after/teardown hooks, the session) costs
+more than the read. :class:`DirectDocuments` is a WSGI layer in front of the app that
+answers exactly these requests from the same reads (:mod:`issuer.published.service`) with
+the same headers as the Flask routes: :mod:`issuer.published.api` ``_published``'s, plus the
+ones :mod:`issuer.pages` adds to every response (``X-Content-Type-Options``;
+``Strict-Transport-Security`` on an HTTPS origin).
 
 Everything else goes to Flask unchanged: another method (``HEAD`` too), a query string, a
 conditional request (``If-None-Match``: Flask answers 304), a document that is not there, any
@@ -31,6 +33,8 @@ from issuer.published import service as published
 _STATUS = "/status/"
 _ISSUERS = "/issuers/"
 _DID = "/did.json"
+_CREDENTIALS = "/credentials/"
+_CREDENTIAL_FORMS = {".json": "json", ".jwt": "jwt"}
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -60,6 +64,15 @@ class DirectDocuments:
                 caches = published.caches_of(self._state)
                 max_age = int(config["DOCUMENT_MAX_AGE"])
                 return published.did_document(self._engine, caches, slug, max_age=max_age)
+            if path.startswith(_CREDENTIALS):
+                name = path[len(_CREDENTIALS) :]
+                ref, dot, extension = name.partition(".")
+                form = _CREDENTIAL_FORMS.get(dot + extension)
+                if form is None or not ref or "/" in name:
+                    return None
+                caches = published.caches_of(self._state)
+                conf = settings_of(self.flask_app)
+                return published.credential(self._engine, conf, caches, ref, form)
         except Exception:  # not found, or failing: Flask answers it, as always
             return None
         return None
@@ -83,6 +96,9 @@ class DirectDocuments:
                     ("Vary", "Accept"),
                     ("X-Content-Type-Options", "nosniff"),
                 ]
+                if found.filename:
+                    disposition = f'inline; filename="{found.filename}"'
+                    headers.append(("Content-Disposition", disposition))
                 if settings_of(self.flask_app).https:
                     headers.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
                 start_response("200 OK", headers)

@@ -286,7 +286,7 @@ def jwks(session: Session, caches: Caches, slug: str | None, *, max_age: int) ->
 
 
 def credential(
-    session: Session, settings: Settings, caches: Caches, ref: str, form: str
+    session: Session | Engine, settings: Settings, caches: Caches, ref: str, form: str
 ) -> Published:
     """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
     ``qr.svg``.
@@ -375,11 +375,16 @@ def _badge_png(caches: Caches, name: str, issuer_name: str | None, seed: str) ->
     )
 
 
-def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
+def _artwork(session: Session | Engine, achievement_id: str) -> tuple[bytes, str] | None:
     """The provider's stored artwork of the achievement (bytes, media type), if any."""
-    found = session.exec(
-        select(Achievement.image, Achievement.image_type).where(Achievement.id == achievement_id)
-    ).first()
+    query = select(Achievement.image, Achievement.image_type).where(
+        Achievement.id == achievement_id
+    )
+    if isinstance(session, Engine):
+        with Session(session) as own:
+            found = own.exec(query).first()
+    else:
+        found = session.exec(query).first()
     if found is None or found[0] is None or found[1] is None:
         return None
     return found[0], found[1]

@@ -103,7 +103,14 @@ def test_direct_documents_answer_as_flask_does(app: Flask) -> None:
     assert isinstance(direct, DirectDocuments)
     through_direct = Client(direct, Response)
     through_flask = Client(direct.app, Response)
-    for path in (status_path, f"/issuers/{tenant.issuer.slug}/did.json"):
+    credential_path = issued["id"].removeprefix(BASE_URL)
+    documents = (
+        status_path,
+        f"/issuers/{tenant.issuer.slug}/did.json",
+        f"{credential_path}.json",
+        f"{credential_path}.jwt",
+    )
+    for path in documents:
         ours, flasks = through_direct.get(path), through_flask.get(path)
         assert ours.status_code == flasks.status_code == 200, path
         assert ours.data == flasks.data, path
@@ -115,7 +122,14 @@ def test_direct_documents_answer_as_flask_does(app: Flask) -> None:
         lang = Client(direct, Response).get(f"{path}?lang=en")
         assert lang.status_code == 200
         assert "lang=en" in lang.headers["Set-Cookie"]  # Flask's hooks ran
-    for path in ("/status/nope", "/issuers/nobody/did.json", "/issuers//did.json"):
+    missing = (
+        "/status/nope",
+        "/issuers/nobody/did.json",
+        "/issuers//did.json",
+        "/credentials/00000000-0000-4000-8000-000000000000.json",
+        f"{credential_path}.txt",
+    )
+    for path in missing:
         ours, flasks = through_direct.get(path), through_flask.get(path)
         assert ours.status_code == flasks.status_code != 200, path
         assert ours.data == flasks.data, path
