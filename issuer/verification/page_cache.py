@@ -25,7 +25,10 @@ credential's own documents and nothing else (:func:`covers`).
 **Adding a dependency.** A page that shows something else (for example a certification
 document) must name it here: add a SELECT to :data:`PAGE_DEPENDENCIES` that yields
 ``(kind, ref, version)`` text rows for the credential ``:credential_id``, where
-``version`` changes whenever what the page shows of it changes.
+``version`` changes whenever what the page shows of it changes; add what it reads over
+time (a validity period) to the window; and add the id of the report check that reads it
+to :data:`COVERED_CHECKS`. Until then a report with that check (not skipped) is never kept:
+new checks are safe by default.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from issuer.caches import BoundedCache
 from issuer.db import PreparedRead
 from issuer.models import Credential, Issuer, SigningKey, StatusList
 from issuer.verification.service import window_side
+from verify import CheckResult, CheckStatus
 
 _CREDENTIAL_ID: BindParameter[str] = bindparam("credential_id", type_=String())
 _SEPARATOR: ColumnClause[str] = literal_column("'|'", String())
@@ -131,10 +135,42 @@ def current_versions(source: Session | Engine, credential_id: str) -> Versions:
     return tuple(sorted((str(kind), str(ref), str(version)) for kind, ref, version in rows))
 
 
-def covers(versions: Versions, documents: Iterable[str], issuer_id: str | None) -> bool:
+# The checks of a report whose inputs PAGE_DEPENDENCIES covers. A report with any other
+# check that was not skipped (one added later, reading documents of its own) is never kept
+# until its inputs are in PAGE_DEPENDENCIES and its id is here.
+COVERED_CHECKS = frozenset(
+    {
+        "input",
+        "structure",
+        "json-ld",
+        "issuer",
+        "key",
+        "proof",
+        "jwt",
+        "status",
+        "revocation",
+        "suspension",
+        "validity-window",
+        "recipient",
+        "endorsements",
+        "embedded-credentials",
+    }
+)
+
+
+def covers(
+    versions: Versions,
+    documents: Iterable[str],
+    issuer_id: str | None,
+    checks: Iterable[CheckResult] = (),
+) -> bool:
     """Whether ``versions`` name every document the report rested on (paths under the
     service's origin: the credential itself, its status lists, its issuer's DID document
-    or JWKS) and the issuer the credential names (``issuer_id``, its DID)."""
+    or JWKS) and the issuer the credential names (``issuer_id``, its DID), and every check
+    of the report (``checks``) that was not skipped is one of :data:`COVERED_CHECKS`."""
+    for check in checks:
+        if check.id not in COVERED_CHECKS and check.status is not CheckStatus.SKIPPED:
+            return False
     lists = {ref for kind, ref, _ in versions if kind == "status-list"}
     issuers = {ref: version for kind, ref, version in versions if kind == "issuer"}
     if len(issuers) != 1:
@@ -236,6 +272,7 @@ def page_cache_of(state: dict[str, Any]) -> PageCache:
 
 
 __all__ = [
+    "COVERED_CHECKS",
     "PAGE_DEPENDENCIES",
     "CachedPage",
     "PageCache",

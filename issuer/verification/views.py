@@ -130,7 +130,7 @@ def stored_credential_page(ref: str) -> Response:
         and window is not None
         and report.checked_at is not None
         and response.status_code == 200
-        and covers(versions, rendered.documents, issuer_id)
+        and covers(versions, rendered.documents, issuer_id, report.checks)
     ):
         kept = pages.keep(
             key,

@@ -23,9 +23,10 @@ from PIL import Image
 from issuer import db, settings_of
 from issuer.caches import BoundedCache
 from issuer.issuers import signing
-from issuer.verification.page_cache import PAGE_DEPENDENCIES, current_versions
+from issuer.verification.page_cache import PAGE_DEPENDENCIES, covers, current_versions
 from tests.issuer.conftest import BASE_URL, ENGLISH, KOREAN, Api, Tenant, create_tenant, make_app
 from tests.issuer.conftest import unique_email as email
+from verify import CheckResult, CheckStatus
 
 
 def _path(url: str) -> str:
@@ -271,3 +272,24 @@ def test_every_dependency_has_a_version(app: Flask, api: Api, course_id: str) ->
     with db.new_session(engine) as session:
         assert current_versions(session, issued["uuid"]) == versions
     assert current_versions(engine, "00000000-0000-4000-8000-000000000000") == ()
+
+
+def test_a_check_reading_other_documents_keeps_no_page(
+    app: Flask, api: Api, course_id: str
+) -> None:
+    """covers() keeps a page only when every check that ran is one whose inputs the
+    versions cover: a check added later (reading documents of its own) disables keeping
+    until PAGE_DEPENDENCIES and COVERED_CHECKS name it."""
+    issued = api.issue(course_id, email())
+    versions = current_versions(db.engine_of(app), issued["uuid"])
+    slug = next(ref for kind, ref, _ in versions if kind == "issuer")
+    did = issued["credential"]["issuer"]["id"]
+    documents = [f"/issuers/{slug}/did.json"]
+    ran = CheckResult("proof", CheckStatus.PASSED, "ok", {"en": "ok"})
+    assert covers(versions, documents, did, [ran])
+    other = CheckResult("issuer-certification", CheckStatus.PASSED, "ok", {"en": "ok"})
+    assert not covers(versions, documents, did, [ran, other])
+    skipped = CheckResult("issuer-certification", CheckStatus.SKIPPED, "n/a", {"en": "n/a"})
+    assert covers(versions, documents, did, [ran, skipped])
+    assert not covers(versions, [*documents, "/status/other-list"], did, [ran])
+    assert not covers(versions, documents, "did:web:elsewhere.example", [ran])
