@@ -118,6 +118,7 @@ class Context:
         "node_types",
         "plans",
         "previous",
+        "reverts",
         "terms",
         "type_keys",
         "typed",
@@ -135,6 +136,7 @@ class Context:
         self.key_cache: dict[str, str | None] = {}
         self.type_keys: dict[tuple[str, ...], str | None] = {}
         self.plans: dict[tuple[str, ...], _Plan] = {}
+        self.reverts: dict[tuple[str, ...], bool] = {}
         self.typed: dict[str | tuple[str, ...], Context] = {}
         self.node_types: dict[str | tuple[str, ...], tuple[tuple[str | None, str], ...]] = {}
 
@@ -196,6 +198,24 @@ class Context:
         if len(self.key_cache) < 1024:
             self.key_cache[key] = expanded
         return expanded
+
+    def reverts_for(self, keys: tuple[str, ...]) -> bool:
+        """Whether a small map (at most two ``keys``, no ``@context``) under this
+        type-scoped context reverts to the previous context: not for a value object, nor
+        for a lone ``@id`` (pyld's rule; cached)."""
+        try:
+            return self.reverts[keys]
+        except KeyError:
+            pass
+        revert = True
+        for k in sorted(keys):
+            expanded = self.key_iri(k)
+            if expanded == "@value" or (expanded == "@id" and len(keys) == 1):
+                revert = False
+                break
+        if len(self.reverts) < 1024:
+            self.reverts[keys] = revert
+        return revert
 
     def type_key(self, keys: tuple[str, ...]) -> str | None:
         """The one key of a map with these ``keys`` that expands to ``@type``, if any.
@@ -666,27 +686,18 @@ class _Emitter:
         top: bool = False,
     ) -> tuple[str, str | None]:
         """Expand a map; return its kind ("node", "value", "list") and its RDF term."""
+        keys = tuple(element)
         if key is not None:
             term = ctx.terms.get(key)
-            type_scoped = ctx if ctx.previous is not None else None
-            revert = True
-            if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-                for k in sorted(element):
-                    expanded = type_scoped.key_iri(k)
-                    if expanded == "@value":
-                        revert = False
-                        break
-                    if expanded == "@id" and len(element) == 1:
-                        revert = False
-                        break
-            if revert and ctx.previous is not None:
+            if ctx.previous is not None and (
+                len(keys) > 2 or "@context" in element or ctx.reverts_for(keys)
+            ):
                 ctx = ctx.previous
             if term is not None and term.context is not None:
                 ctx = ctx.process_term(term, override_protected=True)
         if "@context" in element:
             ctx = ctx.process(element["@context"])
         type_ctx = ctx
-        keys = tuple(element)
         type_key = ctx.type_key(keys)
         # A node's types as a cache key: a string, or a tuple of strings (None: other values).
         type_names: str | tuple[str, ...] | None = None

@@ -265,6 +265,10 @@ class _Canonicalizer:
         return self._digest("".join(data)), issuer
 
     def run(self) -> tuple[list[str], dict[str, str]]:
+        if len(self.by_node) == 1:
+            # One blank node (a proof configuration): whatever its hash, it is c14n0.
+            self.canonical.issue(next(iter(self.by_node)))
+            return self._serialized()
         by_hash: dict[str, list[str]] = {}
         for node in self.by_node:
             digest = self.hash_first_degree(node)
@@ -288,6 +292,10 @@ class _Canonicalizer:
             for _, issuer in sorted(results, key=lambda result: result[0]):
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
+        return self._serialized()
+
+    def _serialized(self) -> tuple[list[str], dict[str, str]]:
+        """The quads relabelled with the canonical identifiers, as sorted N-Quads lines."""
         labels = self.canonical.issued
         lines: list[str] = []
         append = lines.append
