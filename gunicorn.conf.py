@@ -51,3 +51,16 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
 # Wallet tokens and share ids are replaced by "[redacted]" in every access and error log field.
 logger_class = "issuer.logs.RedactingLogger"
 errorlog = "-"
+
+
+def post_worker_init(worker: object) -> None:
+    """Exempt what the worker loaded (modules, the app, its contexts) from the cyclic GC.
+
+    A full collection walks every tracked object: about 70 ms in a worker that loaded the
+    app (some 170,000 objects), a pause every request waiting behind it feels. Objects
+    alive after start-up live as long as the worker; ``gc.freeze`` moves them out of the
+    collector's generations, so collections walk only what requests made.
+    """
+    import gc
+
+    gc.freeze()

@@ -159,6 +159,10 @@ def _check_canonicalizable(document: Mapping[str, Any]) -> None:
     _check_shape(document, blank_ids=True)
 
 
+# JSON scalars other than text: nothing to look into (tested before the slower ABC checks).
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _check_shape(document: Mapping[str, Any], *, blank_ids: bool) -> None:
     pending: list[tuple[Mapping[str, Any] | list[Any], int]] = [(document, 0)]
     nodes = 0
@@ -166,7 +170,9 @@ def _check_shape(document: Mapping[str, Any], *, blank_ids: bool) -> None:
         container, depth = pending.pop()
         if depth > MAX_DEPTH:
             raise InvalidJsonLd(f"the document nests deeper than {MAX_DEPTH} levels")
-        if isinstance(container, Mapping):
+        if type(container) is dict or (
+            type(container) is not list and isinstance(container, Mapping)
+        ):
             nodes += 1
             if nodes > MAX_NODES:
                 raise InvalidJsonLd(f"the document has more than {MAX_NODES} objects")
@@ -180,7 +186,11 @@ def _check_shape(document: Mapping[str, Any], *, blank_ids: bool) -> None:
                     raise InvalidJsonLd(
                         "explicit blank node identifiers ('_:...') are not accepted"
                     )
-            elif kind is dict or kind is list or isinstance(item, Mapping | list):
+            elif (
+                kind is dict
+                or kind is list
+                or (kind not in _SCALARS and isinstance(item, Mapping | list))
+            ):
                 pending.append((item, depth + 1))
 
 

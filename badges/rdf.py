@@ -115,8 +115,13 @@ class Context:
         "has_protected",
         "iri_cache",
         "key_cache",
+        "node_types",
+        "plans",
         "previous",
+        "reverts",
         "terms",
+        "type_keys",
+        "typed",
         "vocab",
     )
 
@@ -129,6 +134,11 @@ class Context:
         self.children: dict[tuple[str, bool, bool], Context] = {}
         self.iri_cache: dict[tuple[str, bool, bool], str | None] = {}
         self.key_cache: dict[str, str | None] = {}
+        self.type_keys: dict[tuple[str, ...], str | None] = {}
+        self.plans: dict[tuple[str, ...], _Plan] = {}
+        self.reverts: dict[tuple[str, ...], bool] = {}
+        self.typed: dict[str | tuple[str, ...], Context] = {}
+        self.node_types: dict[str | tuple[str, ...], tuple[tuple[str | None, str], ...]] = {}
 
     def _copy(self) -> Context:
         clone = Context()
@@ -189,6 +199,127 @@ class Context:
             self.key_cache[key] = expanded
         return expanded
 
+    def reverts_for(self, keys: tuple[str, ...]) -> bool:
+        """Whether a small map (at most two ``keys``, no ``@context``) under this
+        type-scoped context reverts to the previous context: not for a value object, nor
+        for a lone ``@id`` (pyld's rule; cached)."""
+        try:
+            return self.reverts[keys]
+        except KeyError:
+            pass
+        revert = True
+        for k in sorted(keys):
+            expanded = self.key_iri(k)
+            if expanded == "@value" or (expanded == "@id" and len(keys) == 1):
+                revert = False
+                break
+        if len(self.reverts) < 1024:
+            self.reverts[keys] = revert
+        return revert
+
+    def type_key(self, keys: tuple[str, ...]) -> str | None:
+        """The one key of a map with these ``keys`` that expands to ``@type``, if any.
+
+        Raises:
+            Unsupported: a key that is not a string, or two keys expanding to ``@type``.
+        """
+        try:
+            return self.type_keys[keys]
+        except KeyError:
+            pass
+        found = None
+        for k in keys:
+            if type(k) is not str:
+                raise Unsupported("a key that is not a string")
+            if k != "@context" and self.key_iri(k) == "@type":
+                if found is not None:
+                    raise Unsupported("two @type entries")
+                found = k
+        if len(self.type_keys) < 1024:
+            self.type_keys[keys] = found
+        return found
+
+    def scoped_by_types(self, types: str | tuple[str, ...]) -> Context:
+        """This context after the type-scoped contexts of a node's ``types`` (strings),
+        applied in sorted order as pyld does (cached)."""
+        try:
+            return self.typed[types]
+        except KeyError:
+            pass
+        ctx = self
+        for type_ in sorted(types) if isinstance(types, tuple) else (types,):
+            definition = self.terms.get(type_)
+            if definition is not None and definition.context_key is not None:
+                ctx = ctx.process_term(definition, propagate=False)
+        if len(self.typed) < 1024:
+            self.typed[types] = ctx
+        return ctx
+
+    def type_iris(self, types: str | tuple[str, ...]) -> tuple[tuple[str | None, str], ...]:
+        """(IRI, ``<IRI>``) of each of a node's ``types`` (strings), in order (cached).
+
+        Raises:
+            Unsupported: a type that does not expand to an absolute IRI.
+        """
+        try:
+            return self.node_types[types]
+        except KeyError:
+            pass
+        found = tuple(
+            (iri, _iri(iri))
+            for iri in (
+                self.expand_iri(type_, True, True)
+                for type_ in (types if isinstance(types, tuple) else (types,))
+            )
+        )
+        if len(self.node_types) < 1024:
+            self.node_types[types] = found
+        return found
+
+    def plan(self, keys: tuple[str, ...]) -> _Plan:
+        """How a map with these ``keys`` expands in this context: which keys are keywords
+        (and which of them is ``@type``) and which are properties, with their IRIs.
+
+        Raises:
+            Unsupported: colliding keywords, or keywords outside the fast path.
+        """
+        try:
+            return self.plans[keys]
+        except KeyError:
+            pass
+        keywords: list[tuple[str, str]] = []
+        entries: list[tuple[str, str, str | None, bool]] = []
+        seen: set[str] = set()
+        type_key = None
+        for k in keys:
+            if k == "@context":
+                continue
+            expanded = self.key_iri(k)
+            if expanded is None:
+                continue
+            if expanded[0] == "@":
+                if expanded in seen:
+                    raise Unsupported("colliding keywords")
+                if expanded not in _NODE_KEYWORDS:
+                    raise Unsupported("keywords outside the fast path")
+                seen.add(expanded)
+                keywords.append((k, expanded))
+                if expanded == "@type":
+                    type_key = k
+            else:
+                wrapped = f"<{expanded}>" if _ABSOLUTE.fullmatch(expanded) else None
+                term = self.terms.get(k)
+                # A plain property: a string value is a plain literal, nothing else to do.
+                plain = wrapped is not None and (
+                    term is None
+                    or (term.type is None and not term.container and term.context is None)
+                )
+                entries.append((k, expanded, wrapped, plain))
+        plan = _Plan(dict((expanded, k) for k, expanded in keywords), tuple(entries), type_key)
+        if len(self.plans) < 1024:
+            self.plans[keys] = plan
+        return plan
+
     def expand_iri(self, value: str, vocab: bool, relative: bool = False) -> str | None:
         """IRI expansion at expansion time (pyld ``_expand_iri`` without a local context).
 
@@ -228,6 +359,25 @@ class Context:
         if relative:
             raise Unsupported("a relative IRI would be resolved against a base")
         return value
+
+
+class _Plan:
+    """How a map with given keys expands in one context (see :meth:`Context.plan`)."""
+
+    __slots__ = ("entries", "keywords", "type_key")
+
+    def __init__(
+        self,
+        keywords: dict[str, str],
+        entries: tuple[tuple[str, str, str | None, bool], ...],
+        type_key: str | None,
+    ) -> None:
+        # The keyword each keyword key expands to -> that key, in the map's order.
+        self.keywords = keywords
+        # (key, expanded IRI, "<IRI>" or None when the IRI is not absolute, whether the
+        # term is plain: no type mapping, container or scoped context)
+        self.entries = entries
+        self.type_key = type_key
 
 
 INITIAL = Context()
@@ -536,86 +686,68 @@ class _Emitter:
         top: bool = False,
     ) -> tuple[str, str | None]:
         """Expand a map; return its kind ("node", "value", "list") and its RDF term."""
+        keys = tuple(element)
         if key is not None:
             term = ctx.terms.get(key)
-            type_scoped = ctx if ctx.previous is not None else None
-            revert = True
-            if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-                for k in sorted(element):
-                    expanded = type_scoped.key_iri(k)
-                    if expanded == "@value":
-                        revert = False
-                        break
-                    if expanded == "@id" and len(element) == 1:
-                        revert = False
-                        break
-            if revert and ctx.previous is not None:
+            if ctx.previous is not None and (
+                len(keys) > 2 or "@context" in element or ctx.reverts_for(keys)
+            ):
                 ctx = ctx.previous
             if term is not None and term.context is not None:
                 ctx = ctx.process_term(term, override_protected=True)
         if "@context" in element:
             ctx = ctx.process(element["@context"])
         type_ctx = ctx
-        key_iri = ctx.key_iri
-        type_key = None
-        for k in element:
-            if type(k) is not str:
-                raise Unsupported("a key that is not a string")
-            if k != "@context" and key_iri(k) == "@type":
-                if type_key is not None:
-                    raise Unsupported("two @type entries")
-                type_key = k
+        type_key = ctx.type_key(keys)
+        # A node's types as a cache key: a string, or a tuple of strings (None: other values).
+        type_names: str | tuple[str, ...] | None = None
         if type_key is not None:
             value = element[type_key]
-            types = value if isinstance(value, list) else [value]
-            if len(types) > 1:
-                types = sorted(t for t in types if isinstance(t, str))
-            for type_ in types:
-                if isinstance(type_, str):
-                    definition = type_ctx.terms.get(type_)
-                    if definition is not None and definition.context_key is not None:
-                        ctx = ctx.process_term(definition, propagate=False)
-            key_iri = ctx.key_iri
-        entries: list[tuple[str, str, Any]] = []
-        keywords: dict[str, Any] = {}
-        final_type_key = None
-        for k, value in element.items():
-            if k == "@context":
-                continue
-            expanded = key_iri(k)
-            if expanded is None:
-                continue
-            if expanded[0] == "@":
-                if expanded in keywords:
-                    raise Unsupported("colliding keywords")
-                keywords[expanded] = value
-                if expanded == "@type":
-                    final_type_key = k
+            if type(value) is str:
+                type_names = value
+            elif type(value) is list and all(type(t) is str for t in value):
+                type_names = tuple(value)
+            if type_names is not None:
+                ctx = ctx.scoped_by_types(type_names)
             else:
-                entries.append((k, expanded, value))
-        if type_key != final_type_key:
+                types = value if isinstance(value, list) else [value]
+                if len(types) > 1:
+                    types = sorted(t for t in types if isinstance(t, str))
+                for type_ in types:
+                    if isinstance(type_, str):
+                        definition = type_ctx.terms.get(type_)
+                        if definition is not None and definition.context_key is not None:
+                            ctx = ctx.process_term(definition, propagate=False)
+        plan = ctx.plan(keys)
+        if type_key != plan.type_key:
             raise Unsupported("a type-scoped context re-aliases @type")
-        for keyword in keywords:
-            if keyword not in _NODE_KEYWORDS:
-                raise Unsupported("keywords outside the fast path")
+        keywords = plan.keywords  # keyword -> the key holding it
+        entries = plan.entries
         if "@value" in keywords:
             if entries or top or "@id" in keywords or "@list" in keywords:
                 raise Unsupported("not a simple value object")
-            return "value", self.value_object(keywords, type_ctx)
+            values = {keyword: element[k] for keyword, k in keywords.items()}
+            return "value", self.value_object(values, type_ctx)
         if "@list" in keywords:
             if entries or top or len(keywords) != 1 or key is None:
                 raise Unsupported("not a simple list object")
-            items = keywords["@list"]
+            items = element[keywords["@list"]]
             return "list", self.rdf_list(items, ctx, key, graph)
         if "@id" in keywords:
-            id_ = keywords["@id"]
+            id_ = element[keywords["@id"]]
             if not isinstance(id_, str):
                 raise Unsupported("@id must be a string")
             subject = _iri(ctx.expand_iri(id_, False, True))
         else:
             subject = self.new_blank()
-        if "@type" in keywords:
-            types = keywords["@type"]
+        if "@type" in keywords and type_names is not None:
+            probe = self.probe
+            for type_iri, type_wrapped in type_ctx.type_iris(type_names):
+                if probe:
+                    self._note_undefined(type_iri, "")
+                self.quads[(subject, _TYPE, type_wrapped, graph)] = None
+        elif "@type" in keywords:
+            types = element[keywords["@type"]]
             for type_ in types if isinstance(types, list) else [types]:
                 if not isinstance(type_, str):
                     raise Unsupported("@type values must be strings")
@@ -623,8 +755,18 @@ class _Emitter:
                 if self.probe:
                     self._note_undefined(iri, type_)
                 self.quads[(subject, _TYPE, _iri(iri), graph)] = None
-        for k, expanded, value in entries:
-            if self.property(subject, _iri(expanded), k, value, ctx, graph) and self.probe:
+        probe = self.probe
+        quads = self.quads
+        for k, expanded, wrapped, plain in entries:
+            value = element[k]
+            if plain and wrapped is not None and type(value) is str:
+                # What property() writes for a plain term's string, without the call.
+                quads[(subject, wrapped, f'"{escape_literal(value)}"', graph)] = None
+                if probe:
+                    self._note_undefined(expanded, k)
+                continue
+            predicate = wrapped or _iri(expanded)  # refuses an IRI that is not absolute
+            if self.property(subject, predicate, k, value, ctx, graph) and probe:
                 self._note_undefined(expanded, k)
         return "node", subject
 
@@ -666,6 +808,19 @@ class _Emitter:
                 term_ctx = ctx.process_term(term, override_protected=True)
                 if term_ctx.terms.get(key) is None:
                     raise Unsupported("a scoped context removes its own property")
+        # The term as the items see it (a scoped context may redefine it).
+        item_term = term if term_ctx is ctx else term_ctx.terms.get(key)
+        type_ = None if item_term is None else item_term.type
+        if not container and type(value) is not list:
+            # One value, no container: most properties.
+            if type(value) is str and type_ is None:
+                obj: str | None = f'"{escape_literal(value)}"'
+            else:
+                obj = self._item(value, term_ctx, key, graph, type_)
+            if obj is None:
+                return False
+            self.quads[(subject, predicate, obj, graph)] = None
+            return True
         if "@list" in container:
             items = value if isinstance(value, list) else [value]
             head = self.rdf_list(items, term_ctx, key, graph)
@@ -682,25 +837,33 @@ class _Emitter:
                     raise Unsupported("a graph container value that is not a node")
                 self.quads[(subject, predicate, name, graph)] = None
             return True
+        quads = self.quads
         for item in items:
-            if isinstance(item, list):
+            item_kind = type(item)
+            if item_kind is str and type_ is None:
+                obj = f'"{escape_literal(item)}"'
+            elif item_kind is list:
                 raise Unsupported("nested arrays")
-            obj = self.item(item, term_ctx, key, graph)
+            else:
+                obj = self._item(item, term_ctx, key, graph, type_)
             if obj is not None:
-                self.quads[(subject, predicate, obj, graph)] = None
+                quads[(subject, predicate, obj, graph)] = None
             elif not isinstance(value, list):
                 return False
         return True
 
     def item(self, item: Any, ctx: Context, key: str, graph: str) -> str | None:
+        term = ctx.terms.get(key)
+        return self._item(item, ctx, key, graph, None if term is None else term.type)
+
+    def _item(self, item: Any, ctx: Context, key: str, graph: str, type_: str | None) -> str | None:
+        """An item's RDF term; ``type_`` is the type mapping of ``key``'s term in ``ctx``."""
         kind = type(item)
         if kind is dict:
             _, obj = self.element(item, ctx, key, graph)
             return obj
         if item is None:
             return None
-        term = ctx.terms.get(key)
-        type_ = None if term is None else term.type
         if kind is str:
             if type_ is None:
                 return f'"{escape_literal(item)}"'

@@ -177,6 +177,10 @@ def start_gunicorn(
                 "warning",
                 "--timeout",
                 "120",
+                # A worker restarted mid-row (gunicorn.conf.py's max_requests) takes its CPU
+                # time with it and charges its start-up to the row: none during a run.
+                "--max-requests",
+                "0",
                 app,
             ],
             cwd=REPO_ROOT,

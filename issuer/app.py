@@ -8,7 +8,8 @@ so importing them while ``issuer`` itself is still being imported would be circu
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,34 @@ from flask import Flask
 from issuer.config import DEFAULTS, Settings, default_database_url, default_instance_path
 
 __all__ = ["create_app", "settings_of"]
+
+
+class _Baeji(Flask):
+    """Flask, remembering which hooks and views are plain functions.
+
+    Flask asks :func:`inspect.iscoroutinefunction` about every hook and view of every
+    request (eight of them per request here), about a twentieth of what a stored document
+    costs; a function's answer never changes, so it is kept, weakly (a function made for
+    one request is forgotten with it).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: weakref.WeakKeyDictionary[Callable[..., Any], bool] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``func`` as Flask would: as-is when it is a plain function."""
+        try:
+            if self._plain.get(func):
+                return func
+        except TypeError:  # not weakly referenceable: ask Flask every time
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._plain[func] = True
+        return synced
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = Path(
         (test_config or {}).get("INSTANCE_PATH") or default_instance_path()
     ).resolve()
-    app = Flask("issuer", instance_path=str(instance_path))
+    app = _Baeji("issuer", instance_path=str(instance_path))
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_prefixed_env("BAEJI")
@@ -56,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.operator import views as operator
     from issuer.outbox import views as outbox
     from issuer.published import api as public
+    from issuer.published import direct as direct_documents
     from issuer.registry import api as registry
     from issuer.verification import api as verification
     from issuer.verification import batch_api as verify_batch
@@ -96,6 +126,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     outbox.init_app(app)
     job_runner.init_app(app)
     operator.init_app(app)
+    # Outermost: the status lists and DID documents verifiers fetch, answered before Flask.
+    direct_documents.init_app(app)
     # Wallet tokens and share ids never reach a log (the dev server's, gunicorn's, ours).
     logs.install()
     return app

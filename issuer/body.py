@@ -64,8 +64,11 @@ def read_body_whole() -> None:
             raise _too_large(limit)
         return
     # No length: only a server that frames the body itself (chunked) marks the input as
-    # terminated; otherwise Werkzeug reads nothing, which is safe.
-    if not environ.get("wsgi.input_terminated"):
+    # terminated; otherwise Werkzeug reads nothing, which is safe. A request with neither a
+    # length nor a chunked transfer coding has no body (RFC 9112, 6.3): nothing to read.
+    if not environ.get("wsgi.input_terminated") or (
+        "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    ):
         return
     stream = environ["wsgi.input"]
     buffer = bytearray()

@@ -152,6 +152,11 @@ class Settings:
         default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
     )
 
+    @property
+    def https(self) -> bool:
+        """Whether the public origin is HTTPS."""
+        return self.base_url[:8].lower() == "https://"
+
     def url(self, *path: str) -> str:
         """Return the absolute URL of ``path`` under the public origin."""
         return "/".join([self.base_url, *(p.strip("/") for p in path)])

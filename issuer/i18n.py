@@ -17,7 +17,7 @@ Korea Standard Time (``Asia/Seoul``), English in UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from pathlib import Path
 
@@ -56,7 +56,13 @@ def negotiate_language(accept_language: str | None, *, override: str | None = No
     """
     if override in LANGUAGES:
         return str(override)
-    accept = parse_accept_header(accept_language or "", LanguageAccept)
+    return _negotiated(accept_language or "")
+
+
+@lru_cache(maxsize=512)
+def _negotiated(accept_language: str) -> str:
+    # Browsers send a handful of distinct headers: each is parsed once per worker.
+    accept = parse_accept_header(accept_language, LanguageAccept)
     return accept.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 

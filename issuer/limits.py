@@ -33,6 +33,7 @@ read from their ``X-Forwarded-For`` (never trusted otherwise: a client could cla
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -99,9 +100,28 @@ def _retry_after(app: Flask) -> int:
     return max(1, math.ceil(current.reset_at - time.time()))
 
 
-def _limit_views(app: Flask, endpoints: tuple[str, ...], wrap: Any) -> None:
+def _limit_views(
+    app: Flask, endpoints: tuple[str, ...], wrap: Any, *, methods: frozenset[str] | None = None
+) -> None:
+    """Wrap the views of ``endpoints`` in the limit ``wrap``; with ``methods``, a request of
+    another method goes straight to the view (the limit would not apply to it anyway, and
+    Flask-Limiter's wrapper costs about a third of what a stored credential's JSON does)."""
     for endpoint in endpoints:
-        app.view_functions[endpoint] = wrap(app.view_functions[endpoint])
+        view = app.view_functions[endpoint]
+        limited = wrap(view)
+        if methods is not None:
+            limited = _only_for(methods, view, limited)
+        app.view_functions[endpoint] = limited
+
+
+def _only_for(methods: frozenset[str], view: Any, limited: Any) -> Any:
+    @functools.wraps(view)
+    def choose(*args: Any, **kwargs: Any) -> Any:
+        if request.method in methods:
+            return limited(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    return choose
 
 
 def _verifications_requested() -> int:
@@ -128,28 +148,65 @@ _APP_WIDE_SETTINGS = (
 )
 
 
-def _check_only_where_limited(app: Flask, limiter: Limiter, limited: frozenset[str]) -> None:
-    """Run Flask-Limiter's per-request check only for blueprints that carry a limit.
+def _check_only_where_limited(
+    app: Flask,
+    limiter: Limiter,
+    limited: frozenset[str],
+    views: dict[str, frozenset[str]],
+    hooks: tuple[list[Any], list[Any]],
+) -> None:
+    """Run Flask-Limiter's per-request work only for requests a limit applies to.
 
-    Flask-Limiter checks every request before its view, even one no limit applies to;
-    that costs about a third of what serving a stored document (a status list, a DID
-    document) costs. Limits on single views are checked by their own wrappers, so only the
-    ``limited`` blueprints' shared limits need the check before the view. When the
-    configuration sets limits for every request (``RATELIMIT_DEFAULT`` and the like) the
-    check stays on every request.
+    Flask-Limiter checks every request before its view, even one no limit applies to, and
+    after it looks for deductions and headers; that costs about half of what serving a
+    stored document (a status list, a DID document) costs. Limits on single views
+    (``views``: the endpoints wrapped here, and the methods their limits count) are checked
+    by their own wrappers, so only the ``limited`` blueprints' shared limits need the check
+    before the view, and only those blueprints' limits deduct after it (``deduct_when``).
+    ``hooks`` are the after-request and teardown hooks Flask-Limiter registered; they run
+    for the ``limited`` blueprints and the ``views`` (in their methods) only. When the
+    configuration sets limits for every request (``RATELIMIT_DEFAULT`` and the like) every
+    hook stays on every request.
     """
     if any(app.config.get(name) for name in _APP_WIDE_SETTINGS):
         return
     check = limiter._check_request_limit
-    hooks = app.before_request_funcs.setdefault(None, [])
-    if check not in hooks:
-        return
+    before = app.before_request_funcs.setdefault(None, [])
+    if check in before:
 
-    def check_where_limited() -> None:
-        if request.blueprint in limited:
-            check()
+        def check_where_limited() -> None:
+            if request.blueprint in limited:
+                check()
 
-    hooks[hooks.index(check)] = check_where_limited
+        before[before.index(check)] = check_where_limited
+
+    def applies() -> bool:
+        endpoint = request.endpoint or ""
+        if endpoint.rpartition(".")[0] in limited:
+            return True
+        methods = views.get(endpoint)
+        return methods is not None and request.method in methods
+
+    def after_where_limited(hook: Any) -> Any:
+        def after(response: Response) -> Response:
+            return hook(response) if applies() else response
+
+        return after
+
+    def teardown_where_limited(hook: Any) -> Any:
+        def teardown(error: BaseException | None) -> None:
+            if applies():
+                hook(error)
+
+        return teardown
+
+    after_hooks, teardown_hooks = hooks
+    registered_after = app.after_request_funcs.setdefault(None, [])
+    for hook in after_hooks:
+        registered_after[registered_after.index(hook)] = after_where_limited(hook)
+    registered_teardown = app.teardown_request_funcs.setdefault(None, [])
+    for hook in teardown_hooks:
+        registered_teardown[registered_teardown.index(hook)] = teardown_where_limited(hook)
 
 
 def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | None = None) -> None:
@@ -176,8 +233,14 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
         # Redis down: count in this worker's memory (logged) rather than fail requests.
         in_memory_fallback_enabled=True,
     )
+    after_before = list(app.after_request_funcs.get(None, []))
+    teardown_before = list(app.teardown_request_funcs.get(None, []))
     limiter.init_app(app)
     app.extensions["issuer"][_EXTENSION_KEY] = limiter
+    limiter_hooks = (
+        [h for h in app.after_request_funcs.get(None, []) if h not in after_before],
+        [h for h in app.teardown_request_funcs.get(None, []) if h not in teardown_before],
+    )
 
     # Anonymous verification: the most expensive thing anyone may ask for.
     # A request for several verifications (files on /verify, a batch) costs one each.
@@ -187,16 +250,13 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
         methods=["POST"],
         cost=_verifications_requested,
     )
-    _limit_views(
-        app,
-        (
-            "verification.verify",
-            "verify_batch.verify_batch",
-            "pages.verify_page",
-            "public.credential",
-        ),
-        verify,
+    verify_views = (
+        "verification.verify",
+        "verify_batch.verify_batch",
+        "pages.verify_page",
+        "public.credential",
     )
+    _limit_views(app, verify_views, verify, methods=frozenset({"POST"}))
 
     # Guessing API keys: only refused requests count.
     for name in ("achievements", "credentials"):
@@ -242,7 +302,11 @@ def init_app(app: Flask, blueprints: dict[str, Blueprint], page: ErrorPage | Non
     )
 
     _check_only_where_limited(
-        app, limiter, frozenset(("achievements", "credentials", "wallet", "wallet_link"))
+        app,
+        limiter,
+        frozenset(("achievements", "credentials", "wallet", "wallet_link")),
+        {endpoint: frozenset({"POST"}) for endpoint in verify_views},
+        limiter_hooks,
     )
 
     def refused(exc: RateLimitExceeded) -> tuple[Response, int]:

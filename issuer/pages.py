@@ -19,7 +19,8 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Request, Response, current_app, g, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import Babel, get_translations
 
 from issuer import i18n, settings_of
@@ -108,21 +109,49 @@ def _context() -> dict[str, Any]:
 
 
 def _secure_headers(response: Response) -> Response:
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    elif response.mimetype == "image/svg+xml":
-        response.headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
-    if settings_of(current_app).base_url.lower().startswith("https://"):
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    chosen = request.args.get("lang")
+    headers = response.headers
+    # The media type without parameters (Response.mimetype, without parsing them).
+    mimetype = headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    if mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+    elif mimetype == "image/svg+xml":
+        headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
+    if settings_of(current_app).https:
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Most requests have no ``lang`` in their query: don't parse the query for them.
+    chosen = request.args.get("lang") if b"lang" in request.query_string else None
     if chosen in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(
             LANG_COOKIE, chosen, max_age=_LANG_COOKIE_AGE, samesite="Lax", httponly=True
         )
     return response
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, read and written only where the cookie is in use.
+
+    Flask opens the session on every request, and its signing serializer (the secret keys,
+    salt and digest) is built before the cookie is even looked for: about a tenth of what
+    serving a stored document costs. The console is the only user of the session (its
+    CSRF secret, on ``/console`` only), so here a request without the cookie gets an empty
+    session without a serializer, and an empty session nobody touched is not saved;
+    everything else is Flask's own behaviour.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session when the request has no session cookie, else Flask's."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Nothing for an empty session that was neither read nor changed, else Flask's."""
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
 
 
 def error_page(error: APIError) -> Response | None:
@@ -144,7 +173,8 @@ def _display_zone() -> str:
 
 def init_app(app: Flask) -> None:
     """Install Flask-Babel (the page's language and zone choose the catalog), the page
-    context (language, ``t``, formatters) and the security headers."""
+    context (language, ``t``, formatters), the security headers and the session cookie's
+    handling (:class:`CookieSessionInterface`)."""
     Babel(
         app,
         locale_selector=page_language,
@@ -154,3 +184,4 @@ def init_app(app: Flask) -> None:
     )
     app.context_processor(_context)
     app.after_request(_secure_headers)
+    app.session_interface = CookieSessionInterface()

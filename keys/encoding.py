@@ -47,15 +47,32 @@ MAX_MULTIKEY_LENGTH = 128
 _B58_CHUNK = 10
 
 
+# Every pair of base58 digits, for 0 .. 58**2 - 1.
+_B58_PAIRS = tuple(a + b for a in _B58_ALPHABET for b in _B58_ALPHABET)
+_B58_CHUNK_BASE = 58**_B58_CHUNK
+
+
 def b58encode(data: bytes) -> str:
-    """Encode bytes in the Bitcoin base58 alphabet (base58btc)."""
+    """Encode bytes in the Bitcoin base58 alphabet (base58btc).
+
+    The big number is divided ten digits at a time (58**10 < 2**64), and each chunk is
+    written two digits at a time: a tenth of the big-number divisions of one digit a step.
+    """
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = int.from_bytes(data, "big")
-    out = []
+    chunks = []
     while number:
-        number, rem = divmod(number, 58)
-        out.append(_B58_ALPHABET[rem])
-    return "1" * zeros + "".join(reversed(out))
+        number, chunk = divmod(number, _B58_CHUNK_BASE)
+        chunks.append(chunk)
+    out = []
+    pairs = _B58_PAIRS
+    for chunk in reversed(chunks):
+        digits = []
+        for _ in range(_B58_CHUNK // 2):
+            chunk, pair = divmod(chunk, 3364)
+            digits.append(pairs[pair])
+        out.append("".join(reversed(digits)))
+    return "1" * zeros + "".join(out).lstrip("1")
 
 
 def _check_length(text: str, max_length: int, what: str) -> None:

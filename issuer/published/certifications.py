@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
-from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from issuer.certification.models import Certification
 from issuer.config import Settings
+from issuer.db import PreparedRead
 from issuer.errors import NotFound
 from issuer.models import Issuer, parse_id
 from issuer.published.service import CREDENTIAL_JSON, IMMUTABLE, Published, _first, _tag
 
-_FORMS: dict[str, Executable] = {
-    form: core_select(col(column), col(Issuer.slug))
-    .select_from(Certification)
-    .join(Issuer, col(Issuer.id) == col(Certification.issuer_id))
-    .where(col(Certification.id) == bindparam("certification_id"))
+_FORMS: dict[str, PreparedRead] = {
+    form: PreparedRead(
+        core_select(col(column), col(Issuer.slug))
+        .select_from(Certification)
+        .join(Issuer, col(Issuer.id) == col(Certification.issuer_id))
+        .where(col(Certification.id) == bindparam("certification_id"))
+    )
     for form, column in (("json", Certification.document), ("jwt", Certification.jwt))
 }
 FORMS = ("json", "jwt")

@@ -33,6 +33,7 @@ from badges.summary import CredentialSummary
 from issuer.achievements.artwork import artwork_png, artwork_svg
 from issuer.caches import BoundedCache
 from issuer.config import Settings
+from issuer.db import PreparedRead
 from issuer.errors import NotFound
 from issuer.issuers import signing
 from issuer.issuers.service import PLATFORM_SLUG
@@ -119,28 +120,32 @@ def _rows(session: Session, statement: Executable, params: dict[str, Any]) -> Se
         return connection.execute(statement, params).all()
 
 
-def _first(session: Session, statement: Executable, **params: Any) -> Any:
-    found = _rows(session, statement, params)
+def _first(session: Session | Engine, read: PreparedRead, **params: Any) -> Any:
+    found = read.rows(session, **params)
     return found[0] if found else None
 
 
 # Built once: per request only the parameter changes.
-_STATUS_LIST = core_select(col(StatusList.document), col(StatusList.etag)).where(
-    col(StatusList.id) == bindparam("list_id")
+_STATUS_LIST = PreparedRead(
+    core_select(col(StatusList.document), col(StatusList.etag)).where(
+        col(StatusList.id) == bindparam("list_id")
+    )
 )
 _STATUS_LIST_ETAGS = core_select(col(StatusList.id), col(StatusList.etag)).where(
     col(StatusList.id).in_(bindparam("list_ids", expanding=True))
 )
-_ISSUER_KEYS = (
+_ISSUER_KEYS = PreparedRead(
     core_select(col(Issuer.id), col(Issuer.did), col(SigningKey.key_id), col(SigningKey.state))
     .select_from(Issuer)
     .outerjoin(SigningKey, col(SigningKey.issuer_id) == col(Issuer.id))
     .where(col(Issuer.slug) == bindparam("slug"))
     .order_by(col(SigningKey.number))
 )
-_CREDENTIAL_FORMS: dict[str, Executable] = {
-    form: core_select(col(column), col(Credential.achievement_id)).where(
-        col(Credential.id) == bindparam("credential_id")
+_CREDENTIAL_FORMS: dict[str, PreparedRead] = {
+    form: PreparedRead(
+        core_select(col(column), col(Credential.achievement_id)).where(
+            col(Credential.id) == bindparam("credential_id")
+        )
     )
     for form, column in (("json", Credential.document), ("jwt", Credential.jwt))
 }
@@ -149,8 +154,9 @@ _CREDENTIAL_FORMS: dict[str, Executable] = {
 # -- status lists ---------------------------------------------------------------------------
 
 
-def status_list(session: Session, list_id: str, *, max_age: int) -> Published:
-    """The signed status list credential, exactly as last signed.
+def status_list(session: Session | Engine, list_id: str, *, max_age: int) -> Published:
+    """The signed status list credential, exactly as last signed (read with ``session``,
+    or on the engine).
 
     Raises:
         NotFound: no such list.
@@ -179,7 +185,7 @@ def status_list_etags(session: Session, list_ids: Sequence[str]) -> dict[str, st
 
 
 def _issuer_keys(
-    session: Session, slug: str | None
+    session: Session | Engine, slug: str | None
 ) -> tuple[int, str, tuple[tuple[str, str], ...]]:
     """(pk, DID, (key id, state) of each key in order) of the issuer with ``slug``, in one
     query; ``None`` is the platform's identity.
@@ -188,7 +194,7 @@ def _issuer_keys(
         NotFound: no such issuer (or no platform identity yet).
     """
     wanted = PLATFORM_SLUG if slug is None else slug
-    rows = _rows(session, _ISSUER_KEYS, {"slug": wanted})
+    rows = _ISSUER_KEYS.rows(session, slug=wanted)
     if not rows or rows[0][0] is None or slug == PLATFORM_SLUG:
         if slug is None:
             raise NotFound("the platform has no identity yet (run 'baeji init')")
@@ -208,7 +214,7 @@ def _all_key_states(session: Session) -> tuple[tuple[str, str], ...]:
 def _keyed_document(
     caches: Caches,
     what: str,
-    session: Session,
+    session: Session | Engine,
     issuer_id: int | None,
     states: tuple[tuple[str, str], ...],
     build: Callable[[list[SigningKey]], Any],
@@ -222,14 +228,21 @@ def _keyed_document(
             query = query.where(SigningKey.issuer_id == issuer_id)
         else:
             query = query.where(SigningKey.state != KeyState.REVOKED.value)
-        body = _json_bytes(build(list(session.exec(query).all())))
+        if isinstance(session, Engine):
+            with Session(session) as own:
+                body = _json_bytes(build(list(own.exec(query).all())))
+        else:
+            body = _json_bytes(build(list(session.exec(query).all())))
         return _tag(_RENDERING, body), body
 
     return caches.key_documents.get_or_make(key, make)
 
 
-def did_document(session: Session, caches: Caches, slug: str | None, *, max_age: int) -> Published:
-    """The DID document of the issuer ``slug`` (``None``: the platform's).
+def did_document(
+    session: Session | Engine, caches: Caches, slug: str | None, *, max_age: int
+) -> Published:
+    """The DID document of the issuer ``slug`` (``None``: the platform's), read with
+    ``session`` or on the engine.
 
     Raises:
         NotFound: no such issuer (or no platform identity yet).
@@ -273,7 +286,7 @@ def jwks(session: Session, caches: Caches, slug: str | None, *, max_age: int) ->
 
 
 def credential(
-    session: Session, settings: Settings, caches: Caches, ref: str, form: str
+    session: Session | Engine, settings: Settings, caches: Caches, ref: str, form: str
 ) -> Published:
     """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
     ``qr.svg``.
@@ -362,11 +375,16 @@ def _badge_png(caches: Caches, name: str, issuer_name: str | None, seed: str) ->
     )
 
 
-def _artwork(session: Session, achievement_id: str) -> tuple[bytes, str] | None:
+def _artwork(session: Session | Engine, achievement_id: str) -> tuple[bytes, str] | None:
     """The provider's stored artwork of the achievement (bytes, media type), if any."""
-    found = session.exec(
-        select(Achievement.image, Achievement.image_type).where(Achievement.id == achievement_id)
-    ).first()
+    query = select(Achievement.image, Achievement.image_type).where(
+        Achievement.id == achievement_id
+    )
+    if isinstance(session, Engine):
+        with Session(session) as own:
+            found = own.exec(query).first()
+    else:
+        found = session.exec(query).first()
     if found is None or found[0] is None or found[1] is None:
         return None
     return found[0], found[1]

@@ -65,11 +65,13 @@ _CREDENTIAL_TYPES = (
 
 @dataclass(frozen=True)
 class _Used:
-    """One own document a verification read, and its ETag then."""
+    """One own document a verification read: its URL, its path under the service's
+    origin, and its ETag then."""
 
     url: str
     accept: str
     etag: str
+    path: str = ""
 
 
 class StoredFetcher:
@@ -114,7 +116,7 @@ class StoredFetcher:
             found = self._read(path, accept)
         except NotFound as err:
             raise DocumentNotFound(f"{url} answered 404", url=url) from err
-        self.used.append(_Used(url, accept, found.etag))
+        self.used.append(_Used(url, accept, found.etag, path))
         headers = {
             "content-type": found.content_type,
             "etag": f'"{found.etag}"',
@@ -206,9 +208,11 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _window(report: VerificationReport, now: datetime) -> tuple[bool, bool] | None:
-    """Which side of the credential's validity window ``now`` falls on, as the verifier
-    judges it; ``None`` when the window cannot be read (such a report is not kept)."""
+def validity_window(
+    report: VerificationReport,
+) -> tuple[datetime | None, datetime | None] | None:
+    """The credential's (validFrom, validUntil) as the verifier reads them; ``None`` when
+    one is there but cannot be read (a report whose window is unknown is not kept)."""
     credential = report.credential or {}
     raw_from = credential.get("validFrom") or credential.get("issuanceDate")
     raw_until = credential.get("validUntil") or credential.get("expirationDate")
@@ -217,10 +221,26 @@ def _window(report: VerificationReport, now: datetime) -> tuple[bool, bool] | No
         raw_until is not None and valid_until is None
     ):
         return None
+    return valid_from, valid_until
+
+
+def window_side(
+    window: tuple[datetime | None, datetime | None], now: datetime
+) -> tuple[bool, bool]:
+    """Which side of a validity ``window`` ``now`` falls on, as the verifier judges it
+    (with its clock skew): (not yet valid, expired)."""
+    valid_from, valid_until = window
     return (
         valid_from is not None and now + _CLOCK_SKEW < valid_from,
         valid_until is not None and now - _CLOCK_SKEW > valid_until,
     )
+
+
+def _window(report: VerificationReport, now: datetime) -> tuple[bool, bool] | None:
+    """Which side of the credential's validity window ``now`` falls on, as the verifier
+    judges it; ``None`` when the window cannot be read (such a report is not kept)."""
+    window = validity_window(report)
+    return None if window is None else window_side(window, now)
 
 
 def _keepable(report: VerificationReport, fetcher: StoredFetcher) -> bool:
@@ -241,6 +261,16 @@ def verify_source(
 
     Call within a request or application context (documents are read with its session).
     """
+    return verify_with_documents(app, source, email=email)[0]
+
+
+def verify_with_documents(
+    app: Flask, source: Mapping[str, Any] | str | bytes, *, email: str | None = None
+) -> tuple[VerificationReport, tuple[str, ...] | None]:
+    """:func:`verify_source`, and the paths (under the service's origin) of the documents
+    the report rests on: ``None`` when it rests on anything else (another origin's
+    documents, a passing error, nested reports), i.e. when the report is not kept either.
+    """
     settings = settings_of(app)
     state = app.extensions["issuer"]
     now = settings.clock()
@@ -260,14 +290,15 @@ def verify_source(
         and _window(cached.report, now) == cached.window
         and fetcher.unchanged(cached.used)
     ):
-        return replace(cached.report, checked_at=now)
+        return replace(cached.report, checked_at=now), tuple(u.path for u in cached.used)
     report = verify_credential(
         source, now=now, fetcher=fetcher, email=email, proof_cache=_proof_cache(app)
     )
     window = _window(report, now)
     if window is not None and _keepable(report, fetcher):
         reports.put(key, _CachedReport(report, tuple(fetcher.used), window))
-    return report
+        return report, tuple(u.path for u in fetcher.used)
+    return report, None
 
 
 def _report_cache(app: Flask) -> ReportCache:

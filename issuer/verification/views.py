@@ -9,22 +9,27 @@ package, as ``baeji verify`` does) and render the report with the same template 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 from sqlmodel import Session, col, select
 
+from badges.summary import CredentialSummary
 from issuer import settings_of
 from issuer.achievements import service as catalog
-from issuer.db import get_session
-from issuer.models import Achievement, Credential, Issuer
+from issuer.credentials import reads
+from issuer.db import engine_of, get_session
+from issuer.models import Achievement, Credential, Issuer, parse_id
 from issuer.pages import page_language, render_page
 from issuer.schemas import AchievementCreate
 from issuer.verification import certification
 from issuer.verification.batch_views import batch_page
 from issuer.verification.details import badge_page_context, upload_details
+from issuer.verification.page_cache import covers, current_versions, page_cache_of, page_etag
 from issuer.verification.report import describe
-from issuer.verification.service import verify_source
+from issuer.verification.service import validity_window, verify_source, verify_with_documents
+from verify import VerificationReport
 
 bp = Blueprint("pages", __name__)
 
@@ -40,12 +45,25 @@ def credential_page(row: Credential, *, email: str | None = None) -> Response:
     """Verify a stored credential now and render its page (what its QR code opens).
 
     The stored VC-JWT is verified: it carries the credential with its embedded proof, so
-    both signatures and the live status are checked.
+    both signatures and the live status are checked. With an ``email`` (an employer's
+    check, POSTed) the page is never stored anywhere; without, it may be stored by the
+    browser and revalidated (``no-cache`` and an ETag, 304 when unchanged).
     """
+    return _render_credential_page(row, email=email).response
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    response: Response
+    report: VerificationReport
+    documents: tuple[str, ...] | None
+
+
+def _render_credential_page(row: Credential, *, email: str | None = None) -> _Rendered:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     conf = settings_of(app)
     email = _email(email)
-    report = verify_source(app, row.jwt, email=email)
+    report, documents = verify_with_documents(app, row.jwt, email=email)
     # The issuer's certification is verified apart (its documents change on their own).
     report = certification.with_certification(app, report)
     view = describe(
@@ -63,9 +81,70 @@ def credential_page(row: Credential, *, email: str | None = None) -> Response:
         email=email,
         **badge_page_context(conf, row, url, lang=page_language()),
     )
-    # The verdict is live (revocation, suspension): never serve a stored copy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    if email is not None:
+        # An employer's check names the candidate's email: never keep it anywhere.
+        response.headers["Cache-Control"] = "no-store"
+        return _Rendered(response, report, None)
+    # The verdict is live (revocation, suspension): a browser may keep the page, but must
+    # ask again every time (the ETag changes with anything the page shows).
+    response.headers["Cache-Control"] = "no-cache"
+    return _Rendered(response, report, documents)
+
+
+def _answer(body: bytes, etag: str, headers: Iterable[tuple[str, str]]) -> Response:
+    """A page with its ETag: 304 when the client already has these bytes."""
+    listed = [*headers, ("ETag", f'"{etag}"')]  # strong; page ETags are hex digits
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(etag):
+        return Response(
+            status=304, headers=[(k, v) for k, v in listed if k.lower() != "content-type"]
+        )
+    return Response(body, headers=listed)
+
+
+def stored_credential_page(ref: str) -> Response:
+    """The page of the credential ``ref`` (``GET``): kept per worker and served again while
+    nothing it shows has changed (:mod:`issuer.verification.page_cache`), else verified and
+    rendered now.
+
+    Raises:
+        NotFound: no such credential.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    conf = settings_of(app)
+    credential_id = parse_id(ref, conf.url("credentials") + "/")
+    # Only the language may vary a kept page: any other query goes into its links.
+    if credential_id is None or not request.args.keys() <= {"lang"}:
+        return credential_page(reads.public_credential(get_session(), conf, ref))
+    pages = page_cache_of(app.extensions["issuer"])
+    key = (request.path, page_language())
+    # Read before anything the page is rendered from (see page_cache).
+    versions = current_versions(engine_of(app), credential_id)
+    kept = pages.get(key, versions, conf.clock()) if versions else None
+    if kept is not None:
+        return _answer(kept.body, kept.etag, kept.headers)
+    row = reads.public_credential(get_session(), conf, ref)
+    rendered = _render_credential_page(row)
+    response, report = rendered.response, rendered.report
+    window = validity_window(report)
+    issuer_id = CredentialSummary.of(report.credential or {}).issuer_id
+    body = response.get_data()
+    if (
+        rendered.documents is not None
+        and window is not None
+        and report.checked_at is not None
+        and response.status_code == 200
+        and covers(versions, rendered.documents, issuer_id, report.checks)
+    ):
+        kept = pages.keep(
+            key,
+            body=body,
+            headers=response.headers.items(),
+            versions=versions,
+            window=window,
+            checked_at=report.checked_at,
+        )
+        return _answer(kept.body, kept.etag, kept.headers)
+    return _answer(body, page_etag(body), response.headers.items())
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -367,7 +367,10 @@ def test_proof_configuration_matches_pyld(now: datetime, ed25519_signer: Private
 
 _CONTROL = st.sampled_from(["\x00", "\x01", "\b", "\t", "\n", "\x0b", "\f", "\r", "\x1f", "\x7f"])
 texts = st.one_of(
-    st.text(st.characters(exclude_categories=["Cs"]), max_size=20),
+    # Text starting "_:" is refused by design (explicit blank node ids; test_bad_input).
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=20).filter(
+        lambda text: not text.startswith("_:")
+    ),
     st.sampled_from(["인공지능 기초", "팀워크 🌃", 'quote " and \\ back', "", " "]),
     st.lists(st.one_of(_CONTROL, st.sampled_from(["가", "a", "\u2028", "\x80"])), max_size=6).map(
         "".join
