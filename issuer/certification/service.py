@@ -35,7 +35,7 @@ from issuer.certification.models import Certification
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, ValidationFailed
 from issuer.issuers import platform, signing
-from issuer.models import Issuer, parse_id
+from issuer.models import Issuer, StatusList, parse_id
 from issuer.status import service as status
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,10 @@ def certification_url(work_or_base: Work | str, certification_id: str) -> str:
 
 
 def _draw_index(session: Session, list_id: str) -> int:
+    """A free index of the platform's list, drawn at random, with the list's row locked
+    until this transaction ends (PostgreSQL; SQLite's write lock is already held), so two
+    certifications at once never draw the same index."""
+    session.exec(select(StatusList.id).where(StatusList.id == list_id).with_for_update()).first()
     for _ in range(_MAX_DRAWS):
         index = secrets.randbelow(status.LIST_SIZE)
         taken = session.exec(
