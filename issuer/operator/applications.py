@@ -106,18 +106,27 @@ def submit_application(
     return row
 
 
-def list_applications(work: Work, *, state: str = "pending") -> list[ProviderApplication]:
-    """Applications in ``state`` (all with ``""``), oldest first, at most 200."""
+APPLICATIONS_PAGE = 50
+
+
+def list_applications(
+    work: Work, *, state: str = "pending", page: int = 1
+) -> tuple[list[ProviderApplication], bool]:
+    """Page ``page`` of the applications in ``state`` (all with ``""``), newest first, and
+    whether there are more (a flood of bogus applications never hides a new one)."""
     query = select(ProviderApplication)
     if state:
         query = query.where(ProviderApplication.state == state)
-    return list(
+    rows = list(
         work.session.exec(
             query.order_by(
-                col(ProviderApplication.submitted_at), col(ProviderApplication.id)
-            ).limit(200)
+                col(ProviderApplication.submitted_at).desc(), col(ProviderApplication.id).desc()
+            )
+            .offset((max(page, 1) - 1) * APPLICATIONS_PAGE)
+            .limit(APPLICATIONS_PAGE + 1)
         ).all()
     )
+    return rows[:APPLICATIONS_PAGE], len(rows) > APPLICATIONS_PAGE
 
 
 def count_pending(work: Work) -> int:

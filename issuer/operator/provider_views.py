@@ -200,8 +200,9 @@ def applications() -> Any:
     state = request.args.get("state", "pending")
     if state not in ("pending", "approved", "rejected", ""):
         state = "pending"
-    rows = joining.list_applications(_work(), state=state)
-    return page("applications.html", rows=rows, state=state)
+    number = _page_number()
+    rows, more = joining.list_applications(_work(), state=state, page=number)
+    return page("applications.html", rows=rows, state=state, more=more, number=number)
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])

@@ -772,3 +772,30 @@ def test_removing_a_certified_provider_revokes_its_certification(
     assert 'data-issuer-mark="registered"' not in page
     profile = app.test_client().get(f"/issuers/{slug}", headers={"Accept": "application/json"})
     assert "endorsement" not in (profile.json or {})
+
+
+def test_applications_are_paged_newest_first(
+    app: Flask, operator: Operator, session: Session
+) -> None:
+    """A flood of applications never hides the newest one: newest first, 50 a page."""
+    work = _work(app, session)
+    names = [f"쇄도 기관 {n:02d}" for n in range(applications.APPLICATIONS_PAGE + 1)]
+    for name in names:
+        applications.submit_application(
+            work,
+            slug=_slug("flood"),
+            name=name,
+            url=None,
+            email=unique_email(),
+            description=None,
+            message=None,
+            lang="ko",
+        )
+    first = operator.get("/operator/applications", headers=KOREAN).text
+    assert names[-1] in first
+    assert names[0] not in first
+    assert 'rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = operator.get("/operator/applications?state=pending&page=2", headers=KOREAN).text
+    assert names[0] in second
+    assert 'rel="prev"' in second
