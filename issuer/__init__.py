@@ -20,8 +20,7 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
   links (``sharing``), "send me my wallet link" (``recovery``, ``recovery_views``).
 - ``outbox/``: e-mail written with what it is about and sent by a job (``service``), the
-  SMTP connection (``transport``), work deferred until a response is written (``views``),
-  ``baeji mail send|status`` (``cli``).
+  SMTP connection (``transport``), ``baeji mail send|status`` (``cli``).
 - ``certification/``: certifying providers ("Digital Leaders Club"): the platform's signed
   EndorsementCredential about a provider (``service``: ``certify``, ``revoke``,
   ``current``), its table (``models``), ``baeji issuer certify`` (``cli``).

@@ -83,7 +83,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.learners import views as wallet
     from issuer.operations import CONVERTERS
     from issuer.operator import views as operator
-    from issuer.outbox import views as outbox
     from issuer.published import api as public
     from issuer.published import direct as direct_documents
     from issuer.registry import api as registry
@@ -123,7 +122,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     limits.init_app(app, {bp.name: bp for bp in blueprints}, page=web.error_page)
     console.init_app(app)
-    outbox.init_app(app)
     job_runner.init_app(app)
     operator.init_app(app)
     # Outermost: the status lists and DID documents verifiers fetch, answered before Flask.

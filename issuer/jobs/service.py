@@ -335,6 +335,13 @@ def _aead(settings: Settings) -> AESGCM:
     return AESGCM(hmac.new(settings.email_pepper, _SEAL_LABEL, hashlib.sha256).digest())
 
 
+def forget_payload(work: Work, job_id: int) -> None:
+    """Empty job ``job_id``'s payload (what it needed is done with: e.g. a sealed address
+    that must not outlive the job)."""
+    with work.write():
+        work.session.execute(update(Job).where(col(Job.id) == job_id).values(payload="{}"))
+
+
 def seal(settings: Settings, value: Any) -> str:
     """Encrypt a JSON value (e.g. a cohort's e-mail addresses) for a job's payload."""
     import secrets

@@ -1,11 +1,12 @@
 """Learner self-service: "send me my wallet link", asked with an e-mail address.
 
-Whoever asks gets the same answer, in the same time, whether or not the address is known:
-the request only checks the form and hands the address to :func:`mail_wallet_link`, which
-runs after the response is written (:func:`issuer.outbox.views.after_response`), with the
-address in memory only. For a known learner it mints a new FULL wallet link (every
+Whoever asks gets the same answer, after the same work, whether or not the address is
+known: the request only checks the form and enqueues one job (:func:`ask_for_link`) holding
+the address sealed; nothing in the request looks the address up. The job
+(:func:`mail_wallet_link`) does: for a known learner it mints a new FULL wallet link (every
 provider's badges: it goes to the learner's own address, like the e-mail sent with each
-badge) and queues its e-mail; for an unknown address it does nothing and stores nothing.
+badge) and queues its e-mail; for an unknown address it does nothing. Either way the job
+then empties its payload, so no address outlives it.
 
 The form is public and works without cookies. Its token (:func:`form_token`) is a MAC of
 the time the form was served, so a post must come from a form this service served
@@ -27,6 +28,7 @@ from issuer import audit
 from issuer.config import Settings
 from issuer.db import Work
 from issuer.i18n import translate
+from issuer.jobs import service as jobs
 from issuer.learners import service as learners
 from issuer.outbox import service as outbox
 from issuer.schemas import Email
@@ -84,6 +86,22 @@ def link_message(settings: Settings, email: str, wallet_url: str) -> EmailMessag
         f"{translate('wallet_link.mail_body', 'en', url=wallet_url)}\n"
     )
     return message
+
+
+JOB = "learners.wallet_link"
+
+
+def ask_for_link(work: Work, email: str) -> None:
+    """Enqueue the lookup and mail for ``email`` (sealed in the job's payload), in this
+    unit of work's transaction: the same write for every address."""
+    with work.write():
+        jobs.enqueue(work, JOB, {"to": jobs.seal(work.settings, email)})
+
+
+@jobs.handler(JOB)
+def _wallet_link_job(work: Work, run: jobs.JobRun) -> None:
+    mail_wallet_link(work, str(jobs.unseal(work.settings, run.payload["to"])))
+    jobs.forget_payload(work, run.job_id)
 
 
 def mail_wallet_link(work: Work, email: str) -> bool:

@@ -1,23 +1,21 @@
 """The "send me my wallet link" form: ``GET|POST /wallet-link`` (and its place on the home page).
 
-The answer to a post is the same page whether or not the address is known (only the
-form's fresh token differs), and it is written before anything depends on the address:
-the lookup, the new link and its e-mail happen after the response
+The answer to a post is the same page, after the same work, whether or not the address is
+known (only the form's fresh token differs): the request enqueues one job holding the
+address sealed, and the lookup, the new link and its e-mail happen in that job
 (:mod:`issuer.learners.recovery`).
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
 
 from issuer import settings_of
-from issuer.db import Work
+from issuer.db import Work, get_session
 from issuer.learners import recovery
-from issuer.outbox.views import after_response
 from issuer.pages import render_page
 
 bp = Blueprint("wallet_link", __name__)
@@ -66,12 +64,9 @@ def request_link() -> Response:
         address = recovery.parse_email(typed)
     except ValueError:
         return _page(422, problem="wallet_link.bad_email", typed=typed[:254])
-    after_response(partial(_mail_after_response, address))
+    if conf.smtp_url:
+        recovery.ask_for_link(Work(get_session(), conf, now, "public", None), address)
     return _page(sent=True)
-
-
-def _mail_after_response(address: str, work: Work) -> None:
-    recovery.mail_wallet_link(work, address)
 
 
 @bp.app_context_processor
