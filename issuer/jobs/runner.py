@@ -84,8 +84,15 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
         if job is None:
             return Ran("skipped")
         if job.started_at is None:
+            # A write of its own (BEGIN IMMEDIATE on SQLite): upgrading the read above would
+            # fail at once ("database is locked") if another writer committed since.
+            with write_transaction(session):
+                session.execute(
+                    update(Job)
+                    .where(col(Job.id) == job_id, col(Job.started_at).is_(None))
+                    .values(started_at=now)
+                )
             job.started_at = now
-            session.commit()
         run = JobRun(
             job_id=job.pk,
             name=job.name,
