@@ -287,6 +287,9 @@ class LocalRunner:
         # Disposing the engine (end of a process's use of the database) ends the thread, so
         # it never holds a connection of a pool that is gone.
         self.stopped = threading.Event()
+        # The pool the thread draws from: disposing the engine swaps in a new pool, and a
+        # connection the thread returns to this one afterwards must still be closed.
+        self._pool = engine.pool
         event.listen(engine, "engine_disposed", self._disposed)
 
     def _disposed(self, _engine: Engine) -> None:
@@ -296,6 +299,8 @@ class LocalRunner:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
+        if self._pool is not self.engine.pool:
+            self._pool.dispose()
 
     def wake(self) -> None:
         """Make the runner look for due jobs now."""
@@ -324,7 +329,9 @@ class LocalRunner:
                 ):
                     with _Heartbeat(self.engine, job_id):
                         execute(self.engine, self.settings, job_id, claimed=True)
-                later = next_due(self.engine)
+                # Stopped: the engine is disposed; a look now would open a connection on
+                # its new pool that nobody closes.
+                later = None if self.stopped.is_set() else next_due(self.engine)
             except Exception:  # the thread must outlive a database that is briefly away
                 log.exception("the in-process job runner failed; retrying in 5 s")
                 later = 5.0
