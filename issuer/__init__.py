@@ -17,8 +17,9 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``issuers/``: provider accounts and API keys (``service``), signing keys (``signing``),
   the platform's identity (``platform``), ``GET/PATCH /api/v1/issuer`` (``api``).
 - ``status/``: status list allocation and publishing (``service``).
-- ``learners/``: the wallet (``service``, ``views``), learner records (``records``), share
-  links (``sharing``), "send me my wallet link" (``recovery``, ``recovery_views``).
+- ``learners/``: the wallet (``service``, ``views``), learner records (``records``), signed
+  ahead by a job on every history change (``record_jobs``), share links (``sharing``),
+  "send me my wallet link" (``recovery``, ``recovery_views``).
 - ``outbox/``: e-mail written with what it is about and sent by a job (``service``), the
   SMTP connection (``transport``), ``baeji mail send|status`` (``cli``).
 - ``certification/``: certifying providers ("Digital Leaders Club"): the platform's signed
@@ -39,7 +40,8 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 - ``operator/``: the operator console at ``/operator/`` (``views``, ``provider_views``):
   registering, suspending and removing providers (``service``), applications from the
   public ``/join`` form (``applications``, ``join_views``), platform figures and the
-  audit log (``figures``).
+  audit log (``figures``), every provider's jobs and the e-mail outbox (``queues``,
+  ``job_views``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),

@@ -60,6 +60,7 @@ from issuer.errors import (
 )
 from issuer.issuers import signing
 from issuer.issuers.service import require_active
+from issuer.learners import record_jobs
 from issuer.learners import service as learners
 from issuer.models import (
     Achievement,
@@ -836,6 +837,10 @@ def _store(
             Work(session, settings, now, actor, issuer),
             "credential.issued",
             [item.credential for item in issued],
+        )
+        # The learners' records are signed ahead by a job (one for this write's learners).
+        record_jobs.history_changed(
+            Work(session, settings, now, actor, issuer), "issued", [i.credential for i in issued]
         )
         session.flush()
     return issued

@@ -11,6 +11,7 @@ from issuer import audit
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, SuspensionNotEnabled, ValidationFailed
 from issuer.issuers import signing
+from issuer.learners import record_jobs
 from issuer.models import Credential, parse_id
 from issuer.status import service as status
 from issuer.webhooks import service as webhooks
@@ -115,5 +116,6 @@ def change_status(
             reason=reason,
         )
         webhooks.emit(work, _EVENTS[action], row)
+        record_jobs.history_changed(work, action, [row])
     log.info("credential %s: %s", row.id, action)
     return row

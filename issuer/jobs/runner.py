@@ -84,8 +84,15 @@ def execute(engine: Engine, settings: Settings, job_id: int, *, claimed: bool = 
         if job is None:
             return Ran("skipped")
         if job.started_at is None:
+            # A write of its own (BEGIN IMMEDIATE on SQLite): upgrading the read above would
+            # fail at once ("database is locked") if another writer committed since.
+            with write_transaction(session):
+                session.execute(
+                    update(Job)
+                    .where(col(Job.id) == job_id, col(Job.started_at).is_(None))
+                    .values(started_at=now)
+                )
             job.started_at = now
-            session.commit()
         run = JobRun(
             job_id=job.pk,
             name=job.name,
@@ -281,6 +288,9 @@ class LocalRunner:
         # the service disposes its engine otherwise) ends the thread for good, so it never
         # holds a connection of a pool that is gone.
         self.stopped = threading.Event()
+        # The pool the thread draws from: disposing the engine swaps in a new pool, and a
+        # connection the thread returns to this one afterwards must still be closed.
+        self._pool = engine.pool
         event.listen(engine, "engine_disposed", self._disposed)
 
     def _disposed(self, _engine: Engine) -> None:
@@ -290,6 +300,8 @@ class LocalRunner:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
+        if self._pool is not self.engine.pool:
+            self._pool.dispose()
 
     def wake(self) -> None:
         """Make the runner look for due jobs now (never again once its engine was disposed:
@@ -321,7 +333,9 @@ class LocalRunner:
                 ):
                     with _Heartbeat(self.engine, job_id):
                         execute(self.engine, self.settings, job_id, claimed=True)
-                later = next_due(self.engine)
+                # Stopped: the engine is disposed; a look now would open a connection on
+                # its new pool that nobody closes.
+                later = None if self.stopped.is_set() else next_due(self.engine)
             except Exception:  # the thread must outlive a database that is briefly away
                 log.exception("the in-process job runner failed; retrying in 5 s")
                 later = 5.0

@@ -11,16 +11,15 @@ out, and so are suspended ones while the suspension lasts, expired ones and ones
 valid: a record is a statement that these credentials are currently good, and the
 verifier would otherwise (rightly) judge the whole record by its worst member.
 
-Records are made lazily: a request computes what the record would hold (credential ids,
-associations, signing keys) and its hash; a stored record with that hash is returned as
-it is, anything else is signed now and stored. Issuing, revoking, suspending or an
-expiry therefore re-issue the record on the next request, and an unchanged history never
-re-signs.
+A request computes what the record would hold (credential ids, associations, signing
+keys) and its hash; a stored record with that hash is returned as it is, anything else is
+signed now and stored. An unchanged history never re-signs.
 
-Re-signing stays inside the request rather than in a background job: it is one signature
-per changed history, made only when someone asks for the record (about 40 ms for a record
-of 20 badges; a stored record is read back in a few), and the request needs the current
-record anyway, so a job would make the learner wait as long or serve a stale one.
+Records are signed ahead: issuing, revoking, suspending and unsuspending enqueue a
+``learners.resign_record`` job (:mod:`issuer.learners.record_jobs`) that calls
+:func:`learner_record` for each learner touched, so the record is stored before the
+learner asks and the request only reads it back. Signing on request stays as the
+fallback (the job has not run yet, or an expiry changed the history).
 """
 
 from __future__ import annotations
@@ -186,6 +185,10 @@ def learner_record(
     )
     try:
         with write_transaction(session):
+            # Signed meanwhile by another request or the re-signing job: keep theirs (and
+            # never delete it below only to store the same content again).
+            if (stored := _stored(session, learner.id, content_hash)) is not None:
+                return Record(stored, included)
             if not partial:
                 # The whole-history record replaces the previous one; partial records
                 # (of shares) are kept, each for its own selection.

@@ -296,9 +296,9 @@ def init_app(app: Flask) -> None:
     """Register the operator console and the public join form (after the console, whose
     configuration of Flask-WTF and the session cookie they share)."""
     # The page groups add their routes to ``bp`` when imported.
-    from issuer.operator import join_views, provider_views
+    from issuer.operator import job_views, join_views, provider_views
 
-    del provider_views
+    del job_views, provider_views
     app.session_interface = ScopedSessionCookie()
     app.register_blueprint(bp)
     join_views.init_app(app)

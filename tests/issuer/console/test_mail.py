@@ -86,6 +86,12 @@ def test_issue_one_mails_the_learner_and_warns_about_a_holder(
         f"/console/badges/{rows[0].id}/resend", {"email": address}, form="/console/badges"
     )
     assert resent.status_code == 302
+    # The page says the mail is queued (a job sends it), not that it was sent.
+    shown = owner.get(resent.headers["Location"], headers={"Accept-Language": "en"})
+    assert "queued; it goes out in a moment" in shown.text
+    assert "was sent" not in shown.text
+    korean = owner.get(resent.headers["Location"], headers={"Accept-Language": "ko"})
+    assert "곧 발송됩니다" in korean.text
     # The first badge's mail, the retake's, and the one resent.
     mails = received.to(address, 3)
     assert all(f"{BASE_URL}/wallet/" in m.get_content() for m in mails)
