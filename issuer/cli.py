@@ -42,9 +42,8 @@ def init_command() -> None:
     engine = db.engine_of(app)
     with reported():
         db.upgrade(engine)
-    with db.new_session(engine) as session, reported():
-        conf = settings_of(app)
-        identity = platform.ensure_platform(session, conf, now=conf.clock(), actor=cli_actor())
+    with db.unit_of_work(engine, settings_of(app), actor=cli_actor()) as unit, reported():
+        identity = platform.ensure_platform(unit)
     click.echo(f"instance folder: {app.instance_path}")
     click.echo(f"database: {make_url(app.config['DATABASE_URL']).render_as_string()}")
     click.echo(f"schema revision: {db.current_revision(engine)}")

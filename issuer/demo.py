@@ -149,7 +149,7 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
                 email=provider.email,
                 description=provider.description,
             )
-            issuer, token = accounts.create_issuer(session, settings, data, now=now, actor=actor)
+            issuer, token = accounts.create_issuer(Work(session, settings, now, actor), data)
             if provider.slug == SLUG:
                 _issue_first(session, settings, issuer, actor=actor)
                 # The first provider is a certified "Digital Leaders Club" member.
@@ -163,7 +163,9 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
                 _issue_second(session, settings, issuer, actor=actor)
             created_any = True
         else:
-            token = accounts.create_api_key(session, issuer, name="demo", now=now, actor=actor)
+            token = accounts.create_api_key(
+                Work(session, settings, now, actor, issuer), name="demo"
+            )
         issuers.append((issuer, token))
     lines.append(
         "created the demo providers, 4 courses and the learners' badges"

@@ -114,13 +114,7 @@ def provider(slug: str) -> Any:
                 return redirect(url_for("operator.provider", slug=slug, done="decertify"))
             # A new owner invitation (an owner left, or the first link expired).
             user, link = staff.create_user(
-                work.session,
-                work.settings,
-                issuer,
-                email=form.get("email", ""),
-                role="owner",
-                now=work.now,
-                actor=work.actor,
+                work.acting_for(issuer), email=form.get("email", ""), role="owner"
             )
             _mail_invite(service.Registered(issuer, user.email, link))
         except NotFound:

@@ -88,18 +88,14 @@ def test_operator_role_is_only_on_the_platform(app: Flask, session: Session) -> 
     conf = settings_of(app)
     with pytest.raises(ValidationFailed):
         staff_service.create_user(
-            session,
-            conf,
-            tenant.issuer,
+            Work(session, conf, conf.clock(), "test", tenant.issuer),
             email=unique_email(),
             role="operator",
-            now=conf.clock(),
-            actor="test",
         )
-    platform = ensure_platform(session, conf, now=conf.clock(), actor="test")
+    platform = ensure_platform(Work(session, conf, conf.clock(), "test"))
     with pytest.raises(ValidationFailed):
         staff_service.create_user(
-            session, conf, platform, email=unique_email(), role="owner", now=conf.clock(), actor="t"
+            Work(session, conf, conf.clock(), "t", platform), email=unique_email(), role="owner"
         )
 
 
