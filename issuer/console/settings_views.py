@@ -25,7 +25,6 @@ from issuer.console.models import ROLES, StaffUser
 from issuer.console.views import (
     PAGE_SIZE,
     _db,
-    _now,
     _settings,
     _work,
     bp,
@@ -226,12 +225,10 @@ def _mail_invite(user: StaffUser, link: str) -> None:
     )
     digest = hashlib.sha256(link.encode()).hexdigest()[:32]
     outbox.queue(
-        _db(),
-        conf,
+        _work(),
         [
             Mail(
                 message, key=f"staff.invite:{digest}", kind="staff.invite", issuer_id=user.issuer_id
             )
         ],
-        now=_now(),
     )

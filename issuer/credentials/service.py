@@ -828,7 +828,8 @@ def _store(
         # The learners' e-mails, in this transaction: no badge without its mail, and no
         # mail about a badge that was rolled back.
         outbox.queue(
-            session, settings, mail.wallet_mails(session, settings, issued, now=now), now=now
+            Work(session, settings, now, actor, issuer),
+            mail.wallet_mails(session, settings, issued, now=now),
         )
         insert_all(session, rows + events)
         # Deliveries to the issuer's webhook endpoints commit with the badges they announce.

@@ -264,8 +264,7 @@ def _mail_invite(done: service.Registered) -> None:
     work = _work()
     with work.write():
         outbox.queue(
-            work.session,
-            conf,
+            work,
             [
                 Mail(
                     message,
@@ -274,5 +273,4 @@ def _mail_invite(done: service.Registered) -> None:
                     issuer_id=done.issuer.pk,
                 )
             ],
-            now=work.now,
         )
