@@ -258,7 +258,7 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
         for index, grade in grades.items()
     ]
     outcome = services.issue_batch(
-        session, settings, issuer, rows, now=now, actor=actor, idempotency_key="demo-seed"
+        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
     )
     email, index, reason = _REVOKED
     for row, issued in zip(rows, outcome.issued, strict=True):
@@ -298,5 +298,5 @@ def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor
         for name, email, grade in _SECOND_LEARNERS
     ]
     services.issue_batch(
-        session, settings, issuer, rows, now=now, actor=actor, idempotency_key="demo-seed"
+        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
     )

@@ -190,17 +190,13 @@ def test_a_badge_rolled_back_leaves_no_mail(app: Flask, hanbit: Tenant, database
     try:
         with db.new_session(engine) as session, pytest.raises((ServiceBusy, DBAPIError)):
             services.issue_credential(
-                session,
-                conf,
-                hanbit.issuer,
+                Work(session, conf, conf.clock(), "test", hanbit.issuer),
                 CredentialCreate.model_validate(
                     {
                         "achievementId": course,
                         "recipient": {"email": unique_email("rollback"), "name": "롤백"},
                     }
                 ),
-                now=conf.clock(),
-                actor="test",
             )
     finally:
         with engine.begin() as connection:

@@ -396,14 +396,10 @@ def test_suspended_provider_is_refused_but_its_badges_verify(
     conf = settings_of(app)
     with pytest.raises(ProviderSuspended):
         credentials.issue_credential(
-            session,
-            conf,
-            accounts.issuer_by_slug(session, slug),
+            Work(session, conf, conf.clock(), "cli:test", accounts.issuer_by_slug(session, slug)),
             CredentialCreate.model_validate(
                 {"achievementId": course["id"], "recipient": {"email": unique_email()}}
             ),
-            now=conf.clock(),
-            actor="cli:test",
         )
     # The console: the signed-in owner gets the refusal page, and cannot sign in again.
     page = owner.get("/console/courses")
@@ -482,14 +478,10 @@ def _issue_at(app: Flask, session: Session, tenant: Tenant, course_id: str, when
     conf = settings_of(app)
     issuer = accounts.issuer_by_slug(session, tenant.issuer.slug)
     outcome = credentials.issue_credential(
-        session,
-        conf,
-        issuer,
+        Work(session, conf, when, "test", issuer),
         CredentialCreate.model_validate(
             {"achievementId": course_id, "recipient": {"email": unique_email(), "name": "가"}}
         ),
-        now=when,
-        actor="test",
     )
     return outcome.issued[0].credential.id
 
