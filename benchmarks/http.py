@@ -345,8 +345,9 @@ def seed_demo(config: Mapping[str, Any]) -> Seeded:
         db.upgrade(engine)
         conf = settings_of(app)
         with db.new_session(engine) as session:
-            platform.ensure_platform(db.Work(session, conf, conf.clock(), "benchmark"))
-            demo.seed(session, conf, actor="benchmark")
+            unit = db.Work(session, conf, conf.clock(), "benchmark")
+            platform.ensure_platform(unit)
+            demo.seed(unit)
             issuer = accounts.issuer_by_slug(session, demo.SLUG)
             api_key = accounts.create_api_key(
                 db.Work(session, conf, conf.clock(), "benchmark", issuer), name="benchmark"

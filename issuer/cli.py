@@ -16,7 +16,7 @@ from issuer import db, settings_of
 from issuer.achievements.cli import achievement_group
 from issuer.audit import cli_actor
 from issuer.certification.cli import certifications_command, certify_command
-from issuer.commands import OperatorError, command_app, open_session, reported
+from issuer.commands import OperatorError, command_app, reported, work
 from issuer.console.cli import user_group
 from issuer.credentials.cli import credential_group, issue_command, revoke_command
 from issuer.issuers import platform
@@ -86,8 +86,8 @@ def demo_command() -> None:
     from issuer import demo
 
     app = command_app()
-    with open_session(app) as (session, conf):
-        summary = demo.seed(session, conf, actor=cli_actor())
+    with work(app) as unit:
+        summary = demo.seed(unit)
     for line in summary:
         click.echo(line)
 
