@@ -3,10 +3,10 @@
 The unit of work (:class:`Work`) is made once at an edge (an HTTP request through
 :func:`issuer.operations.work`, an operator command through :func:`issuer.commands.work`,
 :func:`unit_of_work` for anything else) and passed down: it carries the session, the
-settings, the clock's ``now``, the actor and the tenant (the issuer acting). The edge owns
-the session and its end; each read-modify-write unit inside it runs in
-:func:`write_transaction`, and a unit inside another unit is a savepoint of the outer one,
-never a second commit and never a refusal.
+settings, the clock's ``now``, the actor and the tenant (the issuer acting), and writes the
+audit log with them (:meth:`Work.audit`). The edge owns the session and its end; each
+read-modify-write unit inside it runs in :func:`write_transaction`, and a unit inside
+another unit is a savepoint of the outer one, never a second commit and never a refusal.
 
 Two back ends: embedded SQLite (WAL) and PostgreSQL, chosen by the URL. Read-modify-write
 units (revoking, allocating, rotating) run inside :func:`write_transaction`: on SQLite it
