@@ -349,11 +349,12 @@ def seed_demo(config: Mapping[str, Any]) -> Seeded:
         db.upgrade(engine)
         conf = settings_of(app)
         with db.new_session(engine) as session:
-            platform.ensure_platform(session, conf, now=conf.clock(), actor="benchmark")
-            demo.seed(session, conf, actor="benchmark")
+            unit = db.Work(session, conf, conf.clock(), "benchmark")
+            platform.ensure_platform(unit)
+            demo.seed(unit)
             issuer = accounts.issuer_by_slug(session, demo.SLUG)
             api_key = accounts.create_api_key(
-                session, issuer, name="benchmark", now=conf.clock(), actor="benchmark"
+                db.Work(session, conf, conf.clock(), "benchmark", issuer), name="benchmark"
             )
             row = session.exec(
                 select(Credential)

@@ -58,11 +58,8 @@ def _service(kind: str, stack: ExitStack) -> tuple[Any, dict[str, str], str]:
     conf = settings_of(app)
     with db.new_session(engine) as session:
         _, api_key = accounts.create_issuer(
-            session,
-            conf,
+            db.Work(session, conf, conf.clock(), "benchmark"),
             IssuerCreate(slug="bench", name="벤치마크 아카데미"),
-            now=conf.clock(),
-            actor="benchmark",
         )
     client = app.test_client()
     headers = {"Authorization": f"Bearer {api_key}"}

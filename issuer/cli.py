@@ -16,7 +16,7 @@ from issuer import db, settings_of
 from issuer.achievements.cli import achievement_group
 from issuer.audit import cli_actor
 from issuer.certification.cli import certifications_command, certify_command
-from issuer.commands import OperatorError, command_app, open_session, reported
+from issuer.commands import OperatorError, command_app, reported, work
 from issuer.console.cli import user_group
 from issuer.credentials.cli import credential_group, issue_command, revoke_command
 from issuer.issuers import platform
@@ -42,9 +42,8 @@ def init_command() -> None:
     engine = db.engine_of(app)
     with reported():
         db.upgrade(engine)
-    with db.new_session(engine) as session, reported():
-        conf = settings_of(app)
-        identity = platform.ensure_platform(session, conf, now=conf.clock(), actor=cli_actor())
+    with db.unit_of_work(engine, settings_of(app), actor=cli_actor()) as unit, reported():
+        identity = platform.ensure_platform(unit)
     click.echo(f"instance folder: {app.instance_path}")
     click.echo(f"database: {make_url(app.config['DATABASE_URL']).render_as_string()}")
     click.echo(f"schema revision: {db.current_revision(engine)}")
@@ -87,8 +86,8 @@ def demo_command() -> None:
     from issuer import demo
 
     app = command_app()
-    with open_session(app) as (session, conf):
-        summary = demo.seed(session, conf, actor=cli_actor())
+    with work(app) as unit:
+        summary = demo.seed(unit)
     for line in summary:
         click.echo(line)
 

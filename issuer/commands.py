@@ -126,7 +126,8 @@ def work(app: Flask) -> Iterator[Work]:
 
 @contextmanager
 def open_session(app: Flask) -> Iterator[tuple[Session, Settings]]:
-    """Open the command's unit of work and give its session and settings (older commands)."""
+    """Open the command's unit of work and give its session and settings (read-only commands;
+    a command that changes something uses :func:`work`)."""
     with work(app) as unit:
         yield unit.session, unit.settings
 

@@ -3,10 +3,10 @@
 The unit of work (:class:`Work`) is made once at an edge (an HTTP request through
 :func:`issuer.operations.work`, an operator command through :func:`issuer.commands.work`,
 :func:`unit_of_work` for anything else) and passed down: it carries the session, the
-settings, the clock's ``now``, the actor and the tenant (the issuer acting). The edge owns
-the session and its end; each read-modify-write unit inside it runs in
-:func:`write_transaction`, and a unit inside another unit is a savepoint of the outer one,
-never a second commit and never a refusal.
+settings, the clock's ``now``, the actor and the tenant (the issuer acting), and writes the
+audit log with them (:meth:`Work.audit`). The edge owns the session and its end; each
+read-modify-write unit inside it runs in :func:`write_transaction`, and a unit inside
+another unit is a savepoint of the outer one, never a second commit and never a refusal.
 
 Two back ends: embedded SQLite (WAL) and PostgreSQL, chosen by the URL. Read-modify-write
 units (revoking, allocating, rotating) run inside :func:`write_transaction`: on SQLite it
@@ -39,9 +39,13 @@ from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel
 
+from issuer import audit as audit_log
 from issuer.config import Settings
 from issuer.errors import NotFound
 from issuer.models import Issuer, parse_id
+
+# The default of Work.audit's issuer_id: the tenant's (an explicit None logs no issuer).
+_TENANT: Any = object()
 
 # Execution option that marks a connection as opened for a read-modify-write unit.
 _WRITE_OPTION = "baeji_write"
@@ -162,6 +166,42 @@ class Work:
     def write(self) -> AbstractContextManager[Session]:
         """Return a read-modify-write unit on this session (a savepoint when nested)."""
         return write_transaction(self.session)
+
+    def audit(
+        self,
+        action: str,
+        subject: str,
+        /,
+        *,
+        issuer_id: int | None = _TENANT,
+        **details: Any,
+    ) -> None:
+        """Add one audit event to this unit's session (it commits with the change it logs).
+
+        The event carries this unit's actor and time, and the tenant's id (``None`` where no
+        issuer acts) unless ``issuer_id`` is given (another issuer's id, or ``None``).
+
+        Args:
+            action: a dotted verb such as ``credential.issue`` or ``key.rotate``.
+            subject: the credential URL, key id or slug the action touched.
+            details: JSON-serializable facts (a reason, a key type); never secrets.
+        """
+        if issuer_id is _TENANT:
+            issuer_id = self.issuer.pk if self.issuer is not None else None
+        audit_log.record(
+            self.session,
+            actor=self.actor,
+            action=action,
+            subject=subject,
+            now=self.now,
+            issuer_id=issuer_id,
+            **details,
+        )
+
+    def at(self, now: datetime) -> Work:
+        """Return this unit of work at the instant ``now`` (e.g. :attr:`now` truncated to
+        whole seconds, as signed documents carry it)."""
+        return replace(self, now=now)
 
     def acting_for(self, issuer: Issuer) -> Work:
         """Return this unit of work with ``issuer`` as the tenant (same session and time)."""

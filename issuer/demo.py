@@ -133,9 +133,9 @@ _SECOND_FINISHED_DAYS_AGO = 7
 _DEMO_LEARNER = "minjun.kim@example.kr"
 
 
-def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
+def seed(work: Work) -> list[str]:
     """Create (or reuse) the demo data and return a summary to print."""
-    now = settings.clock()
+    session, settings, actor, now = work.session, work.settings, work.actor, work.now
     lines: list[str] = []
     issuers: list[tuple[Issuer, str]] = []
     created_any = False
@@ -149,12 +149,12 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
                 email=provider.email,
                 description=provider.description,
             )
-            issuer, token = accounts.create_issuer(session, settings, data, now=now, actor=actor)
+            issuer, token = accounts.create_issuer(work, data)
             if provider.slug == SLUG:
                 _issue_first(session, settings, issuer, actor=actor)
                 # The first provider is a certified "Digital Leaders Club" member.
                 certifying.certify(
-                    Work(session, settings, now, actor),
+                    work,
                     issuer,
                     programme="leaders-club",
                     until=now + timedelta(days=365),
@@ -163,7 +163,7 @@ def seed(session: Session, settings: Settings, *, actor: str) -> list[str]:
                 _issue_second(session, settings, issuer, actor=actor)
             created_any = True
         else:
-            token = accounts.create_api_key(session, issuer, name="demo", now=now, actor=actor)
+            token = accounts.create_api_key(work.acting_for(issuer), name="demo")
         issuers.append((issuer, token))
     lines.append(
         "created the demo providers, 4 courses and the learners' badges"
@@ -256,7 +256,7 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
         for index, grade in grades.items()
     ]
     outcome = services.issue_batch(
-        session, settings, issuer, rows, now=now, actor=actor, idempotency_key="demo-seed"
+        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
     )
     email, index, reason = _REVOKED
     for row, issued in zip(rows, outcome.issued, strict=True):
@@ -296,5 +296,5 @@ def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor
         for name, email, grade in _SECOND_LEARNERS
     ]
     services.issue_batch(
-        session, settings, issuer, rows, now=now, actor=actor, idempotency_key="demo-seed"
+        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
     )

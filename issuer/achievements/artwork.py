@@ -27,18 +27,15 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 from urllib.parse import unquote_to_bytes, urlsplit
 from xml.parsers import expat
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlmodel import Session
 
-from issuer import audit
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work
 from issuer.errors import ImageRefused
 from issuer.models import Issuer
 from verify import Fetcher, FetchError, HttpFetcher, ResponseTooLarge
@@ -266,30 +263,20 @@ def logo_url(settings: Settings, issuer: Issuer) -> str | None:
     return settings.url("issuers", issuer.slug, "logo") if issuer.logo is not None else None
 
 
-def store_logo(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    artwork: Artwork | None,
-    *,
-    now: datetime,
-    actor: str,
-) -> Issuer:
-    """Set (or, with ``None``, remove) the issuer's logo; the change is audited."""
-    with write_transaction(session):
+def store_logo(work: Work, artwork: Artwork | None) -> Issuer:
+    """Set (or, with ``None``, remove) the acting issuer's logo; the change is audited."""
+    session, issuer = work.session, work.tenant
+    with work.write():
         row = session.get(Issuer, issuer.pk)
         if row is None:
             raise LookupError(f"issuer {issuer.slug!r} is gone")
         row.logo = artwork.data if artwork is not None else None
         row.logo_type = artwork.media_type if artwork is not None else None
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action="issuer.logo",
-            subject=settings.url("issuers", row.slug),
+        work.audit(
+            "issuer.logo",
+            work.settings.url("issuers", row.slug),
             issuer_id=row.pk,
-            now=now,
             removed=artwork is None,
         )
     session.refresh(row)

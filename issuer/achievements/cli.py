@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from issuer.achievements import service as catalog
-from issuer.audit import cli_actor
 from issuer.commands import (
     ISSUER_HELP,
     artwork_source,
@@ -14,7 +13,6 @@ from issuer.commands import (
     open_session,
     work,
 )
-from issuer.db import Work
 from issuer.issuers import service as accounts
 from issuer.schemas import AchievementCreate, CriteriaIn
 
@@ -59,7 +57,8 @@ def achievement_create(
     """Create an achievement and print its id."""
     app = command_app()
     reference, checked = artwork_source(app, image, "image") if image else (None, None)
-    with open_session(app) as (session, conf):
+    with work(app) as unit:
+        session, conf = unit.session, unit.settings
         issuer = accounts.issuer_by_slug(session, slug)
         data = AchievementCreate(
             name=name,
@@ -69,8 +68,7 @@ def achievement_create(
             tag=list(tags),
             image=reference,
         )
-        unit = Work(session, conf, conf.clock(), cli_actor(), issuer)
-        row = catalog.create_achievement(unit, data, artwork=checked)
+        row = catalog.create_achievement(unit.acting_for(issuer), data, artwork=checked)
         out = catalog.achievement_out(session, conf, issuer, row)
     if as_json:
         echo_json(out.to_json())

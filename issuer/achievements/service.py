@@ -14,10 +14,9 @@ from sqlmodel import Session, col, delete, select
 
 from badges import Achievement as ObAchievement
 from badges import Alignment, Criteria, Image, Profile, ResultDescription
-from issuer import audit
 from issuer.achievements.artwork import Artwork
 from issuer.config import Settings
-from issuer.db import Work, find_by_ref, write_transaction
+from issuer.db import Work, find_by_ref
 from issuer.errors import NotFound, ValidationFailed
 from issuer.models import Achievement, AchievementLink, Issuer
 from issuer.schemas import AchievementCreate, AchievementOut, AchievementUpdate
@@ -58,8 +57,7 @@ def create_achievement(
             (:func:`issuer.achievements.artwork.load_artwork`),
             read before this call so no fetch happens inside the transaction.
     """
-    session, settings, issuer = work.session, work.settings, work.tenant
-    now, actor = work.now, work.actor
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     row = Achievement(
         id=str(uuid.uuid4()),
         issuer_id=issuer.pk,
@@ -70,18 +68,11 @@ def create_achievement(
     document = data.to_document()
     _store_artwork(settings, row, document, artwork)
     row.document = json.dumps(document, ensure_ascii=False)
-    with write_transaction(session):
+    with work.write():
         session.add(row)
         session.flush()
         _set_links(session, settings, row, data.builds_on)
-        audit.record(
-            session,
-            actor=actor,
-            action="achievement.create",
-            subject=achievement_url(settings, row.id),
-            issuer_id=issuer.pk,
-            now=now,
-        )
+        work.audit("achievement.create", achievement_url(settings, row.id))
     return row
 
 
@@ -128,9 +119,8 @@ def update_achievement(
         NotFound: no such achievement of this issuer.
         ValidationError: the update would leave the achievement invalid (e.g. no name).
     """
-    session, settings, issuer = work.session, work.settings, work.tenant
-    now, actor = work.now, work.actor
-    with write_transaction(session):
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
+    with work.write():
         row = get_achievement(session, settings, issuer, ref)
         merged = json.loads(row.document)
         changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -149,13 +139,9 @@ def update_achievement(
         row.name = data.name
         row.updated_at = now
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action="achievement.update",
-            subject=achievement_url(settings, row.id),
-            issuer_id=issuer.pk,
-            now=now,
+        work.audit(
+            "achievement.update",
+            achievement_url(settings, row.id),
             fields=sorted(patch.model_fields_set),
         )
     return row
@@ -238,20 +224,12 @@ def archive_achievement(
         NotFound: no such achievement of this issuer.
     """
     session, settings, issuer = work.session, work.settings, work.tenant
-    now, actor = work.now, work.actor
-    with write_transaction(session):
+    with work.write():
         row = get_achievement(session, settings, issuer, ref)
         if row.archived_at is None:
-            row.archived_at = now
+            row.archived_at = work.now
             session.add(row)
-            audit.record(
-                session,
-                actor=actor,
-                action="achievement.archive",
-                subject=achievement_url(settings, row.id),
-                issuer_id=issuer.pk,
-                now=now,
-            )
+            work.audit("achievement.archive", achievement_url(settings, row.id))
     return row
 
 

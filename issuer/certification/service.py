@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from badges import build_endorsement, sign_credential, status_entry
-from issuer import audit
 from issuer.certification.models import Certification
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, ValidationFailed
@@ -154,7 +153,7 @@ def certify(
         )
     if platform.is_platform(provider):
         raise ValidationFailed("issuer: the platform does not certify itself")
-    identity = platform.ensure_platform(session, settings, now=now, actor=work.actor)
+    identity = platform.ensure_platform(work.at(now))
     signers = signing.active_signers(session, settings, identity.pk)
     certification_id = str(uuid.uuid4())
     url = certification_url(work, certification_id)
@@ -210,13 +209,10 @@ def certify(
         )
         session.add(row)
         status.add_usage(session, [status.Slot(status_list.id, index)])
-        audit.record(
-            session,
-            actor=work.actor,
-            action="certification.issue",
-            subject=url,
+        work.at(now).audit(
+            "certification.issue",
+            url,
             issuer_id=provider.pk,
-            now=now,
             programme=chosen.id,
             until=until.isoformat(),
         )
@@ -255,7 +251,7 @@ def revoke(work: Work, certification_id: str, *, reason: str) -> Certification:
             errors=[{"field": "reason", "message": "required"}],
         )
     now = work.now.replace(microsecond=0)
-    identity = platform.ensure_platform(session, settings, now=now, actor=work.actor)
+    identity = platform.ensure_platform(work.at(now))
     with work.write():
         wanted = find(session, settings.base_url, certification_id).id
         row = session.exec(
@@ -279,13 +275,10 @@ def revoke(work: Work, certification_id: str, *, reason: str) -> Certification:
         )
         row.revoked_at, row.revocation_reason = now, text
         session.add(row)
-        audit.record(
-            session,
-            actor=work.actor,
-            action="certification.revoke",
-            subject=certification_url(work, row.id),
+        work.at(now).audit(
+            "certification.revoke",
+            certification_url(work, row.id),
             issuer_id=row.issuer_id,
-            now=now,
             reason=text,
         )
     log.info("certification %s revoked", row.id)

@@ -16,13 +16,10 @@ from flask import (
 )
 from sqlmodel import col, func, select
 
-from issuer import audit
 from issuer.achievements import service as catalog
 from issuer.console.views import (
     PAGE_SIZE,
-    _actor,
     _db,
-    _now,
     _settings,
     _work,
     bp,
@@ -31,7 +28,6 @@ from issuer.console.views import (
     spreadsheet,
 )
 from issuer.credentials import mail, reads, status_changes
-from issuer.db import write_transaction
 from issuer.errors import APIError
 from issuer.learners import service as learners
 from issuer.models import Achievement, Credential
@@ -177,19 +173,12 @@ def badge_resend(badge_id: str) -> Any:
             url=conf.url("credentials", row.id),
             problem=problem,
         )
-    db = _db()
+    work = _work()
     # The new link, its e-mail and the audit line in one transaction; sent after the answer.
-    with write_transaction(db):
-        resent = mail.resend_mail(db, conf, row, address, now=_now())
-        outbox.queue(db, conf, [resent] if resent else [], now=_now())
-        audit.record(
-            db,
-            actor=_actor(),
-            action="credential.resend-wallet",
-            subject=conf.url("credentials", row.id),
-            issuer_id=g.console.issuer.pk,
-            now=_now(),
-        )
+    with work.write():
+        resent = mail.resend_mail(work.session, conf, row, address, now=work.now)
+        outbox.queue(work, [resent] if resent else [])
+        work.audit("credential.resend-wallet", conf.url("credentials", row.id))
     return redirect(url_for("console.badge", badge_id=row.id, resent="1"))
 
 

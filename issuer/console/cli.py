@@ -37,8 +37,7 @@ def user_group() -> None:
 )
 def user_create(email: str, slug: str | None, role: str | None, operator: bool) -> None:
     """Create a staff account and print its one-time link to set a password."""
-    from issuer.audit import cli_actor
-    from issuer.commands import command_app, open_session
+    from issuer.commands import command_app, work
     from issuer.console import service
     from issuer.issuers import service as accounts
 
@@ -48,20 +47,17 @@ def user_create(email: str, slug: str | None, role: str | None, operator: bool) 
         raise click.UsageError("give --issuer and --role, or --operator")
     app = command_app()
     if operator:
-        from issuer.commands import work
         from issuer.operator import service as platform
 
         with work(app) as unit:
             user, link = platform.create_operator(unit, email=email)
         what, where = "operator", "the platform"
     else:
-        with open_session(app) as (session, conf):
+        with work(app) as unit:
             assert slug is not None  # noqa: S101 - checked above
             assert role is not None  # noqa: S101 - checked above
-            issuer = accounts.issuer_by_slug(session, slug)
-            user, link = service.create_user(
-                session, conf, issuer, email=email, role=role, now=conf.clock(), actor=cli_actor()
-            )
+            issuer = accounts.issuer_by_slug(unit.session, slug)
+            user, link = service.create_user(unit.acting_for(issuer), email=email, role=role)
         what, where = role, slug
     click.echo(f"created {what} {user.email} for {where}")
     click.echo(

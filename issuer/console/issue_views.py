@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from issuer.achievements import service as catalog
 from issuer.console import cohort
 from issuer.console.views import (
-    _actor,
     _db,
     _now,
     _settings,
@@ -103,12 +102,8 @@ def issue_one() -> Any:
             + hashlib.sha256((nonce + json.dumps(body, sort_keys=True)).encode()).hexdigest()
         )
         outcome = services.issue_credential(
-            db,
-            conf,
-            g.console.issuer,
+            _work(),
             data,
-            now=_now(),
-            actor=_actor(),
             idempotency_key=key if nonce else None,
             # A retake is the operator's explicit choice; otherwise a badge issued since the
             # check above is refused (already-holds) rather than issued twice.
@@ -212,12 +207,8 @@ def cohort_confirm() -> Any:
     raced: list[cohort.PreviewRow] = []
     if chosen:
         outcome = services.issue_batch(
-            _db(),
-            _settings(),
-            g.console.issuer,
+            _work(),
             [r.row for r in chosen],
-            now=_now(),
-            actor=_actor(),
             achievement_id=course.id,
             lines=[r.line for r in chosen],
             idempotency_key=cohort.idempotency_key(data, course, mapping, again),

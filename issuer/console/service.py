@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from issuer import audit
 from issuer.config import Settings
 from issuer.console.models import OPERATOR_ROLE, ROLES, StaffSession, StaffToken, StaffUser
-from issuer.db import write_transaction
+from issuer.db import Work, write_transaction
 from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
 from issuer.issuers.service import PLATFORM_SLUG, require_active, token_digest
 from issuer.models import Issuer
@@ -101,17 +101,9 @@ def normalize_email(email: str) -> str:
 # -- accounts and one-time links ------------------------------------------------------------
 
 
-def create_user(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    *,
-    email: str,
-    role: str,
-    now: datetime,
-    actor: str,
-) -> tuple[StaffUser, str]:
-    """Create a staff account without a password; return it and its set-password URL.
+def create_user(work: Work, *, email: str, role: str) -> tuple[StaffUser, str]:
+    """Create a staff account of the acting issuer without a password; return it and its
+    set-password URL.
 
     An ``operator`` account is made only on the platform's identity (``_platform``), and
     the platform's identity has no other kind: it has no provider console.
@@ -121,6 +113,7 @@ def create_user(
             malformed e-mail.
         AlreadyExists: the provider already has an account with that e-mail.
     """
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     fits = (role == OPERATOR_ROLE) == (issuer.slug == PLATFORM_SLUG)
     if (role not in ROLES and role != OPERATOR_ROLE) or not fits:
         raise ValidationFailed(
@@ -128,7 +121,7 @@ def create_user(
             errors=[{"field": "role", "message": "invalid"}],
         )
     address = normalize_email(email)
-    with write_transaction(session):
+    with work.write():
         existing = session.exec(
             select(StaffUser).where(StaffUser.issuer_id == issuer.pk, StaffUser.email == address)
         ).first()
@@ -138,15 +131,7 @@ def create_user(
         session.add(user)
         session.flush()
         link = _new_link(session, settings, user, "invite", now=now)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.create",
-            subject=address,
-            issuer_id=issuer.pk,
-            now=now,
-            role=role,
-        )
+        work.audit("staff.create", address, role=role)
     return user, link
 
 
@@ -167,20 +152,11 @@ def _new_link(
     return settings.url(where, "set-password", token)
 
 
-def reset_link(
-    session: Session, settings: Settings, user: StaffUser, *, now: datetime, actor: str
-) -> str:
+def reset_link(work: Work, user: StaffUser) -> str:
     """Return a new one-time set-password link for an existing account (audited)."""
-    with write_transaction(session):
-        link = _new_link(session, settings, user, "reset", now=now)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.reset-link",
-            subject=user.email,
-            issuer_id=user.issuer_id,
-            now=now,
-        )
+    with work.write():
+        link = _new_link(work.session, work.settings, user, "reset", now=work.now)
+        work.audit("staff.reset-link", user.email, issuer_id=user.issuer_id)
     return link
 
 
@@ -265,8 +241,9 @@ def get_user(session: Session, issuer: Issuer, user_id: int) -> StaffUser:
     return user
 
 
-def disable_user(session: Session, owner: StaffUser, user_id: int, *, now: datetime) -> StaffUser:
-    """An owner removes a staff account: it can no longer sign in; its sessions end.
+def disable_user(work: Work, owner: StaffUser, user_id: int) -> StaffUser:
+    """An owner (acting in ``work``) removes a staff account: it can no longer sign in; its
+    sessions end.
 
     Raises:
         Forbidden: ``owner`` is not an owner, or removes their own account.
@@ -275,7 +252,8 @@ def disable_user(session: Session, owner: StaffUser, user_id: int, *, now: datet
     require(owner, "manage")
     if owner.pk == user_id:
         raise Forbidden("you cannot remove your own account")
-    with write_transaction(session):
+    session, now = work.session, work.now
+    with work.write():
         user = session.get(StaffUser, user_id)
         if user is None or user.issuer_id != owner.issuer_id:
             raise NotFound(f"no staff account {user_id}")
@@ -283,14 +261,7 @@ def disable_user(session: Session, owner: StaffUser, user_id: int, *, now: datet
             user.disabled_at = now
             session.add(user)
         _end_sessions(session, user, now=now)
-        audit.record(
-            session,
-            actor=f"staff:{owner.email}",
-            action="staff.disable",
-            subject=user.email,
-            issuer_id=owner.issuer_id,
-            now=now,
-        )
+        work.audit("staff.disable", user.email, issuer_id=owner.issuer_id)
     return user
 
 

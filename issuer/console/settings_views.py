@@ -19,22 +19,19 @@ from flask import (
 )
 from sqlmodel import Session, col, func, select
 
-from issuer import audit
 from issuer.achievements.artwork import logo_url, store_logo
 from issuer.console import service
 from issuer.console.models import ROLES, StaffUser
 from issuer.console.views import (
     PAGE_SIZE,
-    _actor,
     _db,
-    _now,
     _settings,
+    _work,
     bp,
     needs,
     page,
     uploaded_image,
 )
-from issuer.db import write_transaction
 from issuer.errors import APIError, Forbidden, InvalidCsv, NotFound
 from issuer.issuers import service as accounts
 from issuer.issuers import signing
@@ -54,7 +51,8 @@ def settings() -> Any:
         form = request.form
         try:
             image = uploaded_image("logo")
-            with write_transaction(db):
+            work = _work()
+            with work.write():
                 row = db.get(type(issuer), issuer.pk)
                 assert row is not None  # noqa: S101 - the signed-in issuer exists
                 name = form.get("name", "").strip()
@@ -65,16 +63,9 @@ def settings() -> Any:
                 row.email = form.get("email", "").strip()[:254] or None
                 row.description = form.get("description", "").strip()[:2000] or None
                 db.add(row)
-                audit.record(
-                    db,
-                    actor=_actor(),
-                    action="issuer.profile",
-                    subject=_settings().url("issuers", row.slug),
-                    issuer_id=row.pk,
-                    now=_now(),
-                )
+                work.audit("issuer.profile", _settings().url("issuers", row.slug))
             if image is not None:
-                store_logo(db, _settings(), row, image[1], now=_now(), actor=_actor())
+                store_logo(work.acting_for(row), image[1])
             return redirect(url_for("console.settings", saved="1"))
         except APIError as err:
             problem = err.message
@@ -94,14 +85,10 @@ def api_keys() -> Any:
     created = None
     if request.method == "POST":
         if request.form.get("revoke"):
-            accounts.revoke_api_key(db, issuer, request.form["revoke"], now=_now(), actor=_actor())
+            accounts.revoke_api_key(_work(), request.form["revoke"])
         else:
             created = accounts.create_api_key(
-                db,
-                issuer,
-                name=request.form.get("name", "").strip()[:100] or None,
-                now=_now(),
-                actor=_actor(),
+                _work(), name=request.form.get("name", "").strip()[:100] or None
             )
     rows = accounts.list_api_keys(db, issuer)
     used = _last_used(db, issuer.pk, [r.prefix for r in rows])
@@ -145,15 +132,14 @@ def _signed_by(db: Session, issuer_id: int, key: SigningKey) -> int:
 @bp.route("/settings/signing", methods=["GET", "POST"])
 @needs("manage")
 def signing_keys() -> Any:
-    db, conf, issuer = _db(), _settings(), g.console.issuer
+    db, issuer = _db(), g.console.issuer
     if request.method == "POST":
-        with write_transaction(db):
+        work = _work()
+        with work.write():
             if request.form.get("compromise"):
-                signing.compromise_key(
-                    db, conf, issuer, request.form["compromise"], now=_now(), actor=_actor()
-                )
+                signing.compromise_key(work, request.form["compromise"])
             else:
-                signing.rotate_keys(db, conf, issuer, now=_now(), actor=_actor())
+                signing.rotate_keys(work)
         return redirect(url_for("console.signing_keys", done="1"))
     return page(
         "signing_keys.html", rows=signing.issuer_keys(db, issuer.pk), done=request.args.get("done")
@@ -197,24 +183,22 @@ def staff() -> Any:
     if request.method == "POST":
         try:
             if request.form.get("remove"):
-                service.disable_user(db, g.console.user, int(request.form["remove"]), now=_now())
+                service.disable_user(_work(), g.console.user, int(request.form["remove"]))
             elif request.form.get("reset"):
                 # A staff member who lost their password gets a new one-time link.
                 user = service.get_user(db, issuer, int(request.form["reset"]))
                 # The link and its e-mail in one transaction (sent after the answer).
-                with write_transaction(db):
-                    link = service.reset_link(db, _settings(), user, now=_now(), actor=_actor())
+                work = _work()
+                with work.write():
+                    link = service.reset_link(work, user)
                     _mail_invite(user, link)
             else:
-                with write_transaction(db):
+                work = _work()
+                with work.write():
                     user, link = service.create_user(
-                        db,
-                        _settings(),
-                        issuer,
+                        work,
                         email=request.form.get("email", ""),
                         role=request.form.get("role", ""),
-                        now=_now(),
-                        actor=_actor(),
                     )
                     _mail_invite(user, link)
         except (APIError, ValueError) as err:
@@ -241,12 +225,10 @@ def _mail_invite(user: StaffUser, link: str) -> None:
     )
     digest = hashlib.sha256(link.encode()).hexdigest()[:32]
     outbox.queue(
-        _db(),
-        conf,
+        _work(),
         [
             Mail(
                 message, key=f"staff.invite:{digest}", kind="staff.invite", issuer_id=user.issuer_id
             )
         ],
-        now=_now(),
     )

@@ -125,19 +125,11 @@ def _issued(
 )
 def issue() -> tuple[Response, int, dict[str, str]]:
     """Issue one credential."""
-    who = caller()
+    caller()  # refuse a missing or wrong key before reading the body
     key = _idempotency_key()
     data = parse(CredentialCreate)
     conf = settings()
-    outcome = services.issue_credential(
-        get_session(),
-        conf,
-        who.issuer,
-        data,
-        now=conf.clock(),
-        actor=who.actor,
-        idempotency_key=key,
-    )
+    outcome = services.issue_credential(work(), data, idempotency_key=key)
     body = reads.issued_out(conf, outcome.issued[0]).to_json()
     return _issued(outcome, body, location=body["id"])
 
@@ -215,12 +207,8 @@ def batch() -> tuple[Response, int, dict[str, str]]:
         return jsonify(JobAccepted(job=job).to_json()), 202, {"Location": job.url}
     deadline = services.plan_batch(conf, len(rows))
     outcome = services.issue_batch(
-        get_session(),
-        conf,
-        who.issuer,
+        unit,
         rows,
-        now=conf.clock(),
-        actor=who.actor,
         achievement_id=options.achievement_id,
         jwt_alg=options.jwt_alg,
         lines=lines,

@@ -73,11 +73,8 @@ def enqueue_batch(
         IdempotencyKeyReused: ``key`` was used for another batch.
     """
     services.validate_batch(
-        work.session,
-        work.settings,
-        work.tenant,
+        work,
         rows,
-        now=work.now,
         achievement_id=achievement_id,
         lines=lines,
         allow_anonymous=allow_anonymous,
@@ -140,12 +137,8 @@ def issue_in_chunks(work: Work, run: jobs.JobRun) -> dict[str, Any]:
         chunk = rows[start : start + size]
         chunk_lines = lines[start : start + size] if lines is not None else None
         outcome = services.issue_batch(
-            work.session,
-            work.settings,
-            work.tenant,
+            work,
             chunk,
-            now=work.now,
-            actor=work.actor,
             achievement_id=payload.get("achievementId"),
             jwt_alg=payload.get("jwtAlg"),
             lines=chunk_lines,

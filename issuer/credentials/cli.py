@@ -12,7 +12,6 @@ from typing import Any
 import click
 from sqlmodel import Session
 
-from issuer.audit import cli_actor
 from issuer.commands import (
     ISSUER_HELP,
     YES_HELP,
@@ -102,8 +101,9 @@ def issue_command(
         or "csv-" + hashlib.sha256(achievement_id.encode() + b"\0" + mode + data).hexdigest()[:40]
     )
     app = command_app()
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+    with work(app) as unit:
+        conf = unit.settings
+        issuer = accounts.issuer_by_slug(unit.session, slug)
         parsed = read_table(data)
         if parsed.ignored_columns:
             click.echo(
@@ -118,12 +118,8 @@ def issue_command(
 
             try:
                 outcome = services.issue_batch(
-                    session,
-                    conf,
-                    issuer,
+                    unit.acting_for(issuer),
                     parsed.rows,
-                    now=conf.clock(),
-                    actor=cli_actor(),
                     achievement_id=achievement_id,
                     jwt_alg=jwt_alg,
                     lines=parsed.lines,

@@ -180,17 +180,14 @@ class _Replay(Exception):
 
 
 def issue_credential(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     data: CredentialCreate,
     *,
-    now: datetime,
-    actor: str,
     idempotency_key: str | None = None,
     duplicates: Duplicates | None = None,
 ) -> BatchOutcome:
-    """Issue one credential (a batch of one, with field errors instead of row errors).
+    """Issue one credential of the acting issuer (a batch of one, with field errors instead
+    of row errors).
 
     ``duplicates`` (default: ``data.duplicates``, itself ``reject`` by default) says what
     happens when the learner already holds an active badge of the achievement; see
@@ -207,12 +204,8 @@ def issue_credential(
     row = BatchRow.of(data)
     try:
         outcome = issue_batch(
-            session,
-            settings,
-            issuer,
+            work,
             [row],
-            now=now,
-            actor=actor,
             idempotency_key=idempotency_key,
             kind="credential",
             duplicates=duplicates or data.duplicates,
@@ -230,7 +223,7 @@ def issue_credential(
             "the learner already holds an active badge of this achievement; send "
             'duplicates: "allow" to issue another (a retake) or "replace" to revoke it and '
             "issue this one",
-            existing=existing_ref(settings, outcome.skipped[0].existing),
+            existing=existing_ref(work.settings, outcome.skipped[0].existing),
         )
     return outcome
 
@@ -302,12 +295,9 @@ def plan_batch(settings: Settings, row_count: int) -> BatchDeadline:
 
 
 def validate_batch(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     rows: Sequence[BatchRow | Mapping[str, Any]],
     *,
-    now: datetime,
     achievement_id: str | None = None,
     lines: Sequence[int] | None = None,
     allow_anonymous: bool = False,
@@ -323,11 +313,11 @@ def validate_batch(
     if len(rows) > max_rows:
         raise PayloadTooLarge(f"a batch takes at most {max_rows} rows; this one has {len(rows)}")
     _validate(
-        session,
-        settings,
-        issuer,
+        work.session,
+        work.settings,
+        work.tenant,
         rows,
-        now=now.replace(microsecond=0),
+        now=work.now.replace(microsecond=0),
         default_achievement=achievement_id,
         lines=lines,
         allow_anonymous=allow_anonymous,
@@ -335,13 +325,9 @@ def validate_batch(
 
 
 def issue_batch(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     rows: Sequence[BatchRow | Mapping[str, Any]],
     *,
-    now: datetime,
-    actor: str,
     achievement_id: str | None = None,
     jwt_alg: str | None = None,
     lines: Sequence[int] | None = None,
@@ -353,7 +339,8 @@ def issue_batch(
     allow_anonymous: bool = False,
     duplicates: Duplicates = "reject",
 ) -> BatchOutcome:
-    """Validate every row, then issue all of them in one transaction, or none.
+    """Validate every row, then issue all of them for the acting issuer in one transaction,
+    or none.
 
     A learner who already holds an active badge (not revoked, not expired; a suspended one
     counts as held) of a row's achievement from this issuer is handled by ``duplicates``:
@@ -392,8 +379,9 @@ def issue_batch(
         BatchTooSlow: ``deadline`` passed before the rows were signed; nothing was stored.
         ProviderSuspended, ProviderRemoved: the platform suspended or removed the issuer.
     """
+    session, settings, issuer, actor = work.session, work.settings, work.tenant, work.actor
     require_active(issuer)
-    now = now.replace(microsecond=0)
+    now = work.now.replace(microsecond=0)
     limit = settings.batch_max_rows if max_rows is None else max_rows
     if len(rows) > limit:
         raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
@@ -829,7 +817,8 @@ def _store(
         # The learners' e-mails, in this transaction: no badge without its mail, and no
         # mail about a badge that was rolled back.
         outbox.queue(
-            session, settings, mail.wallet_mails(session, settings, issued, now=now), now=now
+            Work(session, settings, now, actor, issuer),
+            mail.wallet_mails(session, settings, issued, now=now),
         )
         insert_all(session, rows + events)
         # Deliveries to the issuer's webhook endpoints commit with the badges they announce.

@@ -7,7 +7,6 @@ from typing import Literal
 
 from sqlmodel import select
 
-from issuer import audit
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, SuspensionNotEnabled, ValidationFailed
 from issuer.issuers import signing
@@ -106,14 +105,8 @@ def change_status(
             now=now,
         )
         session.add(row)
-        audit.record(
-            session,
-            actor=work.actor,
-            action=f"credential.{action}",
-            subject=settings.url("credentials", row.id),
-            issuer_id=issuer.pk,
-            now=now,
-            reason=reason,
+        work.at(now).audit(
+            f"credential.{action}", settings.url("credentials", row.id), reason=reason
         )
         webhooks.emit(work, _EVENTS[action], row)
         record_jobs.history_changed(work, action, [row])

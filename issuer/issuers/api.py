@@ -6,9 +6,8 @@ from flask import Blueprint, Response, jsonify
 
 from issuer.achievements.artwork import app_artwork_fetcher, load_artwork, logo_url, store_logo
 from issuer.config import Settings
-from issuer.db import get_session
 from issuer.models import Issuer
-from issuer.operations import caller, operation, parse, settings
+from issuer.operations import caller, operation, parse, settings, work
 from issuer.schemas import IssuerProfileOut, IssuerUpdate
 
 bp = Blueprint("profile", __name__, url_prefix="/api/v1")
@@ -56,5 +55,5 @@ def update() -> Response:
         artwork = (
             load_artwork(patch.logo, app_artwork_fetcher(), field="logo") if patch.logo else None
         )
-        issuer = store_logo(get_session(), conf, issuer, artwork, now=conf.clock(), actor=who.actor)
+        issuer = store_logo(work(), artwork)
     return jsonify(_out(conf, issuer).to_json())

@@ -5,12 +5,10 @@ from __future__ import annotations
 import click
 from sqlmodel import Session
 
-from issuer import db
 from issuer.achievements.artwork import (
     logo_url,
     store_logo,
 )
-from issuer.audit import cli_actor
 from issuer.commands import (
     ISSUER_HELP,
     YES_HELP,
@@ -18,6 +16,7 @@ from issuer.commands import (
     command_app,
     echo_json,
     open_session,
+    work,
 )
 from issuer.issuers import service as accounts
 from issuer.issuers import signing
@@ -63,7 +62,7 @@ def issuer_create(
     """Create an issuer with its keys and print its DID and a new API key."""
     app = command_app()
     checked = artwork_source(app, logo, "logo")[1] if logo else None
-    with open_session(app) as (session, conf):
+    with work(app) as unit:
         data = IssuerCreate(
             slug=slug,
             name=name,
@@ -72,11 +71,9 @@ def issuer_create(
             description=description,
             suspension=suspension,
         )
-        issuer, token = accounts.create_issuer(
-            session, conf, data, now=conf.clock(), actor=cli_actor()
-        )
+        issuer, token = accounts.create_issuer(unit, data)
         if checked is not None:
-            issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
+            issuer = store_logo(unit.acting_for(issuer), checked)
     if as_json:
         echo_json({"slug": issuer.slug, "did": issuer.did, "api_key": token})
         return
@@ -95,10 +92,10 @@ def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
         raise click.UsageError("give a logo FILE or URL, or --remove")
     app = command_app()
     checked = artwork_source(app, source, "logo")[1] if source else None
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
-        issuer = store_logo(session, conf, issuer, checked, now=conf.clock(), actor=cli_actor())
-        where = logo_url(conf, issuer)
+    with work(app) as unit:
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        issuer = store_logo(unit.acting_for(issuer), checked)
+        where = logo_url(unit.settings, issuer)
     click.echo(f"logo of {slug}: {where}" if where else f"logo of {slug} removed")
 
 
@@ -113,9 +110,9 @@ def issuer_logo(slug: str, source: str | None, remove: bool) -> None:
 def issuer_suspension(slug: str, enabled: bool) -> None:
     """Turn the suspension status entry on or off for badges issued from now on."""
     app = command_app()
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
-        accounts.set_suspension(session, issuer, enabled, now=conf.clock(), actor=cli_actor())
+    with work(app) as unit:
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        accounts.set_suspension(unit.acting_for(issuer), enabled)
     state = "on" if enabled else "off"
     click.echo(f"suspension {state} for {slug}: applies to badges issued from now on")
 
@@ -145,11 +142,9 @@ def apikey_group() -> None:
 def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
     """Create an API key for an issuer (printed once; only its digest is stored)."""
     app = command_app()
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
-        token = accounts.create_api_key(
-            session, issuer, name=name, now=conf.clock(), actor=cli_actor()
-        )
+    with work(app) as unit:
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        token = accounts.create_api_key(unit.acting_for(issuer), name=name)
     if as_json:
         echo_json({"issuer": slug, "api_key": token})
     else:
@@ -162,9 +157,9 @@ def apikey_create(slug: str, name: str | None, as_json: bool) -> None:
 def apikey_revoke(slug: str, key: str) -> None:
     """Revoke an API key, named by its prefix (the part after 'baeji_') or in full."""
     app = command_app()
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
-        row = accounts.revoke_api_key(session, issuer, key, now=conf.clock(), actor=cli_actor())
+    with work(app) as unit:
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        row = accounts.revoke_api_key(unit.acting_for(issuer), key)
     click.echo(f"revoked API key {row.prefix} of {slug}")
 
 
@@ -213,7 +208,8 @@ def keys_group() -> None:
 def keys_rotate(slug: str, key_type: str, compromised: bool, assume_yes: bool) -> None:
     """Make new active keys; old badges keep verifying unless --compromised (asks first)."""
     app = command_app()
-    with open_session(app) as (session, conf):
+    with work(app) as unit:
+        session = unit.session
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
         if compromised and not assume_yes:
             types = {t.value for t in _KEY_TYPES[key_type]}
@@ -223,15 +219,10 @@ def keys_rotate(slug: str, key_type: str, compromised: bool, assume_yes: bool) -
                 if k.key_type in types and k.state == "active"
             ]
             _confirm_compromise(session, issuer, leaked)
-        with db.write_transaction(session):
+        acting = unit.acting_for(issuer)
+        with acting.write():
             created = signing.rotate_keys(
-                session,
-                conf,
-                issuer,
-                key_types=_KEY_TYPES[key_type],
-                compromised=compromised,
-                now=conf.clock(),
-                actor=cli_actor(),
+                acting, key_types=_KEY_TYPES[key_type], compromised=compromised
             )
     for row in created:
         click.echo(f"new active {row.key_type} key: {row.key_id}")
@@ -246,15 +237,15 @@ def keys_rotate(slug: str, key_type: str, compromised: bool, assume_yes: bool) -
 def keys_compromise(slug: str, key_id: str, assume_yes: bool) -> None:
     """Mark one key (active or retired) compromised; an active one is replaced first."""
     app = command_app()
-    with open_session(app) as (session, conf):
+    with work(app) as unit:
+        session = unit.session
         issuer = accounts.issuer_by_slug(session, slug, include_platform=True)
         if not assume_yes:
             leaked = [k for k in signing.issuer_keys(session, issuer.pk) if k.key_id == key_id]
             _confirm_compromise(session, issuer, leaked)
-        with db.write_transaction(session):
-            created = signing.compromise_key(
-                session, conf, issuer, key_id, now=conf.clock(), actor=cli_actor()
-            )
+        acting = unit.acting_for(issuer)
+        with acting.write():
+            created = signing.compromise_key(acting, key_id)
     click.echo(f"revoked key {key_id}")
     for row in created:
         click.echo(f"new active {row.key_type} key: {row.key_id}")

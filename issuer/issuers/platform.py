@@ -12,15 +12,12 @@ provider's: ``baeji keys rotate --issuer _platform``.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from badges import Profile
-from issuer import audit
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work
 from issuer.issuers import signing
 from issuer.issuers.service import PLATFORM_SLUG as PLATFORM_SLUG
 from issuer.models import Issuer
@@ -45,36 +42,31 @@ def is_platform(issuer: Issuer) -> bool:
     return issuer.slug == PLATFORM_SLUG
 
 
-def ensure_platform(session: Session, settings: Settings, *, now: datetime, actor: str) -> Issuer:
+def ensure_platform(work: Work) -> Issuer:
     """Return the platform's identity, creating it and its keys on first use.
 
     Two workers creating it at once are settled by the unique slug: the loser reads the
     winner's row.
     """
+    session, settings = work.session, work.settings
     found = find_platform(session)
     if found is not None:
         return found
     try:
-        with write_transaction(session):
+        with work.write():
             platform = Issuer(
                 slug=PLATFORM_SLUG,
                 name=PLATFORM_NAME,
                 url=settings.base_url,
                 description=_DESCRIPTION,
                 did=platform_did(settings),
-                created_at=now,
+                created_at=work.now,
             )
             session.add(platform)
             session.flush()
-            signing.add_initial_keys(session, settings, platform, now=now, actor=actor)
-            audit.record(
-                session,
-                actor=actor,
-                action="platform.create",
-                subject=platform.did,
-                issuer_id=platform.pk,
-                now=now,
-            )
+            acting = work.acting_for(platform)
+            signing.add_initial_keys(acting)
+            acting.audit("platform.create", platform.did)
     except IntegrityError:
         found = find_platform(session)
         if found is None:

@@ -12,14 +12,11 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
-from issuer import audit
-from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work
 from issuer.errors import (
     AlreadyExists,
     NotFound,
@@ -61,15 +58,10 @@ class Caller:
         return f"apikey:{self.key_prefix}"
 
 
-def create_issuer(
-    session: Session,
-    settings: Settings,
-    data: IssuerCreate,
-    *,
-    now: datetime,
-    actor: str,
-) -> tuple[Issuer, str]:
+def create_issuer(work: Work, data: IssuerCreate) -> tuple[Issuer, str]:
     """Register an issuer with its did:web DID, Ed25519 and RSA keys, status lists and a key.
+
+    The new issuer acts for the rest of the registration (its keys, lists and API key).
 
     Returns:
         The issuer and a new API key (shown once; only its digest is stored).
@@ -77,8 +69,9 @@ def create_issuer(
     Raises:
         AlreadyExists: the slug is taken.
     """
+    session, settings, now = work.session, work.settings, work.now
     slug = data.slug
-    with write_transaction(session):
+    with work.write():
         if session.exec(select(Issuer).where(Issuer.slug == slug)).first() is not None:
             raise AlreadyExists(f"an issuer with slug {slug!r} already exists")
         issuer = Issuer(
@@ -93,7 +86,8 @@ def create_issuer(
         )
         session.add(issuer)
         session.flush()
-        signing.add_initial_keys(session, settings, issuer, now=now, actor=actor)
+        acting = work.acting_for(issuer)
+        signing.add_initial_keys(acting)
         signers = signing.active_signers(session, settings, issuer.pk)
         for purpose in status.PURPOSES:
             session.add(
@@ -105,16 +99,8 @@ def create_issuer(
                     now=now,
                 )
             )
-        audit.record(
-            session,
-            actor=actor,
-            action="issuer.create",
-            subject=issuer.did,
-            issuer_id=issuer.pk,
-            now=now,
-            slug=slug,
-        )
-        token = _add_api_key(session, issuer, name="initial", now=now, actor=actor)
+        acting.audit("issuer.create", issuer.did, slug=slug)
+        token = _add_api_key(acting, name="initial")
     return issuer, token
 
 
@@ -161,89 +147,61 @@ def issuer_by_slug(session: Session, slug: str, *, include_platform: bool = Fals
     return issuer
 
 
-def set_suspension(
-    session: Session, issuer: Issuer, enabled: bool, *, now: datetime, actor: str
-) -> Issuer:
-    """Turn the suspension entry on or off for badges ``issuer`` issues from now on.
+def set_suspension(work: Work, enabled: bool) -> Issuer:
+    """Turn the suspension entry on or off for badges the acting issuer issues from now on.
 
     Badges already issued keep the entries they were signed with: those with a suspension
     entry can still be suspended after it is turned off.
     """
-    with write_transaction(session):
+    issuer = work.tenant
+    with work.write():
         issuer.suspension = enabled
-        session.add(issuer)
-        audit.record(
-            session,
-            actor=actor,
-            action="issuer.suspension",
-            subject=issuer.did,
-            issuer_id=issuer.pk,
-            now=now,
-            enabled=enabled,
-        )
+        work.session.add(issuer)
+        work.audit("issuer.suspension", issuer.did, enabled=enabled)
     return issuer
 
 
-def create_api_key(
-    session: Session, issuer: Issuer, *, name: str | None, now: datetime, actor: str
-) -> str:
-    """Create an API key for ``issuer`` and return it (shown once)."""
-    with write_transaction(session):
-        return _add_api_key(session, issuer, name=name, now=now, actor=actor)
+def create_api_key(work: Work, *, name: str | None) -> str:
+    """Create an API key for the acting issuer and return it (shown once)."""
+    with work.write():
+        return _add_api_key(work, name=name)
 
 
-def _add_api_key(
-    session: Session, issuer: Issuer, *, name: str | None, now: datetime, actor: str
-) -> str:
+def _add_api_key(work: Work, *, name: str | None) -> str:
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(12))
     token = f"baeji_{prefix}_{secrets.token_urlsafe(32)}"
-    session.add(
+    work.session.add(
         ApiKey(
-            issuer_id=issuer.pk,
+            issuer_id=work.tenant.pk,
             prefix=prefix,
             secret_hash=token_digest(token),
             name=name,
-            created_at=now,
+            created_at=work.now,
         )
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="apikey.create",
-        subject=prefix,
-        issuer_id=issuer.pk,
-        now=now,
-    )
+    work.audit("apikey.create", prefix)
     return token
 
 
-def revoke_api_key(
-    session: Session, issuer: Issuer, prefix: str, *, now: datetime, actor: str
-) -> ApiKey:
-    """Revoke the key of ``issuer`` whose prefix is ``prefix`` (a full key is accepted too).
+def revoke_api_key(work: Work, prefix: str) -> ApiKey:
+    """Revoke the acting issuer's key whose prefix is ``prefix`` (a full key is accepted too).
 
     Raises:
         NotFound: the issuer has no such key.
     """
+    session, issuer = work.session, work.tenant
     if match := _KEY_PATTERN.match(prefix):
         prefix = match.group(1)
-    with write_transaction(session):
+    with work.write():
         row = session.exec(
             select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.issuer_id == issuer.pk)
         ).first()
         if row is None:
             raise NotFound(f"issuer {issuer.slug!r} has no API key {prefix!r}")
         if row.revoked_at is None:
-            row.revoked_at = now
+            row.revoked_at = work.now
             session.add(row)
-            audit.record(
-                session,
-                actor=actor,
-                action="apikey.revoke",
-                subject=prefix,
-                issuer_id=issuer.pk,
-                now=now,
-            )
+            work.audit("apikey.revoke", prefix)
     return row
 
 

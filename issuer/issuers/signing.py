@@ -20,8 +20,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from badges import format_datetime
-from issuer import audit
 from issuer.config import Settings
+from issuer.db import Work
 from issuer.errors import NotFound
 from issuer.models import Credential, Issuer, SigningKey
 from issuer.status import service as status
@@ -103,22 +103,13 @@ def add_key(
     return row
 
 
-def add_initial_keys(
-    session: Session, settings: Settings, issuer: Issuer, *, now: datetime, actor: str
-) -> None:
-    """Give a new issuer one active key of each type (Ed25519 for proofs, RSA for RS256)."""
+def add_initial_keys(work: Work) -> None:
+    """Give the acting (new) issuer one active key of each type (Ed25519 for proofs, RSA for
+    RS256)."""
     for key_type in ISSUER_KEY_TYPES:
-        key = add_key(session, settings, issuer, key_type, now=now)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="key.create",
-            subject=key.key_id,
-            issuer_id=issuer.pk,
-            now=now,
-            key_type=key_type.value,
-        )
+        key = add_key(work.session, work.settings, work.tenant, key_type, now=work.now)
+        work.session.flush()
+        work.audit("key.create", key.key_id, key_type=key_type.value)
 
 
 def active_signers(session: Session, settings: Settings, issuer_id: int) -> IssuerSigners:
@@ -213,20 +204,18 @@ def all_jwks(session: Session) -> list[dict[str, str]]:
 
 
 def rotate_keys(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     *,
     key_types: Sequence[KeyType] = ISSUER_KEY_TYPES,
     compromised: bool = False,
-    now: datetime,
-    actor: str,
 ) -> list[SigningKey]:
-    """Make new active keys of ``key_types``; the old ones retire (or, if compromised, revoke).
+    """Make the acting issuer new active keys of ``key_types``; the old ones retire (or, if
+    compromised, revoke).
 
     Call inside a write transaction. The status lists are re-signed with the new Ed25519
     key, so they keep verifying even when the old key is unpublished.
     """
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     # Serialize rotations of one issuer (key numbers are allocated as max + 1).
     session.exec(select(Issuer.id).where(Issuer.id == issuer.pk).with_for_update(key_share=True))
     rows = issuer_keys(session, issuer.pk)
@@ -236,71 +225,35 @@ def rotate_keys(
             if row.key_type == key_type.value and row.state == KeyState.ACTIVE.value:
                 _retire(row, compromised=compromised, now=now)
                 session.add(row)
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="key.compromise" if compromised else "key.retire",
-                    subject=row.key_id,
-                    issuer_id=issuer.pk,
-                    now=now,
-                )
+                work.audit("key.compromise" if compromised else "key.retire", row.key_id)
         new = add_key(session, settings, issuer, key_type, now=now)
         created.append(new)
-        audit.record(
-            session,
-            actor=actor,
-            action="key.rotate",
-            subject=new.key_id,
-            issuer_id=issuer.pk,
-            now=now,
-            key_type=key_type.value,
-        )
+        work.audit("key.rotate", new.key_id, key_type=key_type.value)
     session.flush()
     forget_signers(settings)
     _resign(session, settings, issuer, now=now)
     return created
 
 
-def compromise_key(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    key_id: str,
-    *,
-    now: datetime,
-    actor: str,
-) -> list[SigningKey]:
-    """Mark one key compromised; if it was active, a replacement is created first.
+def compromise_key(work: Work, key_id: str) -> list[SigningKey]:
+    """Mark one key of the acting issuer compromised; if it was active, a replacement is
+    created first.
 
     Call inside a write transaction. Returns the replacement keys (possibly none).
 
     Raises:
         NotFound: the issuer has no such key.
     """
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     row = next((r for r in issuer_keys(session, issuer.pk) if r.key_id == key_id), None)
     if row is None:
         raise NotFound(f"issuer {issuer.slug!r} has no key {key_id!r}")
     if row.state == KeyState.ACTIVE.value:
-        return rotate_keys(
-            session,
-            settings,
-            issuer,
-            key_types=[KeyType(row.key_type)],
-            compromised=True,
-            now=now,
-            actor=actor,
-        )
+        return rotate_keys(work, key_types=[KeyType(row.key_type)], compromised=True)
     if row.state != KeyState.REVOKED.value:
         _retire(row, compromised=True, now=now)
         session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action="key.compromise",
-            subject=key_id,
-            issuer_id=issuer.pk,
-            now=now,
-        )
+        work.audit("key.compromise", key_id)
         session.flush()
         forget_signers(settings)
         _resign(session, settings, issuer, now=now)

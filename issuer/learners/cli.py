@@ -6,13 +6,7 @@ import uuid
 
 import click
 
-from issuer import audit, db
-from issuer.audit import cli_actor
-from issuer.commands import (
-    OperatorError,
-    command_app,
-    open_session,
-)
+from issuer.commands import OperatorError, command_app, work
 from issuer.learners import recovery
 from issuer.learners import service as learners
 from issuer.outbox import service as outbox
@@ -41,29 +35,21 @@ def wallet_link(email: str, send: bool) -> None:
     With ``--send`` the link goes to the address itself and is never shown here.
     """
     app = command_app()
-    with open_session(app) as (session, conf):
+    with work(app) as unit:
+        session, conf = unit.session, unit.settings
         learner = learners.find_learner(session, conf, email) if "@" in email else None
         if learner is None:
             raise OperatorError(f"no learner with the address {email!r}")
         if send and not conf.smtp_url:
             raise OperatorError("no SMTP server is configured (BAEJI_SMTP_URL); nothing sent")
-        now = conf.clock()
-        with db.write_transaction(session):
-            url = learners.new_wallet_url(session, conf, learner.id, now, issuer_id=None)
+        with unit.write():
+            url = learners.new_wallet_url(session, conf, learner.id, unit.now, issuer_id=None)
             if send:
                 mail = Mail(
                     recovery.link_message(conf, email, url),
                     key=f"{recovery.KIND}:{uuid.uuid4()}",
                     kind=recovery.KIND,
                 )
-                outbox.queue(session, conf, [mail], now=now)
-            audit.record(
-                session,
-                actor=cli_actor(),
-                action="wallet.link",
-                subject=learner.subject_id,
-                now=now,
-                full=True,
-                mailed=send,
-            )
+                outbox.queue(unit, [mail])
+            unit.audit("wallet.link", learner.subject_id, full=True, mailed=send)
     click.echo(f"e-mailed a new wallet link to {email}" if send else url)

@@ -39,7 +39,7 @@ from badges import Association, build_clr, sign_credential
 from badges.summary import validity_state
 from issuer.achievements import service as catalog
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work, write_transaction
 from issuer.issuers import platform, signing
 from issuer.learners import service as learners
 from issuer.models import Credential, Learner, LearnerRecord
@@ -134,7 +134,7 @@ def learner_record(
     )
     if not included:
         return None
-    identity = platform.ensure_platform(session, settings, now=now, actor=_ACTOR)
+    identity = platform.ensure_platform(Work(session, settings, now, _ACTOR))
     signers = signing.active_signers(session, settings, identity.pk)
     links = associations(session, included)
     partial = credential_ids is not None

@@ -24,7 +24,6 @@ from email.utils import formataddr
 
 from pydantic import TypeAdapter, ValidationError
 
-from issuer import audit
 from issuer.config import Settings
 from issuer.db import Work
 from issuer.i18n import translate
@@ -122,14 +121,6 @@ def mail_wallet_link(work: Work, email: str) -> bool:
         mail = outbox.Mail(
             link_message(settings, email, url), key=f"{KIND}:{uuid.uuid4()}", kind=KIND
         )
-        outbox.queue(session, settings, [mail], now=work.now)
-        audit.record(
-            session,
-            actor="public",
-            action="wallet.link",
-            subject=learner.subject_id,
-            now=work.now,
-            full=True,
-            self_service=True,
-        )
+        outbox.queue(work, [mail])
+        work.audit("wallet.link", learner.subject_id, full=True, self_service=True)
     return True

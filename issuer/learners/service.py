@@ -28,9 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from badges import normalize_email
-from issuer import audit
 from issuer.config import Settings
-from issuer.db import insert_all, write_transaction
+from issuer.db import Work, insert_all, write_transaction
 from issuer.errors import InvalidWalletLink, NotFound
 from issuer.issuers.service import token_digest
 from issuer.models import Credential, Issuer, Learner, WalletToken, parse_id
@@ -203,8 +202,9 @@ def _token_in(link: str) -> str | None:
     return token if _TOKEN.fullmatch(token) else None
 
 
-def merge_wallets(session: Session, wallet: Wallet, other_link: str, *, now: datetime) -> str:
-    """Add another wallet link of the same learner to ``wallet``; return a new token.
+def merge_wallets(work: Work, wallet: Wallet, other_link: str) -> str:
+    """Add another wallet link of the same learner to ``wallet`` (the learner acts in
+    ``work``); return a new token.
 
     The new token's scope is the union of the two: the same provider's again if both
     links are that provider's, otherwise the full wallet (two providers' scopes, or any
@@ -220,22 +220,16 @@ def merge_wallets(session: Session, wallet: Wallet, other_link: str, *, now: dat
     # links by them). A single provider never holds two providers' links, so it cannot
     # widen its own view. Two providers pooling their links could; that is the price of
     # working without e-mail, and the audit log records every merge.
+    session = work.session
     token = _token_in(other_link)
     other = _token_row(session, token) if token is not None else None
     if other is None or other.learner_id != wallet.learner.id:
         raise InvalidWalletLink(_NOT_ANOTHER_LINK)
     own_scope = wallet.issuer.pk if wallet.issuer is not None else None
     scope = own_scope if other.issuer_id == own_scope else None
-    with write_transaction(session):
-        new_token = new_wallet_token(session, wallet.learner.id, now, issuer_id=scope)
-        audit.record(
-            session,
-            actor=f"learner:{wallet.learner.id}",
-            action="wallet.merge",
-            subject=wallet.learner.subject_id,
-            now=now,
-            full=scope is None,
-        )
+    with work.write():
+        new_token = new_wallet_token(session, wallet.learner.id, work.now, issuer_id=scope)
+        work.audit("wallet.merge", wallet.learner.subject_id, full=scope is None)
     return new_token
 
 

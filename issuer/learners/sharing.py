@@ -15,13 +15,11 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from issuer import audit
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work
 from issuer.errors import Gone, NotFound, ScopedWallet, ValidationFailed
 from issuer.learners import service as learners
 from issuer.learners.service import Wallet
@@ -33,15 +31,9 @@ def share_url(settings: Settings, share_id: str) -> str:
     return settings.url("shares", share_id)
 
 
-def create_share(
-    session: Session,
-    settings: Settings,
-    wallet: Wallet,
-    credential_ids: Sequence[str] | None,
-    *,
-    now: datetime,
-) -> ShareLink:
-    """Publish a share of the learner's whole history (``None``) or of chosen credentials.
+def create_share(work: Work, wallet: Wallet, credential_ids: Sequence[str] | None) -> ShareLink:
+    """Publish a share of the learner's whole history (``None``) or of chosen credentials
+    (the learner acts in ``work``).
 
     Raises:
         ScopedWallet: the whole history, asked through a link scoped to one provider.
@@ -78,18 +70,11 @@ def create_share(
         id=secrets.token_urlsafe(16),
         learner_id=learner.id,
         credential_ids=json.dumps(chosen) if chosen is not None else None,
-        created_at=now,
+        created_at=work.now,
     )
-    with write_transaction(session):
-        session.add(row)
-        audit.record(
-            session,
-            actor=f"learner:{learner.id}",
-            action="share.create",
-            subject=share_url(settings, row.id),
-            now=now,
-            credentials=chosen,
-        )
+    with work.write():
+        work.session.add(row)
+        work.audit("share.create", share_url(work.settings, row.id), credentials=chosen)
     return row
 
 
@@ -113,28 +98,22 @@ def learner_shares(session: Session, wallet: Wallet) -> list[ShareLink]:
     return [row for row in rows if _shows(wallet, row)]
 
 
-def take_down(
-    session: Session, settings: Settings, wallet: Wallet, share_id: str, *, now: datetime
-) -> ShareLink:
-    """Take a share of the learner down; its address answers 410 from now on.
+def take_down(work: Work, wallet: Wallet, share_id: str) -> ShareLink:
+    """Take a share of the learner down (the learner acts in ``work``); its address answers
+    410 from now on.
 
     Raises:
         NotFound: the wallet shows no such share.
     """
-    with write_transaction(session):
+    session = work.session
+    with work.write():
         row = session.get(ShareLink, share_id)
         if row is None or not _shows(wallet, row):
             raise NotFound("no such share")
         if row.removed_at is None:
-            row.removed_at = now
+            row.removed_at = work.now
             session.add(row)
-            audit.record(
-                session,
-                actor=f"learner:{wallet.learner.id}",
-                action="share.remove",
-                subject=share_url(settings, row.id),
-                now=now,
-            )
+            work.audit("share.remove", share_url(work.settings, row.id))
     return row
 
 

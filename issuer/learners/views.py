@@ -34,7 +34,7 @@ from badges.qr import qr_png, qr_svg
 from badges.summary import CredentialSummary, validity_state
 from issuer import settings_of
 from issuer.credentials.reads import credential_out
-from issuer.db import get_session
+from issuer.db import Work, get_session
 from issuer.errors import InvalidWalletLink, NotFound, ScopedWallet
 from issuer.i18n import translate
 from issuer.issuers.platform import is_platform
@@ -254,10 +254,9 @@ def merge(token: str) -> Response:
     """
     session = get_session()
     opened = open_wallet(session, token)
-    conf = settings_of(current_app)
     link = request.form.get("link", "")
     try:
-        new_token = learners.merge_wallets(session, opened, link, now=conf.clock())
+        new_token = learners.merge_wallets(_learner_work(opened), opened, link)
     except InvalidWalletLink:
         if not wants_html():
             raise
@@ -347,22 +346,24 @@ def _offline_qr(session: Session, row: Credential) -> str | None:
 @bp.post("/wallet/<token>/shares")
 def create_share(token: str) -> Response:
     """Publish a share page of the whole history or of the chosen badges."""
-    session = get_session()
-    opened = open_wallet(session, token)
-    conf = settings_of(current_app)
+    opened = open_wallet(get_session(), token)
     chosen = request.form.getlist("credential") if request.form.get("scope") == "selected" else None
-    sharing.create_share(session, conf, opened, chosen, now=conf.clock())
+    sharing.create_share(_learner_work(opened), opened, chosen)
     return _back_to_wallet(token)
 
 
 @bp.post("/wallet/<token>/shares/<share_id>/delete")
 def remove_share(token: str, share_id: str) -> Response:
     """Take a share page down (its address then answers 410 Gone)."""
-    session = get_session()
-    opened = open_wallet(session, token)
-    conf = settings_of(current_app)
-    sharing.take_down(session, conf, opened, share_id, now=conf.clock())
+    opened = open_wallet(get_session(), token)
+    sharing.take_down(_learner_work(opened), opened, share_id)
     return _back_to_wallet(token)
+
+
+def _learner_work(opened: Wallet) -> Work:
+    """The unit of work of a wallet request: the learner whose wallet is open acts."""
+    conf = settings_of(current_app)
+    return Work(get_session(), conf, conf.clock(), f"learner:{opened.learner.id}")
 
 
 def _back_to_wallet(token: str) -> Response:

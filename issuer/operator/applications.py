@@ -8,7 +8,6 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlmodel import col, func, select
 
-from issuer import audit
 from issuer.console import service as staff
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, ValidationFailed
@@ -95,14 +94,7 @@ def submit_application(
         )
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            actor=work.actor,
-            action="operator.application",
-            subject=data.slug,
-            now=work.now,
-            application=row.pk,
-        )
+        work.audit("operator.application", data.slug, issuer_id=None, application=row.pk)
     return row
 
 
@@ -189,13 +181,10 @@ def approve_application(
         row.decided_by = work.actor[:120]
         row.issuer_id = registered.issuer.pk
         work.session.add(row)
-        audit.record(
-            work.session,
-            actor=work.actor,
-            action="operator.approve",
-            subject=registered.issuer.did,
+        work.audit(
+            "operator.approve",
+            registered.issuer.did,
             issuer_id=registered.issuer.pk,
-            now=work.now,
             application=row.pk,
         )
     return registered
@@ -222,13 +211,5 @@ def reject_application(work: Work, application_id: int, *, reason: str) -> Provi
         row.decided_at = work.now
         row.decided_by = work.actor[:120]
         work.session.add(row)
-        audit.record(
-            work.session,
-            actor=work.actor,
-            action="operator.reject",
-            subject=row.slug,
-            now=work.now,
-            application=row.pk,
-            reason=text,
-        )
+        work.audit("operator.reject", row.slug, issuer_id=None, application=row.pk, reason=text)
     return row

@@ -114,13 +114,7 @@ def provider(slug: str) -> Any:
                 return redirect(url_for("operator.provider", slug=slug, done="decertify"))
             # A new owner invitation (an owner left, or the first link expired).
             user, link = staff.create_user(
-                work.session,
-                work.settings,
-                issuer,
-                email=form.get("email", ""),
-                role="owner",
-                now=work.now,
-                actor=work.actor,
+                work.acting_for(issuer), email=form.get("email", ""), role="owner"
             )
             _mail_invite(service.Registered(issuer, user.email, link))
         except NotFound:
@@ -271,8 +265,7 @@ def _mail_invite(done: service.Registered) -> None:
     work = _work()
     with work.write():
         outbox.queue(
-            work.session,
-            conf,
+            work,
             [
                 Mail(
                     message,
@@ -281,5 +274,4 @@ def _mail_invite(done: service.Registered) -> None:
                     issuer_id=done.issuer.pk,
                 )
             ],
-            now=work.now,
         )

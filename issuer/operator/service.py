@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, distinct, or_
 from sqlmodel import col, func, select
 
-from issuer import audit
 from issuer.achievements.artwork import Artwork, store_logo
 from issuer.certification import service as certifying
 from issuer.console import service as staff
@@ -77,16 +76,8 @@ class ProviderFigures:
 def create_operator(work: Work, *, email: str) -> tuple[StaffUser, str]:
     """Create an operator account on the platform's identity; return it and its one-time
     set-password link (the platform's identity is created first if it does not exist)."""
-    platform = ensure_platform(work.session, work.settings, now=work.now, actor=work.actor)
-    return staff.create_user(
-        work.session,
-        work.settings,
-        platform,
-        email=email,
-        role=OPERATOR_ROLE,
-        now=work.now,
-        actor=work.actor,
-    )
+    platform = ensure_platform(work)
+    return staff.create_user(work.acting_for(platform), email=email, role=OPERATOR_ROLE)
 
 
 # -- providers --------------------------------------------------------------------------------
@@ -175,25 +166,15 @@ def register_provider(
         ValidationFailed: the owner's e-mail is not an address.
     """
     address = staff.normalize_email(owner_email)
-    session, conf = work.session, work.settings
     with work.write():
-        issuer, key = accounts.create_issuer(session, conf, data, now=work.now, actor=work.actor)
-        accounts.revoke_api_key(session, issuer, key, now=work.now, actor=work.actor)
+        issuer, key = accounts.create_issuer(work, data)
+        acting = work.acting_for(issuer)
+        accounts.revoke_api_key(acting, key)
         if logo is not None:
-            issuer = store_logo(session, conf, issuer, logo, now=work.now, actor=work.actor)
-        _user, link = staff.create_user(
-            session, conf, issuer, email=address, role="owner", now=work.now, actor=work.actor
-        )
-        audit.record(
-            session,
-            actor=work.actor,
-            action="operator.register",
-            subject=issuer.did,
-            issuer_id=issuer.pk,
-            now=work.now,
-            slug=issuer.slug,
-            owner=address,
-        )
+            issuer = store_logo(acting, logo)
+            acting = work.acting_for(issuer)
+        _user, link = staff.create_user(acting, email=address, role="owner")
+        acting.audit("operator.register", issuer.did, slug=issuer.slug, owner=address)
     return Registered(issuer, address, link)
 
 
@@ -241,13 +222,10 @@ def change_state(work: Work, slug: str, change: str, *, reason: str | None = Non
             # certifications are revoked with the removal (re-certify after reinstating).
             for current in certifying.all_current(work.session, issuer, now=work.now):
                 certifying.revoke(work, current.id, reason=f"provider removed: {text}"[:200])
-        audit.record(
-            work.session,
-            actor=work.actor,
-            action=f"operator.{change}",
-            subject=issuer.did,
+        work.audit(
+            f"operator.{change}",
+            issuer.did,
             issuer_id=issuer.pk,
-            now=work.now,
             **({"reason": text} if text else {}),
         )
     return issuer

@@ -102,14 +102,13 @@ def _domain(settings: Settings) -> str:
     return address.rsplit("@", 1)[-1] if "@" in address else "localhost"
 
 
-def queue(
-    session: Session, settings: Settings, mails: Sequence[Mail], *, now: datetime
-) -> list[int]:
-    """Write ``mails`` to the outbox in ``session``'s open transaction; return the new ids.
+def queue(work: Work, mails: Sequence[Mail]) -> list[int]:
+    """Write ``mails`` to the outbox in ``work``'s open transaction; return the new ids.
 
     Does nothing without an SMTP server configured. A mail whose key is already queued
     (or sent) is left as it is and not returned.
     """
+    session, settings, now = work.session, work.settings, work.now
     if not settings.smtp_url or not mails:
         return []
     values = []

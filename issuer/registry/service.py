@@ -43,7 +43,7 @@ from badges.context import REGISTRY_CONTEXTS
 from issuer.certification import service as certifications
 from issuer.certification.models import Certification as CertificationRow
 from issuer.config import Settings
-from issuer.db import write_transaction
+from issuer.db import Work, write_transaction
 from issuer.issuers import platform, signing
 from issuer.issuers import service as accounts
 from issuer.models import Issuer, RegistryCredential, SigningKey
@@ -301,7 +301,7 @@ def signed_registry(session: Session, settings: Settings, *, now: datetime) -> t
     serves the winner's copy).
     """
     now = now.replace(microsecond=0)
-    identity = platform.ensure_platform(session, settings, now=now, actor=_ACTOR)
+    identity = platform.ensure_platform(Work(session, settings, now, _ACTOR))
     entries = registry_entries(session, settings, now=now)
     listed = _json_bytes([entry.credential_json() for entry in entries])
     key_id = _active_proof_key(session, identity.pk) or ""

@@ -29,7 +29,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from badges import format_datetime
-from issuer import audit
 from issuer.config import Settings
 from issuer.db import Work, insert_all
 from issuer.errors import Conflict, NotFound, ValidationFailed
@@ -126,13 +125,9 @@ def create_endpoint(
             created_at=work.now,
         )
         work.session.add(endpoint)
-        audit.record(
-            work.session,
-            actor=work.actor,
-            action="webhook.create",
-            subject=f"webhook:{endpoint_id}",
-            issuer_id=issuer.pk,
-            now=work.now,
+        work.audit(
+            "webhook.create",
+            f"webhook:{endpoint_id}",
             url=address,
             events=chosen,
         )
@@ -186,14 +181,7 @@ def disable_endpoint(work: Work, ref: str) -> WebhookEndpoint:
             for delivery in pending:
                 delivery.state, delivery.next_attempt_at = "cancelled", None
                 work.session.add(delivery)
-            audit.record(
-                work.session,
-                actor=work.actor,
-                action="webhook.disable",
-                subject=f"webhook:{endpoint.id}",
-                issuer_id=endpoint.issuer_id,
-                now=work.now,
-            )
+            work.audit("webhook.disable", f"webhook:{endpoint.id}", issuer_id=endpoint.issuer_id)
     return endpoint
 
 
@@ -354,13 +342,10 @@ def replay(work: Work, ref: str, delivery_ref: str) -> WebhookDelivery:
         )
         work.session.add(again)
         delivery_jobs.send_later(work, [again.uuid])
-        audit.record(
-            work.session,
-            actor=work.actor,
-            action="webhook.replay",
-            subject=f"webhook:{endpoint.id}",
+        work.audit(
+            "webhook.replay",
+            f"webhook:{endpoint.id}",
             issuer_id=endpoint.issuer_id,
-            now=work.now,
             event_id=original.event_id,
             delivery=again.uuid,
         )

@@ -89,7 +89,7 @@ def test_a_badge_whose_key_was_declared_compromised_says_so(
         issuer = issuer_by_slug(session, live_server.nuri.issuer.slug)
         with db.write_transaction(session):
             signing.rotate_keys(
-                session, conf, issuer, compromised=True, now=conf.clock(), actor="test"
+                db.Work(session, conf, conf.clock(), "test", issuer), compromised=True
             )
 
     page.refresh()

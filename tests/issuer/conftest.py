@@ -156,11 +156,8 @@ def create_tenant(app: Flask, slug: str, name: str, *, suspension: bool = False)
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
         issuer, key = accounts.create_issuer(
-            session,
-            conf,
+            db.Work(session, conf, conf.clock(), "test"),
             IssuerCreate(slug=slug, name=name, suspension=suspension),
-            now=conf.clock(),
-            actor="test",
         )
     return Tenant(issuer, key)
 

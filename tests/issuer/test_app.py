@@ -12,14 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from issuer import audit, create_app, db, settings_of
 from issuer.config import utc_now
 from issuer.errors import NotFound
 from issuer.models import AuditEvent, Issuer
 from issuer.schemas import AchievementCreate, CredentialCreate, IssuedCredential
-from tests.issuer.conftest import Api, unique_email
+from tests.issuer.conftest import Api, Tenant, unique_email
 
 
 @pytest.mark.parametrize(
@@ -222,7 +222,7 @@ def _write_then_fail(session: Session, subject: str) -> None:
 
 def _fail_in_unit(app: Flask, subject: str) -> None:
     with db.unit_of_work(db.engine_of(app), settings_of(app), actor="cli:test") as work:
-        audit.record(work.session, actor=work.actor, action="t", subject=subject, now=work.now)
+        work.audit("t", subject)
         work.session.flush()
         raise _Boom
 
@@ -252,12 +252,42 @@ def test_unit_of_work_commits_at_the_edge_or_rolls_back(app: Flask) -> None:
     with db.unit_of_work(engine, conf, actor="cli:test") as work:
         assert work.actor == "cli:test"
         assert work.issuer is None
-        audit.record(work.session, actor=work.actor, action="t", subject=f"{tag}-a", now=work.now)
+        work.audit("t", f"{tag}-a")
     with pytest.raises(_Boom):
         _fail_in_unit(app, f"{tag}-b")
     subjects = _subjects(app)
     assert f"{tag}-a" in subjects
     assert f"{tag}-b" not in subjects
+
+
+def test_work_audit_logs_the_units_actor_time_and_tenant(app: Flask, hanbit: Tenant) -> None:
+    """Work.audit names the unit's actor and instant, and the tenant unless told otherwise."""
+    tag = uuid.uuid4().hex
+    engine, conf = db.engine_of(app), settings_of(app)
+    with db.unit_of_work(engine, conf, actor="cli:audit") as work:
+        tenant = hanbit.issuer
+        acting = work.acting_for(tenant)
+        work.audit("t.none", f"{tag}-none", reason="r")
+        acting.audit("t.tenant", f"{tag}-tenant")
+        acting.audit("t.explicit", f"{tag}-explicit", issuer_id=None)
+        later = acting.at(work.now.replace(microsecond=0))
+        later.audit("t.later", f"{tag}-later")
+    with db.new_session(engine) as session:
+        rows = {
+            row.subject: row
+            for row in session.exec(
+                select(AuditEvent).where(col(AuditEvent.subject).startswith(tag))
+            ).all()
+        }
+    assert {row.actor for row in rows.values()} == {"cli:audit"}
+    assert rows[f"{tag}-none"].issuer_id is None
+    assert rows[f"{tag}-none"].detail == '{"reason": "r"}'
+    assert rows[f"{tag}-tenant"].issuer_id == tenant.pk
+    assert rows[f"{tag}-explicit"].issuer_id is None
+    assert rows[f"{tag}-later"].issuer_id == tenant.pk
+    assert rows[f"{tag}-later"].occurred_at.microsecond == 0
+    stamped = rows[f"{tag}-tenant"].occurred_at
+    assert stamped.replace(tzinfo=None) == work.now.replace(tzinfo=None)
 
 
 def test_unit_of_work_without_an_issuer_has_no_tenant(app: Flask) -> None:

@@ -145,7 +145,7 @@ def test_turning_suspension_on_applies_to_new_badges_only(app: Flask, client: Fl
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
         issuer = accounts.issuer_by_slug(session, "switch")
-        accounts.set_suspension(session, issuer, False, now=conf.clock(), actor="test")
+        accounts.set_suspension(db.Work(session, conf, conf.clock(), "test", issuer), False)
     # Turned off again: a badge that carries the entry can still be unsuspended.
     lifted = api.post(f"/api/v1/credentials/{after['uuid']}/unsuspend")
     assert lifted.status_code == 200

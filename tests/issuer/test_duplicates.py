@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from badges import Bitstring
 from issuer import db, settings_of
 from issuer.credentials import service as services
+from issuer.db import Work
 from issuer.models import Credential
 from issuer.schemas import BatchRow
 from tests.issuer.conftest import BASE_URL, Api, Tenant, unique_email
@@ -266,24 +267,16 @@ def test_a_badge_issued_meanwhile_is_caught_inside_the_write_transaction(
             with db.new_session(engine) as second:
                 raced.append(
                     services.issue_batch(
-                        second,
-                        conf,
-                        hanbit.issuer,
+                        Work(second, conf, conf.clock(), "test", hanbit.issuer),
                         rows[:1],
-                        now=conf.clock(),
-                        actor="test",
                         achievement_id=course["uuid"],
                     )
                 )
 
     with db.new_session(engine) as session:
         outcome = services.issue_batch(
-            session,
-            conf,
-            hanbit.issuer,
+            Work(session, conf, conf.clock(), "test", hanbit.issuer),
             rows,
-            now=conf.clock(),
-            actor="test",
             achievement_id=course["uuid"],
             progress=meanwhile,
         )
@@ -309,24 +302,16 @@ def test_replace_inside_a_race_revokes_the_badge_issued_meanwhile(
         with db.new_session(engine) as second:
             raced.append(
                 services.issue_batch(
-                    second,
-                    conf,
-                    hanbit.issuer,
+                    Work(second, conf, conf.clock(), "test", hanbit.issuer),
                     [row],
-                    now=conf.clock(),
-                    actor="test",
                     achievement_id=course["uuid"],
                 )
             )
 
     with db.new_session(engine) as session:
         outcome = services.issue_batch(
-            session,
-            conf,
-            hanbit.issuer,
+            Work(session, conf, conf.clock(), "test", hanbit.issuer),
             [row],
-            now=conf.clock(),
-            actor="test",
             achievement_id=course["uuid"],
             progress=meanwhile,
             duplicates="replace",
@@ -373,12 +358,8 @@ def test_two_concurrent_batches_for_one_learner_issue_one_badge(
                 start.wait(timeout=30)
                 outcomes.append(
                     services.issue_batch(
-                        session,
-                        conf,
-                        hanbit.issuer,
+                        Work(session, conf, conf.clock(), "test", hanbit.issuer),
                         [row],
-                        now=conf.clock(),
-                        actor="test",
                         achievement_id=course["uuid"],
                     )
                 )

@@ -133,12 +133,8 @@ def test_a_kept_report_never_hides_a_compromised_key(app: Flask, client: FlaskCl
     other_worker = dataclasses.replace(conf, signer_cache=BoundedCache(4, 60.0))
     with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
         signing.compromise_key(
-            session,
-            other_worker,
-            tenant.issuer,
+            db.Work(session, other_worker, conf.clock(), "test", tenant.issuer),
             f"{DID.format(slug='fast-leak')}#key-1",
-            now=conf.clock(),
-            actor="test",
         )
     assert client.get(did_path, headers={"If-None-Match": etag}).status_code == 200
     assert _verdict(client.get(page, headers=KOREAN).get_data(as_text=True)) == "invalid"

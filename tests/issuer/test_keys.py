@@ -32,13 +32,9 @@ def _rotate(
         issuer = issuer_by_slug(session, slug)
         with db.write_transaction(session):
             created = signing.rotate_keys(
-                session,
-                conf,
-                issuer,
+                db.Work(session, conf, conf.clock(), "test", issuer),
                 key_types=[key_type] if key_type else signing.ISSUER_KEY_TYPES,
                 compromised=compromised,
-                now=conf.clock(),
-                actor="test",
             )
         return [row.key_id for row in created]
 
@@ -141,7 +137,7 @@ def test_compromising_a_retired_key_only_unpublishes_it(app: Flask, client: Flas
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
         created = signing.compromise_key(
-            session, conf, tenant.issuer, f"{did}#key-2", now=conf.clock(), actor="test"
+            db.Work(session, conf, conf.clock(), "test", tenant.issuer), f"{did}#key-2"
         )
     assert created == []
     jwks = client.get("/issuers/retired/jwks.json").json
@@ -186,7 +182,7 @@ def test_a_rotation_by_another_worker_reaches_this_one_at_once(
     other_worker = dataclasses.replace(conf, signer_cache=BoundedCache(4, 60.0))
     with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
         signing.compromise_key(
-            session, other_worker, tenant.issuer, f"{did}#key-1", now=conf.clock(), actor="test"
+            db.Work(session, other_worker, conf.clock(), "test", tenant.issuer), f"{did}#key-1"
         )
     new = api.issue(course["uuid"], unique_email())
     assert new["credential"]["proof"][0]["verificationMethod"] == f"{did}#key-3"

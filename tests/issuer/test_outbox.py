@@ -100,7 +100,7 @@ def _message(to: str) -> EmailMessage:
 def _queue(app: Flask, *addresses: str) -> list[int]:
     with _work(app) as work, work.write():
         mails = [outbox.Mail(_message(a), key=f"test:{a}", kind="test") for a in addresses]
-        return outbox.queue(work.session, work.settings, mails, now=work.now)
+        return outbox.queue(work, mails)
 
 
 def _row(app: Flask, outbox_id: int) -> OutboxMail:
@@ -202,17 +202,13 @@ def test_a_badge_rolled_back_leaves_no_mail(app: Flask, hanbit: Tenant, database
     try:
         with db.new_session(engine) as session, pytest.raises((ServiceBusy, DBAPIError)):
             services.issue_credential(
-                session,
-                conf,
-                hanbit.issuer,
+                Work(session, conf, conf.clock(), "test", hanbit.issuer),
                 CredentialCreate.model_validate(
                     {
                         "achievementId": course,
                         "recipient": {"email": unique_email("rollback"), "name": "롤백"},
                     }
                 ),
-                now=conf.clock(),
-                actor="test",
             )
     finally:
         with engine.begin() as connection:
@@ -376,7 +372,7 @@ def test_mail_commands_report_and_send(app: Flask, down: Sink, clock: Clock) -> 
 
 def _queue_then_fail(work: Work, mail: outbox.Mail) -> None:
     with work.write():
-        outbox.queue(work.session, work.settings, [mail], now=work.now)
+        outbox.queue(work, [mail])
         raise RuntimeError("rolled back")
 
 
@@ -393,7 +389,7 @@ def test_on_the_queue_the_send_job_is_deferred_with_the_mail(app: Flask, databas
         with pytest.raises(RuntimeError, match="rolled back"):
             _queue_then_fail(work, mail)
         with work.write():
-            (outbox_id,) = outbox.queue(work.session, queued, [mail], now=work.now)
+            (outbox_id,) = outbox.queue(work, [mail])
     with db.new_session(engine) as session:
         job = jobs.find_by_key(session, f"outbox:{outbox_id}")
         assert job is not None

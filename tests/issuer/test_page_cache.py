@@ -156,10 +156,8 @@ def test_a_key_compromise_by_another_worker_shows_on_the_next_load(
         assert _verdict(client.get(path, headers=KOREAN).get_data(as_text=True)) == "valid"
     conf = settings_of(app)
     other = dataclasses.replace(conf, signer_cache=BoundedCache(4, 60.0))
-    with db.new_session(db.engine_of(app)) as session, db.write_transaction(session):
-        signing.compromise_key(
-            session, other, tenant.issuer, f"{tenant.issuer.did}#key-1", now=conf.clock(), actor="t"
-        )
+    with db.unit_of_work(db.engine_of(app), other, actor="t", issuer=tenant.issuer) as work:
+        signing.compromise_key(work, f"{tenant.issuer.did}#key-1")
     assert _verdict(client.get(path, headers=KOREAN).get_data(as_text=True)) == "invalid"
 
 

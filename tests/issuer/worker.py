@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, event
 
 from issuer import create_app, db, settings_of
 from issuer.credentials import service as services
+from issuer.db import Work
 from issuer.issuers import service as accounts
 
 
@@ -57,12 +58,8 @@ def run_batch(args: argparse.Namespace) -> None:
     with db.new_session(db.engine_of(app)) as session:
         issuer = accounts.issuer_by_slug(session, args.issuer)
         outcome = services.issue_batch(
-            session,
-            conf,
-            issuer,
+            Work(session, conf, conf.clock(), "worker", issuer),
             rows,
-            now=conf.clock(),
-            actor="worker",
             idempotency_key=args.key,
             progress=progress,
         )

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from issuer.config import Settings
 from issuer.console import service
 from issuer.console.models import StaffSession, StaffToken, StaffUser
+from issuer.db import Work
 from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
 from issuer.issuers.service import token_digest
 from issuer.models import AuditEvent
@@ -27,13 +28,7 @@ def _token(link: str) -> str:
 
 def _user(session: Session, settings: Settings, tenant: Tenant, role: str = "owner") -> StaffUser:
     user, link = service.create_user(
-        session,
-        settings,
-        tenant.issuer,
-        email=unique_email("staff"),
-        role=role,
-        now=NOW,
-        actor="test",
+        Work(session, settings, NOW, "test", tenant.issuer), email=unique_email("staff"), role=role
     )
     service.set_password(session, _token(link), PASSWORD, now=NOW)
     return user
@@ -44,7 +39,7 @@ def test_link_sets_an_argon2id_password_once(
 ) -> None:
     email = unique_email("Owner").upper()
     user, link = service.create_user(
-        session, settings, hanbit.issuer, email=email, role="owner", now=NOW, actor="test"
+        Work(session, settings, NOW, "test", hanbit.issuer), email=email, role="owner"
     )
     assert link.startswith(settings.url("console", "set-password") + "/")
     assert user.email == email.lower()
@@ -69,19 +64,13 @@ def test_link_sets_an_argon2id_password_once(
         )
     with pytest.raises(AlreadyExists):
         service.create_user(
-            session, settings, hanbit.issuer, email=email, role="viewer", now=NOW, actor="t"
+            Work(session, settings, NOW, "t", hanbit.issuer), email=email, role="viewer"
         )
 
 
 def test_links_expire(session: Session, settings: Settings, hanbit: Tenant) -> None:
     _user_row, link = service.create_user(
-        session,
-        settings,
-        hanbit.issuer,
-        email=unique_email(),
-        role="viewer",
-        now=NOW,
-        actor="test",
+        Work(session, settings, NOW, "test", hanbit.issuer), email=unique_email(), role="viewer"
     )
     later = NOW + service.LINK_LIFETIME
     with pytest.raises(NotFound):
@@ -94,23 +83,11 @@ def test_unknown_role_and_bad_email_are_refused(
 ) -> None:
     with pytest.raises(ValidationFailed):
         service.create_user(
-            session,
-            settings,
-            hanbit.issuer,
-            email=unique_email(),
-            role="admin",
-            now=NOW,
-            actor="t",
+            Work(session, settings, NOW, "t", hanbit.issuer), email=unique_email(), role="admin"
         )
     with pytest.raises(ValidationFailed):
         service.create_user(
-            session,
-            settings,
-            hanbit.issuer,
-            email="no address",
-            role="viewer",
-            now=NOW,
-            actor="t",
+            Work(session, settings, NOW, "t", hanbit.issuer), email="no address", role="viewer"
         )
 
 
@@ -202,14 +179,22 @@ def test_roles_and_removal(
     assert [service.allowed(issuer, a) for a in ("read", "issue", "manage")] == [True, True, False]
     assert [service.allowed(owner, a) for a in ("read", "issue", "manage")] == [True, True, True]
     with pytest.raises(Forbidden):
-        service.disable_user(session, issuer, viewer.pk, now=NOW)
+        service.disable_user(
+            Work(session, settings, NOW, f"staff:{issuer.email}", hanbit.issuer), issuer, viewer.pk
+        )
     with pytest.raises(Forbidden):
-        service.disable_user(session, owner, owner.pk, now=NOW)
+        service.disable_user(
+            Work(session, settings, NOW, f"staff:{owner.email}", hanbit.issuer), owner, owner.pk
+        )
     stranger = _user(session, settings, nuri, "viewer")
     with pytest.raises(NotFound):
-        service.disable_user(session, owner, stranger.pk, now=NOW)
+        service.disable_user(
+            Work(session, settings, NOW, f"staff:{owner.email}", hanbit.issuer), owner, stranger.pk
+        )
     token = service.start_session(session, viewer, now=NOW)
-    service.disable_user(session, owner, viewer.pk, now=NOW)
+    service.disable_user(
+        Work(session, settings, NOW, f"staff:{owner.email}", hanbit.issuer), owner, viewer.pk
+    )
     assert service.resume(session, token, now=NOW) is None
     with pytest.raises(Unauthorized):
         service.check_credentials(

@@ -88,18 +88,14 @@ def test_operator_role_is_only_on_the_platform(app: Flask, session: Session) -> 
     conf = settings_of(app)
     with pytest.raises(ValidationFailed):
         staff_service.create_user(
-            session,
-            conf,
-            tenant.issuer,
+            Work(session, conf, conf.clock(), "test", tenant.issuer),
             email=unique_email(),
             role="operator",
-            now=conf.clock(),
-            actor="test",
         )
-    platform = ensure_platform(session, conf, now=conf.clock(), actor="test")
+    platform = ensure_platform(Work(session, conf, conf.clock(), "test"))
     with pytest.raises(ValidationFailed):
         staff_service.create_user(
-            session, conf, platform, email=unique_email(), role="owner", now=conf.clock(), actor="t"
+            Work(session, conf, conf.clock(), "t", platform), email=unique_email(), role="owner"
         )
 
 
@@ -400,14 +396,10 @@ def test_suspended_provider_is_refused_but_its_badges_verify(
     conf = settings_of(app)
     with pytest.raises(ProviderSuspended):
         credentials.issue_credential(
-            session,
-            conf,
-            accounts.issuer_by_slug(session, slug),
+            Work(session, conf, conf.clock(), "cli:test", accounts.issuer_by_slug(session, slug)),
             CredentialCreate.model_validate(
                 {"achievementId": course["id"], "recipient": {"email": unique_email()}}
             ),
-            now=conf.clock(),
-            actor="cli:test",
         )
     # The console: the signed-in owner gets the refusal page, and cannot sign in again.
     page = owner.get("/console/courses")
@@ -486,14 +478,10 @@ def _issue_at(app: Flask, session: Session, tenant: Tenant, course_id: str, when
     conf = settings_of(app)
     issuer = accounts.issuer_by_slug(session, tenant.issuer.slug)
     outcome = credentials.issue_credential(
-        session,
-        conf,
-        issuer,
+        Work(session, conf, when, "test", issuer),
         CredentialCreate.model_validate(
             {"achievementId": course_id, "recipient": {"email": unique_email(), "name": "가"}}
         ),
-        now=when,
-        actor="test",
     )
     return outcome.issued[0].credential.id
 

@@ -267,8 +267,7 @@ def test_outbox_summary_counts_and_lists_failed_mail_without_address(
     conf = settings_of(app)
     with db.unit_of_work(db.engine_of(app), conf, actor="test") as work, work.write():
         outbox.queue(
-            work.session,
-            conf,
+            work,
             [
                 outbox.Mail(
                     _mail(refused),
@@ -280,7 +279,6 @@ def test_outbox_summary_counts_and_lists_failed_mail_without_address(
                     _mail(fine), key=f"ops:{fine}", kind="ops.check", issuer_id=tenant.issuer.pk
                 ),
             ],
-            now=work.now,
         )
     received.to(fine)
     counts = _settled_counts(app)
