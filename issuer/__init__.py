@@ -44,13 +44,13 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
   ``job_views``).
 
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
-``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``models`` (all tables),
-``schemas`` (API wire shapes), ``errors`` (domain errors to JSON or pages), ``operations``
-(API plumbing: callers, request parsing, documented operations), ``openapi`` (the document
-built from every operation), ``pages`` (rendering, language choice, security headers),
-``i18n``, ``body``, ``limits``, ``caches``, ``logs``, ``audit``, ``demo``, ``cli`` (the
-``baeji`` command list), ``commands`` (what every command shares); ``templates/`` and
-``static/``; ``migrations/`` (Alembic, linear).
+``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``prepared`` (hot-path reads),
+``models`` (all tables), ``schemas`` (API wire shapes), ``errors`` (domain errors to JSON or
+pages), ``operations`` (API plumbing: callers, request parsing, documented operations),
+``openapi`` (the document built from every operation), ``pages`` (rendering, language
+choice, security headers), ``i18n``, ``body``, ``limits``, ``caches``, ``logs``, ``audit``,
+``demo``, ``cli`` (the ``baeji`` command list), ``commands`` (what every command shares);
+``templates/`` and ``static/``; ``migrations/`` (Alembic, linear).
 
 Which package may import which is checked by ``tests/issuer/test_layering.py``.
 """

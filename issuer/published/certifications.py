@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 
 from issuer.certification.models import Certification
 from issuer.config import Settings
-from issuer.db import PreparedRead
 from issuer.errors import NotFound
 from issuer.models import Issuer, parse_id
+from issuer.prepared import PreparedRead
 from issuer.published.service import CREDENTIAL_JSON, IMMUTABLE, Published, _first, _tag
 
 _FORMS: dict[str, PreparedRead] = {

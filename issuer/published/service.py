@@ -33,11 +33,11 @@ from badges.summary import CredentialSummary
 from issuer.achievements.artwork import artwork_png, artwork_svg
 from issuer.caches import BoundedCache
 from issuer.config import Settings
-from issuer.db import PreparedRead
 from issuer.errors import NotFound
 from issuer.issuers import signing
 from issuer.issuers.service import PLATFORM_SLUG
 from issuer.models import Achievement, Credential, Issuer, SigningKey, StatusList, parse_id
+from issuer.prepared import PreparedRead
 from keys import KeyState
 
 CREDENTIAL_JSON = "application/vc+ld+json"

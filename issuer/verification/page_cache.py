@@ -57,9 +57,9 @@ from sqlmodel import Session, col
 
 from issuer.caches import BoundedCache
 from issuer.certification.models import Certification
-from issuer.db import PreparedRead
 from issuer.issuers.service import PLATFORM_SLUG
 from issuer.models import Credential, Issuer, SigningKey, StatusList
+from issuer.prepared import PreparedRead
 from issuer.verification.service import window_side
 from verify import CheckResult, CheckStatus
 

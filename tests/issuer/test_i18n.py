@@ -17,8 +17,10 @@ from issuer.i18n import (
     translate,
 )
 from issuer.issuers.service import STATES
+from issuer.operator.job_views import TITLED
 from issuer.operator.models import APPLICATION_STATES
 from issuer.operator.service import CHANGES
+from issuer.outbox.models import STATES as MAIL_STATES
 from issuer.verification.certification import SHOWN
 from tests.test_catalogs import texts
 from verify import CheckStatus, Verdict
@@ -133,6 +135,9 @@ def test_every_page_text_exists_in_both_languages() -> None:
     keys |= {"operator.done.certify", "operator.done.decertify", "operator.join_throttled"}
     keys |= {f"operator.application.{state}" for state in (*APPLICATION_STATES, "all")}
     keys |= {f"operator.certification_state.{s}" for s in ("current", "expired", "revoked")}
+    # The operator's job and mail pages: titled job kinds and outbox states.
+    keys |= {f"operator.job_name.{name}" for name in TITLED}
+    keys |= {f"operator.mail_state.{state}" for state in MAIL_STATES}
     missing = sorted(keys - MESSAGES.keys())
     assert missing == []
     for key, (english, korean) in MESSAGES.items():

@@ -23,8 +23,8 @@ from PIL import Image
 from issuer import db, settings_of
 from issuer.caches import BoundedCache
 from issuer.certification import service as certifying
+from issuer.issuers import platform, signing
 from issuer.issuers import service as accounts
-from issuer.issuers import signing
 from issuer.verification.page_cache import PAGE_DEPENDENCIES, covers, current_versions
 from tests.issuer.conftest import BASE_URL, ENGLISH, KOREAN, Api, Tenant, create_tenant, make_app
 from tests.issuer.conftest import unique_email as email
@@ -80,6 +80,11 @@ def other_worker(
 
 @pytest.fixture(scope="module")
 def tenant(app: Flask) -> Tenant:
+    # The platform's identity exists from `baeji init` on, as in a real instance: made later
+    # (by the first learner record a background job signs) it would change the platform's
+    # keys, which kept pages depend on, between two loads of a test.
+    with db.unit_of_work(db.engine_of(app), settings_of(app), actor="test") as work:
+        platform.ensure_platform(work)
     return create_tenant(app, "kept", "보관 아카데미", suspension=True)
 
 
@@ -156,7 +161,10 @@ def test_a_key_compromise_by_another_worker_shows_on_the_next_load(
         assert _verdict(client.get(path, headers=KOREAN).get_data(as_text=True)) == "valid"
     conf = settings_of(app)
     other = dataclasses.replace(conf, signer_cache=BoundedCache(4, 60.0))
-    with db.unit_of_work(db.engine_of(app), other, actor="t", issuer=tenant.issuer) as work:
+    with (
+        db.unit_of_work(db.engine_of(app), other, actor="t", issuer=tenant.issuer) as work,
+        work.write(),
+    ):
         signing.compromise_key(work, f"{tenant.issuer.did}#key-1")
     assert _verdict(client.get(path, headers=KOREAN).get_data(as_text=True)) == "invalid"
 
