@@ -141,8 +141,8 @@ def test_the_request_does_the_same_work_for_any_address(
     for address in (known, unknown):
         with _jobs_added(app) as added:
             assert _ask(client, address).status_code == 200
-        (job,) = added
-        assert job.name == "learners.wallet_link"
+        # One lookup job (the mail it queues for a known address is a job of its own).
+        (job,) = [j for j in added if j.name == "learners.wallet_link"]
         assert address not in job.payload
         assert jobs.wait(db.engine_of(app), job.pk).state == "done"
         with Session(db.engine_of(app)) as session:
