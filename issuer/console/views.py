@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import functools
 import hmac
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -141,6 +142,25 @@ def field_errors(err: Exception) -> list[str]:
 
 def course_of(course_id: str) -> Achievement:
     return catalog.get_achievement(_db(), _settings(), g.console.issuer, course_id)
+
+
+def cohort_result(
+    course: Any, issued: list[tuple[Any, Any]], skipped: list[Any], **extra: Any
+) -> Response:
+    """The result page of a cohort: ``issued`` holds (learner, issued) pairs, whose learners
+    and credential ids also go into the page for the wallet-link sheet."""
+    sheet_rows = [
+        {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued
+    ]
+    return page(
+        "cohort_result.html",
+        course=course,
+        issued=issued,
+        skipped=skipped,
+        sheet_rows=json.dumps(sheet_rows, ensure_ascii=False),
+        credential_url=lambda c: _settings().url("credentials", c.id),
+        **extra,
+    )
 
 
 def spreadsheet(name: str, header: list[str], rows: list[list[str]], kind: str) -> Response:
