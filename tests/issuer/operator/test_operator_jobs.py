@@ -35,12 +35,11 @@ from tests.issuer.conftest import (
     Api,
     Tenant,
     create_tenant,
-    make_app,
     unique_email,
 )
 from tests.issuer.console.conftest import HOST, create_staff
 from tests.issuer.operator.conftest import Operator, create_operator
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app, sink  # noqa: F401  (the SMTP sink)
 
 
 @pytest.fixture(scope="module")
@@ -50,20 +49,15 @@ def app(
     sink: tuple[Sink, int],  # noqa: F811
 ) -> Iterator[Flask]:
     """The operator console on its HTTPS origin: jobs in process, cohorts over 3 as jobs."""
-    app = make_app(
+    yield from mailing_app(
         database_url,
-        tmp_path_factory.mktemp("instance"),
+        tmp_path_factory,
+        sink,
         SERVER_NAME=HOST,
         PREFERRED_URL_SCHEME="https",
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
         JOB_BATCH_THRESHOLD=3,
         JOB_CHUNK_SIZE=2,
     )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
 
 
 @pytest.fixture(scope="module")
