@@ -158,6 +158,20 @@ def mailing_app(
     db.engine_of(app).dispose()
 
 
+def mailing_app_fixture(doc: str, **settings: Any) -> Any:
+    """A module-scoped ``app`` fixture of :func:`mailing_app` with ``settings``, described by
+    ``doc``: a module says ``app = mailing_app_fixture(...)`` (and imports ``sink``)."""
+
+    @pytest.fixture(scope="module")
+    def app(
+        database_url: str, tmp_path_factory: pytest.TempPathFactory, sink: tuple[Sink, int]
+    ) -> Iterator[Flask]:
+        yield from mailing_app(database_url, tmp_path_factory, sink, **settings)
+
+    app.__doc__ = doc
+    return app
+
+
 @pytest.fixture(scope="module")
 def app(
     database_url: str, tmp_path_factory: pytest.TempPathFactory, sink: tuple[Sink, int]

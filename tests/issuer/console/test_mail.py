@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,23 +12,13 @@ from issuer import db, settings_of
 from issuer.models import Credential
 from tests.issuer.conftest import BASE_URL, Tenant, unique_email
 from tests.issuer.console.conftest import HOST, Staff, create_staff
-from tests.issuer.test_mail import Sink, mailing_app, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 
-
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The console on its HTTPS origin, mailing through the sink."""
-    yield from mailing_app(
-        database_url,
-        tmp_path_factory,
-        sink,
-        SERVER_NAME=HOST,
-        PREFERRED_URL_SCHEME="https",
-    )
+app = mailing_app_fixture(
+    "The console on its HTTPS origin, mailing through the sink.",
+    SERVER_NAME=HOST,
+    PREFERRED_URL_SCHEME="https",
+)
 
 
 @pytest.fixture(scope="module")

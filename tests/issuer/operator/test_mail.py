@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 
 from tests.issuer.conftest import BASE_URL, unique_email
 from tests.issuer.console.conftest import HOST
 from tests.issuer.operator.conftest import Operator, create_operator
-from tests.issuer.test_mail import Sink, mailing_app, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 
-
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The operator console on its HTTPS origin, mailing through the sink."""
-    yield from mailing_app(
-        database_url,
-        tmp_path_factory,
-        sink,
-        SERVER_NAME=HOST,
-        PREFERRED_URL_SCHEME="https",
-    )
+app = mailing_app_fixture(
+    "The operator console on its HTTPS origin, mailing through the sink.",
+    SERVER_NAME=HOST,
+    PREFERRED_URL_SCHEME="https",
+)
 
 
 def test_registered_owner_gets_the_invitation_by_mail(
