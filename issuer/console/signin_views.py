@@ -42,7 +42,15 @@ from issuer.errors import APIError, NotFound
 from issuer.limits import limiter_of
 from issuer.pages import render_page
 
-__all__ = ["SignIn", "count_failure", "csrf", "throttled"]
+__all__ = [
+    "SignIn",
+    "count_failure",
+    "csrf",
+    "request_db",
+    "request_now",
+    "request_settings",
+    "throttled",
+]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -50,21 +58,24 @@ csrf = CSRFProtect()
 """The CSRF check of both consoles (Flask-WTF; checked per blueprint, never app-wide)."""
 
 
-def _settings() -> Any:
+def request_settings() -> Any:
+    """The settings of the app serving this request."""
     return settings_of(current_app)
 
 
-def _now() -> datetime:
-    now: datetime = _settings().clock()
+def request_now() -> datetime:
+    """Now, by the settings' clock."""
+    now: datetime = request_settings().clock()
     return now
 
 
-def _db() -> Session:
+def request_db() -> Session:
+    """The database session of this request."""
     return get_session()
 
 
 def _https() -> bool:
-    return bool(_settings().base_url.lower().startswith("https://"))
+    return bool(request_settings().base_url.lower().startswith("https://"))
 
 
 # -- throttling failed sign-ins ---------------------------------------------------------------
@@ -226,7 +237,7 @@ class SignIn:
 
     def _load_session(self) -> None:
         token = request.cookies.get(self.cookie)
-        session = service.resume(_db(), token, now=_now(), operators=self.operators)
+        session = service.resume(request_db(), token, now=request_now(), operators=self.operators)
         setattr(g, self.area, session)
         if request.method == "POST":
             csrf.protect()
@@ -254,21 +265,23 @@ class SignIn:
         code = request.form.get("code") or None
         if throttled(email):
             return form(429, email=email, problem="console.throttled", totp=False)
-        db = _db()
+        db = request_db()
         try:
             user = service.check_credentials(
                 db,
-                _settings(),
+                request_settings(),
                 email=email,
                 password=password,
                 totp_code=code,
-                now=_now(),
+                now=request_now(),
                 operators=self.operators,
             )
         except service.NeedsSecondFactor:
             if code:
                 count_failure(email)
-                service.record_failed_sign_in(db, email, now=_now(), operators=self.operators)
+                service.record_failed_sign_in(
+                    db, email, now=request_now(), operators=self.operators
+                )
             return form(
                 401,
                 email=email,
@@ -278,23 +291,25 @@ class SignIn:
             )
         except APIError:
             count_failure(email)
-            service.record_failed_sign_in(db, email, now=_now(), operators=self.operators)
+            service.record_failed_sign_in(db, email, now=request_now(), operators=self.operators)
             return form(401, email=email, problem="console.login_wrong", totp=False)
-        token = service.start_session(db, user, now=_now(), user_agent=request.user_agent.string)
+        token = service.start_session(
+            db, user, now=request_now(), user_agent=request.user_agent.string
+        )
         return self.set_cookie(redirect(self._safe_next(request.args.get("next"))), token)
 
     def _logout(self) -> Any:
         signed_in = self.current()
         if signed_in is not None:
-            service.end_session(_db(), signed_in, now=_now())
+            service.end_session(request_db(), signed_in, now=request_now())
         return self.set_cookie(redirect(url_for(f"{self.area}.login")), None)
 
     def _set_password(self, token: str) -> Any:
         def form(status: int = 200, **context: Any) -> Response:
             return self.render("signin/set_password.html", status=status, **context)
 
-        db = _db()
-        user = service.link_user(db, token, now=_now())
+        db = request_db()
+        user = service.link_user(db, token, now=request_now())
         if self.operators and not service.is_operator(user):
             raise NotFound("this link is unknown, already used or expired")
         if request.method == "GET":
@@ -303,18 +318,18 @@ class SignIn:
         if password != request.form.get("password2", ""):
             return form(422, email=user.email, problem="console.mismatch")
         try:
-            service.set_password(db, token, password, now=_now())
+            service.set_password(db, token, password, now=request_now())
         except APIError as err:
             return form(422, email=user.email, problem_text=err.message)
         return self.set_cookie(redirect(url_for(f"{self.area}.login", done="1")), None)
 
     def _account(self) -> Any:
-        db, conf, user = _db(), _settings(), self.current().user
+        db, conf, user = request_db(), request_settings(), self.current().user
         problem, secret = None, None
         if request.method == "POST":
             what = request.form.get("do")
             if what == "everywhere":
-                service.end_all_sessions(db, user, now=_now())
+                service.end_all_sessions(db, user, now=request_now())
                 return self.set_cookie(redirect(url_for(f"{self.area}.login")), None)
             if what == "totp-start":
                 secret = service.new_totp_secret()
@@ -322,7 +337,7 @@ class SignIn:
                 secret = request.form.get("secret", "")
                 try:
                     service.enable_totp(
-                        db, conf, user, secret, request.form.get("code", ""), now=_now()
+                        db, conf, user, secret, request.form.get("code", ""), now=request_now()
                     )
                     return redirect(url_for(f"{self.area}.account", done="totp-on"))
                 except APIError as err:
@@ -331,7 +346,7 @@ class SignIn:
                 if not service.verify_password(user, request.form.get("password", "")):
                     problem = "wrong password"
                 else:
-                    service.disable_totp(db, user, now=_now())
+                    service.disable_totp(db, user, now=request_now())
                     return redirect(url_for(f"{self.area}.account", done="totp-off"))
         qr = None
         if secret:

@@ -25,28 +25,25 @@ import functools
 import hmac
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     g,
     redirect,
     request,
     url_for,
 )
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from issuer import settings_of
 from issuer.achievements import service as catalog
 from issuer.achievements.artwork import Artwork, check_artwork
 from issuer.console import cohort, service
-from issuer.console.signin_views import SignIn, csrf
-from issuer.db import Work, get_session
+from issuer.console.signin_views import SignIn, csrf, request_db, request_now, request_settings
+from issuer.db import Work
 from issuer.errors import APIError, Forbidden
 from issuer.models import Achievement
 
@@ -62,17 +59,7 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-def _settings() -> Any:
-    return settings_of(current_app)
-
-
-def _now() -> datetime:
-    now: datetime = _settings().clock()
-    return now
-
-
-def _db() -> Session:
-    return get_session()
+_settings, _now, _db = request_settings, request_now, request_db
 
 
 def _work() -> Work:

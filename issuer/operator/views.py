@@ -18,17 +18,12 @@ Server-rendered, no scripts (the Content-Security-Policy allows none), Korean an
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
-from sqlmodel import Session
 
-from issuer import settings_of
-from issuer.console.signin_views import SignIn
+from issuer.console.signin_views import SignIn, request_db, request_now, request_settings
 from issuer.console.views import field_errors
-from issuer.db import Work, get_session
+from issuer.db import Work
 from issuer.errors import APIError
 
 __all__ = ["bp", "init_app"]
@@ -71,17 +66,7 @@ class ScopedSessionCookie(SecureCookieSessionInterface):
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-def _settings() -> Any:
-    return settings_of(current_app)
-
-
-def _now() -> datetime:
-    now: datetime = _settings().clock()
-    return now
-
-
-def _db() -> Session:
-    return get_session()
+_settings, _now, _db = request_settings, request_now, request_db
 
 
 def _work() -> Work:
