@@ -33,7 +33,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from issuer import db
+from issuer import db, settings_of
 from tests.conftest import REPO_ROOT
 from tests.issuer.conftest import Tenant, create_tenant, make_app
 from verify.cli import main as baeji
@@ -253,21 +253,35 @@ def body_text(driver: WebDriver) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
-def sign_in_staff(driver: WebDriver, app: Flask, password: str, *, prefix: str = "owner") -> str:
-    """Create an owner of ``hanbit`` with the CLI, set ``password`` through the one-time link
-    and sign in at /console/login (which lands on the courses); the owner's e-mail."""
+def sign_in_staff(
+    driver: WebDriver,
+    app: Flask,
+    password: str,
+    *,
+    area: str = "console",
+    prefix: str = "owner",
+    shots: bool = False,
+) -> tuple[str, str]:
+    """Create a staff account with the CLI (an owner of ``hanbit``, or with ``area``
+    "operator" a platform operator), set ``password`` through the one-time link and sign in
+    at ``/<area>/login``, screenshotting both pages with ``shots``. The account's e-mail and
+    its (now used) link; where the sign-in landed is the caller's to check."""
     email = new_email(prefix)
+    role = ["--operator"] if area == "operator" else ["--issuer", "hanbit", "--role", "owner"]
     created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", email, "--issuer", "hanbit", "--role", "owner"],
-        obj=app,
-        catch_exceptions=False,
+        baeji, ["user", "create", "--email", email, *role], obj=app, catch_exceptions=False
     )
     assert created.exit_code == 0, created.output
-    driver.get(created.output.strip().splitlines()[-1])
+    link = created.output.strip().splitlines()[-1]
+    assert link.startswith(f"{settings_of(app).base_url}/{area}/set-password/"), link
+    driver.get(link)
     fill(driver, {"password": password, "password2": password})
+    if shots:
+        screenshot(driver, f"{area}-set-password.png")
     submit(driver)
+    assert f"/{area}/login" in driver.current_url
     fill(driver, {"email": email, "password": password})
+    if shots:
+        screenshot(driver, f"{area}-login.png")
     submit(driver)
-    assert "/console/courses" in driver.current_url
-    return email
+    return email, link

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 from selenium.webdriver.common.by import By
@@ -29,9 +28,9 @@ from tests.browser.conftest import (
     fill,
     new_email,
     screenshot,
+    sign_in_staff,
     submit,
 )
-from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
 
@@ -73,26 +72,8 @@ def _wait_for_file(folder: Path, suffix: str) -> Path:
 
 def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: Path) -> None:
     base = live_server.base_url
-    owner = new_email("owner")
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", owner, "--issuer", "hanbit", "--role", "owner"],
-        obj=live_server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    link = created.output.strip().splitlines()[-1]
-    assert link.startswith(f"{base}/console/set-password/")
-
     # The one-time link sets the password, then the owner signs in.
-    page.get(link)
-    fill(page, {"password": PASSWORD, "password2": PASSWORD})
-    screenshot(page, "console-set-password.png")
-    submit(page)
-    assert "/console/login" in page.current_url
-    fill(page, {"email": owner, "password": PASSWORD})
-    screenshot(page, "console-login.png")
-    submit(page)
+    _, link = sign_in_staff(page, live_server.app, PASSWORD, shots=True)
     assert "/console/courses" in page.current_url, body_text(page)
     page.get(link)
     assert "/console/set-password/" in page.current_url

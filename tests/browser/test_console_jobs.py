@@ -83,6 +83,7 @@ def test_a_job_page_refreshes_itself_to_the_end(
     browser.get(f"{server.base_url}/healthz")
     browser.delete_all_cookies()
     sign_in_staff(browser, server.app, PASSWORD)
+    assert "/console/courses" in browser.current_url
 
     engine = db.engine_of(server.app)
     RELEASE.clear()

@@ -50,6 +50,7 @@ def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) ->
     app = live_server.app
     base = live_server.base_url
     sign_in_staff(page, live_server.app, PASSWORD, prefix="webhooks")
+    assert "/console/courses" in page.current_url
     with receiver() as hook:
         page.get(f"{base}/console/settings")
         submit(page, "a[href$='/console/settings/webhooks']")

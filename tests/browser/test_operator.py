@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -26,10 +25,10 @@ from tests.browser.conftest import (
     fill,
     new_email,
     screenshot,
+    sign_in_staff,
     submit,
 )
 from tests.issuer.conftest import create_tenant
-from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
 
@@ -42,24 +41,7 @@ def _submit(page: WebDriver, selector: str = "main form.card button[type=submit]
 
 
 def _sign_in_operator(page: WebDriver, live_server: LiveServer) -> str:
-    email = new_email("operator")
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", email, "--operator"],
-        obj=live_server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    link = created.output.strip().splitlines()[-1]
-    assert link.startswith(f"{live_server.base_url}/operator/set-password/")
-    page.get(link)
-    fill(page, {"password": PASSWORD, "password2": PASSWORD})
-    screenshot(page, "operator-set-password.png")
-    _submit(page)
-    assert "/operator/login" in page.current_url
-    fill(page, {"email": email, "password": PASSWORD})
-    screenshot(page, "operator-login.png")
-    _submit(page)
+    email, _ = sign_in_staff(page, live_server.app, PASSWORD, area="operator", shots=True)
     assert page.current_url.rstrip("/").endswith("/operator"), page.current_url
     return email
 
