@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from badges import build_endorsement, sign_credential, status_entry
+from badges import build_endorsement, status_entry
 from issuer.certification.models import Certification
 from issuer.db import Work
 from issuer.errors import InvalidStatusChange, NotFound, ValidationFailed
@@ -184,22 +184,13 @@ def certify(
         unsigned["credentialStatus"] = status_entry(
             status.list_url(settings.base_url, status_list.id), index, PURPOSE
         ).to_json()
-        signed = sign_credential(
-            unsigned,
-            proof_signer=signers.proof,
-            jwt_signer=signers.rsa,
-            now=now,
-            verification_method=signers.proof.key_id,
-            jwt_kid=signers.rsa.key_id,
-        )
-        if signed.jwt is None:
-            raise RuntimeError("sign_credential made no VC-JWT")
+        signed = signers.sign(unsigned, now=now)
         row = Certification(
             id=certification_id,
             issuer_id=provider.pk,
             programme=chosen.id,
             narrative=text,
-            document=json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":")),
+            document=signed.document,
             jwt=signed.jwt,
             valid_from=now,
             valid_until=until,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
+    Response,
     g,
     redirect,
     request,
@@ -14,6 +15,7 @@ from flask import (
 from pydantic import ValidationError
 
 from issuer.achievements import service as catalog
+from issuer.achievements.artwork import Artwork
 from issuer.console import service
 from issuer.console.views import (
     _db,
@@ -28,6 +30,8 @@ from issuer.console.views import (
 from issuer.errors import APIError, Forbidden
 from issuer.models import Achievement
 from issuer.schemas import AchievementCreate, AchievementUpdate
+
+_Body = TypeVar("_Body", AchievementCreate, AchievementUpdate)
 
 ACHIEVEMENT_TYPES = (
     "Course",
@@ -149,33 +153,40 @@ def _course_body(form: Any) -> dict[str, Any]:
     return body
 
 
+def _form_page(
+    row: Achievement | None, form: Any, *, status: int = 200, errors: list[str], **extra: Any
+) -> Response:
+    """The course form: empty (``row`` None) or of ``row``, filled with ``form``."""
+    return page(
+        "course_form.html",
+        status=status,
+        form=form,
+        row=row,
+        errors=errors,
+        types=ACHIEVEMENT_TYPES,
+        **extra,
+    )
+
+
+def _validated(model: type[_Body], body: dict[str, Any]) -> tuple[_Body, Artwork | None]:
+    """The posted course ``body`` (with its uploaded image, when one came) as ``model``."""
+    image = uploaded_image("image")
+    if image is not None:
+        body["image"] = image[0]
+    return model.model_validate(body), image[1] if image else None
+
+
 @bp.route("/courses/new", methods=["GET", "POST"])
 @needs("issue")
 def course_new() -> Any:
     if request.method == "GET":
-        return page(
-            "course_form.html",
-            form=_course_form(None),
-            row=None,
-            errors=[],
-            types=ACHIEVEMENT_TYPES,
-        )
+        return _form_page(None, _course_form(None), errors=[])
     body = _course_body(request.form)
     try:
-        image = uploaded_image("image")
-        if image is not None:
-            body["image"] = image[0]
-        data = AchievementCreate.model_validate(body)
-        row = catalog.create_achievement(_work(), data, artwork=image[1] if image else None)
+        data, artwork = _validated(AchievementCreate, body)
+        row = catalog.create_achievement(_work(), data, artwork=artwork)
     except (ValidationError, APIError) as err:
-        return page(
-            "course_form.html",
-            status=422,
-            form=request.form,
-            row=None,
-            errors=field_errors(err),
-            types=ACHIEVEMENT_TYPES,
-        )
+        return _form_page(None, request.form, status=422, errors=field_errors(err))
     return redirect(url_for("console.course_edit", course_id=row.id, saved="1"))
 
 
@@ -184,32 +195,15 @@ def course_new() -> Any:
 def course_edit(course_id: str) -> Any:
     row = course_of(course_id)
     if request.method == "GET":
-        return page(
-            "course_form.html",
-            form=_course_form(row),
-            row=row,
-            errors=[],
-            types=ACHIEVEMENT_TYPES,
-            saved=request.args.get("saved"),
-        )
+        return _form_page(row, _course_form(row), errors=[], saved=request.args.get("saved"))
     if not service.allowed(g.console.user, "issue"):
         raise Forbidden("your role may not edit courses")
     body = _course_body(request.form)
     try:
-        image = uploaded_image("image")
-        if image is not None:
-            body["image"] = image[0]
-        patch = AchievementUpdate.model_validate(body)
-        catalog.update_achievement(_work(), row.id, patch, artwork=image[1] if image else None)
+        patch, artwork = _validated(AchievementUpdate, body)
+        catalog.update_achievement(_work(), row.id, patch, artwork=artwork)
     except (ValidationError, APIError) as err:
-        return page(
-            "course_form.html",
-            status=422,
-            form=request.form,
-            row=row,
-            errors=field_errors(err),
-            types=ACHIEVEMENT_TYPES,
-        )
+        return _form_page(row, request.form, status=422, errors=field_errors(err))
     return redirect(url_for("console.course_edit", course_id=row.id, saved="1"))
 
 

@@ -28,6 +28,7 @@ from issuer.console.views import (
     _settings,
     _work,
     bp,
+    cohort_result,
     course_of,
     field_errors,
     needs,
@@ -222,17 +223,7 @@ def cohort_confirm() -> Any:
             chosen[skip.row - 1].holds = skip.existing
             raced.append(chosen[skip.row - 1])
     skipped = [r for r in found.holders if not again] + raced
-    sheet_rows = [
-        {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued
-    ]
-    return page(
-        "cohort_result.html",
-        course=course,
-        issued=issued,
-        skipped=skipped,
-        sheet_rows=json.dumps(sheet_rows, ensure_ascii=False),
-        credential_url=lambda c: _settings().url("credentials", c.id),
-    )
+    return cohort_result(course, issued, skipped)
 
 
 @bp.route("/cohort/sheet", methods=["POST"])

@@ -9,14 +9,13 @@ keeps no wallet links).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from flask import g
 
 from issuer.console import service
-from issuer.console.views import _db, _settings, _work, bp, needs, page
+from issuer.console.views import _db, _work, bp, cohort_result, needs, page
 from issuer.credentials import batch_jobs
 from issuer.jobs import service as jobs
 from issuer.jobs.models import Job
@@ -88,15 +87,4 @@ def _cohort_result(found: Job) -> Any:
     ]
     skipped = [learner(s["row"], _Badge(s["existing"]["uuid"])) for s in result.get("skipped", [])]
     course = _db().get(Achievement, str(payload.get("achievementId") or ""))
-    sheet_rows = [
-        {"email": r.email, "name": r.name, "credential": i.credential.id} for r, i in issued
-    ]
-    return page(
-        "cohort_result.html",
-        course=course,
-        issued=issued,
-        skipped=skipped,
-        sheet_rows=json.dumps(sheet_rows, ensure_ascii=False),
-        credential_url=lambda c: _settings().url("credentials", c.id),
-        job=found,
-    )
+    return cohort_result(course, issued, skipped, job=found)

@@ -38,7 +38,6 @@ from badges import (
     build_credential,
     email_identity,
     normalize_email,
-    sign_credential,
     status_entry,
 )
 from issuer import audit
@@ -713,21 +712,13 @@ class _Signer:
         if row.recipient.name:
             # schema:name, defined by the VC 2.0 context: what a person reading the badge sees.
             unsigned["credentialSubject"]["name"] = row.recipient.name
-        jwt_signer, kid = self.signers.jwt(row.jwt_alg or self.jwt_alg)
-        signed = sign_credential(
-            unsigned,
-            proof_signer=self.signers.proof,
-            jwt_signer=jwt_signer,
-            now=self.now,
-            verification_method=self.signers.proof.key_id,
-            jwt_kid=kid,
+        signed = self.signers.sign(
+            unsigned, now=self.now, jwt_algorithm=row.jwt_alg or self.jwt_alg
         )
-        if signed.jwt is None:
-            raise RuntimeError("sign_credential made no VC-JWT")
         award.signed = signed.credential
-        award.document = json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":"))
+        award.document = signed.document
         award.jwt = signed.jwt
-        award.jwt_alg = jwt_signer.algorithm
+        award.jwt_alg = signed.jwt_alg
 
 
 def _store(

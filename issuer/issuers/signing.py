@@ -11,7 +11,7 @@ compromised key is unpublished, so nothing it signed verifies any more.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from badges import format_datetime
+from badges import format_datetime, sign_credential
+from badges.model import JsonModel
 from issuer.config import Settings
 from issuer.db import Work
 from issuer.errors import NotFound
@@ -51,6 +52,47 @@ class IssuerSigners:
         if algorithm == "EdDSA":
             return self.proof, jwk_method_id(self.proof.public_key)
         return self.rsa, self.rsa.key_id
+
+    def sign(
+        self,
+        unsigned: JsonModel | Mapping[str, Any],
+        *,
+        now: datetime,
+        jwt_algorithm: str | None = None,
+    ) -> SignedDocument:
+        """Sign ``unsigned`` as the service stores what it issues: the Data Integrity proof
+        of the Ed25519 key, then the VC-JWT (``jwt_algorithm``, RS256 by default).
+
+        Raises what :func:`badges.sign_credential` raises (the credential does not match
+        its schema or context).
+        """
+        jwt_signer, kid = self.jwt(jwt_algorithm)
+        signed = sign_credential(
+            unsigned,
+            proof_signer=self.proof,
+            jwt_signer=jwt_signer,
+            now=now,
+            verification_method=self.proof.key_id,
+            jwt_kid=kid,
+        )
+        if signed.jwt is None:
+            raise RuntimeError("sign_credential made no VC-JWT")
+        document = json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":"))
+        return SignedDocument(signed.credential, document, signed.jwt, jwt_signer.algorithm)
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A credential signed by :meth:`IssuerSigners.sign`."""
+
+    credential: dict[str, Any]
+    """The signed credential."""
+    document: str
+    """The signed credential as stored: compact JSON, not ASCII-escaped."""
+    jwt: str
+    """Its VC-JWT."""
+    jwt_alg: str
+    """The VC-JWT's algorithm."""
 
 
 def _ring(rows: Iterable[SigningKey]) -> KeyRing:

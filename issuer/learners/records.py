@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from badges import Association, build_clr, sign_credential
+from badges import Association, build_clr
 from badges.summary import validity_state
 from issuer.achievements import service as catalog
 from issuer.config import Settings
@@ -164,22 +164,13 @@ def learner_record(
         associations=links,
         partial=True if partial else None,
     )
-    signed = sign_credential(
-        unsigned,
-        proof_signer=signers.proof,
-        jwt_signer=signers.rsa,
-        now=now,
-        verification_method=signers.proof.key_id,
-        jwt_kid=signers.rsa.key_id,
-    )
-    if signed.jwt is None:
-        raise RuntimeError("sign_credential made no VC-JWT")
+    signed = signers.sign(unsigned, now=now)
     row = LearnerRecord(
         id=str(uuid.uuid4()),
         learner_id=learner.id,
         content_hash=content_hash,
         partial=partial,
-        document=json.dumps(signed.credential, ensure_ascii=False, separators=(",", ":")),
+        document=signed.document,
         jwt=signed.jwt,
         created_at=now,
     )

@@ -12,6 +12,7 @@ Screenshots of the key pages go to ``test-artifacts/`` at the repository root.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,18 +22,21 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from issuer import db
+from issuer import db, settings_of
 from tests.conftest import REPO_ROOT
 from tests.issuer.conftest import Tenant, create_tenant, make_app
+from verify.cli import main as baeji
 
 CHROMIUM = Path(os.environ.get("BAEJI_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("BAEJI_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -217,3 +221,67 @@ def wait_replaced(driver: WebDriver, old: WebElement, seconds: float = 60) -> No
         return False
 
     WebDriverWait(driver, seconds).until(replaced)
+
+
+# -- driving the pages -------------------------------------------------------------------------
+
+FORM_BUTTON = "main form button[type=submit]"
+
+
+def new_email(prefix: str) -> str:
+    """An e-mail address no other test uses."""
+    return f"{prefix}.{secrets.token_hex(4)}@example.kr"
+
+
+def fill(driver: WebDriver, values: dict[str, str]) -> None:
+    """Type ``values`` into the page's fields of those names (each emptied first)."""
+    for name, value in values.items():
+        field = driver.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(value)
+
+
+def submit(driver: WebDriver, selector: str = FORM_BUTTON) -> None:
+    """Press the last button ``selector`` finds and wait for the next page to replace this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_elements(By.CSS_SELECTOR, selector)[-1].click()
+    wait_replaced(driver, old)
+
+
+def body_text(driver: WebDriver) -> str:
+    """The page's visible text."""
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def sign_in_staff(
+    driver: WebDriver,
+    app: Flask,
+    password: str,
+    *,
+    area: str = "console",
+    prefix: str = "owner",
+    shots: bool = False,
+) -> tuple[str, str]:
+    """Create a staff account with the CLI (an owner of ``hanbit``, or with ``area``
+    "operator" a platform operator), set ``password`` through the one-time link and sign in
+    at ``/<area>/login``, screenshotting both pages with ``shots``. The account's e-mail and
+    its (now used) link; where the sign-in landed is the caller's to check."""
+    email = new_email(prefix)
+    role = ["--operator"] if area == "operator" else ["--issuer", "hanbit", "--role", "owner"]
+    created = CliRunner().invoke(
+        baeji, ["user", "create", "--email", email, *role], obj=app, catch_exceptions=False
+    )
+    assert created.exit_code == 0, created.output
+    link = created.output.strip().splitlines()[-1]
+    assert link.startswith(f"{settings_of(app).base_url}/{area}/set-password/"), link
+    driver.get(link)
+    fill(driver, {"password": password, "password2": password})
+    if shots:
+        screenshot(driver, f"{area}-set-password.png")
+    submit(driver)
+    assert f"/{area}/login" in driver.current_url
+    fill(driver, {"email": email, "password": password})
+    if shots:
+        screenshot(driver, f"{area}-login.png")
+    submit(driver)
+    return email, link

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,13 +15,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from badges.bake import extract_credential
 from badges.image import default_badge_png
-from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, new_email, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _email(prefix: str) -> str:
-    return f"{prefix}.{secrets.token_hex(4)}@example.kr"
 
 
 def test_revoked_certificate_prints_the_mark(page: WebDriver, live_server: LiveServer) -> None:
@@ -31,7 +26,7 @@ def test_revoked_certificate_prints_the_mark(page: WebDriver, live_server: LiveS
     issued = live_server.issue(
         live_server.hanbit,
         course["uuid"],
-        _email("revoked"),
+        new_email("revoked"),
         "정하늘",
         activityStartDate="2026-03-02T00:00:00Z",
         activityEndDate="2026-04-24T00:00:00Z",
@@ -76,7 +71,7 @@ def test_linkedin_and_link_preview_tags(page: WebDriver, live_server: LiveServer
     """The verification page offers Add to LinkedIn, filled in, and carries OG/Twitter tags
     whose image is the badge PNG."""
     course = live_server.achievement(live_server.nuri, "생성형 AI 프롬프트 엔지니어링")
-    issued = live_server.issue(live_server.nuri, course["uuid"], _email("share"), "한지우")
+    issued = live_server.issue(live_server.nuri, course["uuid"], new_email("share"), "한지우")
     page.get(issued["id"])
 
     def meta(selector: str) -> str:
@@ -107,7 +102,7 @@ def test_baked_png_shows_the_course_name(page: WebDriver, live_server: LiveServe
     draws exactly the artwork rendered from the bundled font, with ink in the text area."""
     name = "빅데이터 분석 전문가 과정"
     course = live_server.achievement(live_server.hanbit, name)
-    issued = live_server.issue(live_server.hanbit, course["uuid"], _email("png"), "오세진")
+    issued = live_server.issue(live_server.hanbit, course["uuid"], new_email("png"), "오세진")
     png_url = f"{issued['id']}.png"
     baked = live_server.http.get(png_url).content
     assert extract_credential(baked)

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.browser.conftest import LiveServer, screenshot, wait_replaced
-from verify.cli import main as baeji
+from tests.browser.conftest import (
+    LiveServer,
+    body_text,
+    fill,
+    new_email,
+    screenshot,
+    sign_in_staff,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,29 +46,6 @@ HEADER = [
     "증빙 URL",
     "담당 강사",
 ]
-
-
-def _email(prefix: str) -> str:
-    return f"{prefix}.{secrets.token_hex(4)}@example.kr"
-
-
-def _fill(page: WebDriver, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        field = page.find_element(By.NAME, name)
-        field.clear()
-        field.send_keys(value)
-
-
-def _submit(page: WebDriver, selector: str = "main form button[type=submit]") -> None:
-    """Press the form's button and wait for the next page to replace this one."""
-    old = page.find_element(By.TAG_NAME, "html")
-    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
-
-    wait_replaced(page, old)
-
-
-def _body(page: WebDriver) -> str:
-    return str(page.find_element(By.TAG_NAME, "body").text)
 
 
 def _cohort_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -90,35 +72,17 @@ def _wait_for_file(folder: Path, suffix: str) -> Path:
 
 def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: Path) -> None:
     base = live_server.base_url
-    owner = _email("owner")
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", owner, "--issuer", "hanbit", "--role", "owner"],
-        obj=live_server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    link = created.output.strip().splitlines()[-1]
-    assert link.startswith(f"{base}/console/set-password/")
-
     # The one-time link sets the password, then the owner signs in.
-    page.get(link)
-    _fill(page, {"password": PASSWORD, "password2": PASSWORD})
-    screenshot(page, "console-set-password.png")
-    _submit(page)
-    assert "/console/login" in page.current_url
-    _fill(page, {"email": owner, "password": PASSWORD})
-    screenshot(page, "console-login.png")
-    _submit(page)
-    assert "/console/courses" in page.current_url, _body(page)
+    _, link = sign_in_staff(page, live_server.app, PASSWORD, shots=True)
+    assert "/console/courses" in page.current_url, body_text(page)
     page.get(link)
     assert "/console/set-password/" in page.current_url
     assert "비밀번호 설정" not in page.title
 
     # An invitation for a colleague: a one-time link shown once.
     page.get(f"{base}/console/settings/staff")
-    _fill(page, {"email": _email("colleague")})
-    _submit(page, "main form.card button[type=submit]")
+    fill(page, {"email": new_email("colleague")})
+    submit(page, "main form.card button[type=submit]")
     invite = page.find_element(By.ID, "invite-link").text
     assert invite.startswith(f"{base}/console/set-password/")
     screenshot(page, "console-staff.png")
@@ -127,7 +91,7 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
     image = tmp_path / "badge.png"
     Image.new("RGB", (128, 128), "#1d6fb8").save(image)
     page.get(f"{base}/console/courses/new")
-    _fill(
+    fill(
         page,
         {
             "name": "빅데이터 분석 실무",
@@ -141,15 +105,15 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
     )
     page.find_element(By.NAME, "image").send_keys(str(image))
     screenshot(page, "console-course-form.png")
-    _submit(page)
+    submit(page)
     assert "saved=1" in page.current_url
     course_id = page.current_url.split("/console/courses/")[1].split("?")[0]
     page.get(f"{base}/console/courses")
-    assert "빅데이터 분석 실무" in _body(page)
+    assert "빅데이터 분석 실무" in body_text(page)
     screenshot(page, "console-courses.png")
 
     # One learner of the cohort already holds the badge (issued earlier over the API).
-    emails = [_email("learner") for _ in range(3)]
+    emails = [new_email("learner") for _ in range(3)]
     live_server.issue(live_server.hanbit, course_id, emails[0], "김민준")
 
     # A CP949 CSV with Korean headers and one bad row: the preview names the row.
@@ -160,8 +124,8 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
     page.get(f"{base}/console/cohort")
     page.find_element(By.NAME, "file").send_keys(str(bad))
     screenshot(page, "console-cohort-upload.png")
-    _submit(page)
-    text = _body(page)
+    submit(page)
+    text = body_text(page)
     assert "담당 강사" in text  # the unknown column is listed
     assert page.find_elements(By.ID, "problems")
     assert page.find_elements(By.ID, "holders")
@@ -174,12 +138,12 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
     )
     page.get(f"{base}/console/cohort?course={course_id}")
     page.find_element(By.NAME, "file").send_keys(str(good))
-    _submit(page)
+    submit(page)
     assert page.find_elements(By.ID, "holders")
     assert not page.find_elements(By.ID, "problems")
     screenshot(page, "console-cohort-preview.png")
-    _submit(page, "form[action='/console/cohort/confirm'] button[type=submit]")
-    result = _body(page)
+    submit(page, "form[action='/console/cohort/confirm'] button[type=submit]")
+    result = body_text(page)
     assert "배지 2개를 발급했습니다" in result
     assert "1명은 이미 보유" in result
     wallets = page.find_elements(By.CSS_SELECTOR, "a[href*='/wallet/']")
@@ -204,35 +168,35 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
     ws = book.active
     assert ws is not None
     ws.append(["이메일", "성명", "결과", "학기"])
-    ws.append([_email("xlsx"), "최유나", "Pass", "2026-2"])
+    ws.append([new_email("xlsx"), "최유나", "Pass", "2026-2"])
     workbook = tmp_path / "13기.xlsx"
     book.save(workbook)
     page.get(f"{base}/console/cohort?course={course_id}")
     page.find_element(By.NAME, "file").send_keys(str(workbook))
-    _submit(page)
-    assert "최유나" in _body(page)
-    _submit(page, "form[action='/console/cohort/confirm'] button[type=submit]")
-    assert "배지 1개를 발급했습니다" in _body(page)
+    submit(page)
+    assert "최유나" in body_text(page)
+    submit(page, "form[action='/console/cohort/confirm'] button[type=submit]")
+    assert "배지 1개를 발급했습니다" in body_text(page)
 
     # Issued badges: find one learner, revoke with a reason after a confirmation.
     page.get(f"{base}/console/badges?name=이서연")
     screenshot(page, "console-badges.png")
-    _submit(page, "a[href*='/console/badges/']")
+    submit(page, "a[href*='/console/badges/']")
     badge_url = page.current_url
     screenshot(page, "console-badge.png")
-    _submit(page, "a[href$='/revoke']")
-    confirm = _body(page)
+    submit(page, "a[href$='/revoke']")
+    confirm = body_text(page)
     assert "이서연" in confirm
     assert "빅데이터 분석 실무" in confirm
-    _fill(page, {"reason": "출석 기준 미달 확인"})
+    fill(page, {"reason": "출석 기준 미달 확인"})
     screenshot(page, "console-revoke-confirm.png")
-    _submit(page)
+    submit(page)
     assert page.current_url == badge_url
     assert page.find_element(By.ID, "status").text == "취소"
     badge_id = badge_url.rsplit("/", 1)[1]
 
     page.get(f"{base}/credentials/{badge_id}")
-    public = _body(page)
+    public = body_text(page)
     today = datetime.now(UTC)
     assert "취소" in public
     assert f"{today.year}" in public
@@ -252,7 +216,7 @@ def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: 
         assert page.find_elements(By.CSS_SELECTOR, "nav.console-nav")
         screenshot(page, name)
     page.get(f"{base}/console/settings/signing")
-    _submit(page, "a[href*='/console/settings/signing/compromise']")
+    submit(page, "a[href*='/console/settings/signing/compromise']")
     assert (
         int(
             page.find_element(By.ID, "affected")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -24,9 +23,16 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from issuer import db, settings_of
 from issuer.db import Work, unit_of_work
 from issuer.jobs import service as jobs
-from tests.browser.conftest import PHONE, LiveServer, _LateApp, screenshot, wait_replaced
+from tests.browser.conftest import (
+    PHONE,
+    LiveServer,
+    _LateApp,
+    body_text,
+    screenshot,
+    sign_in_staff,
+    submit,
+)
 from tests.issuer.conftest import create_tenant, make_app
-from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -68,35 +74,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     db.engine_of(app).dispose()
 
 
-def _submit(page: WebDriver, selector: str = "main form button[type=submit]") -> None:
-    old = page.find_element(By.TAG_NAME, "html")
-    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
-    wait_replaced(page, old)
-
-
-def _sign_in(page: WebDriver, server: LiveServer) -> None:
-    email = f"owner.{secrets.token_hex(4)}@example.kr"
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", email, "--issuer", "hanbit", "--role", "owner"],
-        obj=server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    page.get(created.output.strip().splitlines()[-1])
-    for name in ("password", "password2"):
-        page.find_element(By.NAME, name).send_keys(PASSWORD)
-    _submit(page)
-    page.find_element(By.NAME, "email").send_keys(email)
-    page.find_element(By.NAME, "password").send_keys(PASSWORD)
-    _submit(page)
-    assert "/console/courses" in page.current_url
-
-
-def _body(page: WebDriver) -> str:
-    return str(page.find_element(By.TAG_NAME, "body").text)
-
-
 def test_a_job_page_refreshes_itself_to_the_end(
     browser: WebDriver, server: LiveServer, tmp_path: Path
 ) -> None:
@@ -105,7 +82,8 @@ def test_a_job_page_refreshes_itself_to_the_end(
     browser.set_window_size(*PHONE)
     browser.get(f"{server.base_url}/healthz")
     browser.delete_all_cookies()
-    _sign_in(browser, server)
+    sign_in_staff(browser, server.app, PASSWORD)
+    assert "/console/courses" in browser.current_url
 
     engine = db.engine_of(server.app)
     RELEASE.clear()
@@ -114,14 +92,14 @@ def test_a_job_page_refreshes_itself_to_the_end(
     ) as work:
         held = jobs.enqueue(work, "test.browser.hold", {}, total=5)
     browser.get(f"{server.base_url}/console/jobs/{held}")
-    WebDriverWait(browser, 20).until(lambda p: "5건 중 2건" in _body(p))
+    WebDriverWait(browser, 20).until(lambda p: "5건 중 2건" in body_text(p))
     bar = browser.find_element(By.ID, "job-progress")
     assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("2", "5")
-    assert "진행 중" in _body(browser)
+    assert "진행 중" in body_text(browser)
     screenshot(browser, "console-job-progress.png")
     RELEASE.set()
     # Nobody touches the browser: the page's own refresh shows the job finished.
-    WebDriverWait(browser, 30).until(lambda p: "완료" in _body(p))
+    WebDriverWait(browser, 30).until(lambda p: "완료" in body_text(p))
     assert not browser.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]")
 
     course = server.achievement(server.hanbit, "대규모 코호트 과정")
@@ -132,18 +110,18 @@ def test_a_job_page_refreshes_itself_to_the_end(
     upload.write_bytes(out.getvalue().encode("cp949"))
     browser.get(f"{server.base_url}/console/cohort?course={course['uuid']}")
     browser.find_element(By.NAME, "file").send_keys(str(upload))
-    _submit(browser)
-    _submit(browser, "form[action='/console/cohort/confirm'] button[type=submit]")
+    submit(browser)
+    submit(browser, "form[action='/console/cohort/confirm'] button[type=submit]")
     assert "/console/jobs/" in browser.current_url
-    WebDriverWait(browser, 60).until(lambda p: "배지 5개를 발급했습니다" in _body(p))
-    text = _body(browser)
+    WebDriverWait(browser, 60).until(lambda p: "배지 5개를 발급했습니다" in body_text(p))
+    text = body_text(browser)
     for email, name in learners:
         assert email in text
         assert name in text
     screenshot(browser, "console-job-cohort-result.png")
 
     browser.get(f"{server.base_url}/console/jobs")
-    listing = _body(browser)
+    listing = body_text(browser)
     assert "코호트 발급" in listing
     assert "완료" in listing
     screenshot(browser, "console-jobs.png")

@@ -5,30 +5,26 @@ answers, and "send again" replays one. Screenshots go to ``test-artifacts/``."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from issuer import settings_of
 from issuer.webhooks import sending
-from tests.browser.conftest import LiveServer, screenshot, wait_replaced
+from tests.browser.conftest import (
+    LiveServer,
+    screenshot,
+    sign_in_staff,
+    submit,
+)
 from tests.issuer.webhook_receiver import Receiver, receiver
-from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "웹훅 담당자 비밀번호 2026"
-
-
-def _submit(page: WebDriver, selector: str) -> None:
-    old = page.find_element(By.TAG_NAME, "html")
-    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
-    wait_replaced(page, old)
 
 
 def _received(hook: Receiver, count: int, seconds: float = 30) -> list[Any]:
@@ -50,36 +46,18 @@ def _body_says(page: WebDriver, text: str, seconds: float = 30) -> str:
     return body
 
 
-def _sign_in(page: WebDriver, live_server: LiveServer) -> None:
-    email = f"webhooks.{secrets.token_hex(4)}@example.kr"
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", email, "--issuer", "hanbit", "--role", "owner"],
-        obj=live_server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    page.get(created.output.strip().splitlines()[-1])
-    for name in ("password", "password2"):
-        page.find_element(By.NAME, name).send_keys(PASSWORD)
-    _submit(page, "main form button[type=submit]")
-    page.find_element(By.NAME, "email").send_keys(email)
-    page.find_element(By.NAME, "password").send_keys(PASSWORD)
-    _submit(page, "main form button[type=submit]")
-    assert "/console/courses" in page.current_url
-
-
 def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) -> None:
     app = live_server.app
     base = live_server.base_url
-    _sign_in(page, live_server)
+    sign_in_staff(page, live_server.app, PASSWORD, prefix="webhooks")
+    assert "/console/courses" in page.current_url
     with receiver() as hook:
         page.get(f"{base}/console/settings")
-        _submit(page, "a[href$='/console/settings/webhooks']")
+        submit(page, "a[href$='/console/settings/webhooks']")
         assert "웹훅" in page.title
         page.find_element(By.NAME, "url").send_keys(hook.url("/lms"))
         page.find_element(By.NAME, "description").send_keys("학사 관리 시스템")
-        _submit(page, "main form.card button[type=submit]")
+        submit(page, "main form.card button[type=submit]")
         secret = page.find_element(By.ID, "webhook-secret").text
         assert secret.startswith("whsec_")
         screenshot(page, "console-webhooks-created.png")
@@ -98,10 +76,10 @@ def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) ->
 
         page.get(f"{base}/console/settings/webhooks")
         assert secret not in page.page_source
-        _submit(page, "a[href*='/console/settings/webhooks/']")
+        submit(page, "a[href*='/console/settings/webhooks/']")
         assert "HTTP 200" in page.find_element(By.TAG_NAME, "body").text
         hook.status = 500
-        _submit(page, "button[name=replay]")
+        submit(page, "button[name=replay]")
         assert "곧 다시 보냅니다" in page.find_element(By.TAG_NAME, "body").text
         _received(hook, 2)
         page.refresh()
@@ -113,5 +91,5 @@ def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) ->
         assert again.headers["Baeji-Delivery"] != first.headers["Baeji-Delivery"]
 
         page.get(f"{base}/console/settings/webhooks")
-        _submit(page, "button[name=disable]")
+        submit(page, "button[name=disable]")
         assert "삭제했습니다" in page.find_element(By.TAG_NAME, "body").text

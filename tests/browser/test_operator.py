@@ -14,60 +14,34 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from click.testing import CliRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, wait_replaced
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    body_text,
+    fill,
+    new_email,
+    screenshot,
+    sign_in_staff,
+    submit,
+)
 from tests.issuer.conftest import create_tenant
-from verify.cli import main as baeji
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "플랫폼 운영자 비밀번호 2026"
 
 
-def _email(prefix: str) -> str:
-    return f"{prefix}.{secrets.token_hex(4)}@example.kr"
-
-
-def _fill(page: WebDriver, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        field = page.find_element(By.NAME, name)
-        field.clear()
-        field.send_keys(value)
-
-
 def _submit(page: WebDriver, selector: str = "main form.card button[type=submit]") -> None:
-    """Press the form's button and wait for the next page to replace this one."""
-    old = page.find_element(By.TAG_NAME, "html")
-    page.find_elements(By.CSS_SELECTOR, selector)[-1].click()
-    wait_replaced(page, old)
-
-
-def _body(page: WebDriver) -> str:
-    return str(page.find_element(By.TAG_NAME, "body").text)
+    """Press the form's button (by default the card form's) and wait for the next page."""
+    submit(page, selector)
 
 
 def _sign_in_operator(page: WebDriver, live_server: LiveServer) -> str:
-    email = _email("operator")
-    created = CliRunner().invoke(
-        baeji,
-        ["user", "create", "--email", email, "--operator"],
-        obj=live_server.app,
-        catch_exceptions=False,
-    )
-    assert created.exit_code == 0, created.output
-    link = created.output.strip().splitlines()[-1]
-    assert link.startswith(f"{live_server.base_url}/operator/set-password/")
-    page.get(link)
-    _fill(page, {"password": PASSWORD, "password2": PASSWORD})
-    screenshot(page, "operator-set-password.png")
-    _submit(page)
-    assert "/operator/login" in page.current_url
-    _fill(page, {"email": email, "password": PASSWORD})
-    screenshot(page, "operator-login.png")
-    _submit(page)
+    email, _ = sign_in_staff(page, live_server.app, PASSWORD, area="operator", shots=True)
     assert page.current_url.rstrip("/").endswith("/operator"), page.current_url
     return email
 
@@ -75,14 +49,14 @@ def _sign_in_operator(page: WebDriver, live_server: LiveServer) -> str:
 def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -> None:
     base = live_server.base_url
     operator = _sign_in_operator(page, live_server)
-    assert "교육기관" in _body(page)
+    assert "교육기관" in body_text(page)
     screenshot(page, "operator-providers.png")
 
     # A provider applies through the public join form (Korean), and the operator approves it.
     slug = f"daon-{secrets.token_hex(3)}"
-    applicant = _email("applicant")
+    applicant = new_email("applicant")
     page.get(f"{base}/join")
-    _fill(
+    fill(
         page,
         {
             "name": "다온 평생교육원",
@@ -95,15 +69,15 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     )
     screenshot(page, "operator-join.png")
     _submit(page)
-    assert page.find_elements(By.ID, "join-done"), _body(page)
+    assert page.find_elements(By.ID, "join-done"), body_text(page)
     screenshot(page, "operator-join-done.png")
     page.get(f"{base}/join?lang=en")
-    assert "Join Baeji as a training provider" in _body(page)
+    assert "Join Baeji as a training provider" in body_text(page)
     screenshot(page, "operator-join-en.png")
     page.get(f"{base}/operator/applications?lang=ko")
     screenshot(page, "operator-applications.png")
     page.find_element(By.LINK_TEXT, "다온 평생교육원").click()
-    assert applicant in _body(page)
+    assert applicant in body_text(page)
     screenshot(page, "operator-application.png")
     _submit(page, "button[name=do][value=approve]")
     invite = page.find_element(By.ID, "invite-link").text
@@ -113,7 +87,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     # A provider registered by hand, with its owner's invitation.
     hand = f"saebit-{secrets.token_hex(3)}"
     page.get(f"{base}/operator/providers/new")
-    _fill(
+    fill(
         page,
         {
             "name": "새빛 코딩 학원",
@@ -121,7 +95,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
             "url": "https://saebit.example.kr",
             "email": "contact@saebit.example.kr",
             "description": "청소년 코딩 교육",
-            "owner_email": _email("owner"),
+            "owner_email": new_email("owner"),
         },
     )
     screenshot(page, "operator-register.png")
@@ -132,15 +106,15 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     # A provider that issued a badge is suspended: the badge still verifies, its key is refused.
     tenant = create_tenant(live_server.app, f"nara-{secrets.token_hex(3)}", "나라 직업전문학교")
     course = live_server.achievement(tenant, "클라우드 기초")
-    badge = live_server.issue(tenant, course["id"], _email("learner"), "최유나")
+    badge = live_server.issue(tenant, course["id"], new_email("learner"), "최유나")
     page.get(f"{base}/operator/providers/{tenant.issuer.slug}")
-    assert "나라 직업전문학교" in _body(page)
+    assert "나라 직업전문학교" in body_text(page)
     screenshot(page, "operator-provider.png")
 
     # Certified in the Digital Leaders Club: the provider's public page shows it, verified.
     until = page.find_element(By.ID, "until")
     page.execute_script("arguments[0].value = '2027-12-31'", until)
-    _fill(page, {"narrative": "2026년 품질 심사 통과"})
+    fill(page, {"narrative": "2026년 품질 심사 통과"})
     screenshot(page, "operator-certify.png")
     _submit(page, "button[name=do][value=certify]")
     assert page.find_elements(By.CSS_SELECTOR, "tr[data-certification-state=current]")
@@ -152,7 +126,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     page.get(f"{base}/operator/providers/{tenant.issuer.slug}")
     page.get(f"{base}/operator/providers/{tenant.issuer.slug}/suspend")
     assert "계속 유효하게 검증" in page.find_element(By.ID, "keeps-verifying").text
-    _fill(page, {"reason": "민원 조사 중"})
+    fill(page, {"reason": "민원 조사 중"})
     screenshot(page, "operator-confirm-suspend.png")
     _submit(page)
     assert "정지됨" in page.find_element(By.ID, "provider-state").text
@@ -171,7 +145,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
 
     # The hand-registered provider is removed.
     page.get(f"{base}/operator/providers/{hand}/remove")
-    _fill(page, {"reason": "등록 취소 요청"})
+    fill(page, {"reason": "등록 취소 요청"})
     screenshot(page, "operator-confirm-remove.png")
     _submit(page)
     assert "삭제됨" in page.find_element(By.ID, "provider-state").text
@@ -181,7 +155,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
     assert page.find_elements(By.CSS_SELECTOR, "#months tbody tr")
     screenshot(page, "operator-figures.png")
     page.get(f"{base}/operator/audit")
-    _fill(page, {"action": "operator.", "provider": tenant.issuer.slug})
+    fill(page, {"action": "operator.", "provider": tenant.issuer.slug})
     _submit(page, "main form.card button[type=submit]")
     audit = page.find_element(By.ID, "audit").text
     assert "operator.suspend" in audit
@@ -197,7 +171,7 @@ def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -
         page.get(f"{base}/operator/")
         screenshot(page, "operator-providers-desktop.png")
         page.get(f"{base}/operator/figures?lang=en")
-        assert "Platform figures" in _body(page)
+        assert "Platform figures" in body_text(page)
         screenshot(page, "operator-figures-en-desktop.png")
         page.get(f"{base}/operator/?lang=ko")
     finally:

@@ -132,23 +132,59 @@ def sink() -> Iterator[tuple[Sink, int]]:
     server.server_close()
 
 
+def mailing_app(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    sink: tuple[Sink, int],
+    **settings: Any,
+) -> Iterator[Flask]:
+    """A test module's app mailing through the SMTP ``sink`` (jobs run in process, each
+    response closed as a server closes it), with more ``settings``; disposed of after.
+
+    A module's ``app`` fixture is ``yield from mailing_app(...)``.
+    """
+    app = make_app(
+        database_url,
+        tmp_path_factory.mktemp("instance"),
+        **{
+            "SMTP_URL": f"smtp://127.0.0.1:{sink[1]}",
+            "MAIL_FROM": "Baeji <badges@example.kr>",
+            "JOBS": "process",
+            **settings,
+        },
+    )
+    app.test_client_class = ClosingClient
+    yield app
+    db.engine_of(app).dispose()
+
+
+def mailing_app_fixture(doc: str, **settings: Any) -> Any:
+    """A module-scoped ``app`` fixture of :func:`mailing_app` with ``settings``, described by
+    ``doc``: a module says ``app = mailing_app_fixture(...)`` (and imports ``sink``)."""
+
+    @pytest.fixture(scope="module")
+    def app(
+        database_url: str, tmp_path_factory: pytest.TempPathFactory, sink: tuple[Sink, int]
+    ) -> Iterator[Flask]:
+        yield from mailing_app(database_url, tmp_path_factory, sink, **settings)
+
+    app.__doc__ = doc
+    return app
+
+
 @pytest.fixture(scope="module")
 def app(
     database_url: str, tmp_path_factory: pytest.TempPathFactory, sink: tuple[Sink, int]
 ) -> Iterator[Flask]:
     """The service, configured to mail wallet links through the sink."""
-    app = make_app(
+    yield from mailing_app(
         database_url,
-        tmp_path_factory.mktemp("instance"),
+        tmp_path_factory,
+        sink,
         SMTP_URL=f"smtp://baeji:s%40cret@127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
         # Batches of more rows run as a job (test_a_batch_run_as_a_job_mails_each_learner).
         JOB_BATCH_THRESHOLD=3,
     )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
 
 
 def test_issuing_mails_a_full_wallet_link(

@@ -34,8 +34,8 @@ from issuer.models import Credential, WalletToken
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMail
 from issuer.schemas import CredentialCreate
-from tests.issuer.conftest import Api, Tenant, make_app, unique_email
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.conftest import Api, Tenant, unique_email
+from tests.issuer.test_mail import Sink, mailing_app, sink  # noqa: F401  (the SMTP sink)
 from verify.cli import main as baeji
 
 
@@ -62,18 +62,13 @@ def app(
     clock: Clock,
 ) -> Iterator[Flask]:
     """The service mailing through the sink, on a clock the tests move."""
-    app = make_app(
+    yield from mailing_app(
         database_url,
-        tmp_path_factory.mktemp("instance"),
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
+        tmp_path_factory,
+        sink,
         CLOCK=clock,
-        JOBS="process",
         JOB_BACKOFF=3600,
     )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
 
 
 @pytest.fixture

@@ -25,29 +25,13 @@ from issuer.learners import recovery
 from issuer.models import AuditEvent, WalletToken
 from issuer.outbox.models import OutboxMail
 from tests.issuer.conftest import BASE_URL, ENGLISH, KOREAN, Api, make_app, unique_email
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import ClosingClient, Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 from verify.cli import main as baeji
 
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The service mailing through the sink."""
-    app = make_app(
-        database_url,
-        tmp_path_factory.mktemp("instance"),
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
-    )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
+app = mailing_app_fixture("The service mailing through the sink.")
 
 
 def _token(client: FlaskClient, headers: dict[str, str] | None = None) -> str:

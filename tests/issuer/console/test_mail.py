@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -11,30 +10,15 @@ from sqlmodel import select
 
 from issuer import db, settings_of
 from issuer.models import Credential
-from tests.issuer.conftest import BASE_URL, Tenant, make_app, unique_email
+from tests.issuer.conftest import BASE_URL, Tenant, unique_email
 from tests.issuer.console.conftest import HOST, Staff, create_staff
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 
-
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The console on its HTTPS origin, mailing through the sink."""
-    app = make_app(
-        database_url,
-        tmp_path_factory.mktemp("instance"),
-        SERVER_NAME=HOST,
-        PREFERRED_URL_SCHEME="https",
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
-    )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
+app = mailing_app_fixture(
+    "The console on its HTTPS origin, mailing through the sink.",
+    SERVER_NAME=HOST,
+    PREFERRED_URL_SCHEME="https",
+)
 
 
 @pytest.fixture(scope="module")

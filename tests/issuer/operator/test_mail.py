@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 
-from issuer import db
-from tests.issuer.conftest import BASE_URL, make_app, unique_email
+from tests.issuer.conftest import BASE_URL, unique_email
 from tests.issuer.console.conftest import HOST
 from tests.issuer.operator.conftest import Operator, create_operator
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 
-
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The operator console on its HTTPS origin, mailing through the sink."""
-    app = make_app(
-        database_url,
-        tmp_path_factory.mktemp("instance"),
-        SERVER_NAME=HOST,
-        PREFERRED_URL_SCHEME="https",
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
-    )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
+app = mailing_app_fixture(
+    "The operator console on its HTTPS origin, mailing through the sink.",
+    SERVER_NAME=HOST,
+    PREFERRED_URL_SCHEME="https",
+)
 
 
 def test_registered_owner_gets_the_invitation_by_mail(

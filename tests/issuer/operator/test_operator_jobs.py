@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -35,35 +34,19 @@ from tests.issuer.conftest import (
     Api,
     Tenant,
     create_tenant,
-    make_app,
     unique_email,
 )
 from tests.issuer.console.conftest import HOST, create_staff
 from tests.issuer.operator.conftest import Operator, create_operator
-from tests.issuer.test_mail import ClosingClient, Sink, sink  # noqa: F401  (the SMTP sink)
+from tests.issuer.test_mail import Sink, mailing_app_fixture, sink  # noqa: F401  (the SMTP sink)
 
-
-@pytest.fixture(scope="module")
-def app(
-    database_url: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    sink: tuple[Sink, int],  # noqa: F811
-) -> Iterator[Flask]:
-    """The operator console on its HTTPS origin: jobs in process, cohorts over 3 as jobs."""
-    app = make_app(
-        database_url,
-        tmp_path_factory.mktemp("instance"),
-        SERVER_NAME=HOST,
-        PREFERRED_URL_SCHEME="https",
-        SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
-        MAIL_FROM="Baeji <badges@example.kr>",
-        JOBS="process",
-        JOB_BATCH_THRESHOLD=3,
-        JOB_CHUNK_SIZE=2,
-    )
-    app.test_client_class = ClosingClient
-    yield app
-    db.engine_of(app).dispose()
+app = mailing_app_fixture(
+    "The operator console on its HTTPS origin: jobs in process, cohorts over 3 as jobs.",
+    SERVER_NAME=HOST,
+    PREFERRED_URL_SCHEME="https",
+    JOB_BATCH_THRESHOLD=3,
+    JOB_CHUNK_SIZE=2,
+)
 
 
 @pytest.fixture(scope="module")
