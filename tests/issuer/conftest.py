@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,14 +23,16 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from werkzeug.test import TestResponse
 
 from issuer import create_app, db, settings_of
 from issuer.config import Settings
 from issuer.issuers import service as accounts
+from issuer.jobs.models import Job
+from issuer.jobs.service import mode_of
 from issuer.models import Issuer
 from issuer.schemas import IssuerCreate
 from keys import MasterKey
@@ -300,3 +304,43 @@ def page(client: FlaskClient, path: str, *, headers: dict[str, str] | None = Non
     assert response.status_code == 200, (path, response.status_code)
     assert response.mimetype == "text/html"
     return response.get_data(as_text=True)
+
+
+def settle_jobs(app: Flask, timeout: float = 60.0) -> None:
+    """Wait until no background job of ``app`` is queued or running (jobs run in this
+    process on SQLite; on PostgreSQL's queue nothing runs without a worker, so only jobs
+    already due in process are waited for)."""
+    engine = db.engine_of(app)
+    with db.unit_of_work(engine, settings_of(app), actor="test") as work:
+        if mode_of(work) != "process":
+            return
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.new_session(engine) as session:
+            waiting = session.exec(
+                select(Job.id).where(col(Job.state).in_(("queued", "running")))
+            ).first()
+        if waiting is None:
+            return
+        assert time.monotonic() < deadline, f"job {waiting} still waits after {timeout:g} s"
+        time.sleep(0.05)
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's database runs meanwhile, in this thread (the
+    request's; a background job running meanwhile in the job thread is not the request's
+    cost)."""
+    seen: list[str] = []
+    engine = db.engine_of(app)
+    thread = threading.get_ident()
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.get_ident() == thread:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)

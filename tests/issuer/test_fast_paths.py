@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlmodel import select
 
 from issuer import db, settings_of
@@ -22,7 +21,15 @@ from issuer.issuers.service import token_digest
 from issuer.models import AuditEvent, WalletToken
 from issuer.published import service as published
 from issuer.verification.service import ReportCache, verify_source
-from tests.issuer.conftest import BASE_URL, KOREAN, Api, Tenant, create_tenant, unique_email
+from tests.issuer.conftest import (
+    BASE_URL,
+    KOREAN,
+    Api,
+    Tenant,
+    create_tenant,
+    statements,
+    unique_email,
+)
 
 DID = "did:web:badges.example.kr:issuers:{slug}"
 
@@ -211,22 +218,6 @@ def test_drawn_images_are_kept_within_bounds(
     assert held <= caches.images.max_entries == 256
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements the app's database runs meanwhile."""
-    seen: list[str] = []
-    engine = db.engine_of(app)
-
-    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
-
-
 def test_a_stored_document_costs_at_most_one_select(
     app: Flask, client: FlaskClient, tenant: Tenant
 ) -> None:
@@ -240,7 +231,7 @@ def test_a_stored_document_costs_at_most_one_select(
     for path in (status_path, "/issuers/fast/did.json", json_path):
         assert client.get(path).status_code == 200, path
     for path, expected in ((status_path, 1), ("/issuers/fast/did.json", 1), (json_path, 0)):
-        with _statements(app) as seen:
+        with statements(app) as seen:
             response = client.get(path)
         assert response.status_code == 200, path
         selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlmodel import func, select
 
 from badges.image import default_badge_png
@@ -29,7 +26,7 @@ from issuer.models import Issuer, RegistryCredential
 from issuer.operator import service as operators
 from issuer.registry.service import registry_entries
 from keys import did_web_from_url
-from tests.issuer.conftest import BASE_URL, ClientFetcher, Tenant, create_tenant
+from tests.issuer.conftest import BASE_URL, ClientFetcher, Tenant, create_tenant, statements
 from verify.cli import main as baeji
 from verify.errors import InvalidRegistry
 from verify.registry import fetch_registry, parse_registry, publisher_did
@@ -213,22 +210,6 @@ def test_signed_registry_is_signed_once_per_list(
     assert found.name == "다온 데이터 아카데미"
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements the app's database runs meanwhile."""
-    seen: list[str] = []
-    engine = db.engine_of(app)
-
-    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
-
-
 def test_registry_costs_the_same_few_selects_for_many_providers(
     client: FlaskClient, app: Flask, hanbit: Tenant
 ) -> None:
@@ -236,9 +217,9 @@ def test_registry_costs_the_same_few_selects_for_many_providers(
     their current certifications), however many providers there are; the signed copy adds
     a constant few, and no signing when the list is unchanged."""
     client.get("/registry.vc.json")
-    with _statements(app) as few_dcc:
+    with statements(app) as few_dcc:
         assert client.get("/registry.json").status_code == 200
-    with _statements(app) as few_signed:
+    with statements(app) as few_signed:
         assert client.get("/registry.vc.json").status_code == 200
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
@@ -253,10 +234,10 @@ def test_registry_costs_the_same_few_selects_for_many_providers(
             )
         session.commit()
     client.get("/registry.vc.json")  # signs the longer list once
-    with _statements(app) as many_dcc:
+    with statements(app) as many_dcc:
         response = client.get("/registry.json")
     assert len(_json(response)["registry"]) >= 151
-    with _statements(app) as many_signed:
+    with statements(app) as many_signed:
         assert client.get("/registry.vc.json").status_code == 200
     selects = [s for s in many_dcc if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == len([s for s in few_dcc if s.lstrip().upper().startswith("SELECT")])
