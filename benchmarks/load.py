@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import statistics
 import sys
 import threading
@@ -27,7 +28,8 @@ from ipaddress import ip_address
 from typing import Any
 
 COUNTER = "{n}"
-"""Replaced in the request body by a number unique within the run (fresh recipients)."""
+"""Replaced in the request body by a token unique across runs (fresh recipients: a warm-up's
+learners already hold the badge, and a second issue to them is refused as a duplicate)."""
 
 _TIMEOUT_SECONDS = 30.0
 
@@ -76,6 +78,8 @@ class _State:
         self.latencies: list[int] = []
         self.errors = 0
         self.first_error: str | None = None
+        # Each run's numbers are its own: the run's prefix, then the request's number.
+        self.run = secrets.token_hex(4)
 
     def next_number(self) -> int | None:
         """Return the number of the next request to send, or None when the run is over."""
@@ -98,7 +102,8 @@ def _client(state: _State) -> None:
     latencies: list[int] = []
     try:
         while (number := state.next_number()) is not None:
-            body = spec.body.replace(COUNTER, str(number)).encode() if spec.body else None
+            unique = f"{state.run}-{number}"
+            body = spec.body.replace(COUNTER, unique).encode() if spec.body else None
             start = time.perf_counter_ns()
             try:
                 connection.request(spec.method, spec.path, body=body, headers=spec.headers)
