@@ -4,9 +4,7 @@ audit log."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta, timezone
-from email.message import EmailMessage
 from typing import Any
 
 from flask import redirect, request, url_for
@@ -24,8 +22,6 @@ from issuer.operator import applications as joining
 from issuer.operator import figures as reports
 from issuer.operator import service
 from issuer.operator.views import _problem, _work, bp, page, signed_in
-from issuer.outbox import service as outbox
-from issuer.outbox.service import Mail
 
 # A date alone ends a certified period at the end of that day in Korea.
 KST = timezone(timedelta(hours=9), "KST")
@@ -78,7 +74,6 @@ def register() -> Any:
                 owner_email=form.get("owner_email", ""),
                 logo=image[1] if image else None,
             )
-            _mail_invite(done)
             return page("registered.html", registered=done)
         except (APIError, ValueError) as err:
             errors = _problem(err)
@@ -113,10 +108,11 @@ def provider(slug: str) -> Any:
                 certifying.revoke(work, found.id, reason=form.get("reason", ""))
                 return redirect(url_for("operator.provider", slug=slug, done="decertify"))
             # A new owner invitation (an owner left, or the first link expired).
-            user, link = staff.create_user(
-                work.acting_for(issuer), email=form.get("email", ""), role="owner"
-            )
-            _mail_invite(service.Registered(issuer, user.email, link))
+            with work.write():
+                user, link = staff.create_user(
+                    work.acting_for(issuer), email=form.get("email", ""), role="owner"
+                )
+                service.queue_invitation(work, service.Registered(issuer, user.email, link))
         except NotFound:
             raise
         except APIError as err:
@@ -211,7 +207,6 @@ def application(application_id: int) -> Any:
                 done = joining.approve_application(
                     work, application_id, slug=request.form.get("slug") or None
                 )
-                _mail_invite(done)
                 return page("registered.html", registered=done, application=row)
             joining.reject_application(work, application_id, reason=request.form.get("reason", ""))
             return redirect(url_for("operator.applications", done="rejected"))
@@ -244,34 +239,3 @@ def audit() -> Any:
     number = _page_number()
     rows, more = reports.audit_log(_work(), page=number, **args)
     return page("audit.html", rows=rows, more=more, number=number, args=args)
-
-
-def _mail_invite(done: service.Registered) -> None:
-    """Queue the new owner's invitation e-mail when SMTP is configured (the operator also
-    sees the link once, to pass on when no mail is sent); a job sends it."""
-    conf = _work().settings
-    name = done.issuer.name
-    message = EmailMessage()
-    message["From"] = conf.mail_from
-    message["To"] = done.owner_email
-    message["Subject"] = f"[Baeji 배지] {name} 등록 완료 · Registered on Baeji"
-    message.set_content(
-        f"{name}이(가) Baeji 배지 플랫폼에 교육기관으로 등록되었습니다. 아래 링크에서 콘솔 "
-        f"비밀번호를 정하세요 (72시간 안에 한 번만 쓸 수 있습니다).\n\n{done.invite_link}\n\n"
-        f"---\n\n{name} is registered as a training provider on Baeji. Set the password of "
-        f"your console here (usable once, within 72 hours):\n\n{done.invite_link}\n"
-    )
-    digest = hashlib.sha256(done.invite_link.encode()).hexdigest()[:32]
-    work = _work()
-    with work.write():
-        outbox.queue(
-            work,
-            [
-                Mail(
-                    message,
-                    key=f"staff.invite:{digest}",
-                    kind="staff.invite",
-                    issuer_id=done.issuer.pk,
-                )
-            ],
-        )

@@ -14,7 +14,9 @@ published, so its badges keep verifying unless its keys are revoked.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from sqlalchemy import ColumnElement, distinct, or_
 from sqlmodel import col, func, select
@@ -29,6 +31,8 @@ from issuer.issuers import service as accounts
 from issuer.issuers.platform import ensure_platform
 from issuer.issuers.service import ACTIVE, PLATFORM_SLUG, REMOVED, STATES, SUSPENDED
 from issuer.models import Credential, Issuer
+from issuer.outbox import service as outbox
+from issuer.outbox.service import Mail
 from issuer.schemas import IssuerCreate
 
 PAGE_SIZE = 50
@@ -175,7 +179,40 @@ def register_provider(
             acting = work.acting_for(issuer)
         _user, link = staff.create_user(acting, email=address, role="owner")
         acting.audit("operator.register", issuer.did, slug=issuer.slug, owner=address)
-    return Registered(issuer, address, link)
+        registered = Registered(issuer, address, link)
+        queue_invitation(work, registered)
+    return registered
+
+
+def queue_invitation(work: Work, registered: Registered) -> None:
+    """Queue the owner's invitation e-mail in this unit's transaction (with the account it
+    invites to), when SMTP is configured; the operator also sees the link once, to pass on
+    when no mail is sent."""
+    name = registered.issuer.name
+    link = registered.invite_link
+    message = EmailMessage()
+    message["From"] = work.settings.mail_from
+    message["To"] = registered.owner_email
+    message["Subject"] = f"[Baeji 배지] {name} 등록 완료 · Registered on Baeji"
+    message.set_content(
+        f"{name}이(가) Baeji 배지 플랫폼에 교육기관으로 등록되었습니다. 아래 링크에서 콘솔 "
+        f"비밀번호를 정하세요 (72시간 안에 한 번만 쓸 수 있습니다).\n\n{link}\n\n"
+        f"---\n\n{name} is registered as a training provider on Baeji. Set the password of "
+        f"your console here (usable once, within 72 hours):\n\n{link}\n"
+    )
+    digest = hashlib.sha256(link.encode()).hexdigest()[:32]
+    with work.write():
+        outbox.queue(
+            work,
+            [
+                Mail(
+                    message,
+                    key=f"staff.invite:{digest}",
+                    kind="staff.invite",
+                    issuer_id=registered.issuer.pk,
+                )
+            ],
+        )
 
 
 def change_state(work: Work, slug: str, change: str, *, reason: str | None = None) -> Issuer:
