@@ -23,6 +23,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
@@ -86,6 +87,22 @@ def require(user: StaffUser, action: str) -> None:
     """Raise :class:`Forbidden` unless ``user`` may do ``action``."""
     if not allowed(user, action):
         raise Forbidden(f"the {user.role} role may not {action}")
+
+
+def _audit_own(
+    session: Session, user: StaffUser, action: str, *, now: datetime, **details: Any
+) -> None:
+    """Audit a step of a staff member's own account (signing in or out, a password, the
+    second factor): the account acts on itself, before or outside any unit of work."""
+    audit.record(
+        session,
+        actor=f"staff:{user.email}",
+        action=action,
+        subject=user.email,
+        issuer_id=user.issuer_id,
+        now=now,
+        **details,
+    )
 
 
 def normalize_email(email: str) -> str:
@@ -213,14 +230,7 @@ def set_password(session: Session, token: str, password: str, *, now: datetime) 
         user.password_hash = _HASHER.hash(password)
         session.add_all([row, user])
         _end_sessions(session, user, now=now)
-        audit.record(
-            session,
-            actor=f"staff:{user.email}",
-            action="staff.password",
-            subject=user.email,
-            issuer_id=user.issuer_id,
-            now=now,
-        )
+        _audit_own(session, user, "staff.password", now=now)
     return user
 
 
@@ -360,14 +370,7 @@ def start_session(
                 user_agent=(user_agent or "")[:200] or None,
             )
         )
-        audit.record(
-            session,
-            actor=f"staff:{user.email}",
-            action="staff.sign-in",
-            subject=user.email,
-            issuer_id=user.issuer_id,
-            now=now,
-        )
+        _audit_own(session, user, "staff.sign-in", now=now)
     return token
 
 
@@ -434,29 +437,14 @@ def end_session(session: Session, signed_in: SignedIn, *, now: datetime) -> None
         if row is not None and row.revoked_at is None:
             row.revoked_at = now
             session.add(row)
-        audit.record(
-            session,
-            actor=f"staff:{signed_in.user.email}",
-            action="staff.sign-out",
-            subject=signed_in.user.email,
-            issuer_id=signed_in.user.issuer_id,
-            now=now,
-        )
+        _audit_own(session, signed_in.user, "staff.sign-out", now=now)
 
 
 def end_all_sessions(session: Session, user: StaffUser, *, now: datetime) -> int:
     """Sign ``user`` out everywhere; return how many sessions ended."""
     with write_transaction(session):
         ended = _end_sessions(session, user, now=now)
-        audit.record(
-            session,
-            actor=f"staff:{user.email}",
-            action="staff.sign-out-everywhere",
-            subject=user.email,
-            issuer_id=user.issuer_id,
-            now=now,
-            sessions=ended,
-        )
+        _audit_own(session, user, "staff.sign-out-everywhere", now=now, sessions=ended)
     return ended
 
 
@@ -551,14 +539,7 @@ def enable_totp(
         row.totp_sealed = _seal_secret(settings, row, secret)
         row.totp_last_step = step
         session.add(row)
-        audit.record(
-            session,
-            actor=f"staff:{row.email}",
-            action="staff.totp-on",
-            subject=row.email,
-            issuer_id=row.issuer_id,
-            now=now,
-        )
+        _audit_own(session, row, "staff.totp-on", now=now)
 
 
 def disable_totp(session: Session, user: StaffUser, *, now: datetime) -> None:
@@ -569,14 +550,7 @@ def disable_totp(session: Session, user: StaffUser, *, now: datetime) -> None:
         row.totp_sealed = None
         row.totp_last_step = None
         session.add(row)
-        audit.record(
-            session,
-            actor=f"staff:{row.email}",
-            action="staff.totp-off",
-            subject=row.email,
-            issuer_id=row.issuer_id,
-            now=now,
-        )
+        _audit_own(session, row, "staff.totp-off", now=now)
 
 
 def verify_password(user: StaffUser, password: str) -> bool:
