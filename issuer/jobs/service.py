@@ -34,8 +34,6 @@ text may hold data); the traceback goes to the log.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -44,8 +42,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, event, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -55,13 +51,14 @@ from issuer.db import Work, is_postgres, new_session
 from issuer.errors import NotFound
 from issuer.jobs.models import Job
 from issuer.schemas import JobOut, JobProgress
+from keys import KeyManagementError
 
 log = logging.getLogger(__name__)
 
 QUEUE = "baeji"
 TASK = "baeji.run_job"
 _PENDING = "baeji_jobs_pending"
-_SEAL_LABEL = b"baeji/job-payload/v1"
+_SEAL_LABEL = "job-payload"
 
 Mode = Literal["process", "queue"]
 Handler = Callable[[Work, "JobRun"], "dict[str, Any] | None"]
@@ -331,10 +328,6 @@ def wait(engine: Engine, job_id: int, *, timeout: float = 60.0, interval: float 
 # -- sealing personal data in payloads ---------------------------------------------------------
 
 
-def _aead(settings: Settings) -> AESGCM:
-    return AESGCM(hmac.new(settings.email_pepper, _SEAL_LABEL, hashlib.sha256).digest())
-
-
 def forget_payload(work: Work, job_id: int) -> None:
     """Empty job ``job_id``'s payload (what it needed is done with: e.g. a sealed address
     that must not outlive the job)."""
@@ -343,12 +336,11 @@ def forget_payload(work: Work, job_id: int) -> None:
 
 
 def seal(settings: Settings, value: Any) -> str:
-    """Encrypt a JSON value (e.g. a cohort's e-mail addresses) for a job's payload."""
-    import secrets
-
-    nonce = secrets.token_bytes(12)
+    """Encrypt a JSON value (e.g. a cohort's e-mail addresses) for a job's payload, sealed
+    under the master key like the outbox's mail (:meth:`keys.MasterKey.seal_data`)."""
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(nonce + _aead(settings).encrypt(nonce, data, None)).decode()
+    sealed = settings.master_key.seal_data(data, label=_SEAL_LABEL)
+    return base64.urlsafe_b64encode(sealed).decode()
 
 
 def unseal(settings: Settings, sealed: str) -> Any:
@@ -359,8 +351,8 @@ def unseal(settings: Settings, sealed: str) -> Any:
     """
     try:
         blob = base64.urlsafe_b64decode(sealed.encode())
-        return json.loads(_aead(settings).decrypt(blob[:12], blob[12:], None))
-    except (InvalidTag, ValueError) as err:
+        return json.loads(settings.master_key.unseal_data(blob, label=_SEAL_LABEL))
+    except (KeyManagementError, ValueError) as err:
         raise ValueError("the job's sealed payload cannot be read") from err
 
 

@@ -184,7 +184,7 @@ def test_the_job_api_shows_an_issuer_its_own_jobs(
 
 
 def test_payload_sealing_round_trips(app: Flask) -> None:
-    """Personal data in a payload is sealed with a key derived from the service's secret."""
+    """Personal data in a payload is sealed under the master key; altered, it cannot be read."""
     conf = settings_of(app)
     sealed = jobs.seal(conf, [{"email": "a@example.kr"}])
     assert "example" not in sealed
