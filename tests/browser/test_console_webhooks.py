@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -20,20 +19,11 @@ from tests.browser.conftest import (
     sign_in_staff,
     submit,
 )
-from tests.issuer.webhook_receiver import Receiver, receiver
+from tests.issuer.webhook_receiver import receiver
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "웹훅 담당자 비밀번호 2026"
-
-
-def _received(hook: Receiver, count: int, seconds: float = 30) -> list[Any]:
-    """Wait until the service's delivery job has sent ``count`` requests to ``hook``."""
-    deadline = time.monotonic() + seconds
-    while len(hook.got()) < count:
-        assert time.monotonic() < deadline, f"{len(hook.got())} of {count} deliveries arrived"
-        time.sleep(0.05)
-    return hook.got()
 
 
 def _body_says(page: WebDriver, text: str, seconds: float = 30) -> str:
@@ -66,7 +56,7 @@ def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) ->
         live_server.issue(
             live_server.hanbit, course["uuid"], "webhook.browser@example.kr", "김웹훅"
         )
-        (first,) = _received(hook, 1)  # sent by a job, after the issuing committed
+        (first,) = hook.wait_for(1, seconds=30)  # sent by a job, after the issuing committed
         assert sending.verify_signature(
             secret,
             first.headers["Baeji-Signature"],
@@ -81,7 +71,7 @@ def test_webhook_pages_in_a_browser(page: WebDriver, live_server: LiveServer) ->
         hook.status = 500
         submit(page, "button[name=replay]")
         assert "곧 다시 보냅니다" in page.find_element(By.TAG_NAME, "body").text
-        _received(hook, 2)
+        hook.wait_for(2, seconds=30)
         page.refresh()
         body = _body_says(page, "HTTP 500")
         assert "HTTP 200" in body

@@ -53,16 +53,14 @@ def _remove(api: Api, endpoint: dict[str, Any]) -> None:
     assert response.status_code == 204
 
 
-def _received(app: Flask, hook: Receiver, count: int, seconds: float = 90) -> list[Any]:
+def _received(app: Flask, hook: Receiver, count: int) -> list[Any]:
     """Wait until ``count`` deliveries reached ``hook`` (a loaded machine's in-process runner
     may wait out a retry's backoff); say what the delivery jobs did if they never do."""
-    deadline = time.monotonic() + seconds
-    while len(hook.got()) < count:
-        if time.monotonic() > deadline:
-            states = [(j.id, j.state, j.attempts, j.last_error) for j in _delivery_jobs(app)]
-            raise AssertionError(f"{len(hook.got())} of {count} deliveries arrived: {states}")
-        time.sleep(0.05)
-    return hook.got()
+    return hook.wait_for(
+        count,
+        seconds=90,
+        why=lambda: [(j.id, j.state, j.attempts, j.last_error) for j in _delivery_jobs(app)],
+    )
 
 
 def _delivery_jobs(app: Flask) -> list[Job]:

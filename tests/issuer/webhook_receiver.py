@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,19 @@ class Receiver:
     def got(self) -> list[Received]:
         with self.lock:
             return list(self.requests)
+
+    def wait_for(
+        self, count: int, *, seconds: float = 60, why: Callable[[], object] | None = None
+    ) -> list[Received]:
+        """Wait until ``count`` requests arrived (sent by the service's delivery jobs, after
+        the change committed); fail after ``seconds``, adding ``why()`` to the message."""
+        deadline = time.monotonic() + seconds
+        while len(self.got()) < count:
+            if time.monotonic() > deadline:
+                detail = f": {why()}" if why is not None else ""
+                raise AssertionError(f"{len(self.got())} of {count} deliveries arrived{detail}")
+            time.sleep(0.05)
+        return self.got()
 
 
 @contextmanager
