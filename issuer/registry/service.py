@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
@@ -122,12 +121,6 @@ class RegistryEntry:
         return node
 
 
-def _listed() -> ColumnElement[bool]:
-    """Which issuer rows the registry lists: every provider the platform has not removed
-    (suspended ones stay listed: their badges keep verifying), never its own identity."""
-    return accounts.publicly_listed()
-
-
 def certifications_of(
     session: Session, settings: Settings, *, now: datetime
 ) -> Mapping[int, Certification]:
@@ -149,7 +142,7 @@ def certifications_of(
         )
         .join(Issuer, col(Issuer.id) == col(CertificationRow.issuer_id))
         .where(
-            _listed(),
+            accounts.publicly_listed(),
             col(CertificationRow.revoked_at).is_(None),
             col(CertificationRow.valid_from) <= now,
             col(CertificationRow.valid_until) > now,
@@ -188,7 +181,7 @@ def registry_entries(session: Session, settings: Settings, *, now: datetime) -> 
             col(Issuer.url),
             col(Issuer.logo_type).is_not(None),
         )
-        .where(_listed())
+        .where(accounts.publicly_listed())
         .order_by(col(Issuer.did))
     )
     rows = session.connection().execute(query).all()
