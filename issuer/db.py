@@ -205,6 +205,11 @@ class Work:
         """Return this unit of work with ``issuer`` as the tenant (same session and time)."""
         return replace(self, issuer=issuer)
 
+    def as_actor(self, actor: str) -> Work:
+        """Return this unit of work with ``actor`` acting (same session, time and tenant),
+        e.g. a staff account acting on itself while signing in, before anyone is signed in."""
+        return replace(self, actor=actor)
+
     @property
     def tenant(self) -> Issuer:
         """The issuer acting.

@@ -290,6 +290,26 @@ def test_work_audit_logs_the_units_actor_time_and_tenant(app: Flask, hanbit: Ten
     assert stamped.replace(tzinfo=None) == work.now.replace(tzinfo=None)
 
 
+def test_work_as_actor_changes_only_who_acts(app: Flask, hanbit: Tenant) -> None:
+    """Work.as_actor audits under another actor, with the unit's session, time and tenant."""
+    tag = uuid.uuid4().hex
+    engine, conf = db.engine_of(app), settings_of(app)
+    with db.unit_of_work(engine, conf, actor="console", issuer=hanbit.issuer) as work:
+        own = work.as_actor("staff:a@example.org")
+        assert (own.session, own.settings, own.now, own.issuer) == (
+            work.session,
+            work.settings,
+            work.now,
+            work.issuer,
+        )
+        assert work.actor == "console"
+        own.audit("t.own", f"{tag}-own")
+    with db.new_session(engine) as session:
+        row = session.exec(select(AuditEvent).where(AuditEvent.subject == f"{tag}-own")).one()
+    assert row.actor == "staff:a@example.org"
+    assert row.issuer_id == hanbit.issuer.pk
+
+
 def test_unit_of_work_without_an_issuer_has_no_tenant(app: Flask) -> None:
     """A workflow that needs the acting issuer gets a clear error where none acts."""
     with db.unit_of_work(db.engine_of(app), settings_of(app), actor="public") as work:
