@@ -1,7 +1,10 @@
 """Staff accounts of the provider console: passwords, second factor, sessions, invitations.
 
-Every function takes the database session, the settings and the time (``now``) it needs;
-none reads Flask's request globals, so the CLI, the views and the tests call the same code.
+Every function takes the unit of work (:class:`issuer.db.Work`) it needs, or the database
+session alone for a pure read; none reads Flask's request globals, so the CLI, the views and
+the tests call the same code. Signing in happens before anyone is signed in: the console
+still makes one unit of work per request, and a step of a staff member's own account is
+audited as that account (:meth:`issuer.db.Work.as_actor`).
 
 - Passwords are hashed with argon2id (argon2-cffi's defaults, re-hashed when they change).
 - The optional second factor is TOTP (RFC 6238, pyotp): the secret is sealed with AES-GCM
@@ -32,10 +35,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlmodel import Session, col, select
 
-from issuer import audit
 from issuer.config import Settings
 from issuer.console.models import OPERATOR_ROLE, ROLES, StaffSession, StaffToken, StaffUser
-from issuer.db import Work, write_transaction
+from issuer.db import Work
 from issuer.errors import AlreadyExists, Forbidden, NotFound, Unauthorized, ValidationFailed
 from issuer.issuers.service import PLATFORM_SLUG, require_active, token_digest
 from issuer.models import Issuer
@@ -89,19 +91,11 @@ def require(user: StaffUser, action: str) -> None:
         raise Forbidden(f"the {user.role} role may not {action}")
 
 
-def _audit_own(
-    session: Session, user: StaffUser, action: str, *, now: datetime, **details: Any
-) -> None:
+def _audit_own(work: Work, user: StaffUser, action: str, **details: Any) -> None:
     """Audit a step of a staff member's own account (signing in or out, a password, the
-    second factor): the account acts on itself, before or outside any unit of work."""
-    audit.record(
-        session,
-        actor=f"staff:{user.email}",
-        action=action,
-        subject=user.email,
-        issuer_id=user.issuer_id,
-        now=now,
-        **details,
+    second factor) in ``work``: the account acts on itself, for its own issuer."""
+    work.as_actor(f"staff:{user.email}").audit(
+        action, user.email, issuer_id=user.issuer_id, **details
     )
 
 
@@ -130,7 +124,7 @@ def create_user(work: Work, *, email: str, role: str) -> tuple[StaffUser, str]:
             malformed e-mail.
         AlreadyExists: the provider already has an account with that e-mail.
     """
-    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
+    session, issuer, now = work.session, work.tenant, work.now
     fits = (role == OPERATOR_ROLE) == (issuer.slug == PLATFORM_SLUG)
     if (role not in ROLES and role != OPERATOR_ROLE) or not fits:
         raise ValidationFailed(
@@ -147,16 +141,14 @@ def create_user(work: Work, *, email: str, role: str) -> tuple[StaffUser, str]:
         user = StaffUser(issuer_id=issuer.pk, email=address, role=role, created_at=now)
         session.add(user)
         session.flush()
-        link = _new_link(session, settings, user, "invite", now=now)
+        link = _new_link(work, user, "invite")
         work.audit("staff.create", address, role=role)
     return user, link
 
 
-def _new_link(
-    session: Session, settings: Settings, user: StaffUser, purpose: str, *, now: datetime
-) -> str:
-    token = secrets.token_urlsafe(32)
-    session.add(
+def _new_link(work: Work, user: StaffUser, purpose: str) -> str:
+    token, now = secrets.token_urlsafe(32), work.now
+    work.session.add(
         StaffToken(
             user_id=user.pk,
             token_hash=token_digest(token),
@@ -166,23 +158,25 @@ def _new_link(
         )
     )
     where = "operator" if user.role == OPERATOR_ROLE else "console"
-    return settings.url(where, "set-password", token)
+    return work.settings.url(where, "set-password", token)
 
 
 def reset_link(work: Work, user: StaffUser) -> str:
     """Return a new one-time set-password link for an existing account (audited)."""
     with work.write():
-        link = _new_link(work.session, work.settings, user, "reset", now=work.now)
+        link = _new_link(work, user, "reset")
         work.audit("staff.reset-link", user.email, issuer_id=user.issuer_id)
     return link
 
 
-def link_user(session: Session, token: str, *, now: datetime) -> StaffUser:
-    """Return the account a one-time link belongs to, while the link is usable.
+def link_user(work: Work, token: str) -> StaffUser:
+    """Return the account a one-time link belongs to, while the link is usable (at
+    ``work.now``).
 
     Raises:
         NotFound: unknown, used or expired link (the same answer for all three).
     """
+    session = work.session
     row = session.exec(
         select(StaffToken).where(StaffToken.token_hash == token_digest(token))
     ).first()
@@ -191,7 +185,7 @@ def link_user(session: Session, token: str, *, now: datetime) -> StaffUser:
         row is None
         or user is None
         or row.used_at is not None
-        or row.expires_at <= now
+        or row.expires_at <= work.now
         or user.disabled_at is not None
     ):
         raise NotFound("this link is unknown, already used or expired")
@@ -213,24 +207,25 @@ def check_password_strength(password: str, email: str) -> None:
         )
 
 
-def set_password(session: Session, token: str, password: str, *, now: datetime) -> StaffUser:
+def set_password(work: Work, token: str, password: str) -> StaffUser:
     """Use a one-time link: set the password, end the account's other sessions.
 
     Raises:
         NotFound: unknown, used or expired link.
         ValidationFailed: the password is too weak.
     """
-    with write_transaction(session):
-        user = link_user(session, token, now=now)
+    session = work.session
+    with work.write():
+        user = link_user(work, token)
         check_password_strength(password, user.email)
         row = session.exec(
             select(StaffToken).where(StaffToken.token_hash == token_digest(token))
         ).one()
-        row.used_at = now
+        row.used_at = work.now
         user.password_hash = _HASHER.hash(password)
         session.add_all([row, user])
-        _end_sessions(session, user, now=now)
-        _audit_own(session, user, "staff.password", now=now)
+        _end_sessions(work, user)
+        _audit_own(work, user, "staff.password")
     return user
 
 
@@ -270,7 +265,7 @@ def disable_user(work: Work, owner: StaffUser, user_id: int) -> StaffUser:
         if user.disabled_at is None:
             user.disabled_at = now
             session.add(user)
-        _end_sessions(session, user, now=now)
+        _end_sessions(work, user)
         work.audit("staff.disable", user.email, issuer_id=owner.issuer_id)
     return user
 
@@ -293,13 +288,11 @@ def _candidates(session: Session, email: str, *, operators: bool = False) -> lis
 
 
 def check_credentials(
-    session: Session,
-    settings: Settings,
+    work: Work,
     *,
     email: str,
     password: str,
     totp_code: str | None,
-    now: datetime,
     operators: bool = False,
 ) -> StaffUser:
     """Return the account that ``email`` and ``password`` (and the TOTP code) open.
@@ -314,7 +307,7 @@ def check_credentials(
     """
     matched: StaffUser | None = None
     candidates = (
-        _candidates(session, email, operators=operators)
+        _candidates(work.session, email, operators=operators)
         if len(password) <= MAX_PASSWORD_LENGTH
         else []
     )
@@ -331,7 +324,7 @@ def check_credentials(
     if matched is None:
         raise Unauthorized("wrong e-mail or password")
     if matched.totp_sealed is not None:
-        step = _totp_step(settings, matched, totp_code or "", now=now)
+        step = _totp_step(work.settings, matched, totp_code or "", now=work.now)
         if step is None:
             raise NeedsSecondFactor("enter the 6-digit code of your authenticator app")
         matched.totp_last_step = step
@@ -341,24 +334,19 @@ def check_credentials(
     return matched
 
 
-def start_session(
-    session: Session,
-    user: StaffUser,
-    *,
-    now: datetime,
-    user_agent: str | None = None,
-) -> str:
+def start_session(work: Work, user: StaffUser, *, user_agent: str | None = None) -> str:
     """Record a sign-in and open a session; return the cookie token (shown once).
 
     Raises:
         ProviderSuspended, ProviderRemoved: ``user`` works for a provider the platform
             suspended or removed (no session is opened).
     """
+    session, now = work.session, work.now
     employer = session.get(Issuer, user.issuer_id)
     if employer is not None:
         require_active(employer)
     token = secrets.token_urlsafe(32)
-    with write_transaction(session):
+    with work.write():
         session.add(user)
         session.add(
             StaffSession(
@@ -370,31 +358,23 @@ def start_session(
                 user_agent=(user_agent or "")[:200] or None,
             )
         )
-        _audit_own(session, user, "staff.sign-in", now=now)
+        _audit_own(work, user, "staff.sign-in")
     return token
 
 
-def record_failed_sign_in(
-    session: Session, email: str, *, now: datetime, operators: bool = False
-) -> None:
+def record_failed_sign_in(work: Work, email: str, *, operators: bool = False) -> None:
     """Audit a refused sign-in against every provider that has an account ``email``
-    (with ``operators``: against the platform, for its operator account ``email``)."""
-    with write_transaction(session):
-        for user in _candidates(session, email, operators=operators):
-            audit.record(
-                session,
-                actor="operator-console" if operators else "console",
-                action="staff.sign-in-failed",
-                subject=user.email,
-                issuer_id=user.issuer_id,
-                now=now,
-            )
+    (with ``operators``: against the platform, for its operator account ``email``), as
+    the console refusing it (``console`` or ``operator-console``)."""
+    refusing = work.as_actor("operator-console" if operators else "console")
+    with work.write():
+        for user in _candidates(work.session, email, operators=operators):
+            refusing.audit("staff.sign-in-failed", user.email, issuer_id=user.issuer_id)
 
 
-def resume(
-    session: Session, token: str | None, *, now: datetime, operators: bool = False
-) -> SignedIn | None:
-    """Return the live session of a cookie token, or ``None`` (unknown, ended, expired).
+def resume(work: Work, token: str | None, *, operators: bool = False) -> SignedIn | None:
+    """Return the live session of a cookie token at ``work.now``, or ``None`` (unknown,
+    ended, expired).
 
     Args:
         operators: the operator console asks (only an operator's session counts);
@@ -406,6 +386,7 @@ def resume(
     """
     if not token:
         return None
+    session, now = work.session, work.now
     row = session.exec(
         select(StaffSession).where(StaffSession.token_hash == token_digest(token))
     ).first()
@@ -424,38 +405,40 @@ def resume(
         return None
     require_active(issuer)
     if now - row.last_seen_at > timedelta(minutes=1):
-        with write_transaction(session):
+        with work.write():
             row.last_seen_at = now
             session.add(row)
     return SignedIn(user, issuer, row)
 
 
-def end_session(session: Session, signed_in: SignedIn, *, now: datetime) -> None:
+def end_session(work: Work, signed_in: SignedIn) -> None:
     """Sign out this browser."""
-    with write_transaction(session):
+    session = work.session
+    with work.write():
         row = session.get(StaffSession, signed_in.session.id)
         if row is not None and row.revoked_at is None:
-            row.revoked_at = now
+            row.revoked_at = work.now
             session.add(row)
-        _audit_own(session, signed_in.user, "staff.sign-out", now=now)
+        _audit_own(work, signed_in.user, "staff.sign-out")
 
 
-def end_all_sessions(session: Session, user: StaffUser, *, now: datetime) -> int:
+def end_all_sessions(work: Work, user: StaffUser) -> int:
     """Sign ``user`` out everywhere; return how many sessions ended."""
-    with write_transaction(session):
-        ended = _end_sessions(session, user, now=now)
-        _audit_own(session, user, "staff.sign-out-everywhere", now=now, sessions=ended)
+    with work.write():
+        ended = _end_sessions(work, user)
+        _audit_own(work, user, "staff.sign-out-everywhere", sessions=ended)
     return ended
 
 
-def _end_sessions(session: Session, user: StaffUser, *, now: datetime) -> int:
+def _end_sessions(work: Work, user: StaffUser) -> int:
+    session = work.session
     rows = session.exec(
         select(StaffSession).where(
             StaffSession.user_id == user.pk, col(StaffSession.revoked_at).is_(None)
         )
     ).all()
     for row in rows:
-        row.revoked_at = now
+        row.revoked_at = work.now
         session.add(row)
     return len(rows)
 
@@ -513,44 +496,38 @@ def _totp_step(settings: Settings, user: StaffUser, code: str, *, now: datetime)
     return step
 
 
-def enable_totp(
-    session: Session,
-    settings: Settings,
-    user: StaffUser,
-    secret: str,
-    code: str,
-    *,
-    now: datetime,
-) -> None:
+def enable_totp(work: Work, user: StaffUser, secret: str, code: str) -> None:
     """Turn the second factor on once the user proved their app shows ``secret``'s codes.
 
     Raises:
         ValidationFailed: the code does not match.
     """
-    step = _matching_step(secret, code, now)
+    step = _matching_step(secret, code, work.now)
     if step is None:
         raise ValidationFailed(
             "code: the code does not match; check the time on your phone",
             errors=[{"field": "code", "message": "mismatch"}],
         )
-    with write_transaction(session):
+    session = work.session
+    with work.write():
         row = session.get(StaffUser, user.pk)
         assert row is not None  # noqa: S101 - the signed-in user exists
-        row.totp_sealed = _seal_secret(settings, row, secret)
+        row.totp_sealed = _seal_secret(work.settings, row, secret)
         row.totp_last_step = step
         session.add(row)
-        _audit_own(session, row, "staff.totp-on", now=now)
+        _audit_own(work, row, "staff.totp-on")
 
 
-def disable_totp(session: Session, user: StaffUser, *, now: datetime) -> None:
+def disable_totp(work: Work, user: StaffUser) -> None:
     """Turn the second factor off (the view asks for the password first)."""
-    with write_transaction(session):
+    session = work.session
+    with work.write():
         row = session.get(StaffUser, user.pk)
         assert row is not None  # noqa: S101 - the signed-in user exists
         row.totp_sealed = None
         row.totp_last_step = None
         session.add(row)
-        _audit_own(session, row, "staff.totp-off", now=now)
+        _audit_own(work, row, "staff.totp-off")
 
 
 def verify_password(user: StaffUser, password: str) -> bool:

@@ -6,7 +6,8 @@ optional TOTP, server-side sessions whose random token is the only thing the bro
 in an HttpOnly, SameSite=Lax cookie, Secure when the public origin is HTTPS). What differs
 between them is a :class:`SignIn`: the blueprint, the session cookie's name and path, which
 accounts may sign in there (providers' staff or platform operators — a session of one never
-opens the other), the audit actor's prefix and the page a sign-in lands on.
+opens the other), the audit actor's prefix, the page a sign-in lands on, and how the console
+makes the unit of work of a request (signed in or not: the sign-in steps take it too).
 :meth:`SignIn.register` adds to the blueprint the session loading and CSRF check of every
 request, the error pages, and the ``login``, ``logout``, ``set_password`` and ``account``
 routes; their templates are shared (``templates/signin/``) and extend the console's own
@@ -37,7 +38,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from issuer import settings_of
 from issuer.console import service
 from issuer.console.models import StaffUser
-from issuer.db import get_session
+from issuer.db import Work, get_session
 from issuer.errors import APIError, NotFound
 from issuer.limits import limiter_of
 from issuer.pages import render_page
@@ -143,6 +144,8 @@ class SignIn:
     """The audit actor of a signed-in member is ``<actor_prefix>:<e-mail>``."""
     landing: str
     """The view (of the blueprint) a sign-in lands on when it names no page to go back to."""
+    work: Callable[[], Work]
+    """The console's unit of work of this request (also before anyone is signed in)."""
     account_guard: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
     """What guards the account page (default: :meth:`signed_in`)."""
     context: Callable[[Any], dict[str, Any]] = field(default=_no_context)
@@ -237,7 +240,7 @@ class SignIn:
 
     def _load_session(self) -> None:
         token = request.cookies.get(self.cookie)
-        session = service.resume(request_db(), token, now=request_now(), operators=self.operators)
+        session = service.resume(self.work(), token, operators=self.operators)
         setattr(g, self.area, session)
         if request.method == "POST":
             csrf.protect()
@@ -265,23 +268,15 @@ class SignIn:
         code = request.form.get("code") or None
         if throttled(email):
             return form(429, email=email, problem="console.throttled", totp=False)
-        db = request_db()
+        work = self.work()
         try:
             user = service.check_credentials(
-                db,
-                request_settings(),
-                email=email,
-                password=password,
-                totp_code=code,
-                now=request_now(),
-                operators=self.operators,
+                work, email=email, password=password, totp_code=code, operators=self.operators
             )
         except service.NeedsSecondFactor:
             if code:
                 count_failure(email)
-                service.record_failed_sign_in(
-                    db, email, now=request_now(), operators=self.operators
-                )
+                service.record_failed_sign_in(work, email, operators=self.operators)
             return form(
                 401,
                 email=email,
@@ -291,25 +286,23 @@ class SignIn:
             )
         except APIError:
             count_failure(email)
-            service.record_failed_sign_in(db, email, now=request_now(), operators=self.operators)
+            service.record_failed_sign_in(work, email, operators=self.operators)
             return form(401, email=email, problem="console.login_wrong", totp=False)
-        token = service.start_session(
-            db, user, now=request_now(), user_agent=request.user_agent.string
-        )
+        token = service.start_session(work, user, user_agent=request.user_agent.string)
         return self.set_cookie(redirect(self._safe_next(request.args.get("next"))), token)
 
     def _logout(self) -> Any:
         signed_in = self.current()
         if signed_in is not None:
-            service.end_session(request_db(), signed_in, now=request_now())
+            service.end_session(self.work(), signed_in)
         return self.set_cookie(redirect(url_for(f"{self.area}.login")), None)
 
     def _set_password(self, token: str) -> Any:
         def form(status: int = 200, **context: Any) -> Response:
             return self.render("signin/set_password.html", status=status, **context)
 
-        db = request_db()
-        user = service.link_user(db, token, now=request_now())
+        work = self.work()
+        user = service.link_user(work, token)
         if self.operators and not service.is_operator(user):
             raise NotFound("this link is unknown, already used or expired")
         if request.method == "GET":
@@ -318,27 +311,25 @@ class SignIn:
         if password != request.form.get("password2", ""):
             return form(422, email=user.email, problem="console.mismatch")
         try:
-            service.set_password(db, token, password, now=request_now())
+            service.set_password(work, token, password)
         except APIError as err:
             return form(422, email=user.email, problem_text=err.message)
         return self.set_cookie(redirect(url_for(f"{self.area}.login", done="1")), None)
 
     def _account(self) -> Any:
-        db, conf, user = request_db(), request_settings(), self.current().user
+        work, user = self.work(), self.current().user
         problem, secret = None, None
         if request.method == "POST":
             what = request.form.get("do")
             if what == "everywhere":
-                service.end_all_sessions(db, user, now=request_now())
+                service.end_all_sessions(work, user)
                 return self.set_cookie(redirect(url_for(f"{self.area}.login")), None)
             if what == "totp-start":
                 secret = service.new_totp_secret()
             elif what == "totp-confirm":
                 secret = request.form.get("secret", "")
                 try:
-                    service.enable_totp(
-                        db, conf, user, secret, request.form.get("code", ""), now=request_now()
-                    )
+                    service.enable_totp(work, user, secret, request.form.get("code", ""))
                     return redirect(url_for(f"{self.area}.account", done="totp-on"))
                 except APIError as err:
                     problem = err.message
@@ -346,7 +337,7 @@ class SignIn:
                 if not service.verify_password(user, request.form.get("password", "")):
                     problem = "wrong password"
                 else:
-                    service.disable_totp(db, user, now=request_now())
+                    service.disable_totp(work, user)
                     return redirect(url_for(f"{self.area}.account", done="totp-off"))
         qr = None
         if secret:
@@ -356,7 +347,7 @@ class SignIn:
             qr = "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
         return self.render(
             "signin/account.html",
-            user=db.get(StaffUser, user.pk),
+            user=work.session.get(StaffUser, user.pk),
             secret=secret,
             qr=qr,
             problem=problem,

@@ -63,8 +63,12 @@ _settings, _now, _db = request_settings, request_now, request_db
 
 
 def _work() -> Work:
-    """The unit of work of this console request: the signed-in staff member's issuer."""
-    return Work(_db(), _settings(), _now(), SIGN_IN.actor(), g.console.issuer)
+    """The unit of work of this console request: the signed-in staff member's issuer acts
+    (before anyone is signed in: the console itself, for no issuer)."""
+    signed_in = g.get("console")
+    if signed_in is None:
+        return Work(_db(), _settings(), _now(), "console", None)
+    return Work(_db(), _settings(), _now(), SIGN_IN.actor(), signed_in.issuer)
 
 
 def _context(signed_in: Any) -> dict[str, Any]:
@@ -98,6 +102,7 @@ SIGN_IN = SignIn(
     operators=False,
     actor_prefix="staff",
     landing="home",
+    work=_work,
     account_guard=needs("read"),
     context=_context,
 )

@@ -82,6 +82,7 @@ SIGN_IN = SignIn(
     operators=True,
     actor_prefix="operator",
     landing="providers",
+    work=_work,
 )
 SIGN_IN.register()
 page = SIGN_IN.page

@@ -26,11 +26,16 @@ def _token(link: str) -> str:
     return link.rsplit("/", 1)[1]
 
 
+def _at(session: Session, settings: Settings, now: datetime = NOW) -> Work:
+    """A unit of work at ``now`` in which no one is signed in yet (as the sign-in steps run)."""
+    return Work(session, settings, now, "console", None)
+
+
 def _user(session: Session, settings: Settings, tenant: Tenant, role: str = "owner") -> StaffUser:
     user, link = service.create_user(
         Work(session, settings, NOW, "test", tenant.issuer), email=unique_email("staff"), role=role
     )
-    service.set_password(session, _token(link), PASSWORD, now=NOW)
+    service.set_password(_at(session, settings), _token(link), PASSWORD)
     return user
 
 
@@ -47,20 +52,20 @@ def test_link_sets_an_argon2id_password_once(
     stored = session.exec(select(StaffToken).where(StaffToken.user_id == user.pk)).one()
     assert stored.token_hash == token_digest(_token(link)) != _token(link)
     with pytest.raises(ValidationFailed):
-        service.set_password(session, _token(link), "short", now=NOW)
-    done = service.set_password(session, _token(link), PASSWORD, now=NOW)
+        service.set_password(_at(session, settings), _token(link), "short")
+    done = service.set_password(_at(session, settings), _token(link), PASSWORD)
     assert done.password_hash is not None
     assert done.password_hash.startswith("$argon2id$")
     assert PASSWORD not in done.password_hash
     with pytest.raises(NotFound):
-        service.set_password(session, _token(link), PASSWORD + "x", now=NOW)
+        service.set_password(_at(session, settings), _token(link), PASSWORD + "x")
     signed = service.check_credentials(
-        session, settings, email=email, password=PASSWORD, totp_code=None, now=NOW
+        _at(session, settings), email=email, password=PASSWORD, totp_code=None
     )
     assert signed.pk == user.pk
     with pytest.raises(Unauthorized):
         service.check_credentials(
-            session, settings, email=email, password=PASSWORD + "!", totp_code=None, now=NOW
+            _at(session, settings), email=email, password=PASSWORD + "!", totp_code=None
         )
     with pytest.raises(AlreadyExists):
         service.create_user(
@@ -74,8 +79,10 @@ def test_links_expire(session: Session, settings: Settings, hanbit: Tenant) -> N
     )
     later = NOW + service.LINK_LIFETIME
     with pytest.raises(NotFound):
-        service.set_password(session, _token(link), PASSWORD, now=later)
-    service.set_password(session, _token(link), PASSWORD, now=later - timedelta(seconds=1))
+        service.set_password(_at(session, settings, later), _token(link), PASSWORD)
+    service.set_password(
+        _at(session, settings, later - timedelta(seconds=1)), _token(link), PASSWORD
+    )
 
 
 def test_unknown_role_and_bad_email_are_refused(
@@ -98,9 +105,9 @@ def test_totp_on_a_fixed_clock_and_each_code_once(
     secret = service.new_totp_secret()
     assert service.totp_uri(user, secret).startswith("otpauth://totp/Baeji:")
     with pytest.raises(ValidationFailed):
-        service.enable_totp(session, settings, user, secret, "000000", now=NOW)
+        service.enable_totp(_at(session, settings), user, secret, "000000")
     totp = pyotp.TOTP(secret)
-    service.enable_totp(session, settings, user, secret, totp.at(NOW), now=NOW)
+    service.enable_totp(_at(session, settings), user, secret, totp.at(NOW))
     stored = session.get(StaffUser, user.pk)
     assert stored is not None
     assert stored.totp_sealed is not None
@@ -108,29 +115,27 @@ def test_totp_on_a_fixed_clock_and_each_code_once(
     later = NOW + timedelta(minutes=5)
     with pytest.raises(service.NeedsSecondFactor):
         service.check_credentials(
-            session, settings, email=user.email, password=PASSWORD, totp_code=None, now=later
+            _at(session, settings, later), email=user.email, password=PASSWORD, totp_code=None
         )
     with pytest.raises(service.NeedsSecondFactor):  # the code of another time
         service.check_credentials(
-            session,
-            settings,
+            _at(session, settings, later),
             email=user.email,
             password=PASSWORD,
             totp_code=totp.at(NOW),
-            now=later,
         )
     code = totp.at(later)
     signed = service.check_credentials(
-        session, settings, email=user.email, password=PASSWORD, totp_code=code, now=later
+        _at(session, settings, later), email=user.email, password=PASSWORD, totp_code=code
     )
-    service.start_session(session, signed, now=later)
+    service.start_session(_at(session, settings, later), signed)
     with pytest.raises(service.NeedsSecondFactor):  # the same code twice
         service.check_credentials(
-            session, settings, email=user.email, password=PASSWORD, totp_code=code, now=later
+            _at(session, settings, later), email=user.email, password=PASSWORD, totp_code=code
         )
-    service.disable_totp(session, signed, now=later)
+    service.disable_totp(_at(session, settings, later), signed)
     service.check_credentials(
-        session, settings, email=user.email, password=PASSWORD, totp_code=None, now=later
+        _at(session, settings, later), email=user.email, password=PASSWORD, totp_code=None
     )
 
 
@@ -138,25 +143,23 @@ def test_sessions_are_hashed_expire_and_end(
     session: Session, settings: Settings, hanbit: Tenant
 ) -> None:
     user = _user(session, settings, hanbit)
-    token = service.start_session(session, user, now=NOW, user_agent="test")
+    token = service.start_session(_at(session, settings), user, user_agent="test")
     assert (
         session.exec(select(StaffSession).where(StaffSession.token_hash == token)).first() is None
     )
-    live = service.resume(session, token, now=NOW + timedelta(minutes=10))
+    live = service.resume(_at(session, settings, NOW + timedelta(minutes=10)), token)
     assert live is not None
     assert live.user.pk == user.pk
     assert live.issuer.pk == hanbit.issuer.pk
-    assert (
-        service.resume(session, token, now=NOW + timedelta(minutes=10) + service.SESSION_IDLE)
-        is None
-    )
-    assert service.resume(session, "nope", now=NOW) is None
-    other = service.start_session(session, user, now=NOW)
-    service.end_session(session, live, now=NOW)
-    assert service.resume(session, token, now=NOW) is None
-    assert service.resume(session, other, now=NOW) is not None
-    assert service.end_all_sessions(session, user, now=NOW) == 1
-    assert service.resume(session, other, now=NOW) is None
+    idle = NOW + timedelta(minutes=10) + service.SESSION_IDLE
+    assert service.resume(_at(session, settings, idle), token) is None
+    assert service.resume(_at(session, settings), "nope") is None
+    other = service.start_session(_at(session, settings), user)
+    service.end_session(_at(session, settings), live)
+    assert service.resume(_at(session, settings), token) is None
+    assert service.resume(_at(session, settings), other) is not None
+    assert service.end_all_sessions(_at(session, settings), user) == 1
+    assert service.resume(_at(session, settings), other) is None
     actions = set(
         session.exec(select(AuditEvent.action).where(AuditEvent.subject == user.email)).all()
     )
@@ -191,12 +194,12 @@ def test_roles_and_removal(
         service.disable_user(
             Work(session, settings, NOW, f"staff:{owner.email}", hanbit.issuer), owner, stranger.pk
         )
-    token = service.start_session(session, viewer, now=NOW)
+    token = service.start_session(_at(session, settings), viewer)
     service.disable_user(
         Work(session, settings, NOW, f"staff:{owner.email}", hanbit.issuer), owner, viewer.pk
     )
-    assert service.resume(session, token, now=NOW) is None
+    assert service.resume(_at(session, settings), token) is None
     with pytest.raises(Unauthorized):
         service.check_credentials(
-            session, settings, email=viewer.email, password=PASSWORD, totp_code=None, now=NOW
+            _at(session, settings), email=viewer.email, password=PASSWORD, totp_code=None
         )

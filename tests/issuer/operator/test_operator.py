@@ -691,7 +691,10 @@ def test_operator_second_factor(app: Flask) -> None:
     with db.new_session(db.engine_of(app)) as session:
         user = session.exec(select(StaffUser).where(StaffUser.email == second.email)).one()
         staff_service.enable_totp(
-            session, conf, user, secret, pyotp.TOTP(secret).at(earlier), now=earlier
+            Work(session, conf, earlier, "test", None),
+            user,
+            secret,
+            pyotp.TOTP(secret).at(earlier),
         )
     browser = Operator(app, second.email)
     asked = browser.sign_in()
