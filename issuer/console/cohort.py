@@ -26,12 +26,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from badges import normalize_email
-from issuer.config import Settings
 from issuer.credentials import service as services
 from issuer.credentials.upload import decode_text
+from issuer.db import Work
 from issuer.errors import InvalidCsv
 from issuer.models import Achievement, Credential, Issuer
 from issuer.schemas import BatchRow
@@ -231,17 +230,9 @@ def _problems(row: dict[str, Any]) -> list[str]:
     return []
 
 
-def preview(
-    session: Session,
-    settings: Settings,
-    achievement: Achievement,
-    sheet: Sheet,
-    mapping: list[str],
-    *,
-    now: datetime,
-) -> Preview:
+def preview(work: Work, achievement: Achievement, sheet: Sheet, mapping: list[str]) -> Preview:
     """Check every row of ``sheet`` under ``mapping`` and find who already holds the badge
-    (as the issuing service sees it: :func:`issuer.credentials.service.holders`)."""
+    (as the issuing service sees it at ``work.now``: :func:`issuer.credentials.service.holders`)."""
     mapped = set(mapping)
     missing = [f for f in ("email", "name") if f not in mapped]
     ignored = [h for h, m in zip(sheet.header, mapping, strict=True) if not m and h]
@@ -259,32 +250,26 @@ def preview(
         seen.setdefault(folded, line)
         rows.append(item)
     candidates = [r for r in rows if r.email and not r.problems]
-    held = _holders(session, settings, achievement, [r.email for r in candidates], now=now)
+    held = _holders(work, achievement, [r.email for r in candidates])
     for item in candidates:
         item.holds = held.get(normalize_email(item.email))
     return Preview(rows, ignored, missing)
 
 
-def _holders(
-    session: Session,
-    settings: Settings,
-    achievement: Achievement,
-    emails: list[str],
-    *,
-    now: datetime,
-) -> dict[str, Credential]:
-    """The badges of ``achievement`` these learners hold, by normalized e-mail."""
-    issuer = session.get(Issuer, achievement.issuer_id)
+def _holders(work: Work, achievement: Achievement, emails: list[str]) -> dict[str, Credential]:
+    """The badges of ``achievement`` these learners hold at ``work.now``, by normalized
+    e-mail."""
+    issuer = work.session.get(Issuer, achievement.issuer_id)
     if issuer is None or not emails:
         return {}
-    return services.holders(session, settings, issuer, achievement.id, emails, now=now)
+    return services.holders(
+        work.session, work.settings, issuer, achievement.id, emails, now=work.now
+    )
 
 
-def holder(
-    session: Session, settings: Settings, achievement: Achievement, email: str, *, now: datetime
-) -> Credential | None:
-    """The badge of ``achievement`` that the learner ``email`` holds, if any."""
-    return _holders(session, settings, achievement, [email], now=now).get(normalize_email(email))
+def holder(work: Work, achievement: Achievement, email: str) -> Credential | None:
+    """The badge of ``achievement`` that the learner ``email`` holds at ``work.now``, if any."""
+    return _holders(work, achievement, [email]).get(normalize_email(email))
 
 
 def idempotency_key(data: bytes, achievement: Achievement, mapping: list[str], again: bool) -> str:

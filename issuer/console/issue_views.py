@@ -87,12 +87,12 @@ def issue_one() -> Any:
             body[key] = form[name].strip() + "T00:00:00Z"
     if form.get("evidence", "").strip():
         body["evidence"] = [{"id": form["evidence"].strip()}]
-    db, conf = _db(), _settings()
+    work = _work()
     try:
         data = CredentialCreate.model_validate(body)
         course = course_of(data.achievement_id)
         again = form.get("again") == "1"
-        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
+        holds = cohort.holder(work, course, data.recipient.email)
         if holds is not None and not again:
             return _issue_one_page(
                 409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
@@ -103,7 +103,7 @@ def issue_one() -> Any:
             + hashlib.sha256((nonce + json.dumps(body, sort_keys=True)).encode()).hexdigest()
         )
         outcome = services.issue_credential(
-            _work(),
+            work,
             data,
             idempotency_key=key if nonce else None,
             # A retake is the operator's explicit choice; otherwise a badge issued since the
@@ -111,7 +111,7 @@ def issue_one() -> Any:
             duplicates="allow" if again else "reject",
         )
     except AlreadyHolds:
-        holds = cohort.holder(db, conf, course, data.recipient.email, now=_now())
+        holds = cohort.holder(work, course, data.recipient.email)
         return _issue_one_page(
             409, form=form, selected=course.id, holds=holds, nonce=form.get("nonce", "")
         )
@@ -167,7 +167,7 @@ def cohort_upload() -> Any:
             selected=request.form.get("course", ""),
         )
     mapping = _mapping(sheet)
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
+    found = cohort.preview(_work(), course, sheet, mapping)
     return page(
         "cohort_preview.html",
         course=course,
@@ -187,7 +187,7 @@ def cohort_confirm() -> Any:
     data, _name, sheet = _sheet_from_form()
     mapping = _mapping(sheet)
     again = request.form.get("again") == "1"
-    found = cohort.preview(_db(), _settings(), course, sheet, mapping, now=_now())
+    found = cohort.preview(_work(), course, sheet, mapping)
     if found.problems or found.missing:
         raise InvalidCsv("fix the rows with problems, then upload the file again")
     chosen = found.to_issue(again=again)
