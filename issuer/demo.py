@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from issuer.achievements import service as catalog
 from issuer.certification import service as certifying
-from issuer.config import Settings
 from issuer.credentials import service as services
 from issuer.credentials import status_changes
 from issuer.db import Work, write_transaction
@@ -135,7 +134,7 @@ _DEMO_LEARNER = "minjun.kim@example.kr"
 
 def seed(work: Work) -> list[str]:
     """Create (or reuse) the demo data and return a summary to print."""
-    session, settings, actor, now = work.session, work.settings, work.actor, work.now
+    session, settings, now = work.session, work.settings, work.now
     lines: list[str] = []
     issuers: list[tuple[Issuer, str]] = []
     created_any = False
@@ -151,7 +150,7 @@ def seed(work: Work) -> list[str]:
             )
             issuer, token = accounts.create_issuer(work, data)
             if provider.slug == SLUG:
-                _issue_first(session, settings, issuer, actor=actor)
+                _issue_first(work.acting_for(issuer))
                 # The first provider is a certified "Digital Leaders Club" member.
                 certifying.certify(
                     work,
@@ -160,7 +159,7 @@ def seed(work: Work) -> list[str]:
                     until=now + timedelta(days=365),
                 )
             else:
-                _issue_second(session, settings, issuer, actor=actor)
+                _issue_second(work.acting_for(issuer))
             created_any = True
         else:
             token = accounts.create_api_key(work.acting_for(issuer), name="demo")
@@ -229,16 +228,14 @@ def _award(
     }
 
 
-def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor: str) -> None:
-    now = settings.clock()
+def _issue_first(work: Work) -> None:
+    """Create the first provider's courses and issue (and revoke) its learners' badges."""
+    now = work.now
     achievements: list[Achievement] = []
     for index, data in enumerate(_ACHIEVEMENTS):
         prerequisites = [achievements[p].id for i, p in _BUILDS_ON if i == index]
         achievements.append(
-            catalog.create_achievement(
-                Work(session, settings, now, actor, issuer),
-                data.model_copy(update={"builds_on": prerequisites}),
-            )
+            catalog.create_achievement(work, data.model_copy(update={"builds_on": prerequisites}))
         )
     rows = [
         BatchRow.model_validate(
@@ -255,30 +252,29 @@ def _issue_first(session: Session, settings: Settings, issuer: Issuer, *, actor:
         for name, email, grades in _LEARNERS
         for index, grade in grades.items()
     ]
-    outcome = services.issue_batch(
-        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
-    )
+    outcome = services.issue_batch(work, rows, idempotency_key="demo-seed")
     email, index, reason = _REVOKED
     for row, issued in zip(rows, outcome.issued, strict=True):
         if row.recipient.email == email and row.achievement_id == achievements[index].id:
             status_changes.change_status(
-                Work(session, settings, settings.clock(), actor, issuer),
+                work,
                 issued.credential.id,
                 "revoke",
                 reason=reason,
             )
 
 
-def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor: str) -> None:
-    now = settings.clock()
-    first = session.exec(select(Issuer).where(Issuer.slug == SLUG)).one()
+def _issue_second(work: Work) -> None:
+    """Create the second provider's course (building on one of the first's) and its badges."""
+    now = work.now
+    first = work.session.exec(select(Issuer).where(Issuer.slug == SLUG)).one()
     prerequisite = next(
         row
-        for row in catalog.list_achievements(session, first)
+        for row in catalog.list_achievements(work.session, first)
         if row.name == _ACHIEVEMENTS[_SECOND_BUILDS_ON].name
     )
     course = catalog.create_achievement(
-        Work(session, settings, now, actor, issuer),
+        work,
         _SECOND_ACHIEVEMENT.model_copy(update={"builds_on": [prerequisite.id]}),
     )
     rows = [
@@ -295,6 +291,4 @@ def _issue_second(session: Session, settings: Settings, issuer: Issuer, *, actor
         )
         for name, email, grade in _SECOND_LEARNERS
     ]
-    services.issue_batch(
-        Work(session, settings, now, actor, issuer), rows, idempotency_key="demo-seed"
-    )
+    services.issue_batch(work, rows, idempotency_key="demo-seed")

@@ -6,8 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from issuer.achievements import service as catalog
 from issuer.achievements.artwork import app_artwork_fetcher, load_artwork
-from issuer.db import get_session
-from issuer.operations import caller, operation, parse, settings, work
+from issuer.operations import caller, operation, parse, work
 from issuer.schemas import AchievementCreate, AchievementList, AchievementOut, AchievementUpdate
 
 bp = Blueprint("achievements", __name__, url_prefix="/api/v1")
@@ -37,13 +36,12 @@ TAG = "achievements"
 )
 def create() -> tuple[Response, int, dict[str, str]]:
     """Create an achievement (course) for the calling issuer."""
-    who = caller()
+    caller()
     data = parse(AchievementCreate)
-    conf = settings()
-    session = get_session()
     artwork = load_artwork(data.image, app_artwork_fetcher()) if data.image else None
-    row = catalog.create_achievement(work(), data, artwork=artwork)
-    out = catalog.achievement_out(session, conf, who.issuer, row)
+    unit = work()
+    row = catalog.create_achievement(unit, data, artwork=artwork)
+    out = catalog.achievement_out(unit, row)
     return jsonify(out.to_json()), 201, {"Location": f"/api/v1/achievements/{row.id}"}
 
 
@@ -61,16 +59,12 @@ def create() -> tuple[Response, int, dict[str, str]]:
 )
 def index() -> Response:
     """List the calling issuer's achievements, newest first (archived ones left out)."""
-    who = caller()
-    conf = settings()
-    session = get_session()
+    unit = work()
     include = request.args.get("includeArchived", "false").lower() in ("true", "1", "yes")
-    rows = catalog.list_achievements(session, who.issuer, include_archived=include)
-    links = catalog.links_of(session, [row.id for row in rows])
+    rows = catalog.list_achievements(unit.session, unit.tenant, include_archived=include)
+    links = catalog.links_of(unit.session, [row.id for row in rows])
     out = AchievementList(
-        achievements=[
-            catalog.achievement_out(session, conf, who.issuer, row, links=links) for row in rows
-        ]
+        achievements=[catalog.achievement_out(unit, row, links=links) for row in rows]
     )
     return jsonify(out.to_json())
 
@@ -79,11 +73,9 @@ def index() -> Response:
 @operation(summary="Get an achievement", tag=TAG, responses={200: AchievementOut})
 def show(ref: str) -> Response:
     """Return one achievement of the calling issuer (by uuid)."""
-    who = caller()
-    conf = settings()
-    session = get_session()
-    row = catalog.get_achievement(session, conf, who.issuer, ref)
-    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
+    unit = work()
+    row = catalog.get_achievement(unit, ref)
+    return jsonify(catalog.achievement_out(unit, row).to_json())
 
 
 @bp.patch("/achievements/<ref>")
@@ -97,13 +89,12 @@ def show(ref: str) -> Response:
 )
 def update(ref: str) -> Response:
     """Partially update an achievement of the calling issuer."""
-    who = caller()
+    caller()
     patch = parse(AchievementUpdate)
-    conf = settings()
-    session = get_session()
     artwork = load_artwork(patch.image, app_artwork_fetcher()) if patch.image else None
-    row = catalog.update_achievement(work(), ref, patch, artwork=artwork)
-    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
+    unit = work()
+    row = catalog.update_achievement(unit, ref, patch, artwork=artwork)
+    return jsonify(catalog.achievement_out(unit, row).to_json())
 
 
 @bp.post("/achievements/<ref>/archive")
@@ -117,8 +108,6 @@ def update(ref: str) -> Response:
 )
 def archive(ref: str) -> Response:
     """Archive an achievement of the calling issuer."""
-    who = caller()
-    conf = settings()
-    session = get_session()
-    row = catalog.archive_achievement(work(), ref)
-    return jsonify(catalog.achievement_out(session, conf, who.issuer, row).to_json())
+    unit = work()
+    row = catalog.archive_achievement(unit, ref)
+    return jsonify(catalog.achievement_out(unit, row).to_json())

@@ -58,8 +58,7 @@ def achievement_create(
     app = command_app()
     reference, checked = artwork_source(app, image, "image") if image else (None, None)
     with work(app) as unit:
-        session, conf = unit.session, unit.settings
-        issuer = accounts.issuer_by_slug(session, slug)
+        issuer = accounts.issuer_by_slug(unit.session, slug)
         data = AchievementCreate(
             name=name,
             description=description,
@@ -68,8 +67,9 @@ def achievement_create(
             tag=list(tags),
             image=reference,
         )
-        row = catalog.create_achievement(unit.acting_for(issuer), data, artwork=checked)
-        out = catalog.achievement_out(session, conf, issuer, row)
+        acting = unit.acting_for(issuer)
+        row = catalog.create_achievement(acting, data, artwork=checked)
+        out = catalog.achievement_out(acting, row)
     if as_json:
         echo_json(out.to_json())
     else:

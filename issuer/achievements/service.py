@@ -71,29 +71,34 @@ def create_achievement(
     with work.write():
         session.add(row)
         session.flush()
-        _set_links(session, settings, row, data.builds_on)
+        _set_links(work, row, data.builds_on)
         work.audit("achievement.create", achievement_url(settings, row.id))
     return row
 
 
-def get_achievement(session: Session, settings: Settings, issuer: Issuer, ref: str) -> Achievement:
-    """Return the issuer's achievement by uuid or URL.
+def get_achievement(work: Work, ref: str) -> Achievement:
+    """Return the acting issuer's achievement by uuid or URL.
 
     Raises:
         NotFound: no such achievement of this issuer.
     """
     return find_by_ref(
-        session,
+        work.session,
         Achievement,
         ref,
-        url_prefix=settings.url("achievements") + "/",
+        url_prefix=work.settings.url("achievements") + "/",
         what="achievement",
-        issuer_id=issuer.pk,
+        issuer_id=work.tenant.pk,
     )
 
 
 def public_achievement(session: Session, settings: Settings, ref: str) -> Achievement:
     """Return any achievement by uuid or URL (its public ``id`` dereferences to it).
+
+    Takes the session and settings, not a :class:`~issuer.db.Work`: the public pages that
+    call it (no API key, nothing written, no actor) have no unit of work, and making one
+    there only to carry the base URL would be an edge for nothing; callers with a Work pass
+    ``work.session, work.settings``.
 
     Raises:
         NotFound: no such achievement.
@@ -119,13 +124,13 @@ def update_achievement(
         NotFound: no such achievement of this issuer.
         ValidationError: the update would leave the achievement invalid (e.g. no name).
     """
-    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
+    session, settings, now = work.session, work.settings, work.now
     with work.write():
-        row = get_achievement(session, settings, issuer, ref)
+        row = get_achievement(work, ref)
         merged = json.loads(row.document)
         changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
         if "buildsOn" in changes:
-            _set_links(session, settings, row, changes.pop("buildsOn") or [])
+            _set_links(work, row, changes.pop("buildsOn") or [])
         for key, value in changes.items():
             if value is None:
                 merged.pop(key, None)
@@ -147,12 +152,13 @@ def update_achievement(
     return row
 
 
-def _set_links(session: Session, settings: Settings, row: Achievement, refs: list[str]) -> None:
+def _set_links(work: Work, row: Achievement, refs: list[str]) -> None:
     """Replace the achievements ``row`` builds on (inside the caller's write transaction).
 
     Raises:
         ValidationFailed: an unknown achievement, the achievement itself, or a cycle.
     """
+    session = work.session
 
     def refuse(message: str) -> ValidationFailed:
         return ValidationFailed(
@@ -162,7 +168,7 @@ def _set_links(session: Session, settings: Settings, row: Achievement, refs: lis
     wanted: list[str] = []
     for ref in refs:
         try:
-            target = public_achievement(session, settings, ref)
+            target = public_achievement(session, work.settings, ref)
         except NotFound:
             raise refuse(f"no achievement {ref!r}") from None
         if target.id == row.id:
@@ -223,9 +229,9 @@ def archive_achievement(
     Raises:
         NotFound: no such achievement of this issuer.
     """
-    session, settings, issuer = work.session, work.settings, work.tenant
+    session, settings = work.session, work.settings
     with work.write():
-        row = get_achievement(session, settings, issuer, ref)
+        row = get_achievement(work, ref)
         if row.archived_at is None:
             row.archived_at = work.now
             session.add(row)
@@ -234,20 +240,19 @@ def archive_achievement(
 
 
 def achievement_out(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     row: Achievement,
     *,
     links: dict[str, list[str]] | None = None,
 ) -> AchievementOut:
-    """Return the API view of an achievement.
+    """Return the API view of an achievement of the acting issuer.
 
     Args:
         links: :func:`links_of` for a list of achievements, so a listing reads them once.
     """
+    settings = work.settings
     if links is None:
-        links = links_of(session, [row.id])
+        links = links_of(work.session, [row.id])
     builds_on = links.get(row.id, [])
     return AchievementOut.model_validate(
         {
@@ -255,7 +260,7 @@ def achievement_out(
             "buildsOn": [achievement_url(settings, target) for target in builds_on],
             "id": achievement_url(settings, row.id),
             "uuid": row.id,
-            "issuer": issuer.did,
+            "issuer": work.tenant.did,
             "createdAt": row.created_at,
             "updatedAt": row.updated_at,
             "archivedAt": row.archived_at,

@@ -130,9 +130,9 @@ def badges_csv() -> Any:
 
 
 def _badge(badge_id: str) -> tuple[Credential, Achievement]:
-    db = _db()
-    row = reads.get_credential(db, _settings(), g.console.issuer, badge_id)
-    course = db.get(Achievement, row.achievement_id)
+    work = _work()
+    row = reads.get_credential(work, badge_id)
+    course = work.session.get(Achievement, row.achievement_id)
     assert course is not None  # noqa: S101 - a foreign key
     return row, course
 
@@ -176,7 +176,7 @@ def badge_resend(badge_id: str) -> Any:
     work = _work()
     # The new link, its e-mail and the audit line in one transaction; sent after the answer.
     with work.write():
-        resent = mail.resend_mail(work.session, conf, row, address, now=work.now)
+        resent = mail.resend_mail(work, row, address)
         outbox.queue(work, [resent] if resent else [])
         work.audit("credential.resend-wallet", conf.url("credentials", row.id))
     return redirect(url_for("console.badge", badge_id=row.id, resent="1"))

@@ -262,9 +262,7 @@ def _holders(work: Work, achievement: Achievement, emails: list[str]) -> dict[st
     issuer = work.session.get(Issuer, achievement.issuer_id)
     if issuer is None or not emails:
         return {}
-    return services.holders(
-        work.session, work.settings, issuer, achievement.id, emails, now=work.now
-    )
+    return services.holders(work.acting_for(issuer), achievement.id, emails)
 
 
 def holder(work: Work, achievement: Achievement, email: str) -> Credential | None:

@@ -133,7 +133,7 @@ def field_errors(err: Exception) -> list[str]:
 
 
 def course_of(course_id: str) -> Achievement:
-    return catalog.get_achievement(_db(), _settings(), g.console.issuer, course_id)
+    return catalog.get_achievement(_work(), course_id)
 
 
 def cohort_result(

@@ -17,7 +17,6 @@ from issuer.credentials import service as services
 from issuer.credentials.service import BatchOutcome
 from issuer.credentials.status_changes import StatusAction
 from issuer.credentials.upload import COLUMNS_HELP, XLSX_MEDIA_TYPE, read_table
-from issuer.db import get_session
 from issuer.errors import InvalidCsv, InvalidHeader, InvalidJson, UnsupportedMediaType
 from issuer.jobs import service as jobs
 from issuer.operations import caller, json_body, operation, parse, settings, work
@@ -331,10 +330,10 @@ _LIST_QUERY: dict[str, dict[str, Any]] = {
 )
 def index() -> Response:
     """List the calling issuer's credentials, filtered, one page at a time."""
-    who = caller()
-    conf = settings()
+    unit = work()
+    conf = unit.settings
     query = CredentialQuery.model_validate(request.args.to_dict())
-    page = reads.list_credentials(get_session(), conf, who.issuer, query)
+    page = reads.list_credentials(unit, query)
     out = CredentialPage(
         credentials=[reads.credential_out(conf, row, full=False) for row in page.rows],
         next_cursor=page.next_cursor,
@@ -346,10 +345,9 @@ def index() -> Response:
 @operation(summary="Get a credential", tag=TAG, responses={200: CredentialOut})
 def show(ref: str) -> Response:
     """Return one credential of the calling issuer, with its status."""
-    who = caller()
-    conf = settings()
-    row = reads.get_credential(get_session(), conf, who.issuer, ref)
-    return jsonify(reads.credential_out(conf, row).to_json())
+    unit = work()
+    row = reads.get_credential(unit, ref)
+    return jsonify(reads.credential_out(unit.settings, row).to_json())
 
 
 def _change(ref: str, action: StatusAction) -> Response:
@@ -422,9 +420,9 @@ def unsuspend(ref: str) -> Response:
 )
 def learner(ref: str) -> Response:
     """List one learner's credentials from the calling issuer."""
-    who = caller()
-    conf = settings()
-    found, rows = reads.learner_credentials(get_session(), conf, who.issuer, ref)
+    unit = work()
+    conf = unit.settings
+    found, rows = reads.learner_credentials(unit, ref)
     out = CredentialList(
         learner_id=f"urn:uuid:{found.id}",
         credentials=[reads.credential_out(conf, row, full=False) for row in rows],

@@ -217,18 +217,11 @@ def _still_held(
     by_achievement: dict[str, list[tuple[int, str]]] = {}
     for number, row in rows:
         ref = str(row.get("achievementId") or default)
-        achievement = catalog.get_achievement(work.session, work.settings, work.tenant, ref)
+        achievement = catalog.get_achievement(work, ref)
         by_achievement.setdefault(achievement.id, []).append((number, row["recipient"]["email"]))
     skipped = []
     for achievement_id, numbered in by_achievement.items():
-        held = services.holders(
-            work.session,
-            work.settings,
-            work.tenant,
-            achievement_id,
-            [email for _, email in numbered],
-            now=work.now,
-        )
+        held = services.holders(work, achievement_id, [email for _, email in numbered])
         for number, email in numbered:
             if (badge := held.get(normalize_email(email))) is not None:
                 skipped.append(services.Skipped(row=number, existing=badge, email=""))

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlmodel import Session
 
 from issuer.commands import (
     ISSUER_HELP,
@@ -18,13 +17,13 @@ from issuer.commands import (
     OperatorError,
     command_app,
     echo_json,
-    open_session,
     work,
 )
 from issuer.config import Settings
 from issuer.credentials import reads, status_changes
 from issuer.credentials import service as services
 from issuer.credentials.upload import COLUMNS_HELP, read_table
+from issuer.db import Work
 from issuer.errors import InvalidRows
 from issuer.issuers import service as accounts
 from issuer.models import Achievement, Credential, Issuer
@@ -203,11 +202,10 @@ def _report_invalid(err: InvalidRows, as_json: bool) -> None:
         click.echo(f"{where}: {row['field']}: {row['message']}", err=True)
 
 
-def _credential_and_issuer(
-    session: Session, conf: Settings, ref: str
-) -> tuple[Credential, Issuer, str]:
+def _credential_and_issuer(work: Work, ref: str) -> tuple[Credential, Issuer, str]:
     """Return a credential (uuid or URL), its issuer, and 'learner name, course' for prompts."""
-    row = reads.public_credential(session, conf, ref)
+    session = work.session
+    row = reads.public_credential(session, work.settings, ref)
     issuer = session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise OperatorError(f"no issuer for credential {ref}")
@@ -230,7 +228,7 @@ def revoke_command(credential: str, reason: str, public_reason: bool, assume_yes
     app = command_app()
     with work(app) as unit:
         conf = unit.settings
-        row, issuer, what = _credential_and_issuer(unit.session, conf, credential)
+        row, issuer, what = _credential_and_issuer(unit, credential)
         if row.revoked_at is not None:
             raise OperatorError(f"the badge of {what} is already revoked; revocation is final")
         if not assume_yes:
@@ -304,8 +302,10 @@ def credential_list(
     """List an issuer's badges, newest first, with the same filters as the API."""
     app = command_app()
     found: list[dict[str, Any]] = []
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+    with work(app) as unit:
+        conf = unit.settings
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        acting = unit.acting_for(issuer)
         while True:
             query = CredentialQuery.model_validate(
                 {
@@ -320,7 +320,7 @@ def credential_list(
                     "limit": limit,
                 }
             )
-            page = reads.list_credentials(session, conf, issuer, query)
+            page = reads.list_credentials(acting, query)
             found += [reads.credential_out(conf, r, full=False).to_json() for r in page.rows]
             cursor = page.next_cursor
             if cursor is None or not every_page:
@@ -350,7 +350,7 @@ def credential_suspend(credential: str, reason: str, public_reason: bool) -> Non
     app = command_app()
     with work(app) as unit:
         conf = unit.settings
-        row, issuer, what = _credential_and_issuer(unit.session, conf, credential)
+        row, issuer, what = _credential_and_issuer(unit, credential)
         status_changes.change_status(
             unit.acting_for(issuer), row.id, "suspend", reason=reason, public_reason=public_reason
         )
@@ -365,6 +365,6 @@ def credential_unsuspend(credential: str, reason: str | None) -> None:
     app = command_app()
     with work(app) as unit:
         conf = unit.settings
-        row, issuer, what = _credential_and_issuer(unit.session, conf, credential)
+        row, issuer, what = _credential_and_issuer(unit, credential)
         status_changes.change_status(unit.acting_for(issuer), row.id, "unsuspend", reason=reason)
     click.echo(f"lifted the suspension of the badge of {what}: {conf.url('credentials', row.id)}")

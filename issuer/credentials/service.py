@@ -44,7 +44,7 @@ from issuer import audit
 from issuer.achievements import service as catalog
 from issuer.config import Settings
 from issuer.credentials import mail
-from issuer.db import Work, insert_all, write_transaction
+from issuer.db import Work, insert_all
 from issuer.errors import (
     AchievementArchived,
     AlreadyHolds,
@@ -312,11 +312,8 @@ def validate_batch(
     if len(rows) > max_rows:
         raise PayloadTooLarge(f"a batch takes at most {max_rows} rows; this one has {len(rows)}")
     _validate(
-        work.session,
-        work.settings,
-        work.tenant,
+        work.at(work.now.replace(microsecond=0)),
         rows,
-        now=work.now.replace(microsecond=0),
         default_achievement=achievement_id,
         lines=lines,
         allow_anonymous=allow_anonymous,
@@ -378,18 +375,17 @@ def issue_batch(
         BatchTooSlow: ``deadline`` passed before the rows were signed; nothing was stored.
         ProviderSuspended, ProviderRemoved: the platform suspended or removed the issuer.
     """
-    session, settings, issuer, actor = work.session, work.settings, work.tenant, work.actor
-    require_active(issuer)
-    now = work.now.replace(microsecond=0)
+    require_active(work.tenant)
+    # Signed documents carry whole seconds: the batch's rows, signatures and audit events
+    # all share this instant.
+    work = work.at(work.now.replace(microsecond=0))
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     limit = settings.batch_max_rows if max_rows is None else max_rows
     if len(rows) > limit:
         raise PayloadTooLarge(f"a batch takes at most {limit} rows; this one has {len(rows)}")
     valid = _validate(
-        session,
-        settings,
-        issuer,
+        work,
         rows,
-        now=now,
         default_achievement=achievement_id,
         lines=lines,
         allow_anonymous=allow_anonymous,
@@ -401,7 +397,7 @@ def issue_batch(
     if idempotency_key is not None:
         record = _idempotency_record(session, issuer.pk, idempotency_key)
         if record is not None:
-            return _replay(session, settings, record, request_hash, now)
+            return _replay(work, record, request_hash)
 
     signers = signing.active_signers(session, settings, issuer.pk)
     emails = [row.recipient.email for row, _ in valid]
@@ -416,13 +412,13 @@ def issue_batch(
         )
         for position, (row, achievement) in enumerate(valid, start=1)
     ]
-    awards, skipped = _skip_held(session, issuer, awards, now=now)
+    awards, skipped = _skip_held(work, awards)
     if skipped and idempotency_key is not None:
         # The badge held may be this very key's, committed by a concurrent request.
         session.commit()  # end the read snapshot: see what others committed
         record = _idempotency_record(session, issuer.pk, idempotency_key)
         if record is not None:
-            return _replay(session, settings, record, request_hash, now)
+            return _replay(work, record, request_hash)
     if not awards:
         session.commit()
         return BatchOutcome([], skipped=skipped)
@@ -457,19 +453,15 @@ def issue_batch(
             deadline.check(len(awards), len(awards))
         try:
             issued = _store(
-                session,
-                settings,
-                issuer,
+                work,
                 awards,
                 allocators,
-                now=now,
-                actor=actor,
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
                 kind=kind,
             )
         except _Replay as replay:
-            return _replay(session, settings, replay.record, request_hash, now)
+            return _replay(work, replay.record, request_hash)
         except _NowHeld as now_held:
             awards = _drop_held(allocators, awards, now_held.held, skipped)
             if not awards:
@@ -489,7 +481,7 @@ def issue_batch(
             if idempotency_key is not None:
                 record = _idempotency_record(session, issuer.pk, idempotency_key)
                 if record is not None:
-                    return _replay(session, settings, record, request_hash, now)
+                    return _replay(work, record, request_hash)
             continue
         log.info("issued %d credential(s) for issuer %s", len(issued), issuer.slug)
         skipped.sort(key=lambda s: s.row)
@@ -507,12 +499,9 @@ def _purposes(issuer: Issuer) -> tuple[str, ...]:
 
 
 def _validate(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     rows: Sequence[BatchRow | Mapping[str, Any]],
     *,
-    now: datetime,
     default_achievement: str | None,
     lines: Sequence[int] | None,
     allow_anonymous: bool = False,
@@ -545,7 +534,7 @@ def _validate(
             continue
         if ref not in achievements:
             try:
-                achievements[ref] = catalog.get_achievement(session, settings, issuer, ref)
+                achievements[ref] = catalog.get_achievement(work, ref)
             except NotFound:
                 achievements[ref] = None
         achievement = achievements[ref]
@@ -560,7 +549,7 @@ def _validate(
                 AchievementArchived.code,
             )
             continue
-        if row.valid_until is not None and row.valid_until <= now:
+        if row.valid_until is not None and row.valid_until <= work.now:
             fail(index, "validUntil", "the credential would already be expired")
             continue
         anonymous_ok = allow_anonymous if row.allow_anonymous is None else row.allow_anonymous
@@ -618,13 +607,8 @@ def _idempotency_record(session: Session, issuer_id: int, key: str) -> Idempoten
     ).first()
 
 
-def _replay(
-    session: Session,
-    settings: Settings,
-    record: IdempotencyRecord,
-    request_hash: str,
-    now: datetime,
-) -> BatchOutcome:
+def _replay(work: Work, record: IdempotencyRecord, request_hash: str) -> BatchOutcome:
+    session = work.session
     if not hmac.compare_digest(record.request_hash, request_hash):
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used with a different request body"
@@ -633,12 +617,12 @@ def _replay(
     rows = {
         c.id: c for c in session.exec(select(Credential).where(col(Credential.id).in_(ids))).all()
     }
-    with write_transaction(session):
+    with work.write():
         issued = [
             Issued(
                 rows[i],
                 learners.new_wallet_url(
-                    session, settings, rows[i].learner_id, now, issuer_id=record.issuer_id
+                    session, work.settings, rows[i].learner_id, work.now, issuer_id=record.issuer_id
                 ),
             )
             for i in ids
@@ -722,19 +706,17 @@ class _Signer:
 
 
 def _store(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
+    work: Work,
     awards: Sequence[_Award],
     allocators: Mapping[str, status.Allocator],
     *,
-    now: datetime,
-    actor: str,
     idempotency_key: str | None,
     request_hash: str,
     kind: str,
 ) -> list[Issued]:
-    with write_transaction(session):
+    session, settings, issuer = work.session, work.settings, work.tenant
+    now, actor = work.now, work.actor
+    with work.write():
         if idempotency_key is not None:
             if (record := _idempotency_record(session, issuer.pk, idempotency_key)) is not None:
                 raise _Replay(record)
@@ -747,7 +729,7 @@ def _store(
                     created_at=now,
                 )
             )
-        _settle_duplicates(session, settings, issuer, awards, now=now, actor=actor)
+        _settle_duplicates(work, awards)
         collided = _collisions(session, awards)
         if collided:
             raise _Collision(collided)
@@ -807,21 +789,12 @@ def _store(
             )
         # The learners' e-mails, in this transaction: no badge without its mail, and no
         # mail about a badge that was rolled back.
-        outbox.queue(
-            Work(session, settings, now, actor, issuer),
-            mail.wallet_mails(session, settings, issued, now=now),
-        )
+        outbox.queue(work, mail.wallet_mails(work, issued))
         insert_all(session, rows + events)
         # Deliveries to the issuer's webhook endpoints commit with the badges they announce.
-        webhooks.emit_many(
-            Work(session, settings, now, actor, issuer),
-            "credential.issued",
-            [item.credential for item in issued],
-        )
+        webhooks.emit_many(work, "credential.issued", [item.credential for item in issued])
         # The learners' records are signed ahead by a job (one for this write's learners).
-        record_jobs.history_changed(
-            Work(session, settings, now, actor, issuer), "issued", [i.credential for i in issued]
-        )
+        record_jobs.history_changed(work, "issued", [i.credential for i in issued])
         session.flush()
     return issued
 
@@ -830,22 +803,22 @@ def _store(
 
 
 def held_badges(
-    session: Session,
-    issuer_id: int,
+    work: Work,
     pairs: set[tuple[str, str]],
     *,
-    now: datetime,
     lock: bool = False,
 ) -> dict[tuple[str, str], list[Credential]]:
     """Return the badges held for each (learner id, achievement id) of ``pairs``, newest first.
 
-    Held means issued by ``issuer_id``, not revoked and not expired; a suspended badge is
-    held (suspension is temporary, and it would otherwise come back as a second copy).
+    Held means issued by the acting issuer, not revoked and not expired at ``work.now``; a
+    suspended badge is held (suspension is temporary, and it would otherwise come back as a
+    second copy).
     ``lock`` locks the learners' rows first (``FOR NO KEY UPDATE``, in id order), inside the
     caller's write transaction, so concurrent checks of the same learner run one at a time.
     """
     if not pairs:
         return {}
+    session, issuer_id, now = work.session, work.tenant.pk, work.now
     learner_ids = sorted({learner for learner, _ in pairs})
     achievement_ids = sorted({achievement for _, achievement in pairs})
     found: dict[tuple[str, str], list[Credential]] = {}
@@ -876,38 +849,29 @@ def held_badges(
     return found
 
 
-def holders(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    achievement_id: str,
-    emails: Sequence[str],
-    *,
-    now: datetime,
-) -> dict[str, Credential]:
-    """Return, by normalized e-mail, the badge of an achievement each learner already holds.
+def holders(work: Work, achievement_id: str, emails: Sequence[str]) -> dict[str, Credential]:
+    """Return, by normalized e-mail, the badge of an achievement each learner of the acting
+    issuer already holds.
 
     For a preview before issuing (``duplicates: reject`` would skip these learners); no
     learner is created. ``achievement_id`` is the achievement's uuid.
     """
-    by_key = {learners.email_key(settings, e): normalize_email(e) for e in emails}
+    by_key = {learners.email_key(work.settings, e): normalize_email(e) for e in emails}
     found: dict[str, str] = {}
     keys = sorted(by_key)
     for start in range(0, len(keys), 500):
-        for learner in session.exec(
+        for learner in work.session.exec(
             select(Learner).where(col(Learner.email_hmac).in_(keys[start : start + 500]))
         ).all():
             found[learner.id] = by_key[learner.email_hmac]
-    held = held_badges(session, issuer.pk, {(i, achievement_id) for i in found}, now=now)
+    held = held_badges(work, {(i, achievement_id) for i in found})
     return {found[learner]: rows[0] for (learner, _), rows in held.items()}
 
 
-def _skip_held(
-    session: Session, issuer: Issuer, awards: list[_Award], *, now: datetime
-) -> tuple[list[_Award], list[Skipped]]:
+def _skip_held(work: Work, awards: list[_Award]) -> tuple[list[_Award], list[Skipped]]:
     """Split off the ``reject`` awards whose learner already holds the badge (before signing)."""
     checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates == "reject"}
-    held = held_badges(session, issuer.pk, checked, now=now)
+    held = held_badges(work, checked)
     kept: list[_Award] = []
     skipped: list[Skipped] = []
     for award in awards:
@@ -938,15 +902,7 @@ def _drop_held(
     return kept
 
 
-def _settle_duplicates(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    awards: Sequence[_Award],
-    *,
-    now: datetime,
-    actor: str,
-) -> None:
+def _settle_duplicates(work: Work, awards: Sequence[_Award]) -> None:
     """Inside the write transaction: refuse badges held meanwhile, revoke replaced ones.
 
     Raises:
@@ -955,7 +911,7 @@ def _settle_duplicates(
     checked = {(a.learner.id, a.achievement.id) for a in awards if a.duplicates != "allow"}
     if not checked:
         return
-    held = held_badges(session, issuer.pk, checked, now=now, lock=True)
+    held = held_badges(work, checked, lock=True)
     now_held = {
         a.credential_id: held[pair][0]
         for a in awards
@@ -966,49 +922,35 @@ def _settle_duplicates(
     replaced: list[tuple[Credential, str]] = []
     for award in awards:
         if award.duplicates == "replace":
-            new_url = settings.url("credentials", award.credential_id)
+            new_url = work.settings.url("credentials", award.credential_id)
             for old in held.get((award.learner.id, award.achievement.id), []):
                 replaced.append((old, new_url))
     if replaced:
         planned = {slot.list_id for a in awards for slot in a.slots.values()}
-        _revoke_replaced(session, settings, issuer, replaced, planned, now=now, actor=actor)
+        _revoke_replaced(work, replaced, planned)
 
 
 def _revoke_replaced(
-    session: Session,
-    settings: Settings,
-    issuer: Issuer,
-    replaced: Sequence[tuple[Credential, str]],
-    planned_lists: set[str],
-    *,
-    now: datetime,
-    actor: str,
+    work: Work, replaced: Sequence[tuple[Credential, str]], planned_lists: set[str]
 ) -> None:
     """Revoke each old badge with the reason "replaced by <new id>"; each list signed once.
 
     Every list this write touches (the old badges' and the new ones' ``planned_lists``) is
     locked first, in one order, so two replacing batches cannot deadlock on each other.
     """
+    session, settings, issuer, now = work.session, work.settings, work.tenant, work.now
     bits: dict[str, list[int]] = {}
     for old, new_url in replaced:
         old.revoked_at = now
         old.revocation_reason = f"replaced by {new_url}"
         session.add(old)
         bits.setdefault(old.revocation_list_id, []).append(old.revocation_index)
-        audit.record(
-            session,
-            actor=actor,
-            action="credential.revoke",
-            subject=settings.url("credentials", old.id),
-            issuer_id=issuer.pk,
-            now=now,
+        work.audit(
+            "credential.revoke",
+            settings.url("credentials", old.id),
             reason=old.revocation_reason,
         )
-    webhooks.emit_many(
-        Work(session, settings, now, actor, issuer),
-        "credential.revoked",
-        [old for old, _ in replaced],
-    )
+    webhooks.emit_many(work, "credential.revoked", [old for old, _ in replaced])
     session.exec(
         select(StatusList.id)
         .where(col(StatusList.id).in_(sorted(planned_lists | bits.keys())))

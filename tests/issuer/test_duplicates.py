@@ -335,7 +335,9 @@ def test_holders_previews_who_would_be_skipped(
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
         found = services.holders(
-            session, conf, hanbit.issuer, course["uuid"], [held.upper(), new], now=conf.clock()
+            Work(session, conf, conf.clock(), "test", hanbit.issuer),
+            course["uuid"],
+            [held.upper(), new],
         )
         assert {email: row.id for email, row in found.items()} == {held: issued["uuid"]}
 
