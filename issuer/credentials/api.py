@@ -331,10 +331,10 @@ _LIST_QUERY: dict[str, dict[str, Any]] = {
 )
 def index() -> Response:
     """List the calling issuer's credentials, filtered, one page at a time."""
-    who = caller()
-    conf = settings()
+    unit = work()
+    conf = unit.settings
     query = CredentialQuery.model_validate(request.args.to_dict())
-    page = reads.list_credentials(get_session(), conf, who.issuer, query)
+    page = reads.list_credentials(unit, query)
     out = CredentialPage(
         credentials=[reads.credential_out(conf, row, full=False) for row in page.rows],
         next_cursor=page.next_cursor,
@@ -422,9 +422,9 @@ def unsuspend(ref: str) -> Response:
 )
 def learner(ref: str) -> Response:
     """List one learner's credentials from the calling issuer."""
-    who = caller()
-    conf = settings()
-    found, rows = reads.learner_credentials(get_session(), conf, who.issuer, ref)
+    unit = work()
+    conf = unit.settings
+    found, rows = reads.learner_credentials(unit, ref)
     out = CredentialList(
         learner_id=f"urn:uuid:{found.id}",
         credentials=[reads.credential_out(conf, row, full=False) for row in rows],

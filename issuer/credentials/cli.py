@@ -18,7 +18,6 @@ from issuer.commands import (
     OperatorError,
     command_app,
     echo_json,
-    open_session,
     work,
 )
 from issuer.config import Settings
@@ -304,8 +303,10 @@ def credential_list(
     """List an issuer's badges, newest first, with the same filters as the API."""
     app = command_app()
     found: list[dict[str, Any]] = []
-    with open_session(app) as (session, conf):
-        issuer = accounts.issuer_by_slug(session, slug)
+    with work(app) as unit:
+        conf = unit.settings
+        issuer = accounts.issuer_by_slug(unit.session, slug)
+        acting = unit.acting_for(issuer)
         while True:
             query = CredentialQuery.model_validate(
                 {
@@ -320,7 +321,7 @@ def credential_list(
                     "limit": limit,
                 }
             )
-            page = reads.list_credentials(session, conf, issuer, query)
+            page = reads.list_credentials(acting, query)
             found += [reads.credential_out(conf, r, full=False).to_json() for r in page.rows]
             cursor = page.next_cursor
             if cursor is None or not every_page:

@@ -16,14 +16,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
 from issuer.config import Settings
+from issuer.db import Work
 from issuer.learners import service as learners
 from issuer.models import Credential
 from issuer.outbox.service import Mail
@@ -75,14 +73,13 @@ def wallet_message(
     return message
 
 
-def wallet_mails(
-    session: Session, settings: Settings, issued: Sequence[Issued], *, now: datetime
-) -> list[Mail]:
+def wallet_mails(work: Work, issued: Sequence[Issued]) -> list[Mail]:
     """Mint a full wallet link for each learner of ``issued`` with an address, in the
     caller's transaction, and return their e-mails for the outbox (one per badge).
 
     Returns nothing (and mints nothing) without an SMTP server configured.
     """
+    settings = work.settings
     if not settings.smtp_url:
         return []
     recipients = [i for i in issued if i.email]
@@ -90,7 +87,7 @@ def wallet_mails(
         return []
     # Full links: each goes only to the learner's own address, never to the provider.
     links = learners.new_wallet_urls(
-        session, settings, [i.credential.learner_id for i in recipients], now, issuer_id=None
+        work, [i.credential.learner_id for i in recipients], issuer_id=None
     )
     mails = []
     for item, link in zip(recipients, links, strict=True):
@@ -107,14 +104,13 @@ def wallet_mails(
     return mails
 
 
-def resend_mail(
-    session: Session, settings: Settings, credential: Credential, email: str, *, now: datetime
-) -> Mail | None:
+def resend_mail(work: Work, credential: Credential, email: str) -> Mail | None:
     """Mint a new full wallet link for the learner of ``credential`` (in the caller's
     transaction) and return the e-mail for the outbox; ``None`` without SMTP."""
+    settings = work.settings
     if not settings.smtp_url:
         return None
-    link = learners.new_wallet_url(session, settings, credential.learner_id, now, issuer_id=None)
+    link = learners.new_wallet_url(work, credential.learner_id, issuer_id=None)
     message = wallet_message(settings, credential, email, link)
     if message is None:
         return None

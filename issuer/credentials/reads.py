@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from issuer.achievements import service as catalog
 from issuer.config import Settings
 from issuer.credentials.service import Issued
-from issuer.db import find_by_ref
+from issuer.db import Work, find_by_ref
 from issuer.errors import InvalidCursor, NotFound
 from issuer.learners import service as learners
 from issuer.models import Credential, Issuer, Learner, StatusList, parse_id
@@ -51,21 +51,21 @@ def public_credential(session: Session, settings: Settings, ref: str) -> Credent
     )
 
 
-def learner_credentials(
-    session: Session, settings: Settings, issuer: Issuer, ref: str
-) -> tuple[Learner, list[Credential]]:
-    """Return a learner (by uuid, ``urn:uuid`` or email) and their credentials from ``issuer``.
+def learner_credentials(work: Work, ref: str) -> tuple[Learner, list[Credential]]:
+    """Return a learner (by uuid, ``urn:uuid`` or email) and their credentials from the acting
+    issuer.
 
     Raises:
         NotFound: unknown learner, or one with no credential from this issuer (whether
             they hold badges of other issuers is not revealed).
     """
-    learner = learners.find_learner(session, settings, ref)
+    session = work.session
+    learner = learners.find_learner(work, ref)
     rows = (
         list(
             session.exec(
                 select(Credential)
-                .where(Credential.learner_id == learner.id, Credential.issuer_id == issuer.pk)
+                .where(Credential.learner_id == learner.id, Credential.issuer_id == work.tenant.pk)
                 .order_by(col(Credential.issued_at).desc(), col(Credential.id))
             ).all()
         )
@@ -85,10 +85,8 @@ class CredentialPageResult:
     next_cursor: str | None
 
 
-def list_credentials(
-    session: Session, settings: Settings, issuer: Issuer, query: CredentialQuery
-) -> CredentialPageResult:
-    """Return one page of ``issuer``'s credentials matching ``query``, newest first.
+def list_credentials(work: Work, query: CredentialQuery) -> CredentialPageResult:
+    """Return one page of the acting issuer's credentials matching ``query``, newest first.
 
     Ordered by (issued_at, id), both descending, so pages are stable while badges are
     issued; the cursor is opaque to callers (base64url of the last row's position).
@@ -98,13 +96,14 @@ def list_credentials(
     Raises:
         InvalidCursor: a cursor this listing did not hand out.
     """
-    statement = select(Credential).where(Credential.issuer_id == issuer.pk)
+    session, settings = work.session, work.settings
+    statement = select(Credential).where(Credential.issuer_id == work.tenant.pk)
     if query.name:
         statement = statement.where(
             func.lower(col(Credential.recipient_name)).contains(query.name.lower(), autoescape=True)
         )
     if query.email:
-        learner = learners.find_learner(session, settings, query.email)
+        learner = learners.find_learner(work, query.email)
         statement = statement.where(Credential.learner_id == (learner.id if learner else ""))
     if query.achievement_id:
         achievement_id = parse_id(query.achievement_id, settings.url("achievements") + "/")

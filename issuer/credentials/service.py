@@ -405,7 +405,7 @@ def issue_batch(
 
     signers = signing.active_signers(session, settings, issuer.pk)
     emails = [row.recipient.email for row, _ in valid]
-    found = learners.ensure_learners(session, settings, emails, now=now)
+    found = learners.ensure_learners(work.at(now), emails)
     awards = [
         _Award(
             row,
@@ -638,7 +638,9 @@ def _replay(
             Issued(
                 rows[i],
                 learners.new_wallet_url(
-                    session, settings, rows[i].learner_id, now, issuer_id=record.issuer_id
+                    Work(session, settings, now, "replay"),
+                    rows[i].learner_id,
+                    issuer_id=record.issuer_id,
                 ),
             )
             for i in ids
@@ -757,7 +759,9 @@ def _store(
         session.flush()
         # The answer goes to the provider: each link shows its badges only.
         wallet_urls = learners.new_wallet_urls(
-            session, settings, [a.learner.id for a in awards], now, issuer_id=issuer.pk
+            Work(session, settings, now, actor, issuer),
+            [a.learner.id for a in awards],
+            issuer_id=issuer.pk,
         )
         issued = []
         # Values this service just made: inserted as they are, many rows per statement.
@@ -809,7 +813,7 @@ def _store(
         # mail about a badge that was rolled back.
         outbox.queue(
             Work(session, settings, now, actor, issuer),
-            mail.wallet_mails(session, settings, issued, now=now),
+            mail.wallet_mails(Work(session, settings, now, actor, issuer), issued),
         )
         insert_all(session, rows + events)
         # Deliveries to the issuer's webhook endpoints commit with the badges they announce.
