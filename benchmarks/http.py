@@ -368,9 +368,9 @@ def seed_demo(config: Mapping[str, Any]) -> Seeded:
             if row is None:
                 raise RuntimeError("the demo data has no active credential")
             holders = Counter(session.exec(select(Credential.learner_id)).all())
-            with db.write_transaction(session):
+            with unit.write():
                 token = learners.new_wallet_token(
-                    session, holders.most_common(1)[0][0], conf.clock(), issuer_id=None
+                    unit, holders.most_common(1)[0][0], issuer_id=None
                 )
             return Seeded(
                 issuer_slug=issuer.slug,

@@ -19,7 +19,7 @@ from issuer.achievements import service as catalog
 from issuer.certification import service as certifying
 from issuer.credentials import service as services
 from issuer.credentials import status_changes
-from issuer.db import Work, write_transaction
+from issuer.db import Work
 from issuer.issuers import service as accounts
 from issuer.learners import service as learners
 from issuer.models import Achievement, Credential, Issuer
@@ -185,7 +185,7 @@ def seed(work: Work) -> list[str]:
         f"  {row.recipient_name or '':<4} {row.status:<9} {settings.url('credentials', row.id)}"
         for row in credentials
     ]
-    learner = learners.find_learner(session, settings, _DEMO_LEARNER)
+    learner = learners.find_learner(work, _DEMO_LEARNER)
     if learner is not None:
         newest = next(
             (
@@ -195,9 +195,9 @@ def seed(work: Work) -> list[str]:
             ),
             None,
         )
-        with write_transaction(session):
+        with work.write():
             # The operator's own command: a full link, so a newcomer sees both providers.
-            wallet_url = learners.new_wallet_url(session, settings, learner.id, now, issuer_id=None)
+            wallet_url = learners.new_wallet_url(work, learner.id, issuer_id=None)
         lines += [
             "",
             "open in a browser:",

@@ -47,7 +47,7 @@ def _badge_query() -> Any:
             col(Credential.recipient_name).contains(args["name"].strip(), autoescape=True)
         )
     if args.get("email", "").strip():
-        learner = learners.find_learner(_db(), _settings(), args["email"].strip())
+        learner = learners.find_learner(_work(), args["email"].strip())
         query = query.where(Credential.learner_id == (learner.id if learner else ""))
     if args.get("course"):
         query = query.where(Credential.achievement_id == args["course"])
@@ -158,7 +158,8 @@ def badge_resend(badge_id: str) -> Any:
     row, course = _badge(badge_id)
     conf = _settings()
     address = request.form.get("email", "").strip()
-    learner = learners.find_learner(_db(), conf, address) if address else None
+    work = _work()
+    learner = learners.find_learner(work, address) if address else None
     problem = None
     if learner is None or learner.id != row.learner_id:
         problem = "console.not_recipient"
@@ -173,7 +174,6 @@ def badge_resend(badge_id: str) -> Any:
             url=conf.url("credentials", row.id),
             problem=problem,
         )
-    work = _work()
     # The new link, its e-mail and the audit line in one transaction; sent after the answer.
     with work.write():
         resent = mail.resend_mail(work, row, address)

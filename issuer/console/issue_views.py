@@ -24,8 +24,6 @@ from issuer.achievements import service as catalog
 from issuer.console import cohort
 from issuer.console.views import (
     _db,
-    _now,
-    _settings,
     _work,
     bp,
     cohort_result,
@@ -37,7 +35,6 @@ from issuer.console.views import (
 )
 from issuer.credentials import batch_jobs
 from issuer.credentials import service as services
-from issuer.db import write_transaction
 from issuer.errors import AlreadyHolds, APIError, InvalidCsv, NotFound
 from issuer.learners import service as learners
 from issuer.models import Achievement, Credential
@@ -234,16 +231,15 @@ def cohort_sheet() -> Any:
         wanted = json.loads(request.form.get("rows", "[]"))
     except ValueError:
         abort(400)
-    db, conf, now = _db(), _settings(), _now()
+    work = _work()
+    db, conf = work.session, work.settings
     rows: list[list[str]] = []
-    with write_transaction(db):
+    with work.write():
         for item in wanted if isinstance(wanted, list) else []:
             row = db.get(Credential, str(item.get("credential", "")))
             if row is None or row.issuer_id != g.console.issuer.pk:
                 raise NotFound("no such badge")
-            wallet = learners.new_wallet_url(
-                db, conf, row.learner_id, now, issuer_id=g.console.issuer.pk
-            )
+            wallet = learners.new_wallet_url(work, row.learner_id, issuer_id=g.console.issuer.pk)
             rows.append(
                 [
                     str(item.get("email", "")),

@@ -87,11 +87,7 @@ def wallet_mails(work: Work, issued: Sequence[Issued]) -> list[Mail]:
         return []
     # Full links: each goes only to the learner's own address, never to the provider.
     links = learners.new_wallet_urls(
-        work.session,
-        settings,
-        [i.credential.learner_id for i in recipients],
-        work.now,
-        issuer_id=None,
+        work, [i.credential.learner_id for i in recipients], issuer_id=None
     )
     mails = []
     for item, link in zip(recipients, links, strict=True):
@@ -114,9 +110,7 @@ def resend_mail(work: Work, credential: Credential, email: str) -> Mail | None:
     settings = work.settings
     if not settings.smtp_url:
         return None
-    link = learners.new_wallet_url(
-        work.session, settings, credential.learner_id, work.now, issuer_id=None
-    )
+    link = learners.new_wallet_url(work, credential.learner_id, issuer_id=None)
     message = wallet_message(settings, credential, email, link)
     if message is None:
         return None

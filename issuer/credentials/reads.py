@@ -65,7 +65,7 @@ def learner_credentials(work: Work, ref: str) -> tuple[Learner, list[Credential]
             they hold badges of other issuers is not revealed).
     """
     session = work.session
-    learner = learners.find_learner(session, work.settings, ref)
+    learner = learners.find_learner(work, ref)
     rows = (
         list(
             session.exec(
@@ -108,7 +108,7 @@ def list_credentials(work: Work, query: CredentialQuery) -> CredentialPageResult
             func.lower(col(Credential.recipient_name)).contains(query.name.lower(), autoescape=True)
         )
     if query.email:
-        learner = learners.find_learner(session, settings, query.email)
+        learner = learners.find_learner(work, query.email)
         statement = statement.where(Credential.learner_id == (learner.id if learner else ""))
     if query.achievement_id:
         achievement_id = parse_id(query.achievement_id, settings.url("achievements") + "/")

@@ -401,7 +401,7 @@ def issue_batch(
 
     signers = signing.active_signers(session, settings, issuer.pk)
     emails = [row.recipient.email for row, _ in valid]
-    found = learners.ensure_learners(session, settings, emails, now=now)
+    found = learners.ensure_learners(work.at(now), emails)
     awards = [
         _Award(
             row,
@@ -621,9 +621,7 @@ def _replay(work: Work, record: IdempotencyRecord, request_hash: str) -> BatchOu
         issued = [
             Issued(
                 rows[i],
-                learners.new_wallet_url(
-                    session, work.settings, rows[i].learner_id, work.now, issuer_id=record.issuer_id
-                ),
+                learners.new_wallet_url(work, rows[i].learner_id, issuer_id=record.issuer_id),
             )
             for i in ids
         ]
@@ -739,7 +737,7 @@ def _store(
         session.flush()
         # The answer goes to the provider: each link shows its badges only.
         wallet_urls = learners.new_wallet_urls(
-            session, settings, [a.learner.id for a in awards], now, issuer_id=issuer.pk
+            work, [a.learner.id for a in awards], issuer_id=issuer.pk
         )
         issued = []
         # Values this service just made: inserted as they are, many rows per statement.

@@ -36,14 +36,14 @@ def wallet_link(email: str, send: bool) -> None:
     """
     app = command_app()
     with work(app) as unit:
-        session, conf = unit.session, unit.settings
-        learner = learners.find_learner(session, conf, email) if "@" in email else None
+        conf = unit.settings
+        learner = learners.find_learner(unit, email) if "@" in email else None
         if learner is None:
             raise OperatorError(f"no learner with the address {email!r}")
         if send and not conf.smtp_url:
             raise OperatorError("no SMTP server is configured (BAEJI_SMTP_URL); nothing sent")
         with unit.write():
-            url = learners.new_wallet_url(session, conf, learner.id, unit.now, issuer_id=None)
+            url = learners.new_wallet_url(unit, learner.id, issuer_id=None)
             if send:
                 mail = Mail(
                     recovery.link_message(conf, email, url),

@@ -88,7 +88,7 @@ def resign(work: Work, run: jobs.JobRun) -> dict[str, Any]:
     for position in range(done, total):
         learner = work.session.get(Learner, learner_ids[position])
         if learner is not None:
-            found = records.learner_record(work.session, work.settings, learner, now=work.now)
+            found = records.learner_record(work, learner)
             held += found is not None
         if work.session.in_transaction():
             # End the read (SQLite: let the progress write through; the next learner

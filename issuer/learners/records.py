@@ -28,7 +28,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +38,7 @@ from sqlmodel import Session, col, delete, select
 from badges import Association, build_clr
 from badges.summary import validity_state
 from issuer.achievements import service as catalog
-from issuer.config import Settings
-from issuer.db import Work, write_transaction
+from issuer.db import Work
 from issuer.issuers import platform, signing
 from issuer.learners import service as learners
 from issuer.models import Credential, Learner, LearnerRecord
@@ -105,16 +104,12 @@ def associations(session: Session, credentials: Sequence[Credential]) -> list[As
 
 
 def learner_record(
-    session: Session,
-    settings: Settings,
-    learner: Learner,
-    *,
-    now: datetime,
-    credential_ids: Sequence[str] | None = None,
+    work: Work, learner: Learner, *, credential_ids: Sequence[str] | None = None
 ) -> Record | None:
     """Return the learner's signed record, re-issuing it if the history changed.
 
     Args:
+        work: the unit of work; a record newly signed is dated its ``now`` in whole seconds.
         credential_ids: only these credentials (a share of chosen badges): the record is
             then marked ``partial``. ``None`` for the whole history.
 
@@ -122,7 +117,8 @@ def learner_record(
         The record, or ``None`` when no credential is currently valid (CLR 2.0 requires at
         least one ``verifiableCredential``).
     """
-    now = now.replace(microsecond=0)
+    session = work.session
+    now = work.now.replace(microsecond=0)
     chosen = learners.credentials_of(session, learner)
     if credential_ids is not None:
         wanted = set(credential_ids)
@@ -134,8 +130,9 @@ def learner_record(
     )
     if not included:
         return None
-    identity = platform.ensure_platform(Work(session, settings, now, _ACTOR))
-    signers = signing.active_signers(session, settings, identity.pk)
+    # The platform's identity, should this make it, is made by the platform's records.
+    identity = platform.ensure_platform(replace(work, now=now, actor=_ACTOR))
+    signers = signing.active_signers(session, work.settings, identity.pk)
     links = associations(session, included)
     partial = credential_ids is not None
     content = {
@@ -175,7 +172,7 @@ def learner_record(
         created_at=now,
     )
     try:
-        with write_transaction(session):
+        with work.write():
             # Signed meanwhile by another request or the re-signing job: keep theirs (and
             # never delete it below only to store the same content again).
             if (stored := _stored(session, learner.id, content_hash)) is not None:

@@ -113,11 +113,11 @@ def mail_wallet_link(work: Work, email: str) -> bool:
     settings = work.settings
     if not settings.smtp_url:
         return False
-    learner = learners.find_learner(work.session, settings, email)
+    learner = learners.find_learner(work, email)
     if learner is None:
         return False
-    with work.write() as session:
-        url = learners.new_wallet_url(session, settings, learner.id, work.now, issuer_id=None)
+    with work.write():
+        url = learners.new_wallet_url(work, learner.id, issuer_id=None)
         mail = outbox.Mail(
             link_message(settings, email, url), key=f"{KIND}:{uuid.uuid4()}", kind=KIND
         )

@@ -22,14 +22,13 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from badges import normalize_email
 from issuer.config import Settings
-from issuer.db import Work, insert_all, write_transaction
+from issuer.db import Work, insert_all
 from issuer.errors import InvalidWalletLink, NotFound
 from issuer.issuers.service import token_digest
 from issuer.models import Credential, Issuer, Learner, WalletToken, parse_id
@@ -46,23 +45,22 @@ def email_key(settings: Settings, email: str) -> str:
     return hmac.new(settings.email_pepper, message, hashlib.sha256).hexdigest()
 
 
-def ensure_learners(
-    session: Session, settings: Settings, emails: Sequence[str], *, now: datetime
-) -> dict[str, Learner]:
+def ensure_learners(work: Work, emails: Sequence[str]) -> dict[str, Learner]:
     """Return the learners of ``emails`` (keyed by :func:`email_key`), creating missing ones.
 
     Commits on its own: a learner row is an identity, not an award, so it may outlive a
     batch that fails later. Concurrent creation is settled by the unique email key.
     """
-    wanted = {email_key(settings, e) for e in emails}
+    session = work.session
+    wanted = {email_key(work.settings, e) for e in emails}
     found = _learners_by_key(session, wanted)
     missing = wanted - found.keys()
     if missing:
-        with write_transaction(session):
+        with work.write():
             dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             values = [
-                {"id": str(uuid.uuid4()), "email_hmac": key, "created_at": now}
+                {"id": str(uuid.uuid4()), "email_hmac": key, "created_at": work.now}
                 for key in sorted(missing)
             ]
             for start in range(0, len(values), 500):
@@ -84,20 +82,19 @@ def _learners_by_key(session: Session, keys: set[str]) -> dict[str, Learner]:
     return found
 
 
-def find_learner(session: Session, settings: Settings, ref: str) -> Learner | None:
+def find_learner(work: Work, ref: str) -> Learner | None:
     """Find a learner by uuid, ``urn:uuid:...`` or email address."""
+    session = work.session
     if "@" in ref:
         return session.exec(
-            select(Learner).where(Learner.email_hmac == email_key(settings, ref))
+            select(Learner).where(Learner.email_hmac == email_key(work.settings, ref))
         ).first()
     learner_id = parse_id(ref, "")
     return session.get(Learner, learner_id) if learner_id else None
 
 
-def new_wallet_token(
-    session: Session, learner_id: str, now: datetime, *, issuer_id: int | None
-) -> str:
-    """Add a new wallet token for a learner (in the caller's transaction); return it.
+def new_wallet_token(work: Work, learner_id: str, *, issuer_id: int | None) -> str:
+    """Add a new wallet token for a learner (in ``work``'s transaction); return it.
 
     Args:
         issuer_id: the provider whose badges alone the link shows, or ``None`` for a full
@@ -106,48 +103,39 @@ def new_wallet_token(
     The token is shown only here; the database keeps its SHA-256 digest.
     """
     token = secrets.token_urlsafe(32)
-    session.add(
+    work.session.add(
         WalletToken(
             learner_id=learner_id,
             token_hash=token_digest(token),
-            created_at=now,
+            created_at=work.now,
             issuer_id=issuer_id,
         )
     )
     return token
 
 
-def new_wallet_urls(
-    session: Session,
-    settings: Settings,
-    learner_ids: Sequence[str],
-    now: datetime,
-    *,
-    issuer_id: int | None,
-) -> list[str]:
-    """Insert one new wallet token per learner id (as :func:`new_wallet_token`, in the
-    caller's transaction, in one statement); return their URLs in order."""
+def new_wallet_urls(work: Work, learner_ids: Sequence[str], *, issuer_id: int | None) -> list[str]:
+    """Insert one new wallet token per learner id (as :func:`new_wallet_token`, in
+    ``work``'s transaction, in one statement); return their URLs in order."""
     tokens = [secrets.token_urlsafe(32) for _ in learner_ids]
     insert_all(
-        session,
+        work.session,
         [
             WalletToken.model_construct(
                 learner_id=learner_id,
                 token_hash=token_digest(token),
-                created_at=now,
+                created_at=work.now,
                 issuer_id=issuer_id,
             )
             for learner_id, token in zip(learner_ids, tokens, strict=True)
         ],
     )
-    return [settings.url("wallet", token) for token in tokens]
+    return [work.settings.url("wallet", token) for token in tokens]
 
 
-def new_wallet_url(
-    session: Session, settings: Settings, learner_id: str, now: datetime, *, issuer_id: int | None
-) -> str:
+def new_wallet_url(work: Work, learner_id: str, *, issuer_id: int | None) -> str:
     """Add a new wallet token (see :func:`new_wallet_token`) and return its URL."""
-    return settings.url("wallet", new_wallet_token(session, learner_id, now, issuer_id=issuer_id))
+    return work.settings.url("wallet", new_wallet_token(work, learner_id, issuer_id=issuer_id))
 
 
 @dataclass(frozen=True)
@@ -228,7 +216,7 @@ def merge_wallets(work: Work, wallet: Wallet, other_link: str) -> str:
     own_scope = wallet.issuer.pk if wallet.issuer is not None else None
     scope = own_scope if other.issuer_id == own_scope else None
     with work.write():
-        new_token = new_wallet_token(session, wallet.learner.id, work.now, issuer_id=scope)
+        new_token = new_wallet_token(work, wallet.learner.id, issuer_id=scope)
         work.audit("wallet.merge", wallet.learner.subject_id, full=scope is None)
     return new_token
 

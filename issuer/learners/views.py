@@ -41,7 +41,7 @@ from issuer.issuers.platform import is_platform
 from issuer.learners import records, sharing
 from issuer.learners import service as learners
 from issuer.learners.service import Wallet, open_wallet
-from issuer.models import Credential, Issuer
+from issuer.models import Credential, Issuer, Learner
 from issuer.pages import page_language, render_page, wants_html
 from issuer.verification import certification
 from issuer.verification.details import ShareCard, badge_details, certificate_number, linkedin_url
@@ -114,8 +114,8 @@ def _status(row: Credential, now: datetime) -> str:
     return validity_state(row.valid_from, row.valid_until, now)
 
 
-def _items(session: Session, rows: list[Credential], now: datetime, lang: str) -> list[WalletItem]:
-    conf = settings_of(current_app)
+def _items(work: Work, rows: list[Credential], lang: str) -> list[WalletItem]:
+    session, conf, now = work.session, work.settings, work.now
     issuers: dict[int, Issuer | None] = {}
     items = []
     for row in rows:
@@ -197,15 +197,14 @@ def _wallet_json(token: str, opened: Wallet) -> Response:
 
 
 def _wallet_page(
-    session: Session,
+    work: Work,
     token: str,
     opened: Wallet,
     *,
     status: int = 200,
     merge_failed: bool = False,
 ) -> Response:
-    conf = settings_of(current_app)
-    now = conf.clock()
+    session, conf, now = work.session, work.settings, work.now
     lang = page_language()
     rows = opened.credentials
     shares = [
@@ -225,7 +224,7 @@ def _wallet_page(
         full=opened.full,
         provider=opened.issuer.name if opened.issuer is not None else None,
         name=records.recipient_name(rows),
-        items=_items(session, rows, now, lang),
+        items=_items(work, rows, lang),
         current=sum(1 for row in rows if records.is_current(row, now)),
         shares=shares,
         merge_failed=merge_failed,
@@ -238,11 +237,10 @@ def wallet(token: str) -> Response:
 
     JSON by ``Accept``. A link answered to a provider shows that provider's badges only.
     """
-    session = get_session()
-    opened = open_wallet(session, token)
+    opened = open_wallet(get_session(), token)
     if not wants_html():
         return _wallet_json(token, opened)
-    return _wallet_page(session, token, opened)
+    return _wallet_page(_learner_work(opened.learner), token, opened)
 
 
 @bp.post("/wallet/<token>/merge")
@@ -252,16 +250,16 @@ def merge(token: str) -> Response:
     Two providers' links (or any full link) give a full link. A link that is not the
     same learner's gets this wallet page again, 400, with one message for every failure.
     """
-    session = get_session()
-    opened = open_wallet(session, token)
+    opened = open_wallet(get_session(), token)
+    work = _learner_work(opened.learner)
     link = request.form.get("link", "")
     try:
-        new_token = learners.merge_wallets(_learner_work(opened), opened, link)
+        new_token = learners.merge_wallets(work, opened, link)
     except InvalidWalletLink:
         if not wants_html():
             raise
         # The pasted link is not shown again: it may be a secret of someone else.
-        return _wallet_page(session, token, opened, status=400, merge_failed=True)
+        return _wallet_page(work, token, opened, status=400, merge_failed=True)
     return _see_wallet(new_token)
 
 
@@ -287,15 +285,13 @@ def record(token: str, form: str) -> Response:
     """
     if form not in ("json", "jwt"):
         raise NotFound(f"no {form!r} form of a record; use .json or .jwt")
-    session = get_session()
-    opened = open_wallet(session, token)
+    opened = open_wallet(get_session(), token)
     if not opened.full:
         raise ScopedWallet(
             "this wallet link shows one provider's badges; the record of your whole history "
             "needs the link e-mailed to you, or another provider's link added to this one"
         )
-    conf = settings_of(current_app)
-    found = records.learner_record(session, conf, opened.learner, now=conf.clock())
+    found = records.learner_record(_learner_work(opened.learner), opened.learner)
     if found is None:
         raise NotFound("no badge is valid right now, so there is no record to sign")
     return _record_response(found, form, "learning-record", "private, no-store")
@@ -305,11 +301,12 @@ def record(token: str, form: str) -> Response:
 def certificate(token: str, ref: str) -> Response:
     """A printable A4 certificate of one of the learner's badges, with its QR code."""
     session = get_session()
-    row = next((r for r in open_wallet(session, token).credentials if r.id == ref), None)
+    opened = open_wallet(session, token)
+    row = next((r for r in opened.credentials if r.id == ref), None)
     if row is None:
         raise NotFound("no such badge in this wallet")
     conf = settings_of(current_app)
-    (item,) = _items(session, [row], conf.clock(), page_language())
+    (item,) = _items(_learner_work(opened.learner), [row], page_language())
     document = json.loads(row.document)
     summary = CredentialSummary.of(document)
     details = badge_details(document, row)
@@ -348,7 +345,7 @@ def create_share(token: str) -> Response:
     """Publish a share page of the whole history or of the chosen badges."""
     opened = open_wallet(get_session(), token)
     chosen = request.form.getlist("credential") if request.form.get("scope") == "selected" else None
-    sharing.create_share(_learner_work(opened), opened, chosen)
+    sharing.create_share(_learner_work(opened.learner), opened, chosen)
     return _back_to_wallet(token)
 
 
@@ -356,14 +353,15 @@ def create_share(token: str) -> Response:
 def remove_share(token: str, share_id: str) -> Response:
     """Take a share page down (its address then answers 410 Gone)."""
     opened = open_wallet(get_session(), token)
-    sharing.take_down(_learner_work(opened), opened, share_id)
+    sharing.take_down(_learner_work(opened.learner), opened, share_id)
     return _back_to_wallet(token)
 
 
-def _learner_work(opened: Wallet) -> Work:
-    """The unit of work of a wallet request: the learner whose wallet is open acts."""
+def _learner_work(learner: Learner) -> Work:
+    """The unit of work of a wallet or share request: the learner whose wallet is open (or
+    whose share is shown) acts."""
     conf = settings_of(current_app)
-    return Work(get_session(), conf, conf.clock(), f"learner:{opened.learner.id}")
+    return Work(get_session(), conf, conf.clock(), f"learner:{learner.id}")
 
 
 def _back_to_wallet(token: str) -> Response:
@@ -380,11 +378,9 @@ def _see_wallet(token: str, fragment: str = "") -> Response:
 
 
 def _share_record(share_id: str) -> tuple[records.Record | None, str | None]:
-    session = get_session()
-    row, learner = sharing.public_share(session, share_id)
-    conf = settings_of(current_app)
+    row, learner = sharing.public_share(get_session(), share_id)
     found = records.learner_record(
-        session, conf, learner, now=conf.clock(), credential_ids=sharing.chosen_ids(row)
+        _learner_work(learner), learner, credential_ids=sharing.chosen_ids(row)
     )
     return found, records.recipient_name(found.credentials) if found else None
 

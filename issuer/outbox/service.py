@@ -29,7 +29,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -42,7 +42,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from issuer.config import Settings
-from issuer.db import Work, write_transaction
+from issuer.db import Work
 from issuer.jobs import service as jobs
 from issuer.outbox import transport
 from issuer.outbox.models import FAILED, PENDING, SENDING, SENT, OutboxMail
@@ -145,7 +145,7 @@ def queue(work: Work, mails: Sequence[Mail]) -> list[int]:
     session.info[_QUEUED] = True
     if ids:
         jobs.enqueue(
-            Work(session, settings, now, actor="outbox"),
+            work.as_actor("outbox"),
             SEND_JOB,
             {"ids": ids},
             key=f"outbox:{ids[0]}",
@@ -159,8 +159,10 @@ def queued_in(session: Session) -> bool:
     return bool(session.info.get(_QUEUED))
 
 
-def _claim(session: Session, outbox_id: int, now: datetime, *, due_only: bool) -> OutboxMail | None:
-    """Take the row for sending in one committed write; ``None`` if it is not ours to send."""
+def _claim(work: Work, outbox_id: int, *, due_only: bool) -> OutboxMail | None:
+    """Take the row for sending at ``work.now`` in one committed write; ``None`` if it is
+    not ours to send."""
+    session, now = work.session, work.now
     claimable = or_(
         col(OutboxMail.state) == PENDING,
         and_(col(OutboxMail.state) == SENDING, col(OutboxMail.lease_until) < now),
@@ -168,7 +170,7 @@ def _claim(session: Session, outbox_id: int, now: datetime, *, due_only: bool) -
     condition = and_(col(OutboxMail.id) == outbox_id, claimable)
     if due_only:
         condition = and_(condition, col(OutboxMail.next_attempt_at) <= now)
-    with write_transaction(session):
+    with work.write():
         claimed = session.execute(
             update(OutboxMail)
             .where(condition)
@@ -186,10 +188,9 @@ def _claim(session: Session, outbox_id: int, now: datetime, *, due_only: bool) -
     return row
 
 
-def _finish(
-    session: Session, row: OutboxMail, now: datetime, error: str | None, *, permanent: bool
-) -> str:
-    """Record the outcome of a claimed row's try; return its new state."""
+def _finish(work: Work, row: OutboxMail, error: str | None, *, permanent: bool) -> str:
+    """Record the outcome of a claimed row's try at ``work.now``; return its new state."""
+    now = work.now
     values: dict[str, object] = {"last_error": error}
     if error is None:
         state = SENT
@@ -202,8 +203,8 @@ def _finish(
     if state != PENDING:
         # Sent or given up: the address and the link are no longer needed.
         values["sealed"] = None
-    with write_transaction(session):
-        session.execute(
+    with work.write():
+        work.session.execute(
             update(OutboxMail)
             .where(
                 col(OutboxMail.id) == row.pk,
@@ -227,24 +228,23 @@ def _send_claimed(
     work: Work, row: OutboxMail, mailer: transport.Mailer
 ) -> tuple[str, transport.DeliveryError | None]:
     """Send a claimed row and record the outcome; return its state and the failure."""
-    session, now = work.session, work.settings.clock()
+    # The outcome is dated when the try starts (a job may run long after its unit began).
+    tried = work.at(work.settings.clock())
     try:
         message = _open(work.settings, row)
     except KeyManagementError as err:
-        state = _finish(
-            session, row, now, f"cannot open the sealed message: {err.code}", permanent=True
-        )
+        state = _finish(tried, row, f"cannot open the sealed message: {err.code}", permanent=True)
         log.error("outbox mail %s cannot be opened (%s); given up", row.pk, err.code)
         return state, transport.MessageRefused("sealed message unreadable", permanent=True)
     try:
         mailer.send(message)
     except transport.DeliveryError as err:
-        state = _finish(session, row, now, str(err), permanent=err.permanent)
+        state = _finish(tried, row, str(err), permanent=err.permanent)
         log.warning(
             "outbox mail %s not sent (attempt %d, now %s): %s", row.pk, row.attempts, state, err
         )
         return state, err
-    _finish(session, row, now, None, permanent=False)
+    _finish(tried, row, None, permanent=False)
     return SENT, None
 
 
@@ -276,7 +276,7 @@ def send_many(work: Work, outbox_ids: Sequence[int]) -> int:
     retry: list[int] = []
     with transport.Mailer(work.settings.smtp_url) as mailer:
         for position, outbox_id in enumerate(outbox_ids):
-            row = _claim(work.session, outbox_id, work.settings.clock(), due_only=False)
+            row = _claim(work.at(work.settings.clock()), outbox_id, due_only=False)
             if row is None:
                 continue
             state, error = _send_claimed(work, row, mailer)
@@ -329,9 +329,10 @@ def _send_later(work: Work, ids: Sequence[int]) -> None:
         )
 
 
-def due_ids(session: Session, now: datetime, *, limit: int = _CHUNK, after: int = 0) -> list[int]:
-    """The ids of rows due for sending at ``now`` (pending and due, or a lapsed claim)."""
-    rows = session.exec(
+def due_ids(work: Work, *, limit: int = _CHUNK, after: int = 0) -> list[int]:
+    """The ids of rows due for sending at ``work.now`` (pending and due, or a lapsed claim)."""
+    now = work.now
+    rows = work.session.exec(
         select(OutboxMail.id)
         .where(
             col(OutboxMail.id) > after,
@@ -358,10 +359,10 @@ def send_due(work: Work) -> int:
     sent = 0
     after = 0
     with transport.Mailer(work.settings.smtp_url) as mailer:
-        while ids := due_ids(work.session, work.settings.clock(), after=after):
+        while ids := due_ids(work.at(work.settings.clock()), after=after):
             for outbox_id in ids:
                 after = outbox_id
-                row = _claim(work.session, outbox_id, work.settings.clock(), due_only=True)
+                row = _claim(work.at(work.settings.clock()), outbox_id, due_only=True)
                 if row is None:
                     continue
                 state, error = _send_claimed(work, row, mailer)

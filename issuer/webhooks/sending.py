@@ -42,7 +42,7 @@ import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -286,12 +286,13 @@ def _row(session: Session, delivery_id: str, *, lock: bool = False) -> WebhookDe
     return session.exec(query).first()
 
 
-def _claim(session: Session, delivery_id: str, now: datetime) -> WebhookEndpoint | None:
-    """Take a due delivery for one attempt (inside the caller's write unit).
+def _claim(work: Work, delivery_id: str) -> WebhookEndpoint | None:
+    """Take a delivery due at ``work.now`` for one attempt (inside the caller's write unit).
 
     Returns its endpoint, or ``None`` when there is nothing to send now: not pending, not
     due, claimed by another worker, or its endpoint was removed (then it is cancelled).
     """
+    session, now = work.session, work.now
     delivery = _row(session, delivery_id, lock=True)
     if (
         delivery is None
@@ -316,7 +317,7 @@ def _attempt(work: Work, delivery_id: str) -> bool:
     session, settings = work.session, work.settings
     now = settings.clock()
     with work.write():
-        endpoint = _claim(session, delivery_id, now)
+        endpoint = _claim(work.at(now), delivery_id)
         delivery = _row(session, delivery_id)
         if endpoint is None or delivery is None:
             return False

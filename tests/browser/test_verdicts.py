@@ -116,13 +116,11 @@ def test_a_record_with_one_revoked_badge_lists_each_verdict(
     # A provider's link shows its own badges; the learner's whole wallet holds the record.
     app = live_server.app
     conf = settings_of(app)
-    with db.new_session(db.engine_of(app)) as session:
-        learner = learners.find_learner(session, conf, email)
+    with db.unit_of_work(db.engine_of(app), conf, actor="test") as work:
+        learner = learners.find_learner(work, email)
         assert learner is not None
-        with db.write_transaction(session):
-            wallet = learners.new_wallet_url(
-                session, conf, learner.id, conf.clock(), issuer_id=None
-            )
+        with work.write():
+            wallet = learners.new_wallet_url(work, learner.id, issuer_id=None)
     record = live_server.http.get(f"{wallet}/clr.json").json()
     embedded = [c["id"] for c in record["credentialSubject"]["verifiableCredential"]]
     assert sorted(embedded) == sorted([first["id"], second["id"]])
