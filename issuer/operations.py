@@ -127,6 +127,16 @@ def work() -> Work:
     return found
 
 
+def public_work() -> Work:
+    """Return this request's unit of work where nobody signs in (public pages and documents):
+    actor ``public``, no tenant, made once per request (or application context)."""
+    if "public_work" not in g:
+        conf = settings()
+        g.public_work = Work(get_session(), conf, conf.clock(), "public")
+    found: Work = g.public_work
+    return found
+
+
 def json_body(*, optional: bool = False) -> Any:
     """Return the request body parsed as JSON.
 

@@ -403,7 +403,7 @@ def issue_batch(
         if record is not None:
             return _replay(session, settings, record, request_hash, now)
 
-    signers = signing.active_signers(session, settings, issuer.pk)
+    signers = signing.active_signers(work, issuer.pk)
     emails = [row.recipient.email for row, _ in valid]
     found = learners.ensure_learners(session, settings, emails, now=now)
     awards = [
@@ -1015,17 +1015,15 @@ def _revoke_replaced(
         .order_by(col(StatusList.id))
         .with_for_update(key_share=True)
     ).all()
-    signer = signing.active_signers(session, settings, issuer.pk).proof
+    signer = signing.active_signers(Work(session, settings, now, actor, issuer), issuer.pk).proof
     for list_id in sorted(bits):
         status.set_bits(
-            session,
+            Work(session, settings, now, actor, issuer),
             list_id=list_id,
             indexes=bits[list_id],
             value=True,
             issuer=issuer,
-            base_url=settings.base_url,
             signer=signer,
-            now=now,
         )
 
 

@@ -135,7 +135,7 @@ def learner_record(
     if not included:
         return None
     identity = platform.ensure_platform(Work(session, settings, now, _ACTOR))
-    signers = signing.active_signers(session, settings, identity.pk)
+    signers = signing.active_signers(Work(session, settings, now, _ACTOR), identity.pk)
     links = associations(session, included)
     partial = credential_ids is not None
     content = {

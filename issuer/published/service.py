@@ -291,6 +291,12 @@ def credential(
     """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
     ``qr.svg``.
 
+    Takes the session (or the engine) and the settings, not a unit of work: the ``.json``
+    and ``.jwt`` forms are served by :mod:`issuer.published.direct` before Flask builds
+    anything (no request context, no session, no clock read), and a :class:`~issuer.db.Work`
+    there would cost a session and a clock read on the service's most fetched path for a
+    read that needs neither the time nor an actor.
+
     Raises:
         NotFound: no such credential, or no such form.
     """
