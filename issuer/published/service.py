@@ -291,11 +291,9 @@ def credential(
     """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
     ``qr.svg``.
 
-    Takes the session (or the engine) and the settings, not a unit of work: the ``.json``
-    and ``.jwt`` forms are served by :mod:`issuer.published.direct` before Flask builds
-    anything (no request context, no session, no clock read), and a :class:`~issuer.db.Work`
-    there would cost a session and a clock read on the service's most fetched path for a
-    read that needs neither the time nor an actor.
+    Takes the session (or engine) and settings, not a :class:`~issuer.db.Work`: the ``.json``
+    and ``.jwt`` forms are served in front of Flask (:mod:`issuer.published.direct`), where a
+    unit of work would open a session and read the clock for a read that needs neither.
 
     Raises:
         NotFound: no such credential, or no such form.
