@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
@@ -23,6 +23,7 @@ from issuer.db import Work, get_session
 from issuer.errors import InvalidJson, UnsupportedMediaType
 from issuer.issuers import service as accounts
 from issuer.issuers.service import Caller
+from issuer.models import Issuer
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
@@ -113,18 +114,37 @@ def caller() -> Caller:
     return found
 
 
+def request_work(actor: str, issuer: Issuer | None = None) -> Work:
+    """Return this request's unit of work with ``actor`` acting for ``issuer`` (the tenant).
+
+    Every edge of a request (API view, console or operator page, public page) gets its unit
+    here: one session and one reading of the clock per request (or application context).
+    A later call naming another actor or tenant (a sign-in decided during the request) gets
+    the same unit with them acting.
+    """
+    made: Work | None = g.get("unit")
+    if made is None:
+        conf = settings()
+        made = g.unit = Work(get_session(), conf, conf.clock(), actor, issuer)
+    if made.actor == actor and made.issuer is issuer:
+        return made
+    return replace(made, actor=actor, issuer=issuer)
+
+
 def work() -> Work:
-    """Return this request's unit of work, made once: the caller's issuer acts (API key).
+    """Return this request's unit of work where an API key's issuer acts.
 
     Raises:
         Unauthorized: missing, unknown or revoked key.
     """
-    if "work" not in g:
-        who = caller()
-        conf = settings()
-        g.work = Work(get_session(), conf, conf.clock(), who.actor, who.issuer)
-    found: Work = g.work
-    return found
+    who = caller()
+    return request_work(who.actor, who.issuer)
+
+
+def public_work() -> Work:
+    """Return this request's unit of work where nobody signs in (public pages and
+    documents): actor ``public``, no tenant."""
+    return request_work("public")
 
 
 def json_body(*, optional: bool = False) -> Any:

@@ -92,19 +92,18 @@ def get_achievement(work: Work, ref: str) -> Achievement:
     )
 
 
-def public_achievement(session: Session, settings: Settings, ref: str) -> Achievement:
-    """Return any achievement by uuid or URL (its public ``id`` dereferences to it).
-
-    Takes the session and settings, not a :class:`~issuer.db.Work`: the public pages that
-    call it (no API key, nothing written, no actor) have no unit of work, and making one
-    there only to carry the base URL would be an edge for nothing; callers with a Work pass
-    ``work.session, work.settings``.
+def public_achievement(work: Work, ref: str) -> Achievement:
+    """Return any issuer's achievement by uuid or URL (its public ``id`` dereferences to it).
 
     Raises:
         NotFound: no such achievement.
     """
     return find_by_ref(
-        session, Achievement, ref, url_prefix=settings.url("achievements") + "/", what="achievement"
+        work.session,
+        Achievement,
+        ref,
+        url_prefix=work.settings.url("achievements") + "/",
+        what="achievement",
     )
 
 
@@ -168,7 +167,7 @@ def _set_links(work: Work, row: Achievement, refs: list[str]) -> None:
     wanted: list[str] = []
     for ref in refs:
         try:
-            target = public_achievement(session, work.settings, ref)
+            target = public_achievement(work, ref)
         except NotFound:
             raise refuse(f"no achievement {ref!r}") from None
         if target.id == row.id:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from sqlmodel import select
 
-from issuer import settings_of
 from issuer.achievements import service as catalog
 from issuer.db import get_session
 from issuer.errors import NotFound
 from issuer.models import Issuer
+from issuer.operations import public_work
 
 bp = Blueprint("artwork", __name__)
 
@@ -39,8 +39,7 @@ def _image(data: bytes, media_type: str) -> Response:
 @bp.get("/achievements/<ref>/image")
 def achievement_image(ref: str) -> Response:
     """The provider's own artwork of an achievement, as stored when it was saved."""
-    conf = settings_of(current_app)
-    row = catalog.public_achievement(get_session(), conf, ref)
+    row = catalog.public_achievement(public_work(), ref)
     if row.image is None or row.image_type is None:
         raise NotFound("this achievement has no image of its own")
     return _image(row.image, row.image_type)

@@ -154,17 +154,12 @@ def certify(
     if platform.is_platform(provider):
         raise ValidationFailed("issuer: the platform does not certify itself")
     identity = platform.ensure_platform(work.at(now))
-    signers = signing.active_signers(session, settings, identity.pk)
+    signers = signing.active_signers(work, identity.pk)
     certification_id = str(uuid.uuid4())
     url = certification_url(work, certification_id)
     with work.write():
         status_list = status.open_list(
-            session,
-            issuer=identity,
-            purpose=PURPOSE,
-            base_url=settings.base_url,
-            signer=signers.proof,
-            now=now,
+            work.at(now), issuer=identity, purpose=PURPOSE, signer=signers.proof
         )
         index = _draw_index(session, status_list.id)
         unsigned = build_endorsement(
@@ -253,16 +248,14 @@ def revoke(work: Work, certification_id: str, *, reason: str) -> Certification:
         ).one()
         if row.revoked_at is not None:
             raise InvalidStatusChange("the certification is already revoked; revocation is final")
-        signer = signing.active_signers(session, settings, identity.pk).proof
+        signer = signing.active_signers(work, identity.pk).proof
         status.set_bit(
-            session,
+            work.at(now),
             list_id=row.status_list_id,
             index=row.status_index,
             value=True,
             issuer=identity,
-            base_url=settings.base_url,
             signer=signer,
-            now=now,
         )
         row.revoked_at, row.revocation_reason = now, text
         session.add(row)
@@ -291,11 +284,12 @@ def of_provider(
     )
 
 
-def all_current(session: Session, provider: Issuer, *, now: datetime) -> list[Certification]:
+def all_current(work: Work, provider: Issuer) -> list[Certification]:
     """Every certification of the provider that is current by this table (not revoked,
-    within its period), the longest lasting first."""
+    within its period at ``work.now``), the longest lasting first."""
+    now = work.now
     return list(
-        session.exec(
+        work.session.exec(
             select(Certification)
             .where(
                 Certification.issuer_id == provider.pk,
@@ -308,21 +302,15 @@ def all_current(session: Session, provider: Issuer, *, now: datetime) -> list[Ce
     )
 
 
-def current(
-    work_or_session: Work | Session, provider: Issuer, *, now: datetime | None = None
-) -> Certification | None:
-    """The provider's current certification by this table (not revoked, within its period),
-    the one lasting longest; ``None`` when it has none.
+def current(work: Work, provider: Issuer) -> Certification | None:
+    """The provider's current certification by this table (not revoked, within its period
+    at ``work.now``), the one lasting longest; ``None`` when it has none.
 
     This is the platform's own record, for consoles and listings; public pages show a
     certification only once ``verify`` verified its document
     (:mod:`issuer.verification.certification`).
     """
-    if isinstance(work_or_session, Work):
-        session, moment = work_or_session.session, now or work_or_session.now
-    else:
-        session, moment = work_or_session, now or datetime.now(UTC)
-    found = all_current(session, provider, now=moment)
+    found = all_current(work, provider)
     return found[0] if found else None
 
 

@@ -24,7 +24,6 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import qrcode
@@ -48,7 +47,6 @@ __all__ = [
     "count_failure",
     "csrf",
     "request_db",
-    "request_now",
     "request_settings",
     "throttled",
 ]
@@ -62,12 +60,6 @@ csrf = CSRFProtect()
 def request_settings() -> Any:
     """The settings of the app serving this request."""
     return settings_of(current_app)
-
-
-def request_now() -> datetime:
-    """Now, by the settings' clock."""
-    now: datetime = request_settings().clock()
-    return now
 
 
 def request_db() -> Session:

@@ -42,10 +42,11 @@ from issuer import settings_of
 from issuer.achievements import service as catalog
 from issuer.achievements.artwork import Artwork, check_artwork
 from issuer.console import cohort, service
-from issuer.console.signin_views import SignIn, csrf, request_db, request_now, request_settings
+from issuer.console.signin_views import SignIn, csrf, request_db, request_settings
 from issuer.db import Work
 from issuer.errors import APIError, Forbidden
 from issuer.models import Achievement
+from issuer.operations import request_work
 
 __all__ = ["bp", "init_app"]
 
@@ -59,7 +60,7 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-_settings, _now, _db = request_settings, request_now, request_db
+_settings, _db = request_settings, request_db
 
 
 def _work() -> Work:
@@ -67,8 +68,8 @@ def _work() -> Work:
     (before anyone is signed in: the console itself, for no issuer)."""
     signed_in = g.get("console")
     if signed_in is None:
-        return Work(_db(), _settings(), _now(), "console", None)
-    return Work(_db(), _settings(), _now(), SIGN_IN.actor(), signed_in.issuer)
+        return request_work("console")
+    return request_work(SIGN_IN.actor(), signed_in.issuer)
 
 
 def _context(signed_in: Any) -> dict[str, Any]:

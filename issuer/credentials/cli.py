@@ -205,7 +205,7 @@ def _report_invalid(err: InvalidRows, as_json: bool) -> None:
 def _credential_and_issuer(work: Work, ref: str) -> tuple[Credential, Issuer, str]:
     """Return a credential (uuid or URL), its issuer, and 'learner name, course' for prompts."""
     session = work.session
-    row = reads.public_credential(session, work.settings, ref)
+    row = reads.public_credential(work, ref)
     issuer = session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise OperatorError(f"no issuer for credential {ref}")

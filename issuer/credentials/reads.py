@@ -40,19 +40,18 @@ def get_credential(work: Work, ref: str) -> Credential:
     )
 
 
-def public_credential(session: Session, settings: Settings, ref: str) -> Credential:
-    """Return any credential by uuid or URL (public documents).
-
-    Takes the session and settings, not a :class:`~issuer.db.Work`: the public pages that
-    call it (no API key, nothing written, no actor) have no unit of work, and the
-    verification page's cached path must not build one only to carry the base URL; callers
-    with a Work pass ``work.session, work.settings``.
+def public_credential(work: Work, ref: str) -> Credential:
+    """Return any issuer's credential by uuid or URL (public documents).
 
     Raises:
         NotFound: no such credential.
     """
     return find_by_ref(
-        session, Credential, ref, url_prefix=settings.url("credentials") + "/", what="credential"
+        work.session,
+        Credential,
+        ref,
+        url_prefix=work.settings.url("credentials") + "/",
+        what="credential",
     )
 
 

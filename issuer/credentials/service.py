@@ -399,7 +399,7 @@ def issue_batch(
         if record is not None:
             return _replay(work, record, request_hash)
 
-    signers = signing.active_signers(session, settings, issuer.pk)
+    signers = signing.active_signers(work, issuer.pk)
     emails = [row.recipient.email for row, _ in valid]
     found = learners.ensure_learners(work.at(now), emails)
     awards = [
@@ -955,17 +955,15 @@ def _revoke_replaced(
         .order_by(col(StatusList.id))
         .with_for_update(key_share=True)
     ).all()
-    signer = signing.active_signers(session, settings, issuer.pk).proof
+    signer = signing.active_signers(work, issuer.pk).proof
     for list_id in sorted(bits):
         status.set_bits(
-            session,
+            work,
             list_id=list_id,
             indexes=bits[list_id],
             value=True,
             issuer=issuer,
-            base_url=settings.base_url,
             signer=signer,
-            now=now,
         )
 
 

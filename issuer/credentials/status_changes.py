@@ -83,7 +83,7 @@ def change_status(
             raise InvalidStatusChange("the credential is already suspended")
         if action == "unsuspend" and row.suspended_at is None:
             raise InvalidStatusChange("the credential is not suspended")
-        signer = signing.active_signers(session, settings, issuer.pk).proof
+        signer = signing.active_signers(work, issuer.pk).proof
         if action == "revoke":
             list_id, index, value = row.revocation_list_id, row.revocation_index, True
             row.revoked_at, row.revocation_reason = now, reason
@@ -95,14 +95,7 @@ def change_status(
             row.suspension_reason = reason if value else None
             row.reason_public = public_reason if value else False
         status.set_bit(
-            session,
-            list_id=list_id,
-            index=index,
-            value=value,
-            issuer=issuer,
-            base_url=settings.base_url,
-            signer=signer,
-            now=now,
+            work.at(now), list_id=list_id, index=index, value=value, issuer=issuer, signer=signer
         )
         session.add(row)
         work.at(now).audit(

@@ -88,7 +88,7 @@ def create_issuer(work: Work, data: IssuerCreate) -> tuple[Issuer, str]:
         session.flush()
         acting = work.acting_for(issuer)
         signing.add_initial_keys(acting)
-        signers = signing.active_signers(session, settings, issuer.pk)
+        signers = signing.active_signers(work, issuer.pk)
         for purpose in status.PURPOSES:
             session.add(
                 status.new_list(

@@ -119,10 +119,9 @@ def issuer_keys(session: Session, issuer_id: int) -> list[SigningKey]:
     )
 
 
-def add_key(
-    session: Session, settings: Settings, issuer: Issuer, key_type: KeyType, *, now: datetime
-) -> SigningKey:
-    """Generate a key of ``key_type`` as the issuer's next key, sealed, and add it."""
+def add_key(work: Work, key_type: KeyType) -> SigningKey:
+    """Generate a key of ``key_type`` as the acting issuer's next key, sealed, and add it."""
+    session, settings, issuer = work.session, work.settings, work.tenant
     number = (
         session.exec(
             select(func.max(SigningKey.number)).where(SigningKey.issuer_id == issuer.pk)
@@ -139,7 +138,7 @@ def add_key(
         state=KeyState.ACTIVE.value,
         public_jwk=json.dumps(signer.public_key.to_jwk(), sort_keys=True),
         sealed=settings.master_key.seal(signer),
-        created_at=now,
+        created_at=work.now,
     )
     session.add(row)
     return row
@@ -149,13 +148,16 @@ def add_initial_keys(work: Work) -> None:
     """Give the acting (new) issuer one active key of each type (Ed25519 for proofs, RSA for
     RS256)."""
     for key_type in ISSUER_KEY_TYPES:
-        key = add_key(work.session, work.settings, work.tenant, key_type, now=work.now)
+        key = add_key(work, key_type)
         work.session.flush()
         work.audit("key.create", key.key_id, key_type=key_type.value)
 
 
-def active_signers(session: Session, settings: Settings, issuer_id: int) -> IssuerSigners:
-    """Return the issuer's active Ed25519 and RSA keys, unsealed.
+def active_signers(work: Work, issuer_id: int) -> IssuerSigners:
+    """Return the active Ed25519 and RSA keys of the issuer ``issuer_id``, unsealed.
+
+    The issuer is named, not taken from the tenant: the platform signs certifications,
+    records and the registry, and pages sign a credential's QR for its issuer.
 
     Unsealing costs about a millisecond, so unsealed keys are kept in
     ``settings.signer_cache`` (per worker, bounded in number and time) under the issuer and
@@ -168,14 +170,14 @@ def active_signers(session: Session, settings: Settings, issuer_id: int) -> Issu
         WrongMasterKey: the master key does not open the sealed keys.
     """
     active = tuple(
-        session.exec(
+        work.session.exec(
             select(SigningKey.key_id)
             .where(SigningKey.issuer_id == issuer_id, SigningKey.state == KeyState.ACTIVE.value)
             .order_by(col(SigningKey.number))
         ).all()
     )
-    return settings.signer_cache.get_or_make(
-        (issuer_id, active), lambda: _unseal(session, settings, active)
+    return work.settings.signer_cache.get_or_make(
+        (issuer_id, active), lambda: _unseal(work, active)
     )
 
 
@@ -184,8 +186,8 @@ def forget_signers(settings: Settings) -> None:
     settings.signer_cache.clear()
 
 
-def _unseal(session: Session, settings: Settings, key_ids: Sequence[str]) -> IssuerSigners:
-    rows = session.exec(
+def _unseal(work: Work, key_ids: Sequence[str]) -> IssuerSigners:
+    rows = work.session.exec(
         select(SigningKey)
         .where(col(SigningKey.key_id).in_(key_ids))
         .order_by(col(SigningKey.number))
@@ -195,7 +197,9 @@ def _unseal(session: Session, settings: Settings, key_ids: Sequence[str]) -> Iss
     unsealed = {}
     for key_type in ISSUER_KEY_TYPES:
         entry = ring.active(key_type)
-        unsealed[key_type] = settings.master_key.unseal(by_id[entry.key_id].sealed, entry.key_id)
+        unsealed[key_type] = work.settings.master_key.unseal(
+            by_id[entry.key_id].sealed, entry.key_id
+        )
     return IssuerSigners(proof=unsealed[KeyType.ED25519], rsa=unsealed[KeyType.RSA])
 
 
@@ -268,12 +272,12 @@ def rotate_keys(
                 _retire(row, compromised=compromised, now=now)
                 session.add(row)
                 work.audit("key.compromise" if compromised else "key.retire", row.key_id)
-        new = add_key(session, settings, issuer, key_type, now=now)
+        new = add_key(work, key_type)
         created.append(new)
         work.audit("key.rotate", new.key_id, key_type=key_type.value)
     session.flush()
     forget_signers(settings)
-    _resign(session, settings, issuer, now=now)
+    _resign(work)
     return created
 
 
@@ -298,7 +302,7 @@ def compromise_key(work: Work, key_id: str) -> list[SigningKey]:
         work.audit("key.compromise", key_id)
         session.flush()
         forget_signers(settings)
-        _resign(session, settings, issuer, now=now)
+        _resign(work)
     return []
 
 
@@ -340,8 +344,8 @@ def _retire(row: SigningKey, *, compromised: bool, now: datetime) -> None:
     row.retired_at = row.retired_at or now
 
 
-def _resign(session: Session, settings: Settings, issuer: Issuer, *, now: datetime) -> None:
-    signers = active_signers(session, settings, issuer.pk)
-    status.resign_lists(
-        session, issuer=issuer, base_url=settings.base_url, signer=signers.proof, now=now
-    )
+def _resign(work: Work) -> None:
+    """Re-sign every status list of the acting issuer with its active Ed25519 key."""
+    issuer = work.tenant
+    signers = active_signers(work, issuer.pk)
+    status.resign_lists(work, issuer=issuer, signer=signers.proof)

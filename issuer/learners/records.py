@@ -28,7 +28,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -131,8 +131,9 @@ def learner_record(
     if not included:
         return None
     # The platform's identity, should this make it, is made by the platform's records.
-    identity = platform.ensure_platform(replace(work, now=now, actor=_ACTOR))
-    signers = signing.active_signers(session, work.settings, identity.pk)
+    unit = work.as_actor(_ACTOR).at(now)
+    identity = platform.ensure_platform(unit)
+    signers = signing.active_signers(unit, identity.pk)
     links = associations(session, included)
     partial = credential_ids is not None
     content = {

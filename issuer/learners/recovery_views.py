@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 
 from issuer import settings_of
-from issuer.db import Work, get_session
 from issuer.learners import recovery
+from issuer.operations import request_work
 from issuer.pages import render_page
 
 bp = Blueprint("wallet_link", __name__)
@@ -55,9 +55,11 @@ def form() -> Response:
 def request_link() -> Response:
     """E-mail a new full wallet link to the address, if a learner has it; say the same
     either way."""
-    conf = settings_of(current_app)
-    now = conf.clock()
-    if not _same_site() or not recovery.check_form_token(conf, request.form.get("token", ""), now):
+    work = request_work("public")
+    conf = work.settings
+    if not _same_site() or not recovery.check_form_token(
+        conf, request.form.get("token", ""), work.now
+    ):
         return _page(400, problem="wallet_link.stale_form")
     typed = request.form.get("email", "")
     try:
@@ -65,7 +67,7 @@ def request_link() -> Response:
     except ValueError:
         return _page(422, problem="wallet_link.bad_email", typed=typed[:254])
     if conf.smtp_url:
-        recovery.ask_for_link(Work(get_session(), conf, now, "public", None), address)
+        recovery.ask_for_link(work, address)
     return _page(sent=True)
 
 

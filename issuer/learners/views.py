@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlmodel import Session
 
 from badges.compact import InvalidCompactCredential
 from badges.qr import qr_png, qr_svg
@@ -42,6 +41,7 @@ from issuer.learners import records, sharing
 from issuer.learners import service as learners
 from issuer.learners.service import Wallet, open_wallet
 from issuer.models import Credential, Issuer, Learner
+from issuer.operations import public_work, request_work
 from issuer.pages import page_language, render_page, wants_html
 from issuer.verification import certification
 from issuer.verification.details import ShareCard, badge_details, certificate_number, linkedin_url
@@ -327,14 +327,14 @@ def certificate(token: str, ref: str) -> Response:
         logo_url=url_for("artwork.issuer_logo", slug=owner.slug)
         if owner is not None and owner.logo is not None
         else None,
-        offline_qr=_offline_qr(session, row),
+        offline_qr=_offline_qr(row),
     )
 
 
-def _offline_qr(session: Session, row: Credential) -> str | None:
+def _offline_qr(row: Credential) -> str | None:
     """The certificate's offline QR as a data: URI, or None when it cannot be signed."""
     try:
-        return offline_qr_data_uri(offline_qr_text(session, settings_of(current_app), row))
+        return offline_qr_data_uri(offline_qr_text(public_work(), row))
     except (KeyNotFound, InvalidCompactCredential):
         # No active key, or a credential without a claim the QR needs: print without it.
         return None
@@ -360,8 +360,7 @@ def remove_share(token: str, share_id: str) -> Response:
 def _learner_work(learner: Learner) -> Work:
     """The unit of work of a wallet or share request: the learner whose wallet is open (or
     whose share is shown) acts."""
-    conf = settings_of(current_app)
-    return Work(get_session(), conf, conf.clock(), f"learner:{learner.id}")
+    return request_work(f"learner:{learner.id}")
 
 
 def _back_to_wallet(token: str) -> Response:
@@ -408,7 +407,7 @@ def share(share_id: str) -> Response:
     view = None
     if found is not None:
         report = certification.with_certification(app, verify_source(app, found.row.jwt))
-        view = describe(report, session=get_session(), settings=conf, lang=page_language())
+        view = describe(report, work=public_work(), lang=page_language())
     url = sharing.share_url(conf, share_id)
     lang = page_language()
     card = None

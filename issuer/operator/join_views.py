@@ -15,10 +15,9 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from limits import parse_many
 
-from issuer import settings_of
-from issuer.db import Work, get_session
 from issuer.errors import APIError
 from issuer.limits import limiter_of
+from issuer.operations import request_work
 from issuer.operator import applications
 from issuer.pages import page_language, render_page
 
@@ -63,8 +62,7 @@ def join() -> Any:
         response = _page(status=429, form=form, errors=[], problem="operator.join_throttled")
         response.headers["Retry-After"] = "3600"
         return response
-    conf = settings_of(current_app)
-    work = Work(get_session(), conf, conf.clock(), "public:join", None)
+    work = request_work("public:join")
     try:
         done = applications.submit_application(
             work,

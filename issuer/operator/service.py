@@ -257,7 +257,7 @@ def change_state(work: Work, slug: str, change: str, *, reason: str | None = Non
         if target == REMOVED:
             # The programme no longer vouches for a provider it removed: its current
             # certifications are revoked with the removal (re-certify after reinstating).
-            for current in certifying.all_current(work.session, issuer, now=work.now):
+            for current in certifying.all_current(work, issuer):
                 certifying.revoke(work, current.id, reason=f"provider removed: {text}"[:200])
         work.audit(
             f"operator.{change}",

@@ -21,10 +21,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
-from issuer.console.signin_views import SignIn, request_db, request_now, request_settings
+from issuer.console.signin_views import SignIn, request_db, request_settings
 from issuer.console.views import field_errors
 from issuer.db import Work
 from issuer.errors import APIError
+from issuer.operations import request_work
 
 __all__ = ["bp", "init_app"]
 
@@ -66,13 +67,12 @@ class ScopedSessionCookie(SecureCookieSessionInterface):
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-_settings, _now, _db = request_settings, request_now, request_db
+_settings, _db = request_settings, request_db
 
 
 def _work() -> Work:
     """The unit of work of this request: the signed-in operator acts for the platform."""
-    actor = SIGN_IN.actor() if g.get("operator") else "operator-console"
-    return Work(_db(), _settings(), _now(), actor, None)
+    return request_work(SIGN_IN.actor() if g.get("operator") else "operator-console")
 
 
 SIGN_IN = SignIn(

@@ -27,7 +27,7 @@ from issuer.db import get_session
 from issuer.errors import NotFound
 from issuer.issuers import service as accounts
 from issuer.models import Issuer
-from issuer.operations import settings
+from issuer.operations import public_work, settings
 from issuer.pages import render_page, wants_html
 from issuer.published import certifications
 from issuer.published import service as published
@@ -154,7 +154,7 @@ def credential(name: str) -> Response:
             raise NotFound(f"no {extension!r} form of a credential; use .json, .jwt, .png or .svg")
         return _published(published.credential(get_session(), conf, _caches(), ref, extension))
     if request.method == "POST":
-        row = reads.public_credential(get_session(), conf, ref)
+        row = reads.public_credential(public_work(), ref)
         return pages.credential_page(row, email=request.form.get("email"))
     wanted = _wanted(request.headers.get("Accept", ""))
     if wanted != "text/html":
@@ -170,22 +170,21 @@ def certification(name: str) -> Response:
     resolves here); ``.json`` or ``.jwt``, or by content negotiation. People are sent to
     the provider's page, which shows the certification once it verified."""
     ref, _, extension = name.partition(".")
-    conf = settings()
-    session = get_session()
+    work = public_work()
     if extension == "jws":
         extension = "jwt"
     if extension:
-        return _published(certifications.certification(session, conf, ref, extension))
+        return _published(certifications.certification(work, ref, extension))
     wanted = request.accept_mimetypes.best_match(_NEGOTIABLE, default="text/html")
     if wanted == "text/html":
-        slug = certifications.certification_provider(session, conf, ref)
+        slug = certifications.certification_provider(work, ref)
         response = Response(status=303)
         response.headers["Location"] = (
             url_for("public.issuer_profile", slug=slug) + "#certification"
         )
         return response
     form = "jwt" if wanted in ("application/vc+jwt", "text/plain") else "json"
-    found = certifications.certification(session, conf, ref, form)
+    found = certifications.certification(work, ref, form)
     return _published(found, content_type=f"{wanted}; charset=utf-8", filename=False)
 
 
@@ -208,7 +207,7 @@ def achievement(ref: str) -> Response:
     """An achievement as the OB 3.0 JSON that badges embed (its ``id`` dereferences here)."""
     conf = settings()
     session = get_session()
-    row = catalog.public_achievement(session, conf, ref)
+    row = catalog.public_achievement(public_work(), ref)
     issuer = session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise NotFound(f"no achievement {ref!r}")
@@ -235,7 +234,7 @@ def issuer_profile(slug: str) -> Response:
         return pages.issuer_page(issuer)
     document = {"@context": list(OB_CONTEXTS), **catalog.issuer_profile(issuer).to_json()}
     # OB 3.0 Profile.endorsement: the platform's current certifications, as signed.
-    current = certifying.all_current(get_session(), issuer, now=settings().clock())
+    current = certifying.all_current(public_work(), issuer)
     if current:
         document["endorsement"] = certifying.documents(current)
     return _json(document, "application/ld+json")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from issuer.certification.models import Certification
-from issuer.config import Settings
+from issuer.db import Work
 from issuer.errors import NotFound
 from issuer.models import Issuer, parse_id
 from issuer.prepared import PreparedRead
@@ -30,7 +30,7 @@ _FORMS: dict[str, PreparedRead] = {
 FORMS = ("json", "jwt")
 
 
-def certification(session: Session, settings: Settings, ref: str, form: str) -> Published:
+def certification(work: Work, ref: str, form: str) -> Published:
     """A certification's signed EndorsementCredential: ``json`` or ``jwt``, as stored.
 
     Raises:
@@ -38,9 +38,9 @@ def certification(session: Session, settings: Settings, ref: str, form: str) -> 
     """
     if form not in FORMS:
         raise NotFound(f"no {form!r} form of a certification; use .json or .jwt")
-    certification_id = parse_id(ref, settings.url("certifications") + "/")
+    certification_id = parse_id(ref, work.settings.url("certifications") + "/")
     row = (
-        _first(session, _FORMS[form], certification_id=certification_id)
+        _first(work.session, _FORMS[form], certification_id=certification_id)
         if certification_id
         else None
     )
@@ -57,15 +57,15 @@ def certification(session: Session, settings: Settings, ref: str, form: str) -> 
     )
 
 
-def certification_provider(session: Session, settings: Settings, ref: str) -> str:
+def certification_provider(work: Work, ref: str) -> str:
     """The slug of the provider a certification is about (where people are sent).
 
     Raises:
         NotFound: no such certification.
     """
-    certification_id = parse_id(ref, settings.url("certifications") + "/")
+    certification_id = parse_id(ref, work.settings.url("certifications") + "/")
     row = (
-        _first(session, _FORMS["json"], certification_id=certification_id)
+        _first(work.session, _FORMS["json"], certification_id=certification_id)
         if certification_id
         else None
     )

@@ -9,7 +9,9 @@ more than the read. :class:`DirectDocuments` is a WSGI layer in front of the app
 answers exactly these requests from the same reads (:mod:`issuer.published.service`) with
 the same headers as the Flask routes: :mod:`issuer.published.api` ``_published``'s, plus the
 ones :mod:`issuer.pages` adds to every response (``X-Content-Type-Options``;
-``Strict-Transport-Security`` on an HTTPS origin).
+``Strict-Transport-Security`` on an HTTPS origin). The reads are given the engine and the
+settings, not a unit of work (:class:`issuer.db.Work`): making one would open a session and
+read the clock in front of Flask, for reads that need neither.
 
 Everything else goes to Flask unchanged: another method (``HEAD`` too), a query string, a
 conditional request (``If-None-Match``: Flask answers 304), a document that is not there, any

@@ -291,6 +291,10 @@ def credential(
     """One stored form of a credential: ``json``, ``jwt``, ``png``, ``svg``, ``qr.png`` or
     ``qr.svg``.
 
+    Takes the session (or engine) and settings, not a :class:`~issuer.db.Work`: the ``.json``
+    and ``.jwt`` forms are served in front of Flask (:mod:`issuer.published.direct`), where a
+    unit of work would open a session and read the clock for a read that needs neither.
+
     Raises:
         NotFound: no such credential, or no such form.
     """

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from issuer.db import get_session
-from issuer.operations import settings
+from issuer.db import Work
+from issuer.operations import request_work
 from issuer.published.service import Published
 from issuer.registry import service as registry
 
@@ -20,6 +20,12 @@ bp = Blueprint("registry", __name__)
 
 def _max_age() -> int:
     return int(current_app.config["PUBLIC_MAX_AGE"])
+
+
+def _work() -> Work:
+    """The unit of work of a registry request: the registry acts (it may create the
+    platform's identity, which signs the registry)."""
+    return request_work(registry.ACTOR)
 
 
 def _answer(found: Published) -> Response:
@@ -37,16 +43,10 @@ def _answer(found: Published) -> Response:
 def registry_document() -> Response:
     """Every registered provider (DID, name, URL, logo, certification), in the Digital
     Credentials Consortium's issuer-registry format."""
-    conf = settings()
-    return _answer(
-        registry.registry_document(get_session(), conf, now=conf.clock(), max_age=_max_age())
-    )
+    return _answer(registry.registry_document(_work(), max_age=_max_age()))
 
 
 @bp.get(f"/{registry.SIGNED_PATH}")
 def registry_credential() -> Response:
     """The same list as a credential signed by the platform's identity."""
-    conf = settings()
-    return _answer(
-        registry.registry_credential(get_session(), conf, now=conf.clock(), max_age=_max_age())
-    )
+    return _answer(registry.registry_credential(_work(), max_age=_max_age()))

@@ -55,7 +55,8 @@ REGISTRY_NAME = "Baeji 배지 issuer registry"
 CREDENTIAL_JSON = "application/vc+ld+json"
 # What the signed copy is, in its own words; a change here re-signs it.
 _FORMAT = "baeji-registry/1"
-_ACTOR = "registry"
+# Who acts when a request for the registry creates the platform's identity.
+ACTOR = "registry"
 _KEEP_SUPERSEDED = timedelta(hours=1)
 
 
@@ -121,18 +122,17 @@ class RegistryEntry:
         return node
 
 
-def certifications_of(
-    session: Session, settings: Settings, *, now: datetime
-) -> Mapping[int, Certification]:
+def certifications_of(work: Work) -> Mapping[int, Certification]:
     """Return the current certification of each listed provider that has one, by issuer id.
 
-    Current: not revoked and within its period at ``now`` (as
+    Current: not revoked and within its period at ``work.now`` (as
     :func:`issuer.certification.service.current` decides, for every listed provider in one
     query, however many there are); of several, the one lasting longest. This is the
     platform's own record, and the platform is the certifier that signs the registry;
     verifiers who want the certification itself follow ``endorsement`` to the signed
     EndorsementCredential.
     """
+    now = work.now
     query = (
         core_select(
             col(CertificationRow.id),
@@ -154,9 +154,8 @@ def certifications_of(
         )
     )
     found: dict[int, Certification] = {}
-    for certification_id, issuer_id, programme_id, valid_until in session.connection().execute(
-        query
-    ):
+    rows = work.session.connection().execute(query)
+    for certification_id, issuer_id, programme_id, valid_until in rows:
         if issuer_id in found:
             continue
         programme = certifications.PROGRAMMES.get(programme_id)
@@ -165,13 +164,15 @@ def certifications_of(
             programme=programme_id,
             name=name,
             valid_until=valid_until,
-            endorsement_url=certifications.certification_url(settings.base_url, certification_id),
+            endorsement_url=certifications.certification_url(work, certification_id),
         )
     return found
 
 
-def registry_entries(session: Session, settings: Settings, *, now: datetime) -> list[RegistryEntry]:
-    """Return every listed provider, sorted by DID, in one query (no logo bytes read)."""
+def registry_entries(work: Work) -> list[RegistryEntry]:
+    """Return every listed provider, sorted by DID, in one query (no logo bytes read), with
+    its certification current at ``work.now``."""
+    settings = work.settings
     query = (
         core_select(
             col(Issuer.id),
@@ -184,8 +185,8 @@ def registry_entries(session: Session, settings: Settings, *, now: datetime) -> 
         .where(accounts.publicly_listed())
         .order_by(col(Issuer.did))
     )
-    rows = session.connection().execute(query).all()
-    certified = certifications_of(session, settings, now=now)
+    rows = work.session.connection().execute(query).all()
+    certified = certifications_of(work)
     entries = []
     for issuer_id, slug, did, name, url, has_logo in rows:
         profile = settings.url("issuers", slug)
@@ -227,11 +228,9 @@ def dcc_registry(settings: Settings, entries: Sequence[RegistryEntry]) -> dict[s
     }
 
 
-def registry_document(
-    session: Session, settings: Settings, *, now: datetime, max_age: int
-) -> Published:
+def registry_document(work: Work, *, max_age: int) -> Published:
     """``/registry.json``: every listed provider in DCC's issuer-registry format."""
-    body = _json_bytes(dcc_registry(settings, registry_entries(session, settings, now=now)))
+    body = _json_bytes(dcc_registry(work.settings, registry_entries(work)))
     return Published(
         _digest(b"dcc", body)[:32],
         "application/json; charset=utf-8",
@@ -286,16 +285,19 @@ def _stored(session: Session, digest: str) -> tuple[str, str] | None:
     return (found[0], found[1]) if found is not None else None
 
 
-def signed_registry(session: Session, settings: Settings, *, now: datetime) -> tuple[str, str]:
+def signed_registry(work: Work) -> tuple[str, str]:
     """Return (signed JSON text, ETag) of the registry credential for the current list.
 
     Signs and stores it when the list, or the platform's signing key, changed since it was
     last signed; two workers signing at once are settled by the unique digest (the loser
-    serves the winner's copy).
+    serves the winner's copy). The platform's identity is created on first use, by the
+    unit's actor (:data:`ACTOR` for the public routes).
     """
-    now = now.replace(microsecond=0)
-    identity = platform.ensure_platform(Work(session, settings, now, _ACTOR))
-    entries = registry_entries(session, settings, now=now)
+    session, settings = work.session, work.settings
+    now = work.now.replace(microsecond=0)
+    work = work.at(now)
+    identity = platform.ensure_platform(work)
+    entries = registry_entries(work)
     listed = _json_bytes([entry.credential_json() for entry in entries])
     key_id = _active_proof_key(session, identity.pk) or ""
     digest = _digest(
@@ -304,7 +306,7 @@ def signed_registry(session: Session, settings: Settings, *, now: datetime) -> t
     found = _stored(session, digest)
     if found is not None:
         return found
-    signers = signing.active_signers(session, settings, identity.pk)
+    signers = signing.active_signers(work, identity.pk)
     unsigned = unsigned_registry_credential(
         settings, entries, issuer_did=identity.did, issuer_name=identity.name, now=now
     )
@@ -335,11 +337,9 @@ def signed_registry(session: Session, settings: Settings, *, now: datetime) -> t
     return text, etag
 
 
-def registry_credential(
-    session: Session, settings: Settings, *, now: datetime, max_age: int
-) -> Published:
+def registry_credential(work: Work, *, max_age: int) -> Published:
     """``/registry.vc.json``: the registry signed by the platform, as last signed."""
-    text, etag = signed_registry(session, settings, now=now)
+    text, etag = signed_registry(work)
     return Published(
         etag,
         f"{CREDENTIAL_JSON}; charset=utf-8",

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from badges import Bitstring, build_status_list_credential, sign_credential
+from issuer.db import Work
 from issuer.models import Credential, Issuer, StatusList
 from keys import Signer
 
@@ -79,16 +80,16 @@ def new_list(
     return row
 
 
-def open_list(
-    session: Session, *, issuer: Issuer, purpose: str, base_url: str, signer: Signer, now: datetime
-) -> StatusList:
+def open_list(work: Work, *, issuer: Issuer, purpose: str, signer: Signer) -> StatusList:
     """Return ``issuer``'s open list for ``purpose``, starting one if it has none.
 
     For identities that hold a status entry per document rather than per badge (the
     platform's certifications): a new list is added to the session and flushed, inside the
     caller's write transaction; the caller draws an index on it that its own table keeps
-    unique, and counts it with :func:`add_usage`.
+    unique, and counts it with :func:`add_usage`. A new list is signed by ``signer`` at
+    ``work.now``.
     """
+    session = work.session
     found = session.exec(
         select(StatusList)
         .where(
@@ -105,16 +106,22 @@ def open_list(
         # Half full: random draws would start to collide; the next document gets a new list.
         found.full = True
         session.add(found)
-    row = new_list(issuer=issuer, purpose=purpose, base_url=base_url, signer=signer, now=now)
+    row = new_list(
+        issuer=issuer,
+        purpose=purpose,
+        base_url=work.settings.base_url,
+        signer=signer,
+        now=work.now,
+    )
     session.add(row)
     session.flush()
     return row
 
 
-def resign_lists(
-    session: Session, *, issuer: Issuer, base_url: str, signer: Signer, now: datetime
-) -> None:
-    """Re-sign every list of ``issuer`` (after a key rotation), under row locks."""
+def resign_lists(work: Work, *, issuer: Issuer, signer: Signer) -> None:
+    """Re-sign every list of ``issuer`` with ``signer`` at ``work.now`` (after a key
+    rotation), under row locks."""
+    session, base_url, now = work.session, work.settings.base_url, work.now
     rows = session.exec(
         select(StatusList)
         .where(StatusList.issuer_id == issuer.pk)
@@ -127,15 +134,13 @@ def resign_lists(
 
 
 def set_bit(
-    session: Session,
+    work: Work,
     *,
     list_id: str,
     index: int,
     value: bool,
     issuer: Issuer,
-    base_url: str,
     signer: Signer,
-    now: datetime,
 ) -> None:
     """Set one bit and re-sign the list, inside the caller's write transaction.
 
@@ -143,31 +148,31 @@ def set_bit(
     letting credential inserts (which take a key-share lock through their foreign key)
     proceed.
     """
+    session = work.session
     row = session.exec(
         select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
     ).one()
     bits = Bitstring.from_bytes(row.bits)
     bits.set(index, value)
     row.bits = bits.to_bytes()
-    sign_list(row, issuer=issuer, base_url=base_url, signer=signer, now=now)
+    sign_list(row, issuer=issuer, base_url=work.settings.base_url, signer=signer, now=work.now)
     session.add(row)
 
 
 def set_bits(
-    session: Session,
+    work: Work,
     *,
     list_id: str,
     indexes: Sequence[int],
     value: bool,
     issuer: Issuer,
-    base_url: str,
     signer: Signer,
-    now: datetime,
 ) -> None:
     """Set several bits of one list and re-sign it once, inside the caller's write transaction.
 
     Locks the list as :func:`set_bit` does.
     """
+    session = work.session
     row = session.exec(
         select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True)
     ).one()
@@ -175,7 +180,7 @@ def set_bits(
     for index in indexes:
         bits.set(index, value)
     row.bits = bits.to_bytes()
-    sign_list(row, issuer=issuer, base_url=base_url, signer=signer, now=now)
+    sign_list(row, issuer=issuer, base_url=work.settings.base_url, signer=signer, now=work.now)
     session.add(row)
 
 

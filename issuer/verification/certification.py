@@ -32,10 +32,10 @@ from issuer import settings_of
 from issuer.caches import BoundedCache
 from issuer.certification import service as certifying
 from issuer.certification.models import Certification
-from issuer.config import Settings
-from issuer.db import get_session
+from issuer.db import Work, get_session
 from issuer.issuers.platform import is_platform, platform_did
 from issuer.models import Issuer, parse_id
+from issuer.operations import public_work
 from issuer.published import service as published
 from issuer.verification.service import (
     StoredFetcher,
@@ -154,8 +154,7 @@ def verify_sources(
     now = settings.clock()
     certifier = platform_did(settings)
     fetcher = StoredFetcher(
-        get_session(),
-        settings,
+        public_work(),
         published.caches_of(app.extensions["issuer"]),
         status_max_age=int(app.config["PUBLIC_MAX_AGE"]),
         document_max_age=int(app.config["DOCUMENT_MAX_AGE"]),
@@ -230,9 +229,7 @@ def with_certification(app: Flask, report: VerificationReport) -> VerificationRe
     return report.replace_check(result.check, children=result.reports)
 
 
-def view(
-    check: CheckResult | None, *, session: Session, settings: Settings, lang: str
-) -> CertificationView | None:
+def view(check: CheckResult | None, *, work: Work, lang: str) -> CertificationView | None:
     """What a page shows of an ``issuer-certification`` check, or ``None`` (nothing to show:
     no certification, or one that did not verify)."""
     if check is None or check.id != CHECK_ID:
@@ -244,8 +241,9 @@ def view(
     url = details.get("id") if isinstance(details.get("id"), str) else None
     programme = None
     name = details.get("name") if isinstance(details.get("name"), str) else None
-    certification_id = parse_id(url, settings.url("certifications") + "/") if url else None
-    row = session.get(Certification, certification_id) if certification_id else None
+    prefix = work.settings.url("certifications") + "/"
+    certification_id = parse_id(url, prefix) if url else None
+    row = work.session.get(Certification, certification_id) if certification_id else None
     if row is not None and row.programme in certifying.PROGRAMMES:
         programme = row.programme
         name = certifying.PROGRAMMES[row.programme].name(lang)
@@ -261,9 +259,7 @@ def view(
     )
 
 
-def report_view(
-    report: VerificationReport, *, session: Session, settings: Settings, lang: str
-) -> CertificationView | None:
+def report_view(report: VerificationReport, *, work: Work, lang: str) -> CertificationView | None:
     """What a page shows of the report's ``issuer-certification`` check."""
     found = next((c for c in report.checks if c.id == CHECK_ID), None)
-    return view(found, session=session, settings=settings, lang=lang)
+    return view(found, work=work, lang=lang)

@@ -22,12 +22,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlmodel import Session
-
 from badges.summary import CredentialSummary, http_link
 from issuer.achievements.artwork import logo_url
 from issuer.config import Settings
-from issuer.db import get_session
+from issuer.db import Work, get_session
 from issuer.i18n import translate
 from issuer.models import Credential, Issuer, parse_id
 from verify import CheckStatus, VerificationReport
@@ -276,9 +274,7 @@ def badge_page_context(
     }
 
 
-def upload_details(
-    report: VerificationReport, session: Session, settings: Settings
-) -> BadgeDetails | None:
+def upload_details(report: VerificationReport, work: Work) -> BadgeDetails | None:
     """The whole badge of an uploaded credential, only when its proof verified.
 
     Claimed fields of a credential whose proof failed are never shown as fact. A badge this
@@ -291,8 +287,8 @@ def upload_details(
         return None
     row = None
     credential_id = _text(credential.get("id"))
-    prefix = settings.url("credentials") + "/"
+    prefix = work.settings.url("credentials") + "/"
     if credential_id and credential_id.startswith(prefix):
         local = parse_id(credential_id, prefix)
-        row = session.get(Credential, local) if local else None
+        row = work.session.get(Credential, local) if local else None
     return badge_details(credential, row)

@@ -16,15 +16,13 @@ from __future__ import annotations
 import base64
 import json
 
-from sqlmodel import Session
-
 from badges.compact import CompactClaims, compact_qr_svg, sign_compact
-from issuer.config import Settings
+from issuer.db import Work
 from issuer.issuers import signing
 from issuer.models import Credential
 
 
-def offline_qr_text(session: Session, settings: Settings, row: Credential) -> str:
+def offline_qr_text(work: Work, row: Credential) -> str:
     """The ``BJ1:`` text for ``row``, signed with its issuer's active Ed25519 key.
 
     Raises:
@@ -33,7 +31,7 @@ def offline_qr_text(session: Session, settings: Settings, row: Credential) -> st
     """
     credential = json.loads(row.document)
     claims = CompactClaims.from_credential(credential, holder_name=row.recipient_name)
-    signers = signing.active_signers(session, settings, row.issuer_id)
+    signers = signing.active_signers(work, row.issuer_id)
     return sign_compact(claims, signers.proof)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from badges.summary import CredentialSummary, http_link
-from issuer.config import Settings
+from issuer.db import Work
 from issuer.issuers.platform import is_platform
 from issuer.issuers.service import REMOVED
 from issuer.models import Credential, Issuer, parse_id
@@ -225,8 +225,7 @@ def _signed_by_issuer(report: VerificationReport) -> bool:
 def describe(
     report: VerificationReport,
     *,
-    session: Session,
-    settings: Settings,
+    work: Work,
     lang: str,
     email_given: bool = False,
 ) -> CredentialView:
@@ -243,7 +242,8 @@ def describe(
     kind = summary.kind if credential else "other"
     credential_id = _text(summary.id)
     local_id = None
-    prefix = settings.url("credentials") + "/"
+    session = work.session
+    prefix = work.settings.url("credentials") + "/"
     if credential_id and credential_id.startswith(prefix):
         candidate = parse_id(credential_id, prefix)
         if candidate and session.get(Credential, candidate) is not None:
@@ -266,7 +266,7 @@ def describe(
     recipient = next((c for c in report.checks if c.id == "recipient"), None)
     issuer = _issuer(credential, report, session)
     if issuer.registered:
-        certified = report_view(report, session=session, settings=settings, lang=lang)
+        certified = report_view(report, work=work, lang=lang)
         issuer = replace(issuer, certification=certified)
     return CredentialView(
         verdict=report.verdict.value,
@@ -294,7 +294,7 @@ def describe(
         local_id=local_id,
         credential_id=credential_id,
         children=[
-            describe(child, session=session, settings=settings, lang=lang)
+            describe(child, work=work, lang=lang)
             for child in report.children
             if child.role == "embedded-credential"
         ],

@@ -27,16 +27,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlmodel import Session
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from badges.summary import parse_datetime
 from issuer import settings_of
 from issuer.caches import BoundedCache
-from issuer.config import Settings
-from issuer.db import get_session
+from issuer.db import Work
 from issuer.errors import NotFound
+from issuer.operations import public_work
 from issuer.published import certifications as published_certifications
 from issuer.published import service as published
 from verify import (
@@ -80,25 +79,25 @@ class StoredFetcher:
     did:web URLs always say ``https``; a development origin is ``http``, so only host and
     port are compared. A path of this origin that is not a published document is not
     found (no request is made to the service itself). Every document read is recorded in
-    :attr:`used`, with a way to read its current ETag cheaply.
+    :attr:`used`, with a way to read its current ETag cheaply. Documents are read with
+    ``work``'s session.
     """
 
     def __init__(
         self,
-        session: Session,
-        settings: Settings,
+        work: Work,
         caches: published.Caches,
         *,
         status_max_age: int,
         document_max_age: int,
         fallback: Fetcher,
     ) -> None:
-        self._session = session
-        self._settings = settings
+        self._work = work
+        self._session = work.session
         self._caches = caches
         self._status_max_age = status_max_age
         self._document_max_age = document_max_age
-        origin = urlsplit(settings.base_url)
+        origin = urlsplit(work.settings.base_url)
         self._netloc = origin.netloc.lower()
         self._prefix = origin.path.rstrip("/")
         self._fallback = fallback
@@ -161,11 +160,11 @@ class StoredFetcher:
         if len(segments) == 2 and segments[0] == "credentials":
             ref, _, extension = segments[1].partition(".")
             form = extension or _credential_form(accept)
-            return published.credential(session, self._settings, caches, ref, form)
+            return published.credential(session, self._work.settings, caches, ref, form)
         if len(segments) == 2 and segments[0] == "certifications":
             ref, _, extension = segments[1].partition(".")
             form = extension or _credential_form(accept)
-            return published_certifications.certification(session, self._settings, ref, form)
+            return published_certifications.certification(self._work, ref, form)
         raise NotFound(f"{path} is not a document this service publishes")
 
 
@@ -275,8 +274,7 @@ def verify_with_documents(
     state = app.extensions["issuer"]
     now = settings.clock()
     fetcher = StoredFetcher(
-        get_session(),
-        settings,
+        public_work(),
         published.caches_of(state),
         status_max_age=int(app.config["PUBLIC_MAX_AGE"]),
         document_max_age=int(app.config["DOCUMENT_MAX_AGE"]),

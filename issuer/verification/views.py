@@ -21,6 +21,7 @@ from issuer.achievements import service as catalog
 from issuer.credentials import reads
 from issuer.db import engine_of, get_session
 from issuer.models import Achievement, Credential, Issuer, parse_id
+from issuer.operations import public_work
 from issuer.pages import page_language, render_page
 from issuer.schemas import AchievementCreate
 from issuer.verification import certification
@@ -66,13 +67,7 @@ def _render_credential_page(row: Credential, *, email: str | None = None) -> _Re
     report, documents = verify_with_documents(app, row.jwt, email=email)
     # The issuer's certification is verified apart (its documents change on their own).
     report = certification.with_certification(app, report)
-    view = describe(
-        report,
-        session=get_session(),
-        settings=conf,
-        lang=page_language(),
-        email_given=email is not None,
-    )
+    view = describe(report, work=public_work(), lang=page_language(), email_given=email is not None)
     url = conf.url("credentials", row.id)
     response = render_page(
         "service/verification.html",
@@ -114,7 +109,7 @@ def stored_credential_page(ref: str) -> Response:
     credential_id = parse_id(ref, conf.url("credentials") + "/")
     # Only the language may vary a kept page: any other query goes into its links.
     if credential_id is None or not request.args.keys() <= {"lang"}:
-        return credential_page(reads.public_credential(get_session(), conf, ref))
+        return credential_page(reads.public_credential(public_work(), ref))
     pages = page_cache_of(app.extensions["issuer"])
     key = (request.path, page_language())
     # Read before anything the page is rendered from (see page_cache).
@@ -122,7 +117,7 @@ def stored_credential_page(ref: str) -> Response:
     kept = pages.get(key, versions, conf.clock()) if versions else None
     if kept is not None:
         return _answer(kept.body, kept.etag, kept.headers)
-    row = reads.public_credential(get_session(), conf, ref)
+    row = reads.public_credential(public_work(), ref)
     rendered = _render_credential_page(row)
     response, report = rendered.response, rendered.report
     window = validity_window(report)
@@ -169,19 +164,14 @@ def verify_page() -> Response:
         )
     report = verify_source(app, data or text, email=email)
     report = certification.with_certification(app, report)
-    view = describe(
-        report,
-        session=get_session(),
-        settings=settings_of(app),
-        lang=page_language(),
-        email_given=email is not None,
-    )
+    work = public_work()
+    view = describe(report, work=work, lang=page_language(), email_given=email is not None)
     response = render_page(
         "service/verify.html",
         view=view,
         problem=None,
         max_size=max_size,
-        details=upload_details(report, get_session(), settings_of(app)),
+        details=upload_details(report, work),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -250,8 +240,7 @@ def issuer_page(issuer: Issuer) -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     certified = certification.view(
         certification.provider_certification(app, issuer).check,
-        session=session,
-        settings=settings_of(app),
+        work=public_work(),
         lang=page_language(),
     )
     return render_page(

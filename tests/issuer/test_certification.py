@@ -287,14 +287,16 @@ def test_expiry_shows_when_the_clock_passes_it(app: Flask, client: FlaskClient) 
     assert 'data-verdict="valid"' in html
     assert "인증 만료됨" in page(client, f"/issuers/{provider.slug}")
     with db.new_session(db.engine_of(app)) as session:
-        assert certifying.current(session, provider.tenant.issuer, now=CLOCK.now) is None
-        assert certifying.current(session, provider.tenant.issuer, now=START) is not None
+        work = db.Work(session, settings_of(app), CLOCK.now, "test")
+        assert certifying.current(work, provider.tenant.issuer) is None
+        assert certifying.current(work.at(START), provider.tenant.issuer) is not None
 
 
 def _signed_as(app: Flask, provider: Provider, document: dict[str, Any]) -> dict[str, Any]:
     """``document`` signed with the provider's own active key (what a provider can do)."""
     with db.new_session(db.engine_of(app)) as session:
-        signer = signing.active_signers(session, settings_of(app), provider.tenant.issuer.pk).proof
+        work = db.Work(session, settings_of(app), CLOCK.now, "test")
+        signer = signing.active_signers(work, provider.tenant.issuer.pk).proof
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     return sign_credential(
         unsigned, proof_signer=signer, now=CLOCK.now, verification_method=signer.key_id
@@ -389,7 +391,9 @@ def test_certifications_are_listed_and_found_as_current(app: Flask, client: Flas
     assert "leaders-club" in listed.output
     assert "current" in listed.output
     with db.new_session(db.engine_of(app)) as session:
-        found = certifying.current(session, provider.tenant.issuer, now=CLOCK.now)
+        found = certifying.current(
+            db.Work(session, settings_of(app), CLOCK.now, "test"), provider.tenant.issuer
+        )
         assert found is not None
         assert certifying.certification_url(BASE_URL, found.id) == url
         assert found.status_list_id

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from badges.compact import decode_compact
 from issuer.config import Settings
+from issuer.db import Work
 from issuer.models import Credential
 from issuer.verification.offline_qr import offline_qr_data_uri, offline_qr_text
 from tests.issuer.conftest import BASE_URL, KOREAN, Api, ClientFetcher, page, unique_email
@@ -29,7 +30,7 @@ def test_certificate_carries_an_offline_qr_that_verifies_from_a_trust_file(
 
     row = session.get(Credential, issued["uuid"])
     assert row is not None
-    text = offline_qr_text(session, settings, row)
+    text = offline_qr_text(Work(session, settings, settings.clock(), "test"), row)
     # Ed25519 signatures are deterministic: the page shows exactly this QR.
     assert images[0] == offline_qr_data_uri(text)
     claims = decode_compact(text).claims
@@ -64,7 +65,7 @@ def test_verify_page_reads_a_pasted_offline_qr_text(
     issued = api.issue(api.achievement("데이터 시각화 기초")["uuid"], unique_email(), "한가람")
     row = session.get(Credential, issued["uuid"])
     assert row is not None
-    text = offline_qr_text(session, settings, row)
+    text = offline_qr_text(Work(session, settings, settings.clock(), "test"), row)
     response = client.post("/verify", data={"text": text}, headers=KOREAN)
     assert response.status_code == 200
     html = response.get_data(as_text=True)

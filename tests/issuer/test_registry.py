@@ -287,7 +287,7 @@ def test_certified_provider_is_listed_with_its_certification_until_revoked(
 
     conf = settings_of(app)
     with db.new_session(db.engine_of(app)) as session:
-        later = registry_entries(session, conf, now=datetime(2100, 1, 1, tzinfo=UTC))
+        later = registry_entries(db.Work(session, conf, datetime(2100, 1, 1, tzinfo=UTC), "test"))
     (expired,) = [e for e in later if e.did == provider.issuer.did]
     assert expired.certification is None
 
