@@ -187,3 +187,42 @@ def test_the_rules_see_imports() -> None:
     assert _is_edge("issuer.credentials.api")
     assert not _is_edge("issuer.credentials.service")
     assert _feature("issuer.verification.report") == "verification"
+
+
+# The unit of work (issuer.db.Work) carries the session with the settings, the time and the
+# actor: a function that needs the session beside any of them takes the unit instead.
+UNIT_PARTS = frozenset({"settings", "conf", "now", "actor"})
+# Those that take the session on purpose: the audit primitive Work.audit writes through, and
+# the stored documents answered in front of Flask (issuer.published.direct), where a unit
+# would open a session and read the clock for a read that needs neither.
+SESSION_ON_PURPOSE = frozenset({"issuer.audit.record", "issuer.published.service.credential"})
+
+
+def _loose_units(module: str, source: str) -> list[str]:
+    """Functions of ``source`` taking ``session`` beside loose parts of a unit of work."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            names = {argument.arg for argument in arguments}
+            if "session" in names and names & UNIT_PARTS:
+                found.append(f"{module}.{node.name}")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULES) - {"issuer.db"}))
+def test_functions_take_the_unit_of_work_not_its_parts(module: str) -> None:
+    """No function takes the session with loose settings, time or actor (issuer.db makes
+    the unit from them)."""
+    loose = set(_loose_units(module, MODULES[module].read_text(encoding="utf-8")))
+    assert loose <= SESSION_ON_PURPOSE, f"take a Work instead: {sorted(loose)}"
+
+
+def test_the_unit_rule_sees_loose_parts() -> None:
+    """The reader finds a function that takes the parts of a unit (and leaves pure reads)."""
+    source = (
+        "def read(session, ref): ...\n"
+        "def write(session, settings, *, now): ...\n"
+        "def unit(work, now): ...\n"
+    )
+    assert _loose_units("m", source) == ["m.write"]
