@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -145,7 +145,8 @@ def queue(work: Work, mails: Sequence[Mail]) -> list[int]:
     session.info[_QUEUED] = True
     if ids:
         jobs.enqueue(
-            work.as_actor("outbox"),
+            # The platform's job (no tenant): mail goes out for every provider alike.
+            replace(work, actor="outbox", issuer=None),
             SEND_JOB,
             {"ids": ids},
             key=f"outbox:{ids[0]}",

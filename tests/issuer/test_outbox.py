@@ -343,7 +343,11 @@ def test_a_lapsed_claim_is_sent_by_the_next_pass(app: Flask, down: Sink, clock: 
     assert _row(app, outbox_id).state == "sending"
     clock.offset += outbox.LEASE + timedelta(seconds=1)
     with _work(app) as work:
-        assert outbox.send_due(work) >= 1
+        sent = outbox.send_due(work)
+    # Sent once, by this pass (or by the in-process job runner, which may take the lapsed
+    # row first when the machine is busy: either way, one mail).
+    row = _row(app, outbox_id)
+    assert (row.state, row.sealed) == ("sent", None), (sent, row.state, row.last_error)
     assert len(down.to(address)) == 1
 
 
