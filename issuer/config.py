@@ -106,6 +106,12 @@ DEFAULTS: dict[str, Any] = {
     # takes over a dead worker's jobs.
     "JOB_HEARTBEAT": 10.0,
     "JOB_STALLED_AFTER": 60.0,
+    # argon2id parameters of staff passwords: passes, memory in KiB, lanes (RFC 9106's
+    # second recommended option). A sign-in whose stored hash used other parameters
+    # re-hashes the password with these.
+    "PASSWORD_TIME_COST": 3,
+    "PASSWORD_MEMORY_KIB": 65536,
+    "PASSWORD_PARALLELISM": 4,
 }
 
 _PEPPER_LABEL = b"baeji/learner-email-pepper/v1"
@@ -147,6 +153,8 @@ class Settings:
     webhook_allow_local: bool = False
     # "jobs" or "command": see DEFAULTS (WEBHOOK_SENDER).
     webhook_sender: str = "jobs"
+    # argon2id (time cost, memory KiB, parallelism) of staff passwords: see DEFAULTS.
+    password_hashing: tuple[int, int, int] = (3, 65536, 4)
     # Unsealed active keys, keyed by issuer and active key ids (see signing.active_signers).
     signer_cache: BoundedCache[IssuerSigners] = field(
         default_factory=lambda: BoundedCache(64, 300.0), repr=False, compare=False
@@ -206,6 +214,7 @@ class Settings:
             webhook_sender=_choice(
                 config.get("WEBHOOK_SENDER") or "jobs", "WEBHOOK_SENDER", ("jobs", "command")
             ),
+            password_hashing=_argon2_parameters(config),
         )
 
 
@@ -214,6 +223,23 @@ def _flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     return bool(value)
+
+
+def _argon2_parameters(config: Mapping[str, Any]) -> tuple[int, int, int]:
+    """The ``PASSWORD_*`` settings, refused at start when argon2 would refuse them."""
+    time_cost = int(config.get("PASSWORD_TIME_COST", 3))
+    memory_kib = int(config.get("PASSWORD_MEMORY_KIB", 65536))
+    parallelism = int(config.get("PASSWORD_PARALLELISM", 4))
+    if time_cost < 1:
+        raise ValueError(f"BAEJI_PASSWORD_TIME_COST must be at least 1, not {time_cost}")
+    if parallelism < 1:
+        raise ValueError(f"BAEJI_PASSWORD_PARALLELISM must be at least 1, not {parallelism}")
+    if memory_kib < 8 * parallelism:
+        raise ValueError(
+            f"BAEJI_PASSWORD_MEMORY_KIB must be at least 8 per lane ({8 * parallelism}),"
+            f" not {memory_kib}"
+        )
+    return time_cost, memory_kib, parallelism
 
 
 def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:

@@ -22,6 +22,7 @@ invitations are one security boundary, reviewed together.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -51,10 +52,18 @@ TOTP_ISSUER_NAME = "Baeji"
 # What each role may do; a higher role may do everything a lower one may.
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 _ACTIONS = {"read": "viewer", "issue": "issuer", "manage": "owner"}
-_HASHER = PasswordHasher()
-# Verified against when no account matches, so a missing account costs the same time.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 _TOTP_LABEL = b"baeji/console/totp/v1"
+
+
+@functools.lru_cache(maxsize=4)
+def _hashing(parameters: tuple[int, int, int]) -> tuple[PasswordHasher, str]:
+    """The argon2id hasher of ``parameters`` (time cost, memory in KiB, lanes: the
+    ``PASSWORD_*`` settings), and a hash to verify against when no account matches, so a
+    missing account costs the same time. Made on first use: a command or worker that never
+    checks a password never pays for one."""
+    time_cost, memory_kib, parallelism = parameters
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash(secrets.token_urlsafe(16))
 
 
 class NeedsSecondFactor(Unauthorized):
@@ -222,7 +231,7 @@ def set_password(work: Work, token: str, password: str) -> StaffUser:
             select(StaffToken).where(StaffToken.token_hash == token_digest(token))
         ).one()
         row.used_at = work.now
-        user.password_hash = _HASHER.hash(password)
+        user.password_hash = _hashing(work.settings.password_hashing)[0].hash(password)
         session.add_all([row, user])
         _end_sessions(work, user)
         _audit_own(work, user, "staff.password")
@@ -312,10 +321,11 @@ def check_credentials(
         else []
     )
     tried: list[StaffUser | None] = [*candidates] or [None]
+    hasher, dummy_hash = _hashing(work.settings.password_hashing)
     for user in tried:
         stored = user.password_hash if user is not None else None
         try:
-            _HASHER.verify(stored or _DUMMY_HASH, password)
+            hasher.verify(stored or dummy_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             continue
         if user is not None and stored is not None:
@@ -329,8 +339,8 @@ def check_credentials(
             raise NeedsSecondFactor("enter the 6-digit code of your authenticator app")
         matched.totp_last_step = step
     assert matched.password_hash is not None  # noqa: S101 - matched only with a hash
-    if _HASHER.check_needs_rehash(matched.password_hash):
-        matched.password_hash = _HASHER.hash(password)
+    if hasher.check_needs_rehash(matched.password_hash):
+        matched.password_hash = hasher.hash(password)
     return matched
 
 
@@ -530,11 +540,11 @@ def disable_totp(work: Work, user: StaffUser) -> None:
         _audit_own(work, row, "staff.totp-off")
 
 
-def verify_password(user: StaffUser, password: str) -> bool:
+def verify_password(settings: Settings, user: StaffUser, password: str) -> bool:
     """Whether ``password`` is ``user``'s (re-authentication before sensitive changes)."""
     if user.password_hash is None:
         return False
     try:
-        return _HASHER.verify(user.password_hash, password)
+        return _hashing(settings.password_hashing)[0].verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -326,7 +326,9 @@ class SignIn:
                 except APIError as err:
                     problem = err.message
             elif what == "totp-off":
-                if not service.verify_password(user, request.form.get("password", "")):
+                if not service.verify_password(
+                    work.settings, user, request.form.get("password", "")
+                ):
                     problem = "wrong password"
                 else:
                     service.disable_totp(work, user)

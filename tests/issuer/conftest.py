@@ -84,6 +84,12 @@ UNLIMITED = {
 }
 
 
+# argon2's cheapest parameters for staff passwords in test apps (a real argon2id hash, at a
+# thousandth of the production cost); tests/issuer/console/test_service.py checks that a
+# password hashed under other parameters is re-hashed with the app's at sign-in.
+CHEAP_PASSWORDS = {"PASSWORD_TIME_COST": 1, "PASSWORD_MEMORY_KIB": 8, "PASSWORD_PARALLELISM": 1}
+
+
 def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     """Create an app on ``database_url`` (migrated to head) with a fresh master key."""
     app = create_app(
@@ -94,6 +100,7 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "MASTER_KEY": MasterKey.generate()[1],
             "TESTING": True,
             **UNLIMITED,
+            **CHEAP_PASSWORDS,
             **overrides,
         }
     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from issuer.config import Settings
+from issuer.config import DEFAULTS, Settings
 from issuer.console import service
 from issuer.console.models import StaffSession, StaffToken, StaffUser
 from issuer.db import Work
@@ -70,6 +72,36 @@ def test_link_sets_an_argon2id_password_once(
     with pytest.raises(AlreadyExists):
         service.create_user(
             Work(session, settings, NOW, "t", hanbit.issuer), email=email, role="viewer"
+        )
+
+
+def test_a_hash_made_under_other_parameters_is_remade_at_sign_in(
+    session: Session, settings: Settings, hanbit: Tenant
+) -> None:
+    """Raising the PASSWORD_* settings upgrades each stored hash at its next sign-in."""
+    user = _user(session, settings, hanbit)
+    assert user.password_hash is not None
+    assert "$m=8,t=1,p=1$" in user.password_hash  # the test app's parameters
+    production = replace(settings, password_hashing=(3, 65536, 4))
+    signed = service.check_credentials(
+        _at(session, production), email=user.email, password=PASSWORD, totp_code=None
+    )
+    assert signed.password_hash is not None
+    assert "$m=65536,t=3,p=4$" in signed.password_hash
+    assert service.verify_password(production, signed, PASSWORD)
+    assert not service.verify_password(production, signed, PASSWORD + "!")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PASSWORD_TIME_COST", 0), ("PASSWORD_PARALLELISM", 0), ("PASSWORD_MEMORY_KIB", 7)],
+)
+def test_argon2_parameters_argon2_would_refuse_stop_the_service(
+    tmp_path: Path, name: str, value: int
+) -> None:
+    with pytest.raises(ValueError, match=f"BAEJI_{name}"):
+        Settings.from_config(
+            {**DEFAULTS, "BASE_URL": "https://badges.example.kr", name: value}, tmp_path
         )
 
 
