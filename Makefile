@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term
 
 # Compile the gettext catalogs (.po -> .mo, committed; tests/test_catalogs.py checks they match).
 catalogs: install

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import fcntl
 import json
 import os
 import shutil
@@ -85,17 +86,20 @@ def node() -> str:
     ).stdout.strip()
     if int(version.lstrip("v").split(".")[0]) < MIN_NODE_MAJOR:
         _unavailable(f"Node.js {MIN_NODE_MAJOR}+ is needed, found {version}")
-    if not _packages_installed():
-        install = subprocess.run(
-            [npm_path, "ci", "--no-audit", "--no-fund"],
-            cwd=INTEROP_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if install.returncode != 0:
-            pytest.fail(f"npm ci failed in {INTEROP_DIR}:\n{install.stderr[-2000:]}")
+    # Test processes running side by side (pytest -n) install one at a time.
+    with (INTEROP_DIR / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _packages_installed():
+            install = subprocess.run(
+                [npm_path, "ci", "--no-audit", "--no-fund"],
+                cwd=INTEROP_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            if install.returncode != 0:
+                pytest.fail(f"npm ci failed in {INTEROP_DIR}:\n{install.stderr[-2000:]}")
     return node_path
 
 
