@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from benchmarks.report import format_table, to_json
 from benchmarks.seed import database_url
 from benchmarks.suite import fallback_count, run, select
 from benchmarks.timing import QUICK, Operation, measure_pair
+from tests.serving import serving
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -251,14 +251,8 @@ def local_server() -> Iterator[int]:
     """A small HTTP/1.1 server on a free port of 127.0.0.1, for the load generator."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_load_generator_stops_at_its_request_bound(local_server: int) -> None:

@@ -640,6 +640,7 @@ def test_embedded_contexts_do_not_grow_the_cache(now: datetime) -> None:
     assert len(INITIAL.children) == cached
 
 
+@pytest.mark.slow
 def test_many_identical_embedded_credentials(
     now: datetime, ed25519_signer: PrivateKeySigner
 ) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from issuer import db, settings_of
 from tests.conftest import REPO_ROOT
 from tests.issuer.conftest import Tenant, create_tenant, make_app
+from tests.serving import serving
 from verify.cli import main as baeji
 
 CHROMIUM = Path(os.environ.get("BAEJI_CHROMIUM", "/usr/bin/chromium"))
@@ -121,15 +121,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         WEBHOOK_ALLOW_LOCAL=True,
     )
     late.app = app
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
-    nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
-    with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
-        yield LiveServer(base_url, app, hanbit, nuri, http)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving(server):
+        hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
+        nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
+        with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
+            yield LiveServer(base_url, app, hanbit, nuri, http)
     db.engine_of(app).dispose()
 
 

@@ -70,6 +70,7 @@ def _wait_for_file(folder: Path, suffix: str) -> Path:
     raise AssertionError(f"no {suffix} download in {folder}")
 
 
+@pytest.mark.slow
 def test_console_end_to_end(page: WebDriver, live_server: LiveServer, tmp_path: Path) -> None:
     base = live_server.base_url
     # The one-time link sets the password, then the owner signs in.

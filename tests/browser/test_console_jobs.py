@@ -33,6 +33,7 @@ from tests.browser.conftest import (
     submit,
 )
 from tests.issuer.conftest import create_tenant, make_app
+from tests.serving import serving
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -61,19 +62,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         JOB_CHUNK_SIZE=2,
     )
     late.app = app
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
-    nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
-    with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
-        yield LiveServer(base_url, app, hanbit, nuri, http)
-    RELEASE.set()
-    http_server.shutdown()
-    http_server.server_close()
-    thread.join(timeout=10)
+    with serving(http_server):
+        hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
+        nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
+        with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
+            yield LiveServer(base_url, app, hanbit, nuri, http)
+        RELEASE.set()
     db.engine_of(app).dispose()
 
 
+@pytest.mark.slow
 def test_a_job_page_refreshes_itself_to_the_end(
     browser: WebDriver, server: LiveServer, tmp_path: Path
 ) -> None:

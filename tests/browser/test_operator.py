@@ -46,6 +46,7 @@ def _sign_in_operator(page: WebDriver, live_server: LiveServer) -> str:
     return email
 
 
+@pytest.mark.slow
 def test_operator_console_end_to_end(page: WebDriver, live_server: LiveServer) -> None:
     base = live_server.base_url
     operator = _sign_in_operator(page, live_server)

@@ -89,6 +89,7 @@ def _move(live_server: LiveServer, job_id: int, **values: object) -> None:
         session.commit()
 
 
+@pytest.mark.slow
 def test_operator_jobs_and_mail_pages(page: WebDriver, live_server: LiveServer) -> None:
     base = live_server.base_url
     course = live_server.achievement(live_server.hanbit, "작업 화면 과정")

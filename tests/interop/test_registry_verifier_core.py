@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from keys import KeyType, PrivateKeySigner, did_key_from_public_key
 from tests.interop.test_independent_verifiers import INTEROP_DIR, node  # noqa: F401
 from tests.issuer.conftest import BASE_URL, Api, Tenant, create_tenant, make_app
 from tests.samples import sample_credential
+from tests.serving import serving
 from verify.cli import main as baeji
 
 pytestmark = pytest.mark.node
@@ -52,13 +52,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     app = make_app(f"sqlite:///{folder / 'baeji.db'}", folder / "instance")
     tenant = create_tenant(app, "hanbit", "한빛 아카데미")
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield Service(app, f"http://127.0.0.1:{server.server_port}", tenant)
+        with serving(server):
+            yield Service(app, f"http://127.0.0.1:{server.server_port}", tenant)
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
         db.engine_of(app).dispose()
 
 

@@ -20,7 +20,6 @@ import stat
 import struct
 import subprocess
 import sys
-import threading
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -44,6 +43,7 @@ from issuer.models import Credential
 from issuer.pages import STRICT_TRANSPORT_SECURITY, SVG_CONTENT_SECURITY_POLICY
 from tests.cost import MIB, measured, run_measured
 from tests.issuer.conftest import BASE_URL, REPO_ROOT_HINT, Api, Tenant, make_app, unique_email
+from tests.serving import serving
 from verify.cli import main as baeji
 
 SMALL_LIMIT = 64 * 1024
@@ -295,14 +295,8 @@ def test_chunked_bodies_over_the_limit_are_refused_on_every_route(
 def live_server(app: Flask) -> Iterator[int]:
     """The app behind Werkzeug's real HTTP server on 127.0.0.1 (it de-chunks bodies)."""
     server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def _post_chunked(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
@@ -609,6 +603,7 @@ def _request(port: int, method: str, path: str, body: Any, headers: dict[str, st
         connection.close()
 
 
+@pytest.mark.slow
 def test_regression_chunked_batch_through_gunicorn(tmp_path: Path) -> None:
     """Under gunicorn with gunicorn.conf.py, a chunked CSV over the limit gets 413 and
     stores nothing; one under the limit is issued in full."""

@@ -13,7 +13,6 @@ import html
 import io
 import random
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +38,7 @@ from tests.issuer.conftest import (
     page,
     unique_email,
 )
+from tests.serving import serving
 from verify.cli import main as baeji
 
 
@@ -107,14 +107,8 @@ def image_server() -> Iterator[ImageServer]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield ImageServer(f"http://127.0.0.1:{server.server_address[1]}", bodies, hits)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 # -- achievement artwork -------------------------------------------------------------------------

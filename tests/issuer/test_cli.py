@@ -350,6 +350,7 @@ def test_unknown_issuer_is_a_clean_error(runner: CliRunner, app: Flask) -> None:
     assert "no issuer 'ghost'" in result.output
 
 
+@pytest.mark.slow
 def test_init_demo_from_a_fresh_environment(tmp_path: Path) -> None:
     """`baeji init` then `baeji demo` work from the environment alone (what `make run` does)."""
     env = {

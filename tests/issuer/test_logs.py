@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from werkzeug.serving import make_server
 
 from issuer import db, logs
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
+from tests.serving import serving
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +72,11 @@ def test_development_server_log_has_no_tokens(served: tuple[Flask, str], tmp_pat
     level = werkzeug_log.level
     werkzeug_log.setLevel(logging.INFO)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     share_id = secrets.token_urlsafe(16)
     try:
-        _requests(f"http://127.0.0.1:{server.port}", wallet, share_id)
+        with serving(server):
+            _requests(f"http://127.0.0.1:{server.port}", wallet, share_id)
     finally:
-        server.shutdown()
-        thread.join()
         werkzeug_log.removeHandler(handler)
         werkzeug_log.setLevel(level)
         handler.close()

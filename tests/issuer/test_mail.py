@@ -11,7 +11,6 @@ import email
 import re
 import socket
 import socketserver
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from werkzeug.test import TestResponse
 from issuer import db, settings_of
 from issuer.outbox.models import OutboxMail
 from tests.issuer.conftest import BASE_URL, Api, create_tenant, make_app, unique_email
+from tests.serving import serving
 
 
 @dataclass
@@ -125,11 +125,8 @@ def sink() -> Iterator[tuple[Sink, int]]:
     handler = type("Handler", (_Handler,), {"sink": received})
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield received, server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield received, server.server_address[1]
 
 
 def mailing_app(

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from issuer import db
 from tests.issuer.conftest import Api, Tenant, create_tenant, make_app
+from tests.serving import serve_in_thread
 from verify import TrustStore
 from verify.cli import main
 
@@ -59,9 +60,7 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     app = make_app(database_url, tmp_path_factory.mktemp("instance"), BASE_URL=base)
     holder["app"] = app.wsgi_app
     tenant = create_tenant(app, "hanbit", "한빛 아카데미")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    found = Live(app, base, tenant, server, thread)
+    found = Live(app, base, tenant, server, serve_in_thread(server))
     try:
         yield found
     finally:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import http.server
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,7 @@ from keys import (
     did_web_to_url,
 )
 from tests.samples import sample_achievement, sample_credential
+from tests.serving import serving
 from verify import DictFetcher
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -324,11 +324,5 @@ def local_server() -> Iterator[LocalServer]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server_state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server_state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
