@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench bench-smoke catalogs clean
+.PHONY: install run test lint style typecheck suite bench bench-smoke catalogs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,21 @@ run: install
 	$(BIN)/baeji demo
 	$(BIN)/baeji serve
 
-lint: install
+lint: style typecheck
+
+style: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
 	$(BIN)/mypy
 
-test: lint
+# ruff first (it fails fast), then mypy on one core beside pytest's processes: the suite has
+# idle moments (subprocesses, browsers) that the type check fills.
+test: style
+	$(MAKE) --no-print-directory -j2 typecheck suite
+
+suite: install
 	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term
 
 # Compile the gettext catalogs (.po -> .mo, committed; tests/test_catalogs.py checks they match).
