@@ -46,13 +46,17 @@ workflows, taking a :class:`issuer.db.Work` or a session; ``api.py`` its JSON bl
 Shared by all features, at the top: ``app`` (``create_app``), ``config`` (settings from
 ``BAEJI_*``), ``db`` (engine, the unit of work, migrations), ``prepared`` (hot-path reads),
 ``models`` (all tables), ``schemas`` (API wire shapes), ``errors`` (domain errors to JSON or
-pages), ``operations`` (API plumbing: callers, request parsing, documented operations),
+pages), ``operations`` (request plumbing: each request's unit of work, ``request_work``;
+callers, request parsing, documented operations),
 ``openapi`` (the document built from every operation), ``pages`` (rendering, language
 choice, security headers), ``i18n``, ``body``, ``limits``, ``caches``, ``logs``, ``audit``,
 ``demo``, ``cli`` (the ``baeji`` command list), ``commands`` (what every command shares);
 ``templates/`` and ``static/``; ``migrations/`` (Alembic, linear).
 
-Which package may import which is checked by ``tests/issuer/test_layering.py``.
+A unit of work is made once at each edge (``operations.request_work`` for a request,
+``commands.work`` for a command, ``db.unit_of_work`` for a job) and passed down; no function
+takes the session beside loose settings, time or actor. Which package may import which, and
+that rule, are checked by ``tests/issuer/test_layering.py``.
 """
 
 from __future__ import annotations
