@@ -205,10 +205,9 @@ def credential_qr_svg(ref: str) -> Response:
 @bp.get("/achievements/<ref>")
 def achievement(ref: str) -> Response:
     """An achievement as the OB 3.0 JSON that badges embed (its ``id`` dereferences here)."""
-    conf = settings()
-    session = get_session()
-    row = catalog.public_achievement(public_work(), ref)
-    issuer = session.get(Issuer, row.issuer_id)
+    work = public_work()
+    row = catalog.public_achievement(work, ref)
+    issuer = work.session.get(Issuer, row.issuer_id)
     if issuer is None:
         raise NotFound(f"no achievement {ref!r}")
     if wants_html():
@@ -220,7 +219,7 @@ def achievement(ref: str) -> Response:
         return response
     document = {
         "@context": list(OB_CONTEXTS),
-        **catalog.ob_achievement(conf, issuer, row).to_json(),
+        **catalog.ob_achievement(work.settings, issuer, row).to_json(),
     }
     return _json(document, "application/ld+json")
 

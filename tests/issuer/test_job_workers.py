@@ -166,13 +166,8 @@ def test_a_killed_worker_loses_nothing(
         assert tuple(issued) == (ROWS, ROWS)
     finally:
         for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            if process is not None:
+                _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
