@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,19 +107,16 @@ class LiveServer:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The service on http://127.0.0.1:<free port>, served by werkzeug in a thread."""
+@contextmanager
+def running_service(folder: Path, **settings: Any) -> Iterator[LiveServer]:
+    """The service on SQLite in ``folder``, served at http://127.0.0.1:<free port> by
+    werkzeug in a thread, with its two providers and an HTTP client; ``settings`` override
+    the test app's."""
     late = _LateApp()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, late, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    folder = tmp_path_factory.mktemp("live")
-    # A development server: webhook receivers on 127.0.0.1 are allowed (jobs send them).
     app = make_app(
-        f"sqlite:///{folder / 'baeji.db'}",
-        folder / "instance",
-        BASE_URL=base_url,
-        WEBHOOK_ALLOW_LOCAL=True,
+        f"sqlite:///{folder / 'baeji.db'}", folder / "instance", BASE_URL=base_url, **settings
     )
     late.app = app
     with serving(server):
@@ -127,6 +125,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
             yield LiveServer(base_url, app, hanbit, nuri, http)
     db.engine_of(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The service on a real HTTP server, for the whole run."""
+    # A development server: webhook receivers on 127.0.0.1 are allowed (jobs send them).
+    with running_service(tmp_path_factory.mktemp("live"), WEBHOOK_ALLOW_LOCAL=True) as live:
+        yield live
 
 
 def _browser_or_skip() -> None:

@@ -13,12 +13,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from issuer import db, settings_of
 from issuer.db import Work, unit_of_work
@@ -26,14 +24,12 @@ from issuer.jobs import service as jobs
 from tests.browser.conftest import (
     PHONE,
     LiveServer,
-    _LateApp,
     body_text,
+    running_service,
     screenshot,
     sign_in_staff,
     submit,
 )
-from tests.issuer.conftest import create_tenant, make_app
-from tests.serving import serving
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -50,25 +46,11 @@ def hold(work: Work, run: jobs.JobRun) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The service on a real HTTP server, cohorts over 3 learners as jobs."""
-    late = _LateApp()
-    http_server: BaseWSGIServer = make_server("127.0.0.1", 0, late, threaded=True)
-    base_url = f"http://127.0.0.1:{http_server.server_port}"
     folder = tmp_path_factory.mktemp("live-jobs")
-    app = make_app(
-        f"sqlite:///{folder / 'baeji.db'}",
-        folder / "instance",
-        BASE_URL=base_url,
-        JOB_BATCH_THRESHOLD=3,
-        JOB_CHUNK_SIZE=2,
-    )
-    late.app = app
-    with serving(http_server):
-        hanbit = create_tenant(app, "hanbit", "한빛 디지털 아카데미")
-        nuri = create_tenant(app, "nuri", "누리 ICT 교육센터")
-        with httpx.Client(base_url=base_url, timeout=30, trust_env=False) as http:
-            yield LiveServer(base_url, app, hanbit, nuri, http)
+    with running_service(folder, JOB_BATCH_THRESHOLD=3, JOB_CHUNK_SIZE=2) as live:
+        yield live
+        # A held job lets go before the server stops.
         RELEASE.set()
-    db.engine_of(app).dispose()
 
 
 @pytest.mark.slow

@@ -143,16 +143,13 @@ def _parse_outcome(data: Mapping[str, Any]) -> Outcome:
     )
 
 
-def _run_verifier(node_path: str, jobs: Mapping[str, Mapping[str, Any]]) -> dict[str, Outcome]:
-    """Verify every job in one ``node verify.mjs`` process; return outcomes by job id."""
-    batch = {
-        "contexts": {url: load_context(url) for url in CONTEXT_FILES},
-        "jobs": [{"id": job_id, "now": VERIFY_AT, **job} for job_id, job in jobs.items()],
-    }
+def run_node(node_path: str, script: str, payload: Any) -> Any:
+    """Run ``script`` of the interop folder with ``payload`` as JSON on its standard input;
+    return the JSON it prints."""
     completed = subprocess.run(
-        [node_path, "verify.mjs"],
+        [node_path, script],
         cwd=INTEROP_DIR,
-        input=json.dumps(batch, ensure_ascii=False),
+        input=json.dumps(payload, ensure_ascii=False),
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -160,7 +157,16 @@ def _run_verifier(node_path: str, jobs: Mapping[str, Mapping[str, Any]]) -> dict
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    results = json.loads(completed.stdout)["results"]
+    return json.loads(completed.stdout)
+
+
+def _run_verifier(node_path: str, jobs: Mapping[str, Mapping[str, Any]]) -> dict[str, Outcome]:
+    """Verify every job in one ``node verify.mjs`` process; return outcomes by job id."""
+    batch = {
+        "contexts": {url: load_context(url) for url in CONTEXT_FILES},
+        "jobs": [{"id": job_id, "now": VERIFY_AT, **job} for job_id, job in jobs.items()],
+    }
+    results = run_node(node_path, "verify.mjs", batch)["results"]
     return {result["id"]: _parse_outcome(result) for result in results}
 
 

@@ -11,7 +11,6 @@ by the local server and every other address is refused, so the test runs offline
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from badges import sign_credential
 from badges.context import CONTEXT_FILES, OWN_CONTEXT_FILES, load_context
 from issuer import db
 from keys import KeyType, PrivateKeySigner, did_key_from_public_key
-from tests.interop.test_independent_verifiers import INTEROP_DIR, node  # noqa: F401
+from tests.interop.test_independent_verifiers import INTEROP_DIR, node, run_node  # noqa: F401
 from tests.issuer.conftest import BASE_URL, Api, Tenant, create_tenant, make_app
 from tests.samples import sample_credential
 from tests.serving import serving
@@ -60,18 +59,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 
 def _run(node_path: str, payload: dict[str, Any]) -> dict[str, Any]:
-    completed = subprocess.run(
-        [node_path, "registry.mjs"],
-        cwd=INTEROP_DIR,
-        input=json.dumps(payload, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    result: dict[str, Any] = json.loads(completed.stdout)
+    result: dict[str, Any] = run_node(node_path, "registry.mjs", payload)
     return result
 
 
@@ -224,17 +212,6 @@ def test_signed_registry_proof_verifies_with_digital_bazaar(
             for job_id, document in jobs.items()
         ],
     }
-    completed = subprocess.run(
-        [node, "verify.mjs"],
-        cwd=INTEROP_DIR,
-        input=json.dumps(batch, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    outcomes = {r["id"]: r["di"] for r in json.loads(completed.stdout)["results"]}
+    outcomes = {r["id"]: r["di"] for r in run_node(node, "verify.mjs", batch)["results"]}
     assert outcomes["signed"] == {"verified": True, "error": None}
     assert outcomes["tampered"]["verified"] is False
