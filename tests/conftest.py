@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from keys import KeyType, PrivateKeySigner
 
@@ -46,3 +47,9 @@ def rsa_signer() -> PrivateKeySigner:
 def p256_signer() -> PrivateKeySigner:
     """A fresh P-256 key for ES256."""
     return PrivateKeySigner.generate(KeyType.P256, f"{ISSUER_DID}#key-3")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A Click runner (issuer tests pass ``obj=app`` so commands use the test app)."""
+    return CliRunner()

@@ -131,12 +131,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    """A Click runner (pass ``obj=app`` so commands use the test app)."""
-    return CliRunner()
-
-
 @pytest.fixture(scope="module")
 def settings(app: Flask) -> Settings:
     """The app's settings (base URL, master key...)."""

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -290,6 +291,11 @@ class LocalServer:
             json.dumps(value, ensure_ascii=False).encode(),
         )
 
+    def publish(self, world: World) -> None:
+        """Serve every document of ``world`` at its URL's path."""
+        for url, document in world.documents.items():
+            self.json(urlsplit(url).path, document)
+
 
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
@@ -326,3 +332,14 @@ def local_server() -> Iterator[LocalServer]:
     server_state.port = server.server_address[1]
     with serving(server):
         yield server_state
+
+
+@pytest.fixture
+def live(local_server: LocalServer, key_pool: dict[str, Keys]) -> World:
+    """A world whose DID documents, status lists and credentials live on the local server
+    (once the test calls ``local_server.publish(live)``)."""
+    return World(
+        key_pool,
+        host=f"127.0.0.1%3A{local_server.port}",
+        base_url=f"http://127.0.0.1:{local_server.port}",
+    )

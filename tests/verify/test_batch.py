@@ -27,11 +27,6 @@ from verify.cli import main
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def pile(world: World, tmp_path: Path) -> tuple[Path, Path]:
     """A folder of applications (valid, revoked, tampered, unreadable) and a trust file."""
     issuer = world.issuer("hanbit", "한빛 디지털 혁신 아카데미")

@@ -12,38 +12,17 @@ from datetime import timedelta
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 import pytest
 from click.testing import CliRunner
 
 import verify.cli
-from tests.verify.conftest import NOW, Keys, LocalServer, World
+from tests.verify.conftest import NOW, LocalServer, World
 from verify import TrustStore, Verdict, verify_credential
 from verify.cli import main, verify_command
 
 plugin_commands = [click.Command("hello", callback=lambda: click.echo("hello from plugin"))]
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def live(local_server: LocalServer, key_pool: dict[str, Keys]) -> World:
-    """A world published on the local server: DID document, status lists, credentials."""
-    return World(
-        key_pool,
-        host=f"127.0.0.1%3A{local_server.port}",
-        base_url=f"http://127.0.0.1:{local_server.port}",
-    )
-
-
-def _publish(world: World, server: LocalServer) -> None:
-    for url, document in world.documents.items():
-        server.json(urlsplit(url).path, document)
 
 
 def _write(tmp_path: Path, name: str, value: Any) -> Path:
@@ -64,7 +43,7 @@ def test_online_valid_then_offline_from_the_saved_trust_file(
     """Verify over HTTP, save the trust file, then verify offline and see the data's age."""
     issuer = live.issuer("hanbit", "한빛 디지털 혁신 아카데미")
     credential, _ = live.issue(issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     badge = _write(tmp_path, "badge.json", credential)
     trust = tmp_path / "trust.json"
 
@@ -96,7 +75,7 @@ def test_library_verifies_a_loopback_did_web_over_http(
     issuer = live.issuer("hanbit", "한빛")
     credential, token = live.issue(issuer)
     live.documents[credential["id"]] = credential
-    _publish(live, local_server)
+    local_server.publish(live)
     fetcher = HttpFetcher(allow_local=True)
     for source in (credential, token, credential["id"]):
         report = verify_credential(source, now=NOW, fetcher=fetcher)
@@ -111,7 +90,7 @@ def test_without_allow_local_loopback_is_refused(
     """The default fetcher refuses the loopback issuer: could not verify (exit 3)."""
     issuer = live.issuer("hanbit", "한빛")
     credential, _ = live.issue(issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     badge = _write(tmp_path, "badge.json", credential)
     result = runner.invoke(main, ["verify", str(badge), "--json"])
     assert result.exit_code == 3
@@ -227,7 +206,7 @@ def test_save_trust_merges_into_an_existing_file(
     second = live.issuer("platform", "플랫폼")
     badge_one, _ = live.issue(first)
     badge_two, _ = live.issue(second)
-    _publish(live, local_server)
+    local_server.publish(live)
     trust = tmp_path / "trust.json"
     for number, badge in enumerate((badge_one, badge_two)):
         path = _write(tmp_path, f"b{number}.json", badge)

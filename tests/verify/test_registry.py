@@ -34,27 +34,6 @@ from verify.registry import (
 from verify.trust import FORMAT, FORMAT_WITH_REGISTRIES, TrustedDocument
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def live(local_server: LocalServer, key_pool: dict[str, Keys]) -> World:
-    """A world published on the local server."""
-    return World(
-        key_pool,
-        host=f"127.0.0.1%3A{local_server.port}",
-        base_url=f"http://127.0.0.1:{local_server.port}",
-    )
-
-
-def _publish(world: World, server: LocalServer) -> None:
-    for url, document in world.documents.items():
-        path = url.split("://", 1)[1].split("/", 1)[1]
-        server.json(f"/{path}", document)
-
-
 def dcc_registry(entries: dict[str, str], name: str = "Test Registry") -> dict[str, Any]:
     """A registry in DCC's issuer-registry format listing ``entries`` (DID -> name)."""
     return {
@@ -111,7 +90,7 @@ def test_a_dcc_registry_file_marks_the_issuer_known_or_not(
     the verdict stays valid either way."""
     issuer = live.issuer("hanbit", "한빛 디지털 혁신 아카데미")
     credential, _ = live.issue(issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     badge = _write(tmp_path, "badge.json", credential)
     listed = _write(tmp_path, "dcc.json", dcc_registry({issuer.did: "Hanbit Academy"}))
     other = _write(tmp_path, "other.json", dcc_registry({"did:web:else.kr": "Else"}, "Other"))
@@ -157,7 +136,7 @@ def test_online_signed_registry_then_offline_from_the_trust_file(
     the trust file alone marks the issuer known offline (given again or not)."""
     issuer = live.issuer("hanbit", "한빛 디지털 혁신 아카데미")
     credential, _ = live.issue(issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     platform_did, signer = _platform(local_server, key_pool)
     base = local_server.base
     local_server.json(
@@ -214,7 +193,7 @@ def test_a_forged_signed_registry_is_not_trusted(
     site's, is reported as unchecked: the issuer is never marked known from it."""
     issuer = live.issuer("hanbit", "한빛")
     credential, _ = live.issue(issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     platform_did, _ = _platform(local_server, key_pool)
     base = local_server.base
     forger = key_pool["hanbit"].ed25519.with_key_id(f"{platform_did}#key-1")
@@ -331,7 +310,7 @@ def test_batch_lines_name_issuers_no_registry_lists(
     other_issuer = live.issuer("mallory", "Mallory")
     listed, _ = live.issue(listed_issuer)
     other, _ = live.issue(other_issuer)
-    _publish(live, local_server)
+    local_server.publish(live)
     first = _write(tmp_path, "listed.json", listed)
     second = _write(tmp_path, "other.json", other)
     registry = _write(tmp_path, "dcc.json", dcc_registry({listed_issuer.did: "Hanbit"}))
